@@ -1,0 +1,59 @@
+"""The exceptions matcher raises: one hierarchy, every one a :class:`MatcherError`.
+
+Examples
+--------
+>>> import matcher
+>>> try:
+...     matcher.Problem.from_json('{"regions": [], "organizations": [], "needs": [], "color": 1}')
+... except matcher.ProblemError as error:
+...     print(error.issues[0])
+color: unknown field
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+__all__ = ["Issue", "MatcherError", "ProblemError", "SolverError", "UnknownSolverError"]
+
+
+class MatcherError(Exception):
+    """Base class of every error matcher raises on purpose."""
+
+
+@dataclass(frozen=True, order=True)
+class Issue:
+    """One problem found in an input document.
+
+    Parameters
+    ----------
+    path
+        Where the problem is, as a JSON path (``needs[3].region``); empty for the whole document.
+    message
+        What is wrong, in plain words.
+    """
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+class ProblemError(MatcherError):
+    """A problem document is invalid; :attr:`issues` lists every problem found, not just the first."""
+
+    def __init__(self, issues: Iterable[Issue]) -> None:
+        self.issues: list[Issue] = list(issues)
+        count = len(self.issues)
+        head = f"{count} problem{'s' if count != 1 else ''} in the input"
+        super().__init__("\n  ".join([head, *(str(issue) for issue in self.issues)]))
+
+
+class UnknownSolverError(MatcherError, ValueError):
+    """A solver name that matcher does not know."""
+
+
+class SolverError(MatcherError, RuntimeError):
+    """A back end failed in a way that leaves no plan to return."""

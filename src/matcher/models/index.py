@@ -1,0 +1,127 @@
+"""A validated problem laid out as numpy arrays, the form every solver and rule reads."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from .hierarchy import Hierarchy
+from .need import Need
+from .organization import Organization
+from .region import Region
+from .vocab import CATEGORY_CODES, Category, Credit, OrgType
+
+__all__ = ["ProblemIndex"]
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+ORG_TYPES: list[OrgType] = list(OrgType)
+CREDITS: list[Credit] = list(Credit)
+
+
+@dataclass(frozen=True, eq=False)
+class ProblemIndex:
+    """Columnar view of a problem: one array per attribute, rows in input order.
+
+    Needs, organizations and regions are numbered by their position in the problem; categories,
+    organization types and credit standings by their declaration order in :mod:`matcher.models.vocab`.
+    """
+
+    hierarchy: Hierarchy
+    need_ids: tuple[str, ...]
+    need_region: IntArray
+    need_category: IntArray
+    need_beneficiaries: FloatArray
+    need_vulnerable: IntArray
+    need_cost: FloatArray
+    org_ids: tuple[str, ...]
+    org_type: IntArray
+    org_scope_depth: IntArray
+    org_home: IntArray
+    org_capability: FloatArray  # (organizations, categories)
+    org_capacity: IntArray
+    org_credit: IntArray
+    org_rating_count: FloatArray
+    org_rating_sum: FloatArray
+    service_org: IntArray  # one row per (organization, service region)
+    service_region: IntArray
+    org_has_service: BoolArray
+    pair_need: IntArray | None
+    pair_org: IntArray | None
+    pair_score: FloatArray | None
+    need_position: dict[str, int] = field(repr=False)
+    org_position: dict[str, int] = field(repr=False)
+
+    @property
+    def n_needs(self) -> int:
+        return len(self.need_ids)
+
+    @property
+    def n_orgs(self) -> int:
+        return len(self.org_ids)
+
+    @classmethod
+    def build(
+        cls,
+        regions: Sequence[Region],
+        organizations: Sequence[Organization],
+        needs: Sequence[Need],
+        pair_scores: Sequence[tuple[str, str, float]] | None,
+    ) -> ProblemIndex:
+        """Lay out validated entities (ids unique, references known) as arrays."""
+        tree = Hierarchy.build(regions)
+        where = tree.position
+        need_ids = tuple(n.id for n in needs)
+        org_ids = tuple(o.id for o in organizations)
+        need_position = {need_id: i for i, need_id in enumerate(need_ids)}
+        org_position = {org_id: i for i, org_id in enumerate(org_ids)}
+
+        capability = np.zeros((len(organizations), len(Category)), np.float64)
+        for row, org in enumerate(organizations):
+            for category, value in org.capabilities.items():
+                capability[row, CATEGORY_CODES[category]] = value
+
+        service = [
+            (row, where[region_id])
+            for row, org in enumerate(organizations)
+            for region_id in org.service_regions or ()
+        ]
+        service_array = np.array(service, np.int64).reshape(-1, 2)
+
+        pair_need = pair_org = pair_score = None
+        if pair_scores is not None:
+            pair_need = np.array([need_position[n] for n, _, _ in pair_scores], np.int64)
+            pair_org = np.array([org_position[o] for _, o, _ in pair_scores], np.int64)
+            pair_score = np.array([s for _, _, s in pair_scores], np.float64)
+
+        return cls(
+            hierarchy=tree,
+            need_ids=need_ids,
+            need_region=np.array([where[n.region] for n in needs], np.int64),
+            need_category=np.array([CATEGORY_CODES[n.category] for n in needs], np.int64),
+            need_beneficiaries=np.array([n.beneficiaries for n in needs], np.float64),
+            need_vulnerable=np.array([len(set(n.vulnerable_groups)) for n in needs], np.int64),
+            need_cost=np.array([n.cost for n in needs], np.float64),
+            org_ids=org_ids,
+            org_type=np.array([ORG_TYPES.index(o.org_type) for o in organizations], np.int64),
+            org_scope_depth=np.array([o.scope.level.depth for o in organizations], np.int64),
+            org_home=np.array([where[o.home_region] for o in organizations], np.int64),
+            org_capability=capability,
+            org_capacity=np.array([o.max_projects for o in organizations], np.int64),
+            org_credit=np.array([CREDITS.index(o.credit) for o in organizations], np.int64),
+            org_rating_count=np.array([len(o.ratings) for o in organizations], np.float64),
+            org_rating_sum=np.array([sum(o.ratings) for o in organizations], np.float64),
+            service_org=service_array[:, 0].copy(),
+            service_region=service_array[:, 1].copy(),
+            org_has_service=np.array([o.service_regions is not None for o in organizations], bool),
+            pair_need=pair_need,
+            pair_org=pair_org,
+            pair_score=pair_score,
+            need_position=need_position,
+            org_position=org_position,
+        )

@@ -1,0 +1,48 @@
+"""Needs: what a village or county orders (点单)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from .base import Id, Model
+from .vocab import Category, VulnerableGroup
+
+__all__ = ["Need"]
+
+
+class Need(Model):
+    """One need posted by a region.
+
+    Parameters
+    ----------
+    id
+        Unique id.
+    region
+        Id of the region that posts it (a county, township or village, usually).
+    category
+        One of the six :class:`~matcher.Category` values (English id or Chinese name).
+    title
+        Short description.
+    beneficiaries
+        How many people it reaches.
+    vulnerable_groups
+        The vulnerable groups it serves (特困供养人员, 留守老人, …).
+    cost
+        Estimated cost (yuan); used by budget rules.
+
+    Examples
+    --------
+    >>> Need(id="n1", region="140121", category="扶弱济困", beneficiaries=40,
+    ...      vulnerable_groups=["留守儿童"]).vulnerable_groups
+    (<VulnerableGroup.LEFT_BEHIND_CHILDREN: 'left_behind_children'>,)
+    """
+
+    id: Id
+    region: Id
+    category: Category
+    title: str = ""
+    beneficiaries: Annotated[int, Field(ge=0)] = 0
+    vulnerable_groups: tuple[VulnerableGroup, ...] = ()
+    cost: Annotated[float, Field(ge=0.0)] = 0.0

@@ -1,0 +1,99 @@
+"""Policy: how pairs are scored and which organizations are barred.
+
+The score of an eligible (need, organization) pair is a weighted sum of named components, each in
+[0, 1]:
+
+============== ================================================================================
+component      meaning
+============== ================================================================================
+capability     the organization's capability in the need's category
+type_fit       1 when its type is one the plan puts first for the category, else 0
+priority       the need's region tier: ``priority_values`` (key 1, former poverty 0.5, other 0)
+beneficiaries  ``log(1 + people) / log(1 + beneficiaries_reference)``, capped at 1
+vulnerable     share of the six vulnerable groups the need serves
+proximity      ``exp(-km / distance_scale_km)`` between the two regions; 0.5 where either has
+               no coordinates (own or inherited)
+reputation     Bayesian average of past ratings, mapped from 1..5 stars to 0..1; the prior
+               (``reputation_prior_mean`` stars, weight ``reputation_prior_weight`` ratings)
+               shrinks small samples
+============== ================================================================================
+
+An empty policy means the defaults below.
+
+Examples
+--------
+>>> Policy().weights.capability
+4.0
+>>> Policy.model_validate({"weights": {"priority": 5}}).weights.priority
+5.0
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from .base import Model
+from .vocab import Credit, Priority
+
+__all__ = ["COMPONENTS", "Policy", "Weights"]
+
+#: Names of the score components, in the order of the candidate table's columns.
+COMPONENTS: tuple[str, ...] = (
+    "capability",
+    "type_fit",
+    "priority",
+    "beneficiaries",
+    "vulnerable",
+    "proximity",
+    "reputation",
+)
+
+Weight = Annotated[float, Field(ge=0.0)]
+
+
+class Weights(Model):
+    """Weight of each score component (all >= 0)."""
+
+    capability: Weight = 4.0
+    type_fit: Weight = 2.0
+    priority: Weight = 3.0
+    beneficiaries: Weight = 1.0
+    vulnerable: Weight = 1.0
+    proximity: Weight = 1.0
+    reputation: Weight = 1.0
+
+
+def _default_priority_values() -> dict[Priority, float]:
+    return {Priority.KEY: 1.0, Priority.FORMER_POVERTY: 0.5, Priority.NORMAL: 0.0}
+
+
+class Policy(Model):
+    """Score weights and eligibility switches of a matching round.
+
+    Parameters
+    ----------
+    weights
+        Weight per score component.
+    priority_values
+        Value in [0, 1] of the ``priority`` component for each tier; missing tiers count 0.
+    barred_credit
+        Credit standings that exclude an organization.
+    distance_scale_km
+        Distance at which proximity falls to 1/e.
+    beneficiaries_reference
+        Head count at which the beneficiaries component reaches 1.
+    reputation_prior_mean, reputation_prior_weight
+        Prior of the reputation average, in stars and in number of ratings.
+    """
+
+    weights: Weights = Weights()
+    priority_values: dict[Priority, Annotated[float, Field(ge=0.0, le=1.0)]] = Field(
+        default_factory=_default_priority_values
+    )
+    barred_credit: frozenset[Credit] = frozenset({Credit.ABNORMAL, Credit.BLACKLISTED})
+    distance_scale_km: Annotated[float, Field(gt=0.0)] = 100.0
+    beneficiaries_reference: Annotated[float, Field(gt=0.0)] = 10_000.0
+    reputation_prior_mean: Annotated[float, Field(ge=1.0, le=5.0)] = 3.5
+    reputation_prior_weight: Annotated[float, Field(ge=0.0)] = 5.0

@@ -1,0 +1,367 @@
+"""The problem document: regions, organizations, needs, policy and optional pair scores.
+
+A :class:`Problem` is validated as a whole. Field errors and cross-references (unknown regions,
+duplicate ids, a parent below its child, a scope the home region cannot have) are collected together
+and raised as one :class:`~matcher.ProblemError` whose ``issues`` carry JSON paths.
+
+Examples
+--------
+>>> import matcher
+>>> problem = matcher.Problem.model_validate({
+...     "regions": [{"id": "14", "name": "山西省", "level": "province"},
+...                 {"id": "1401", "name": "太原市", "level": "city", "parent": "14"}],
+...     "organizations": [{"id": "o1", "org_type": "agriculture", "scope": "province",
+...                        "home_region": "14", "capabilities": {"industry": 0.9}}],
+...     "needs": [{"id": "n1", "region": "1401", "category": "产业帮扶", "beneficiaries": 300}]})
+>>> problem.index.n_needs, problem.index.org_capacity.tolist()
+(1, [1])
+>>> try:
+...     matcher.Problem.model_validate({"regions": [], "organizations": [],
+...                                     "needs": [{"id": "n1", "region": "nowhere", "category": "x"}]})
+... except matcher.ProblemError as error:
+...     for issue in error.issues:
+...         print(issue)
+needs[0].category: not one of industry, talent, employment, vulnerable, consumption, culture_tourism
+needs[0].region: unknown region 'nowhere'
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Self
+
+import pandas as pd
+import pydantic
+from pydantic import Field, model_validator
+
+from ..errors import Issue, ProblemError
+from .base import Id, Model
+from .index import ProblemIndex
+from .need import Need
+from .organization import Organization
+from .policy import Policy
+from .region import Region
+from .vocab import Level
+
+__all__ = ["PairScore", "Problem"]
+
+
+class PairScore(Model):
+    """A score a portal computed itself for one (need, organization) pair."""
+
+    need_id: Id
+    org_id: Id
+    score: float
+
+
+class Problem(Model):
+    """Everything one matching round needs, validated and immutable.
+
+    Build it with :meth:`model_validate` (a dict), :meth:`from_json` (a path or JSON text) or
+    :meth:`from_frames` (pandas DataFrames). :attr:`index` lays it out as numpy arrays.
+    """
+
+    regions: tuple[Region, ...]
+    organizations: tuple[Organization, ...]
+    needs: tuple[Need, ...]
+    policy: Policy = Field(default_factory=Policy)
+    pair_scores: tuple[PairScore, ...] | None = None
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _validate_whole(cls, data: Any, handler: Callable[[Any], Self]) -> Self:
+        try:
+            problem = handler(data)
+        except pydantic.ValidationError as error:
+            issues = _field_issues(error) + _reference_issues(data)
+            raise ProblemError(sorted(set(issues), key=_issue_order)) from None
+        issues = _reference_issues(problem)
+        if issues:
+            raise ProblemError(sorted(set(issues), key=_issue_order))
+        return problem
+
+    @cached_property
+    def index(self) -> ProblemIndex:
+        """The problem as numpy arrays (built once, on first use)."""
+        pairs = None
+        if self.pair_scores is not None:
+            pairs = [(p.need_id, p.org_id, p.score) for p in self.pair_scores]
+        return ProblemIndex.build(self.regions, self.organizations, self.needs, pairs)
+
+    def region(self, region_id: str) -> Region:
+        """The region with id ``region_id``."""
+        return self.regions[self.index.hierarchy.index(region_id)]
+
+    def organization(self, org_id: str) -> Organization:
+        """The organization with id ``org_id``."""
+        return self.organizations[self.index.org_position[org_id]]
+
+    def need(self, need_id: str) -> Need:
+        """The need with id ``need_id``."""
+        return self.needs[self.index.need_position[need_id]]
+
+    @classmethod
+    def from_json(cls, source: str | bytes | Path) -> Problem:
+        """Read a problem from a JSON file path or from JSON text.
+
+        Raises
+        ------
+        ProblemError
+            When the file is missing, the text is not JSON, or the document is invalid.
+        """
+        if isinstance(source, Path) or (
+            isinstance(source, str) and not source.lstrip().startswith(("{", "["))
+        ):
+            path = Path(source)
+            try:
+                text: str | bytes = path.read_bytes()
+            except OSError as error:
+                raise ProblemError([Issue("", f"cannot read {path}: {error.strerror}")]) from None
+        else:
+            text = source
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            message = f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
+            raise ProblemError([Issue("", message)]) from None
+        except UnicodeDecodeError as error:
+            raise ProblemError([Issue("", f"not UTF-8 text: {error.reason}")]) from None
+        return cls.model_validate(data)
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        """The problem as a JSON document that :meth:`from_json` reads back."""
+        return self.model_dump_json(indent=indent, exclude_defaults=True)
+
+    @classmethod
+    def from_frames(
+        cls,
+        regions: pd.DataFrame,
+        organizations: pd.DataFrame,
+        needs: pd.DataFrame,
+        *,
+        policy: Policy | Mapping[str, Any] | None = None,
+        pair_scores: pd.DataFrame | None = None,
+    ) -> Problem:
+        """Build a problem from DataFrames, one row per entity.
+
+        Columns are the fields of :class:`Region`, :class:`Organization` and :class:`Need`. An
+        organization's capabilities come from columns ``capability_<category>`` (for example
+        ``capability_industry``); ``service_regions`` and ``vulnerable_groups`` take lists or
+        ``;``-separated text. Missing cells (NaN, None) mean "not given".
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> problem = Problem.from_frames(
+        ...     regions=pd.DataFrame({"id": ["14"], "level": ["province"]}),
+        ...     organizations=pd.DataFrame({"id": ["o1"], "org_type": ["training"],
+        ...         "scope": ["province"], "home_region": ["14"], "capability_talent": [0.8]}),
+        ...     needs=pd.DataFrame({"id": ["n1"], "region": ["14"], "category": ["talent"]}))
+        >>> problem.organizations[0].capabilities
+        {<Category.TALENT: 'talent'>: 0.8}
+        """
+        data: dict[str, Any] = {
+            "regions": _records(regions),
+            "organizations": [_organization_record(row) for row in _records(organizations)],
+            "needs": [_split_lists(row, "vulnerable_groups") for row in _records(needs)],
+        }
+        if policy is not None:
+            data["policy"] = policy
+        if pair_scores is not None:
+            data["pair_scores"] = _records(pair_scores)
+        return cls.model_validate(data)
+
+
+# --- frames -----------------------------------------------------------------------------------
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    rows = frame.to_dict(orient="records")
+    return [{str(k): v for k, v in row.items() if not _is_missing(v)} for row in rows]
+
+
+def _is_missing(value: Any) -> bool:
+    if isinstance(value, list | tuple | dict):
+        return False
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _split_lists(row: dict[str, Any], *names: str) -> dict[str, Any]:
+    for name in names:
+        if isinstance(row.get(name), str):
+            row[name] = [part.strip() for part in row[name].split(";") if part.strip()]
+    return row
+
+
+def _organization_record(row: dict[str, Any]) -> dict[str, Any]:
+    row = _split_lists(row, "service_regions", "ratings")
+    capabilities = dict(row.pop("capabilities", {}) or {})
+    for column in [c for c in row if c.startswith("capability_")]:
+        capabilities[column.removeprefix("capability_")] = row.pop(column)
+    row["capabilities"] = capabilities
+    return row
+
+
+# --- whole-document checks ---------------------------------------------------------------------
+
+
+def _issue_order(issue: Issue) -> tuple[Any, ...]:
+    # Sort by path with numeric indices compared as numbers: needs[10] after needs[9].
+    parts: list[Any] = []
+    for token in issue.path.replace("]", "").replace("[", ".").split("."):
+        parts.append((0, int(token), "") if token.isdigit() else (1, 0, token))
+    return (parts, issue.message)
+
+
+def _path(location: Iterable[int | str]) -> str:
+    text = ""
+    for part in location:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif part != "[key]":
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def _field_issues(error: pydantic.ValidationError) -> list[Issue]:
+    issues = []
+    for detail in error.errors(include_url=False):
+        kind = detail["type"]
+        location = tuple(detail["loc"])
+        # A tagged union or a function-plain validator may append its own name: drop those.
+        location = tuple(p for p in location if not (isinstance(p, str) and "[" in p and p != "[key]"))
+        if kind == "extra_forbidden":
+            message = "unknown field"
+        elif kind == "missing":
+            message = "required field is missing"
+        elif kind == "enum":
+            expected = detail.get("ctx", {}).get("expected", "")
+            message = f"not one of {expected.replace(chr(39), '').replace(' or ', ', ')}"
+        else:
+            message = detail["msg"][:1].lower() + detail["msg"][1:]
+        issues.append(Issue(_path(location), message))
+    return issues
+
+
+def _get(item: Any, name: str) -> Any:
+    value = item.get(name) if isinstance(item, Mapping) else getattr(item, name, None)
+    return value.strip() if isinstance(value, str) else value
+
+
+def _items(data: Any, name: str) -> list[tuple[int, Any]]:
+    items = _get(data, name) if isinstance(data, Mapping | Problem) else None
+    if not isinstance(items, list | tuple):
+        return []
+    return [(i, item) for i, item in enumerate(items) if isinstance(item, Mapping | pydantic.BaseModel)]
+
+
+def _as_level(value: Any) -> Level | None:
+    try:
+        return Level(value)
+    except ValueError:
+        return None
+
+
+def _unique_ids(section: str, items: list[tuple[int, Any]], issues: list[Issue]) -> dict[str, int]:
+    first: dict[str, int] = {}
+    for i, item in items:
+        item_id = _get(item, "id")
+        if not isinstance(item_id, str) or not item_id:
+            continue
+        if item_id in first:
+            issues.append(
+                Issue(f"{section}[{i}].id", f"duplicate id {item_id!r} (first at {section}[{first[item_id]}])")
+            )
+        else:
+            first[item_id] = i
+    return first
+
+
+def _reference_issues(data: Any) -> list[Issue]:
+    """Cross-reference checks that work on raw dicts as well as on validated models."""
+    issues: list[Issue] = []
+    regions = _items(data, "regions")
+    region_at = _unique_ids("regions", regions, issues)
+    parent_of: dict[str, str] = {}
+    level_of: dict[str, Level] = {}
+    for i, region in regions:
+        region_id, parent = _get(region, "id"), _get(region, "parent")
+        level = _as_level(_get(region, "level"))
+        if isinstance(region_id, str) and level is not None:
+            level_of.setdefault(region_id, level)
+        if not isinstance(parent, str) or not parent:
+            continue
+        if parent not in region_at:
+            issues.append(Issue(f"regions[{i}].parent", f"unknown region {parent!r}"))
+            continue
+        if isinstance(region_id, str):
+            parent_of.setdefault(region_id, parent)
+        parent_level = _as_level(_get(regions[region_at[parent]][1], "level"))
+        if level is not None and parent_level is not None and parent_level.depth >= level.depth:
+            issues.append(
+                Issue(
+                    f"regions[{i}].parent",
+                    f"a {parent_level.value} cannot contain a {level.value} "
+                    f"(parent {parent!r} of {region_id!r})",
+                )
+            )
+
+    def ancestor_levels(region_id: str) -> set[Level]:
+        found, seen = set(), set()
+        while region_id in level_of and region_id not in seen:
+            seen.add(region_id)
+            found.add(level_of[region_id])
+            region_id = parent_of.get(region_id, "")
+        return found
+
+    def check_region(path: str, value: Any) -> bool:
+        if isinstance(value, str) and value and value not in region_at:
+            issues.append(Issue(path, f"unknown region {value!r}"))
+            return False
+        return isinstance(value, str)
+
+    organizations = _items(data, "organizations")
+    org_at = _unique_ids("organizations", organizations, issues)
+    for i, org in organizations:
+        home = _get(org, "home_region")
+        if check_region(f"organizations[{i}].home_region", home):
+            scope = _as_level(_get(org, "scope"))
+            if scope is not None and scope is not Level.NATION and scope not in ancestor_levels(home):
+                issues.append(
+                    Issue(
+                        f"organizations[{i}].home_region",
+                        f"a {scope.value}-scope organization needs a home region inside a "
+                        f"{scope.value}; {home!r} is not",
+                    )
+                )
+        service = _get(org, "service_regions")
+        if isinstance(service, list | tuple):
+            for k, region_id in enumerate(service):
+                check_region(f"organizations[{i}].service_regions[{k}]", region_id)
+
+    needs = _items(data, "needs")
+    need_at = _unique_ids("needs", needs, issues)
+    for i, need in needs:
+        check_region(f"needs[{i}].region", _get(need, "region"))
+
+    seen_pairs: dict[tuple[str, str], int] = {}
+    for i, pair in _items(data, "pair_scores"):
+        need_id, org_id = _get(pair, "need_id"), _get(pair, "org_id")
+        if isinstance(need_id, str) and need_id and need_id not in need_at:
+            issues.append(Issue(f"pair_scores[{i}].need_id", f"unknown need {need_id!r}"))
+        if isinstance(org_id, str) and org_id and org_id not in org_at:
+            issues.append(Issue(f"pair_scores[{i}].org_id", f"unknown organization {org_id!r}"))
+        if isinstance(need_id, str) and isinstance(org_id, str):
+            if (need_id, org_id) in seen_pairs:
+                first = seen_pairs[need_id, org_id]
+                issues.append(Issue(f"pair_scores[{i}]", f"duplicate pair (first at pair_scores[{first}])"))
+            else:
+                seen_pairs[need_id, org_id] = i
+    return issues
+

@@ -11,7 +11,17 @@ Examples
 []
 """
 
-from .errors import Issue, MatcherError, ProblemError, SolverError, UnknownSolverError
+# from . import synth
+from .candidates import candidates
+from .errors import (
+    Issue,
+    MatcherError,
+    OptionError,
+    ProblemError,
+    SolverError,
+    UnknownSolverError,
+)
+from .kpis import Kpis
 from .models import (
     PRIMARY_TYPES,
     Category,
@@ -28,15 +38,22 @@ from .models import (
     VulnerableGroup,
     Weights,
 )
+from .solution import Assignment, Solution, Unmet
+from .solve import solve
+from .solvers import Status
+from .verify import Violation, verify
 
 __all__ = [
     "PRIMARY_TYPES",
+    "Assignment",
     "Category",
     "Credit",
     "Issue",
+    "Kpis",
     "Level",
     "MatcherError",
     "Need",
+    "OptionError",
     "OrgType",
     "Organization",
     "Policy",
@@ -45,8 +62,16 @@ __all__ = [
     "ProblemError",
     "Region",
     "Scope",
+    "Solution",
     "SolverError",
+    "Status",
     "UnknownSolverError",
+    "Unmet",
+    "Violation",
     "VulnerableGroup",
     "Weights",
+    "candidates",
+    "solve",
+    "synth",
+    "verify",
 ]

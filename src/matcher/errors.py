@@ -15,7 +15,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["Issue", "MatcherError", "ProblemError", "SolverError", "UnknownSolverError"]
+__all__ = [
+    "Issue",
+    "MatcherError",
+    "OptionError",
+    "ProblemError",
+    "SolverError",
+    "UnknownSolverError",
+]
 
 
 class MatcherError(Exception):
@@ -51,7 +58,11 @@ class ProblemError(MatcherError):
         super().__init__("\n  ".join([head, *(str(issue) for issue in self.issues)]))
 
 
-class UnknownSolverError(MatcherError, ValueError):
+class OptionError(MatcherError, ValueError):
+    """An argument to a matcher function is out of range or of the wrong kind."""
+
+
+class UnknownSolverError(OptionError):
     """A solver name that matcher does not know."""
 
 

@@ -68,7 +68,9 @@ class Hierarchy:
         ids = tuple(region.id for region in regions)
         position = {region_id: i for i, region_id in enumerate(ids)}
         n = len(ids)
-        parent = np.array([position.get(r.parent, -1) if r.parent else -1 for r in regions], np.int64)
+        parent = np.array(
+            [position.get(r.parent, -1) if r.parent else -1 for r in regions], np.int64
+        )
         depth = np.array([r.level.depth for r in regions], np.int64)
         own_tier = np.array(
             [_TIERS.index(r.priority) if r.priority is not None else -1 for r in regions], np.int64
@@ -135,4 +137,5 @@ class Hierarchy:
 
     def at_level(self, regions: IntArray, level: Level) -> IntArray:
         """Index of the ancestor-or-self at ``level`` of each region (-1 where there is none)."""
-        return self.ancestor_at[np.asarray(regions, np.int64), level.depth]
+        found: IntArray = self.ancestor_at[np.asarray(regions, np.int64), level.depth]
+        return found

@@ -235,7 +235,9 @@ def _field_issues(error: pydantic.ValidationError) -> list[Issue]:
         kind = detail["type"]
         location = tuple(detail["loc"])
         # A tagged union or a function-plain validator may append its own name: drop those.
-        location = tuple(p for p in location if not (isinstance(p, str) and "[" in p and p != "[key]"))
+        location = tuple(
+            p for p in location if not (isinstance(p, str) and "[" in p and p != "[key]")
+        )
         if kind == "extra_forbidden":
             message = "unknown field"
         elif kind == "missing":
@@ -258,7 +260,9 @@ def _items(data: Any, name: str) -> list[tuple[int, Any]]:
     items = _get(data, name) if isinstance(data, Mapping | Problem) else None
     if not isinstance(items, list | tuple):
         return []
-    return [(i, item) for i, item in enumerate(items) if isinstance(item, Mapping | pydantic.BaseModel)]
+    return [
+        (i, item) for i, item in enumerate(items) if isinstance(item, Mapping | pydantic.BaseModel)
+    ]
 
 
 def _as_level(value: Any) -> Level | None:
@@ -276,7 +280,10 @@ def _unique_ids(section: str, items: list[tuple[int, Any]], issues: list[Issue])
             continue
         if item_id in first:
             issues.append(
-                Issue(f"{section}[{i}].id", f"duplicate id {item_id!r} (first at {section}[{first[item_id]}])")
+                Issue(
+                    f"{section}[{i}].id",
+                    f"duplicate id {item_id!r} (first at {section}[{first[item_id]}])",
+                )
             )
         else:
             first[item_id] = i
@@ -332,7 +339,11 @@ def _reference_issues(data: Any) -> list[Issue]:
         home = _get(org, "home_region")
         if check_region(f"organizations[{i}].home_region", home):
             scope = _as_level(_get(org, "scope"))
-            if scope is not None and scope is not Level.NATION and scope not in ancestor_levels(home):
+            if (
+                scope is not None
+                and scope is not Level.NATION
+                and scope not in ancestor_levels(home)
+            ):
                 issues.append(
                     Issue(
                         f"organizations[{i}].home_region",
@@ -360,8 +371,9 @@ def _reference_issues(data: Any) -> list[Issue]:
         if isinstance(need_id, str) and isinstance(org_id, str):
             if (need_id, org_id) in seen_pairs:
                 first = seen_pairs[need_id, org_id]
-                issues.append(Issue(f"pair_scores[{i}]", f"duplicate pair (first at pair_scores[{first}])"))
+                issues.append(
+                    Issue(f"pair_scores[{i}]", f"duplicate pair (first at pair_scores[{first}])")
+                )
             else:
                 seen_pairs[need_id, org_id] = i
     return issues
-

@@ -124,7 +124,10 @@ class _Vocabulary(StrEnum):
         text = _ALIASES.get(text, text)
         for member in cls:
             zh, en = _LABELS[member._key()]
-            if text in (member.value, zh) or text.casefold() in (en.casefold(), member.name.casefold()):
+            if text in (member.value, zh) or text.casefold() in (
+                en.casefold(),
+                member.name.casefold(),
+            ):
                 return member
         return None
 

@@ -1,0 +1,149 @@
+"""Key figures of a plan: needs served by category, priority tier and city; organizations' load.
+
+Examples
+--------
+>>> import matcher
+>>> problem = matcher.synth.shanxi(seed=0, n_needs=60, n_orgs=20)
+>>> kpis = matcher.solve(problem).kpis
+>>> kpis.needs
+60
+>>> sorted(kpis.frame("tier").index)
+['former_poverty', 'key', 'normal']
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from .models import Category, Level, Priority, Problem
+from .models.base import Model
+
+__all__ = ["Kpis", "Tally", "compute_kpis"]
+
+IntArray = npt.NDArray[np.int64]
+
+#: Key of the ``by_city`` entry for needs that lie in no city.
+NO_CITY = ""
+
+
+class Tally(Model):
+    """How many needs a group has and how many of them the plan serves."""
+
+    needs: int
+    served: int
+    share: float
+    name: str = ""
+
+
+class Kpis(Model):
+    """The plan's key figures.
+
+    Attributes
+    ----------
+    needs, served, share
+        All needs, those served, and the ratio.
+    by_category, by_tier, by_city
+        A :class:`Tally` per category, priority tier and city id (``""``: needs in no city).
+    organizations, engaged
+        Organizations in the problem, and those that take at least one need.
+    capacity, used, utilization
+        Total ``max_projects`` of organizations in good standing, needs they take, and the ratio.
+    load
+        Needs taken per organization id (engaged organizations only).
+    """
+
+    needs: int
+    served: int
+    share: float
+    by_category: dict[Category, Tally]
+    by_tier: dict[Priority, Tally]
+    by_city: dict[str, Tally]
+    organizations: int
+    engaged: int
+    capacity: int
+    used: int
+    utilization: float
+    load: dict[str, int]
+
+    def frame(self, by: Literal["category", "tier", "city"]) -> pd.DataFrame:
+        """One of the breakdowns as a DataFrame indexed by group id."""
+        if by == "category":
+            rows = {c.value: t.model_dump() for c, t in self.by_category.items()}
+        elif by == "tier":
+            rows = {p.value: t.model_dump() for p, t in self.by_tier.items()}
+        else:
+            rows = {city: t.model_dump() for city, t in self.by_city.items()}
+        frame = pd.DataFrame.from_dict(rows, orient="index", columns=list(Tally.model_fields))
+        frame.index.name = by
+        return frame
+
+
+def _ratio(part: int, whole: int) -> float:
+    return part / whole if whole else 0.0
+
+
+def _tallies(groups: IntArray, served: npt.NDArray[np.bool_], size: int) -> list[tuple[int, int]]:
+    needs = np.bincount(groups, minlength=size)
+    hits = np.bincount(groups[served], minlength=size)
+    return list(zip(needs.tolist(), hits.tolist(), strict=True))
+
+
+def compute_kpis(problem: Problem, need_org: IntArray, usable: npt.NDArray[np.bool_]) -> Kpis:
+    """Key figures of a plan.
+
+    Parameters
+    ----------
+    problem
+        The problem.
+    need_org
+        Organization index per need, -1 where the need is not served.
+    usable
+        Organizations in good standing (their capacity counts towards utilization).
+    """
+    index = problem.index
+    tree = index.hierarchy
+    served = need_org >= 0
+    n_served = int(served.sum())
+
+    categories = list(Category)
+    by_category = {
+        categories[c]: Tally(needs=n, served=s, share=_ratio(s, n))
+        for c, (n, s) in enumerate(_tallies(index.need_category, served, len(categories)))
+        if n
+    }
+    tiers = list(Priority)
+    need_tier = tree.tier[index.need_region]
+    by_tier = {
+        tiers[t]: Tally(needs=n, served=s, share=_ratio(s, n))
+        for t, (n, s) in enumerate(_tallies(need_tier, served, len(tiers)))
+        if n
+    }
+    city = tree.at_level(index.need_region, Level.CITY)
+    city_slot = np.where(city >= 0, city, len(tree))
+    by_city = {}
+    for slot, (n, s) in enumerate(_tallies(city_slot, served, len(tree) + 1)):
+        if n:
+            key = tree.ids[slot] if slot < len(tree) else NO_CITY
+            name = problem.regions[slot].name if slot < len(tree) else ""
+            by_city[key] = Tally(needs=n, served=s, share=_ratio(s, n), name=name)
+
+    taken = np.bincount(need_org[served], minlength=index.n_orgs)
+    capacity = int(index.org_capacity[usable].sum())
+    return Kpis(
+        needs=index.n_needs,
+        served=n_served,
+        share=_ratio(n_served, index.n_needs),
+        by_category=by_category,
+        by_tier=by_tier,
+        by_city=by_city,
+        organizations=index.n_orgs,
+        engaged=int((taken > 0).sum()),
+        capacity=capacity,
+        used=n_served,
+        utilization=_ratio(n_served, capacity),
+        load={index.org_ids[o]: int(taken[o]) for o in np.flatnonzero(taken).tolist()},
+    )

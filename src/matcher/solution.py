@@ -1,0 +1,223 @@
+"""The plan a solve returns: assignments, unmet needs with reasons, objective, bound and KPIs.
+
+Examples
+--------
+>>> import matcher
+>>> problem = matcher.synth.shanxi(seed=0, n_needs=60, n_orgs=20)
+>>> solution = matcher.solve(problem)
+>>> solution.status, solution.bound == solution.objective
+('optimal', True)
+>>> matcher.Solution.from_json(solution.to_json()) == solution
+True
+>>> list(solution.to_frame().columns[:4])
+['need_id', 'org_id', 'score', 'category']
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Literal
+
+import pandas as pd
+from pydantic import ConfigDict, Field, PrivateAttr
+
+from .kpis import Kpis, Tally
+from .models import COMPONENTS, Category, Priority
+from .models.base import Model
+from .models.vocab import Language
+from .solvers.base import Status
+
+__all__ = ["Assignment", "Solution", "Unmet", "UnmetReason"]
+
+#: Why a need is not served:
+#:
+#: - ``no_candidate``: every organization is removed by an eligibility rule (see ``excluded``);
+#: - ``capacity``: it has candidates, but every one with a positive score is full;
+#: - ``non_positive_score``: its candidates' scores are all <= 0, so taking one adds nothing;
+#: - ``not_chosen``: a candidate had room, but the plan (not proven optimal) left it out.
+UnmetReason = Literal["no_candidate", "capacity", "non_positive_score", "not_chosen"]
+
+_REASON_LABELS: dict[str, tuple[str, str]] = {
+    "no_candidate": ("无符合条件的组织", "no eligible organization"),
+    "capacity": ("候选组织承接能力已满", "every candidate is full"),
+    "non_positive_score": ("候选匹配得分不为正", "no candidate with a positive score"),
+    "not_chosen": ("未被选中", "not chosen"),
+}
+
+
+class Assignment(Model):
+    """One need given to one organization, with the score and its components."""
+
+    need_id: str
+    org_id: str
+    score: float
+    category: Category
+    region: str
+    tier: Priority
+    components: dict[str, float]
+
+
+class Unmet(Model):
+    """A need the plan does not serve, and why.
+
+    Attributes
+    ----------
+    reason
+        One of :data:`UnmetReason`.
+    detail
+        One sentence on the reason.
+    candidates
+        Eligible organizations it had.
+    excluded
+        For ``no_candidate``: how many organizations each eligibility rule removed (the first rule
+        that fails for each), see :mod:`matcher.eligibility`.
+    """
+
+    need_id: str
+    reason: UnmetReason
+    detail: str
+    category: Category
+    region: str
+    tier: Priority
+    candidates: int = 0
+    excluded: dict[str, int] = Field(default_factory=dict)
+
+
+class Solution(Model):
+    """A dispatch plan (派单) and everything known about it.
+
+    Attributes
+    ----------
+    status
+        ``optimal``, ``feasible``, ``infeasible`` or ``unknown``.
+    objective
+        Total score of the assigned pairs.
+    bound
+        A proven upper bound on the objective of any plan (equal to it when optimal).
+    solver
+        The back end that produced the plan.
+    assignments, unmet
+        Every need appears in exactly one of the two.
+    kpis
+        Key figures, see :class:`~matcher.kpis.Kpis`.
+    stats
+        Back-end facts that do not change between runs (scale of integer scores, tolerance).
+
+    Notes
+    -----
+    ``optimal`` from an integer back end means optimal for the scores rounded to ``1 / scale``;
+    ``stats["tolerance"]`` bounds the difference to the float optimum (far below 1e-6 of it).
+    Wall-clock times are in :attr:`timings`, which the JSON leaves out so that the same input
+    always gives byte-identical JSON.
+    """
+
+    model_config = ConfigDict(ser_json_inf_nan="constants")
+
+    status: Status
+    objective: float
+    bound: float
+    solver: str
+    assignments: tuple[Assignment, ...]
+    unmet: tuple[Unmet, ...]
+    kpis: Kpis
+    stats: dict[str, float | int | str] = Field(default_factory=dict)
+    _timings: dict[str, float] = PrivateAttr(default_factory=dict)
+
+    def __eq__(self, other: object) -> bool:
+        # Plans are equal when their fields are; wall-clock timings do not take part.
+        if not isinstance(other, Solution):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]
+
+    @property
+    def timings(self) -> dict[str, float]:
+        """Seconds spent per phase (candidates, build, solve, assemble) in this process."""
+        return self._timings
+
+    @property
+    def gap(self) -> float:
+        """Relative gap between bound and objective, 0 when optimal."""
+        return max(0.0, self.bound - self.objective) / max(1.0, abs(self.bound))
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per assignment: ids, score, category, region, tier and each score component."""
+        columns = ["need_id", "org_id", "score", "category", "region", "tier", *COMPONENTS]
+        rows = [
+            {
+                "need_id": a.need_id,
+                "org_id": a.org_id,
+                "score": a.score,
+                "category": a.category.value,
+                "region": a.region,
+                "tier": a.tier.value,
+                **a.components,
+            }
+            for a in self.assignments
+        ]
+        return pd.DataFrame(rows, columns=columns)
+
+    def unmet_frame(self) -> pd.DataFrame:
+        """One row per unmet need: id, reason, detail, category, region, tier, candidates."""
+        columns = ["need_id", "reason", "detail", "category", "region", "tier", "candidates"]
+        rows = [u.model_dump(mode="json", exclude={"excluded"}) for u in self.unmet]
+        return pd.DataFrame(rows, columns=columns)
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        """The plan as JSON; :meth:`from_json` reads it back equal."""
+        return self.model_dump_json(indent=indent)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Solution:
+        """Read a plan written by :meth:`to_json`."""
+        return cls.model_validate_json(text)
+
+    def summary(self, language: Language = "zh") -> str:
+        """A readable report of the plan, with labels in Chinese (``"zh"``) or English (``"en"``)."""
+        zh = language == "zh"
+        k = self.kpis
+
+        def tally(label: str, t: Tally) -> str:
+            return f"  {_pad(label, 24)} {t.served:>6} / {t.needs:<6} {t.share:6.1%}"
+
+        lines = [
+            (
+                f"派单方案 · 状态 {self.status.value} · 求解器 {self.solver}"
+                if zh
+                else f"Dispatch plan · status {self.status.value} · solver {self.solver}"
+            ),
+            (
+                f"目标值 {self.objective:,.3f} · 上界 {self.bound:,.3f} · 差距 {self.gap:.4%}"
+                if zh
+                else f"objective {self.objective:,.3f} · bound {self.bound:,.3f} · gap {self.gap:.4%}"
+            ),
+            (
+                f"满足需求 {k.served} / {k.needs} ({k.share:.1%}) · 参与组织 {k.engaged} / "
+                f"{k.organizations} · 承接能力使用 {k.utilization:.1%}"
+                if zh
+                else f"needs served {k.served} / {k.needs} ({k.share:.1%}) · organizations engaged "
+                f"{k.engaged} / {k.organizations} · capacity used {k.utilization:.1%}"
+            ),
+            "按帮扶类别:" if zh else "By category:",
+            *(tally(c.label(language), t) for c, t in k.by_category.items()),
+            "按帮扶优先级:" if zh else "By priority tier:",
+            *(tally(p.label(language), t) for p, t in k.by_tier.items()),
+            "按市:" if zh else "By city:",
+            *(tally(t.name or key or "-", t) for key, t in k.by_city.items()),
+        ]
+        if self.unmet:
+            counts: dict[str, int] = {}
+            for u in self.unmet:
+                counts[u.reason] = counts.get(u.reason, 0) + 1
+            lines.append("未满足原因:" if zh else "Unmet needs by reason:")
+            for reason, count in sorted(counts.items()):
+                label = _REASON_LABELS[reason][0 if zh else 1]
+                lines.append(f"  {_pad(label, 24)} {count:>6}")
+        return "\n".join(lines)
+
+
+def _pad(text: str, width: int) -> str:
+    """``text`` padded to ``width`` terminal columns (a Chinese character takes two)."""
+    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(0, width - used)

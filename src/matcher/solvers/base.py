@@ -1,0 +1,101 @@
+"""What every back end shares: the numeric model it reads, the result it returns, one status enum."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import ClassVar
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["AssignmentModel", "Solver", "SolverResult", "Status", "integer_scores"]
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+
+class Status(StrEnum):
+    """Outcome of a solve, the same for every back end."""
+
+    OPTIMAL = "optimal"  #: the plan is proven best (to the documented tolerance)
+    FEASIBLE = "feasible"  #: a valid plan, not proven best; ``bound`` says how far it may be
+    INFEASIBLE = "infeasible"  #: the hard rules cannot all hold
+    UNKNOWN = "unknown"  #: no plan was found in time
+
+
+@dataclass(frozen=True, eq=False)
+class AssignmentModel:
+    """The capacity-constrained assignment every back end solves.
+
+    Pairs are the candidate table's rows: ``need[p]`` may take ``org[p]`` for ``score[p]``. Each need
+    takes at most one organization and organization ``o`` at most ``capacity[o]`` needs. A pair whose
+    score is not positive is never worth taking, and no back end takes it.
+    """
+
+    n_needs: int
+    n_orgs: int
+    need: IntArray
+    org: IntArray
+    score: FloatArray
+    capacity: IntArray
+
+    @property
+    def n_pairs(self) -> int:
+        return int(self.need.size)
+
+    def objective(self, chosen: IntArray) -> float:
+        """Total score of the chosen pairs, summed in pair order."""
+        return float(np.sum(self.score[np.sort(chosen)]))
+
+
+@dataclass(frozen=True, eq=False)
+class SolverResult:
+    """What a back end returns: the chosen pairs (indices into the model's pairs) and its claims."""
+
+    status: Status
+    chosen: IntArray
+    objective: float
+    bound: float
+    stats: dict[str, float | int | str] = field(default_factory=dict)
+
+
+class Solver(ABC):
+    """A back end. Subclasses set :attr:`name` and implement :meth:`solve`."""
+
+    #: the name ``matcher.solve(..., solver=name)`` selects it by
+    name: ClassVar[str]
+    #: whether it proves optimality (``optimal`` status) when it finishes
+    exact: ClassVar[bool]
+
+    @abstractmethod
+    def solve(
+        self,
+        model: AssignmentModel,
+        *,
+        time_limit: float,
+        seed: int,
+        hint: IntArray | None = None,
+    ) -> SolverResult:
+        """Solve ``model``; ``hint`` is a set of chosen pairs to start from, when the back end can."""
+
+
+def integer_scores(score: FloatArray, n_nodes: int) -> tuple[IntArray, float]:
+    """Scale float scores to integers for integer back ends.
+
+    The largest score maps to ``2**62 / (n_nodes + 1)**2`` (capped at ``2**40``), which keeps the
+    cost scaling of OR-Tools' min-cost flow free of overflow. The rounding error of a plan of ``k``
+    pairs is at most ``k / (2 * scale)``, far below 1e-6 of its score at every size matcher targets.
+
+    Returns
+    -------
+    (integers, scale)
+        ``integers = round(score * scale)``.
+    """
+    top = float(np.max(np.abs(score))) if score.size else 0.0
+    if top == 0.0:
+        return np.zeros(score.shape, np.int64), 1.0
+    ceiling = min(2.0**40, 2.0**62 / float(n_nodes + 1) ** 2)
+    scale = max(1.0, np.floor(ceiling)) / top
+    return np.rint(score * scale).astype(np.int64), scale

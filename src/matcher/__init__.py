@@ -11,7 +11,7 @@ Examples
 []
 """
 
-# from . import synth
+from . import synth
 from .candidates import candidates
 from .errors import (
     Issue,

@@ -84,7 +84,9 @@ def ineligibility(problem: Problem, need: npt.ArrayLike, org: npt.ArrayLike) -> 
     if index.pair_need is not None and index.pair_org is not None:
         listed = np.sort(index.pair_need * index.n_orgs + index.pair_org)
         fail("pair_scores", ~_member(need * index.n_orgs + org, listed))
-    fail("capability", index.org_capability[org, index.need_category[need]] <= 0)
+    n_categories = index.org_capability.shape[1]
+    capability = index.org_capability.ravel()[org * n_categories + index.need_category[need]]
+    fail("capability", capability <= 0)
 
     region = index.need_region[need]
     depth = index.org_scope_depth[org]
@@ -92,13 +94,13 @@ def ineligibility(problem: Problem, need: npt.ArrayLike, org: npt.ArrayLike) -> 
     org_anchor = tree.ancestor_at[index.org_home[org], depth]
     fail("scope", (need_anchor < 0) | (need_anchor != org_anchor))
 
-    if index.org_has_service.any():
+    limited = np.flatnonzero(index.org_has_service[org] & (code == 0))
+    if limited.size:
         served = np.sort(index.service_org * len(tree) + index.service_region)
-        inside = np.zeros(need.shape, bool)
-        for level in range(tree.ancestor_at.shape[1]):
-            ancestor = tree.ancestor_at[region, level]
-            inside |= (ancestor >= 0) & _member(org * len(tree) + ancestor, served)
-        fail("service_regions", index.org_has_service[org] & ~inside)
+        keys = org[limited] * len(tree)
+        chain = tree.ancestor_at[region[limited]]
+        inside = ((chain >= 0) & _member(keys[:, None] + chain, served)).any(axis=1)
+        code[limited[~inside]] = RULES.index("service_regions") + 1
     return code
 
 

@@ -81,21 +81,29 @@ class Solver(ABC):
         """Solve ``model``; ``hint`` is a set of chosen pairs to start from, when the back end can."""
 
 
-def integer_scores(score: FloatArray, n_nodes: int) -> tuple[IntArray, float]:
+def integer_scores(
+    score: FloatArray, n_nodes: int, ceiling: float = 2.0**40
+) -> tuple[IntArray, float]:
     """Scale float scores to integers for integer back ends.
 
-    The largest score maps to ``2**62 / (n_nodes + 1)**2`` (capped at ``2**40``), which keeps the
-    cost scaling of OR-Tools' min-cost flow free of overflow. The rounding error of a plan of ``k``
-    pairs is at most ``k / (2 * scale)``, far below 1e-6 of its score at every size matcher targets.
+    The largest score maps to ``min(ceiling, 2**62 / (n_nodes + 1)**2)``, which keeps the cost
+    scaling of OR-Tools' min-cost flow free of overflow. The rounding error of a plan of ``k``
+    pairs is at most ``k / (2 * scale)``; two plans' scores are compared to within ``k / scale``.
 
     Returns
     -------
     (integers, scale)
         ``integers = round(score * scale)``.
+
+    Examples
+    --------
+    >>> integers, scale = integer_scores(np.array([0.5, 1.0]), n_nodes=4, ceiling=1000.0)
+    >>> integers.tolist(), scale
+    ([500, 1000], 1000.0)
     """
     top = float(np.max(np.abs(score))) if score.size else 0.0
     if top == 0.0:
         return np.zeros(score.shape, np.int64), 1.0
-    ceiling = min(2.0**40, 2.0**62 / float(n_nodes + 1) ** 2)
-    scale = max(1.0, np.floor(ceiling)) / top
+    largest = min(ceiling, 2.0**62 / float(n_nodes + 1) ** 2)
+    scale = max(1.0, np.floor(largest)) / top
     return np.rint(score * scale).astype(np.int64), scale

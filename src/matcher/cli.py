@@ -1,0 +1,537 @@
+"""The ``matcher`` command line: demo, solve, validate, schema and synth.
+
+Every subcommand exits 0 on success and 2 on bad input (an invalid or unreadable problem file, an
+option out of range, a usage error), with a readable message on stderr that names the field, never a
+traceback. A back end that fails with no plan to return exits 1.
+
+Examples
+--------
+>>> from matcher.cli import main
+>>> main(["demo", "--language", "en", "--top", "3"])  # doctest: +ELLIPSIS
+Synthetic Shanxi-like province · 129 regions · 200 organizations · 1000 needs
+Dispatch plan · status optimal · solver flow
+...
+0
+
+From a shell::
+
+    matcher synth --scale shanxi -o problem.json
+    matcher validate problem.json
+    matcher solve problem.json -o plan.json --language en
+    matcher synth --needs 500 --orgs 100 -o - | matcher solve - -o - --quiet > plan.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import unicodedata
+from collections.abc import Callable, Sequence
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from .errors import MatcherError, ProblemError, SolverError
+from .solvers import SOLVERS
+
+if TYPE_CHECKING:
+    from .models import Problem
+    from .models.vocab import Language
+    from .solution import Assignment, Solution
+
+__all__ = ["main"]
+
+PROG = "matcher"
+
+#: Exit codes: success, a failure that is not the input's fault, bad input or usage.
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+#: ``--scale`` presets: (needs, organizations) drawn by :func:`matcher.synth.generate`; ``shanxi``
+#: is :func:`matcher.synth.shanxi` with its own defaults.
+SCALES: dict[str, tuple[int, int]] = {
+    "shanxi": (1_000, 200),
+    "province": (10_000, 2_000),
+    "national": (100_000, 20_000),
+}
+
+#: Widest each demo table column (#, need, region, category, organization, score) may grow, in
+#: terminal columns, before its text is cut with "…".
+_MAX_WIDTHS = (6, 30, 12, 24, 32, 12)
+
+
+# --- entry point ----------------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``matcher`` command line.
+
+    Parameters
+    ----------
+    argv
+        Arguments after the program name; ``None`` means ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        The exit status: 0 on success, 1 when a back end fails, 2 on bad input or bad usage
+        (argparse's own status for usage errors, ``--help`` and ``--version`` are returned, not
+        raised).
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:
+        return _exit_code(stop.code)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except ProblemError as error:
+        _report([str(issue) for issue in error.issues], _source(args))
+        return EXIT_USAGE
+    except SolverError as error:
+        _error(str(error))
+        return EXIT_FAILURE
+    except MatcherError as error:
+        _error(str(error))
+        return EXIT_USAGE
+    except BrokenPipeError:  # pragma: no cover - the reader of our stdout went away (| head)
+        _silence_stdout()
+        return EXIT_FAILURE
+    except OSError as error:
+        _error(_os_message(error))
+        return EXIT_USAGE
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        Parsed arguments carry ``handler``, the function that runs the subcommand.
+    """
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Match social organizations to rural-revitalization needs, exactly.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {_version()}")
+    commands = parser.add_subparsers(title="commands", dest="command", required=True)
+
+    demo = commands.add_parser(
+        "demo",
+        help="solve the built-in Shanxi-like province and show the plan",
+        description="Build the synthetic Shanxi-like province, solve it, verify the plan and "
+        "show the summary and the best assignments.",
+    )
+    _add_seed(demo)
+    _add_language(demo)
+    demo.add_argument(
+        "--top",
+        type=_non_negative_int,
+        default=10,
+        metavar="K",
+        help="how many assignments to list, best score first (default: %(default)s)",
+    )
+    demo.set_defaults(handler=_demo)
+
+    solve = commands.add_parser(
+        "solve",
+        help="solve a problem document and write the plan as JSON",
+        description="Read a problem document, solve it and write the plan as JSON. The summary "
+        "goes to stdout, or to stderr when the plan itself goes to stdout.",
+    )
+    solve.add_argument("problem", metavar="PROBLEM.json", help='problem document ("-": stdin)')
+    solve.add_argument(
+        "-o",
+        "--output",
+        default="-",
+        metavar="PLAN.json",
+        help='where to write the plan ("-": stdout, the default)',
+    )
+    solve.add_argument(
+        "--solver",
+        choices=["auto", *SOLVERS],
+        default="auto",
+        help="back end (default: %(default)s)",
+    )
+    solve.add_argument(
+        "--time-limit",
+        type=_positive_seconds,
+        default=10.0,
+        metavar="S",
+        help="seconds a back end with a clock may search (default: %(default)s)",
+    )
+    _add_seed(solve)
+    _add_language(solve)
+    solve.add_argument("-q", "--quiet", action="store_true", help="do not print the summary")
+    solve.set_defaults(handler=_solve)
+
+    validate = commands.add_parser(
+        "validate",
+        help="check a problem document and list every issue",
+        description="Check a problem document. Valid: print its size and exit 0. Invalid: print "
+        "every issue as 'path: message' on stderr and exit 2.",
+    )
+    validate.add_argument("problem", metavar="PROBLEM.json", help='problem document ("-": stdin)')
+    validate.set_defaults(handler=_validate)
+
+    schema = commands.add_parser(
+        "schema",
+        help="print the JSON Schema of the problem document",
+        description="Write the JSON Schema of the problem document.",
+    )
+    _add_output(schema, required=False)
+    schema.set_defaults(handler=_schema)
+
+    synth = commands.add_parser(
+        "synth",
+        help="write a synthetic problem document",
+        description="Write a seeded synthetic problem: the Shanxi-like province (1,000 needs, "
+        "200 organizations), a province (10,000 x 2,000) or national scale (100,000 x 20,000). "
+        "--needs and --orgs override the counts of the chosen scale.",
+    )
+    _add_seed(synth)
+    synth.add_argument(
+        "--scale", choices=list(SCALES), default="shanxi", help="preset size (default: %(default)s)"
+    )
+    synth.add_argument("--needs", type=_non_negative_int, metavar="N", help="number of needs")
+    synth.add_argument(
+        "--orgs", type=_non_negative_int, metavar="M", help="number of organizations"
+    )
+    _add_output(synth, required=True)
+    synth.set_defaults(handler=_synth)
+    return parser
+
+
+# --- subcommands ----------------------------------------------------------------------------------
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from . import synth
+    from .solve import solve
+    from .verify import verify
+
+    language = _language(args)
+    zh = language == "zh"
+    seed: int = args.seed
+    top: int = args.top
+    problem = synth.shanxi(seed)
+    solution = solve(problem)
+    violations = verify(problem, solution)
+
+    size = (len(problem.regions), len(problem.organizations), len(problem.needs))
+    print(
+        "模拟山西省 · {} 个地区 · {} 个组织 · {} 项需求".format(*size)
+        if zh
+        else "Synthetic Shanxi-like province · {} regions · {} organizations · {} needs".format(
+            *size
+        )
+    )
+    print(solution.summary(language))
+    print(f"校验:{len(violations)} 处违规" if zh else f"verify: {len(violations)} violations")
+    for violation in violations:
+        print(f"  {violation}", file=sys.stderr)
+    if top:
+        best = sorted(solution.assignments, key=lambda a: (-a.score, a.need_id))[:top]
+        print(f"得分最高的 {len(best)} 项派单:" if zh else f"Top {len(best)} assignments by score:")
+        print(assignment_table(problem, best, language))
+    print(_timing_line(solution, language))
+    return EXIT_FAILURE if violations else EXIT_OK
+
+
+def _solve(args: argparse.Namespace) -> int:
+    from .models import Problem
+    from .solve import solve
+
+    language = _language(args)
+    problem = _read_problem(Problem, args.problem)
+    solution = solve(problem, args.solver, time_limit=args.time_limit, seed=args.seed)
+    plan = solution.to_json(indent=2)
+    to_stdout = args.output == "-"
+    if to_stdout:
+        sys.stdout.write(plan + "\n")
+    else:
+        Path(args.output).write_text(plan + "\n", encoding="utf-8")
+    if not args.quiet:
+        out: TextIO = sys.stderr if to_stdout else sys.stdout
+        print(solution.summary(language), file=out)
+        print(_timing_line(solution, language), file=out)
+        if not to_stdout:
+            print(
+                f"方案已写入 {args.output}"
+                if language == "zh"
+                else f"plan written to {args.output}",
+                file=out,
+            )
+    return EXIT_OK
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from .candidates import build_candidates
+    from .models import Problem
+
+    problem = _read_problem(Problem, args.problem)
+    pairs = len(build_candidates(problem))
+    print(
+        f"{_display_name(args.problem)}: valid · {len(problem.regions)} regions · "
+        f"{len(problem.organizations)} organizations · {len(problem.needs)} needs · "
+        f"{pairs} candidate pairs"
+    )
+    return EXIT_OK
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from .models import Problem
+
+    text = json.dumps(Problem.model_json_schema(), indent=2, ensure_ascii=False)
+    _write(args.output, text + "\n")
+    return EXIT_OK
+
+
+def _synth(args: argparse.Namespace) -> int:
+    from . import synth
+
+    seed: int = args.seed
+    needs, orgs = SCALES[args.scale]
+    if args.needs is not None or args.orgs is not None:
+        problem = synth.generate(
+            needs if args.needs is None else args.needs,
+            orgs if args.orgs is None else args.orgs,
+            seed=seed,
+        )
+    elif args.scale == "shanxi":
+        problem = synth.shanxi(seed)
+    else:
+        problem = synth.generate(needs, orgs, seed=seed)
+    _write(args.output, problem.to_json() + "\n")
+    if args.output != "-":
+        print(
+            f"wrote {args.output}: {len(problem.regions)} regions · "
+            f"{len(problem.organizations)} organizations · {len(problem.needs)} needs"
+        )
+    return EXIT_OK
+
+
+# --- the demo table -------------------------------------------------------------------------------
+
+
+def display_width(text: str) -> int:
+    """Terminal columns ``text`` takes: wide and full-width characters count 2, combining marks 0.
+
+    Examples
+    --------
+    >>> display_width("太原市"), display_width("Taiyuan")
+    (6, 7)
+    """
+    return sum(
+        0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        for ch in text
+    )
+
+
+def fit(text: str, width: int, *, right: bool = False) -> str:
+    """``text`` padded, or cut with "…", to exactly ``width`` terminal columns.
+
+    Examples
+    --------
+    >>> fit("清徐县", 8) + "|", fit("清徐县产业项目", 8) + "|", fit("12.5", 6, right=True)
+    ('清徐县  |', '清徐县… |', '  12.5')
+    """
+    if display_width(text) > width:
+        kept, used = "", 0
+        for ch in text:
+            step = display_width(ch)
+            if used + step > width - 1:
+                break
+            kept, used = kept + ch, used + step
+        text = kept + "…"
+    gap = " " * max(0, width - display_width(text))
+    return gap + text if right else text + gap
+
+
+def assignment_table(
+    problem: Problem, assignments: Sequence[Assignment], language: Language
+) -> str:
+    """A plain-text table of assignments, columns aligned by display width.
+
+    Parameters
+    ----------
+    problem
+        The problem the assignments belong to (for titles and names).
+    assignments
+        :class:`~matcher.Assignment` objects, in the order to list them.
+    language
+        ``"zh"`` or ``"en"``: the header and category labels.
+
+    Returns
+    -------
+    str
+        A header, a rule and one line per assignment (no trailing newline).
+    """
+    zh = language == "zh"
+    header = (
+        ("#", "需求", "地区", "类别", "组织", "得分")
+        if zh
+        else ("#", "Need", "Region", "Category", "Organization", "Score")
+    )
+    rows: list[tuple[str, ...]] = []
+    for rank, item in enumerate(assignments, 1):
+        need, org, region = (
+            problem.need(item.need_id),
+            problem.organization(item.org_id),
+            problem.region(item.region),
+        )
+        rows.append(
+            (
+                str(rank),
+                need.title or need.id,
+                region.name or region.id,
+                item.category.label(language),
+                org.name or org.id,
+                f"{item.score:.3f}",
+            )
+        )
+    widths = [
+        min(cap, max(display_width(row[i]) for row in [header, *rows]))
+        for i, cap in enumerate(_MAX_WIDTHS)
+    ]
+    right = (True, False, False, False, False, True)
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(
+            fit(cell, width, right=r) for cell, width, r in zip(cells, widths, right, strict=True)
+        ).rstrip()
+
+    rule = "  ".join("-" * width for width in widths)
+    return "\n".join([line(header), rule, *(line(row) for row in rows)])
+
+
+# --- helpers --------------------------------------------------------------------------------------
+
+
+def _add_seed(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--seed",
+        type=_non_negative_int,
+        default=0,
+        metavar="N",
+        help="random seed (default: %(default)s)",
+    )
+
+
+def _add_language(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--language",
+        choices=["zh", "en"],
+        default="zh",
+        help="language of the labels (default: %(default)s)",
+    )
+
+
+def _add_output(parser: argparse.ArgumentParser, *, required: bool) -> None:
+    parser.add_argument(
+        "-o",
+        "--output",
+        required=required,
+        default=None if required else "-",
+        metavar="FILE",
+        help='file to write ("-": stdout' + (")" if required else ", the default)"),
+    )
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return value
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text}")
+    return value
+
+
+def _language(args: argparse.Namespace) -> Language:
+    return "en" if args.language == "en" else "zh"
+
+
+def _timing_line(solution: Solution, language: Language) -> str:
+    seconds = solution.timings.get("total_seconds", float("nan"))
+    return f"总用时 {seconds:.3f} 秒" if language == "zh" else f"total time {seconds:.3f} s"
+
+
+def _read_problem(problem_type: type[Problem], source: str) -> Problem:
+    """Read a problem from a path, or from stdin when ``source`` is ``"-"``."""
+    # Read the bytes here so that a file error is an OSError naming the file once, like output
+    # errors; the text then goes to ``from_json``, which reports JSON and field issues.
+    data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+    return problem_type.from_json(data)
+
+
+def _write(destination: str, text: str) -> None:
+    if destination == "-":
+        sys.stdout.write(text)
+    else:
+        Path(destination).write_text(text, encoding="utf-8")
+
+
+def _version() -> str:
+    try:
+        return version("matcher")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "unknown"
+
+
+def _exit_code(code: object) -> int:
+    if code is None:
+        return EXIT_OK
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return EXIT_FAILURE
+
+
+def _source(args: argparse.Namespace) -> str:
+    problem = getattr(args, "problem", None)
+    return _display_name(problem) if isinstance(problem, str) else ""
+
+
+def _display_name(source: str) -> str:
+    return "<stdin>" if source == "-" else source
+
+
+def _report(lines: list[str], source: str) -> None:
+    """Print the issues of an invalid problem on stderr: a head line, then one issue per line."""
+    prefix = f"{source}: " if source else ""
+    if len(lines) == 1:
+        _error(prefix + lines[0])
+        return
+    _error(f"{prefix}{len(lines)} problems in the input")
+    for line in lines:
+        print(f"  {line}", file=sys.stderr)
+
+
+def _error(message: str) -> None:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+
+
+def _os_message(error: OSError) -> str:
+    reason = error.strerror or str(error)
+    return f"{error.filename}: {reason}" if error.filename else reason
+
+
+def _silence_stdout() -> None:  # pragma: no cover - see main
+    # Python flushes stdout at exit; point it at devnull so the flush cannot fail again.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())

@@ -1,0 +1,691 @@
+"""Seeded, deterministic synthetic provinces: a Shanxi-like default and scaled benchmark instances.
+
+:func:`shanxi` builds one program year in a Shanxi-like province (what ``matcher demo`` solves);
+:func:`generate` builds instances of any size, from hundreds of needs to national scale, for
+benchmarks. Both go through the same builder and draw everything from
+:func:`numpy.random.default_rng`, so the same arguments give the same :class:`~matcher.Problem`
+(byte for byte in JSON) on every run.
+
+The geography does not depend on the seed: Shanxi's 11 prefecture cities and 117 county-level units
+carry their real GB/T 2260 codes, names and approximate coordinates (county coordinates are
+jittered around the city centre). The 58 former-poverty counties and the 22 province-designated key
+counties are a plausible approximation assembled for realism, *not* the official lists. Further
+provinces are synthetic copies of the Shanxi structure under other two-digit codes, with the county
+tiers shuffled within each city. The seed decides the needs and the organizations.
+
+Examples
+--------
+>>> problem = shanxi(seed=0)
+>>> len(problem.regions), len(problem.needs), len(problem.organizations)
+(129, 1000, 200)
+>>> problem.region("140123").name, problem.region("140123").priority.value
+('娄烦县', 'key')
+>>> generate(200, 40, seed=3).model_dump_json() == generate(200, 40, seed=3).model_dump_json()
+True
+"""
+
+from __future__ import annotations
+
+import gc
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .errors import OptionError
+from .models import (
+    PRIMARY_TYPES,
+    Category,
+    Credit,
+    OrgType,
+    Priority,
+    Problem,
+    Scope,
+    VulnerableGroup,
+)
+
+__all__ = ["MAX_PROVINCES", "generate", "shanxi"]
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+#: Seed of the geography (coordinates jitter, township counts, tiers of the copied provinces).
+_GEOGRAPHY_SEED = 140000
+#: Needs per province when ``generate`` chooses the number of provinces.
+_NEEDS_PER_PROVINCE = 3300
+#: Needs from which ``generate`` adds townships under the counties.
+_TOWNSHIP_THRESHOLD = 5000
+
+# --- Shanxi -------------------------------------------------------------------------------------
+
+_City = tuple[str, str, float, float, tuple[tuple[str, str], ...]]
+
+#: The 11 prefecture cities: code, name, approximate centre (lat, lon), county-level units.
+_SHANXI_CITIES: tuple[_City, ...] = (
+    ("140100", "太原市", 37.87, 112.55, (
+        ("140105", "小店区"), ("140106", "迎泽区"), ("140107", "杏花岭区"), ("140108", "尖草坪区"),
+        ("140109", "万柏林区"), ("140110", "晋源区"), ("140121", "清徐县"), ("140122", "阳曲县"),
+        ("140123", "娄烦县"), ("140181", "古交市"),
+    )),
+    ("140200", "大同市", 40.08, 113.30, (
+        ("140212", "新荣区"), ("140213", "平城区"), ("140214", "云冈区"), ("140215", "云州区"),
+        ("140221", "阳高县"), ("140222", "天镇县"), ("140223", "广灵县"), ("140224", "灵丘县"),
+        ("140225", "浑源县"), ("140226", "左云县"),
+    )),
+    ("140300", "阳泉市", 37.86, 113.58, (
+        ("140302", "城区"), ("140303", "矿区"), ("140311", "郊区"), ("140321", "平定县"),
+        ("140322", "盂县"),
+    )),
+    ("140400", "长治市", 36.20, 113.12, (
+        ("140403", "潞州区"), ("140404", "上党区"), ("140405", "屯留区"), ("140406", "潞城区"),
+        ("140423", "襄垣县"), ("140425", "平顺县"), ("140426", "黎城县"), ("140427", "壶关县"),
+        ("140428", "长子县"), ("140429", "武乡县"), ("140430", "沁县"), ("140431", "沁源县"),
+    )),
+    ("140500", "晋城市", 35.49, 112.85, (
+        ("140502", "城区"), ("140521", "沁水县"), ("140522", "阳城县"), ("140524", "陵川县"),
+        ("140525", "泽州县"), ("140581", "高平市"),
+    )),
+    ("140600", "朔州市", 39.33, 112.43, (
+        ("140602", "朔城区"), ("140603", "平鲁区"), ("140621", "山阴县"), ("140622", "应县"),
+        ("140623", "右玉县"), ("140681", "怀仁市"),
+    )),
+    ("140700", "晋中市", 37.69, 112.75, (
+        ("140702", "榆次区"), ("140703", "太谷区"), ("140721", "榆社县"), ("140722", "左权县"),
+        ("140723", "和顺县"), ("140724", "昔阳县"), ("140725", "寿阳县"), ("140727", "祁县"),
+        ("140728", "平遥县"), ("140729", "灵石县"), ("140781", "介休市"),
+    )),
+    ("140800", "运城市", 35.03, 111.00, (
+        ("140802", "盐湖区"), ("140821", "临猗县"), ("140822", "万荣县"), ("140823", "闻喜县"),
+        ("140824", "稷山县"), ("140825", "新绛县"), ("140826", "绛县"), ("140827", "垣曲县"),
+        ("140828", "夏县"), ("140829", "平陆县"), ("140830", "芮城县"), ("140881", "永济市"),
+        ("140882", "河津市"),
+    )),
+    ("140900", "忻州市", 38.42, 112.73, (
+        ("140902", "忻府区"), ("140921", "定襄县"), ("140922", "五台县"), ("140923", "代县"),
+        ("140924", "繁峙县"), ("140925", "宁武县"), ("140926", "静乐县"), ("140927", "神池县"),
+        ("140928", "五寨县"), ("140929", "岢岚县"), ("140930", "河曲县"), ("140931", "保德县"),
+        ("140932", "偏关县"), ("140981", "原平市"),
+    )),
+    ("141000", "临汾市", 36.09, 111.52, (
+        ("141002", "尧都区"), ("141021", "曲沃县"), ("141022", "翼城县"), ("141023", "襄汾县"),
+        ("141024", "洪洞县"), ("141025", "古县"), ("141026", "安泽县"), ("141027", "浮山县"),
+        ("141028", "吉县"), ("141029", "乡宁县"), ("141030", "大宁县"), ("141031", "隰县"),
+        ("141032", "永和县"), ("141033", "蒲县"), ("141034", "汾西县"), ("141081", "侯马市"),
+        ("141082", "霍州市"),
+    )),
+    ("141100", "吕梁市", 37.52, 111.14, (
+        ("141102", "离石区"), ("141121", "文水县"), ("141122", "交城县"), ("141123", "兴县"),
+        ("141124", "临县"), ("141125", "柳林县"), ("141126", "石楼县"), ("141127", "岚县"),
+        ("141128", "方山县"), ("141129", "中阳县"), ("141130", "交口县"), ("141181", "孝义市"),
+        ("141182", "汾阳市"),
+    )),
+)  # fmt: skip
+
+#: Former-poverty counties (58, key ones included): an approximation, not the official list.
+_FORMER_POVERTY: frozenset[str] = frozenset(
+    {
+        *("140122", "140123"),
+        *("140212", "140215", "140221", "140222", "140223", "140224", "140225", "140226"),
+        *("140321", "140322"),
+        *("140425", "140426", "140427", "140429", "140430"),
+        "140524",
+        *("140603", "140622", "140623"),
+        *("140721", "140722", "140723", "140724", "140725"),
+        *("140822", "140827", "140828", "140829"),
+        *("140922", "140923", "140924", "140925", "140926", "140927", "140928", "140929"),
+        *("140930", "140931", "140932"),
+        *("141025", "141026", "141027", "141028", "141029", "141030", "141031", "141032"),
+        *("141033", "141034"),
+        *("141123", "141124", "141126", "141127", "141128", "141129", "141130"),
+    }
+)
+
+#: Key counties designated by the province (22, all former-poverty; most in the north and west).
+_KEY: frozenset[str] = frozenset(
+    {
+        "140123",
+        *("140221", "140222", "140223", "140224"),
+        "140425",
+        "140623",
+        *("140926", "140927", "140928", "140929", "140931", "140932"),
+        *("141123", "141124", "141126", "141127", "141128"),
+        *("141028", "141030", "141031", "141032"),
+    }
+)
+
+_SHANXI_CENTRE = (37.87, 112.55)
+
+# --- other provinces ----------------------------------------------------------------------------
+
+#: Two-digit codes, short names, names and approximate capital coordinates of China's provinces.
+_PROVINCES: tuple[tuple[int, str, str, float, float], ...] = (
+    (14, "晋", "山西省", 37.87, 112.55),
+    (11, "京", "北京市", 39.90, 116.40),
+    (12, "津", "天津市", 39.13, 117.20),
+    (13, "冀", "河北省", 38.04, 114.51),
+    (15, "蒙", "内蒙古自治区", 40.84, 111.75),
+    (21, "辽", "辽宁省", 41.80, 123.43),
+    (22, "吉", "吉林省", 43.82, 125.32),
+    (23, "黑", "黑龙江省", 45.80, 126.53),
+    (31, "沪", "上海市", 31.23, 121.47),
+    (32, "苏", "江苏省", 32.06, 118.80),
+    (33, "浙", "浙江省", 30.27, 120.15),
+    (34, "皖", "安徽省", 31.82, 117.23),
+    (35, "闽", "福建省", 26.07, 119.30),
+    (36, "赣", "江西省", 28.68, 115.86),
+    (37, "鲁", "山东省", 36.65, 117.12),
+    (41, "豫", "河南省", 34.75, 113.63),
+    (42, "鄂", "湖北省", 30.59, 114.31),
+    (43, "湘", "湖南省", 28.23, 112.94),
+    (44, "粤", "广东省", 23.13, 113.26),
+    (45, "桂", "广西壮族自治区", 22.82, 108.37),
+    (46, "琼", "海南省", 20.04, 110.20),
+    (50, "渝", "重庆市", 29.56, 106.55),
+    (51, "川", "四川省", 30.57, 104.07),
+    (52, "贵", "贵州省", 26.65, 106.63),
+    (53, "云", "云南省", 25.04, 102.71),
+    (54, "藏", "西藏自治区", 29.65, 91.11),
+    (61, "陕", "陕西省", 34.34, 108.94),
+    (62, "甘", "甘肃省", 36.06, 103.83),
+    (63, "青", "青海省", 36.62, 101.78),
+    (64, "宁", "宁夏回族自治区", 38.49, 106.23),
+    (65, "新", "新疆维吾尔自治区", 43.83, 87.62),
+)
+_REAL_CODES = frozenset(code for code, *_ in _PROVINCES)
+#: Every two-digit code a province may take: the real ones first, then the unused ones.
+_CODES: tuple[int, ...] = tuple(code for code, *_ in _PROVINCES) + tuple(
+    code for code in range(10, 100) if code not in _REAL_CODES
+)
+#: Most provinces an instance can have (one per two-digit code).
+MAX_PROVINCES = len(_CODES)
+
+_NATION_ID = "100000"
+
+# --- needs ----------------------------------------------------------------------------------------
+
+_CATEGORIES: tuple[Category, ...] = tuple(Category)
+#: How often each category is ordered (industry and help for the vulnerable most often).
+_CATEGORY_WEIGHTS: dict[Category, float] = {
+    Category.INDUSTRY: 0.28,
+    Category.TALENT: 0.12,
+    Category.EMPLOYMENT: 0.16,
+    Category.VULNERABLE: 0.24,
+    Category.CONSUMPTION: 0.11,
+    Category.CULTURE_TOURISM: 0.09,
+}
+_GROUPS: tuple[VulnerableGroup, ...] = tuple(VulnerableGroup)
+_GROUP_WEIGHTS = np.array([0.20, 0.25, 0.08, 0.10, 0.25, 0.12])
+#: Need weight by tier (key, former poverty, normal), in :class:`Priority` order.
+_TIER_WEIGHTS = np.array([3.0, 2.0, 1.0])
+
+# --- organizations --------------------------------------------------------------------------------
+
+_TYPES: tuple[OrgType, ...] = tuple(OrgType)
+#: Share of each type and the name stems it draws from.
+_TYPE_TABLE: dict[OrgType, tuple[float, tuple[str, ...]]] = {
+    OrgType.INDUSTRY_ASSOCIATION: (0.10, ("农产品流通行业协会", "中小企业商会", "食品工业协会")),
+    OrgType.AGRICULTURE: (0.08, ("农业技术推广协会", "果业协会", "农村专业技术协会")),
+    OrgType.SCIENCE_TECHNOLOGY: (0.06, ("科学技术协会", "农业科技服务中心", "科技创新促进会")),
+    OrgType.FOUNDATION: (0.06, ("慈善基金会", "乡村振兴基金会", "教育发展基金会")),
+    OrgType.TRAINING: (0.06, ("职业技能培训学校", "农民培训中心", "继续教育协会")),
+    OrgType.ACADEMIC: (0.04, ("农学会", "社会学会", "乡村发展研究会")),
+    OrgType.EMPLOYMENT_SERVICE: (0.06, ("人力资源服务协会", "就业促进会", "劳务协作中心")),
+    OrgType.SOCIAL_SERVICE: (0.07, ("社会工作服务中心", "养老服务中心", "康复服务中心")),
+    OrgType.PUBLIC_WELFARE: (0.09, ("公益慈善联合会", "慈善总会", "志愿服务联合会")),
+    OrgType.COMMUNITY_SERVICE: (0.07, ("城乡社区服务中心", "社区发展协会", "邻里互助中心")),
+    OrgType.GRASSROOTS_COMMUNITY: (0.07, ("村民互助会", "老年协会", "妇女儿童之家")),
+    OrgType.ECOMMERCE: (0.06, ("电子商务协会", "网商协会", "直播电商促进会")),
+    OrgType.PRIVATE_INSTITUTION: (0.04, ("民办职业学院", "民营医院", "民办高等专科学校")),
+    OrgType.CULTURE_TOURISM: (0.07, ("旅游协会", "文化旅游促进会", "民俗文化研究会")),
+    OrgType.MEDIA: (0.02, ("新媒体协会", "网络文化协会", "融媒体服务中心")),
+    OrgType.HUB: (0.015, ("社会组织联合会", "社会组织孵化中心", "社会组织促进会")),
+    OrgType.PROFESSIONAL: (0.02, ("社会工作者协会", "社会组织评估中心", "公益法律服务中心")),
+    OrgType.OTHER: (0.015, ("志愿者协会", "乡贤促进会", "青年创业协会")),
+}
+#: Strong category of the types the plan puts first for no category.
+_SUPPORTING_AFFINITY: dict[OrgType, tuple[Category, ...]] = {
+    OrgType.MEDIA: (Category.CONSUMPTION, Category.CULTURE_TOURISM),
+    OrgType.HUB: _CATEGORIES,
+    OrgType.PROFESSIONAL: (Category.TALENT, Category.EMPLOYMENT, Category.VULNERABLE),
+    OrgType.OTHER: _CATEGORIES,
+}
+_SCOPES = (Scope.NATION, Scope.PROVINCE, Scope.CITY, Scope.COUNTY)
+_CREDITS = (Credit.NORMAL, Credit.ABNORMAL, Credit.BLACKLISTED)
+_CREDIT_SHARES = np.array([0.95, 0.03, 0.02])
+_STAR_SHARES = np.array([0.03, 0.05, 0.15, 0.37, 0.40])
+#: Total capacity as a share of the number of needs.
+_CAPACITY_SHARE = 0.75
+
+
+def shanxi(seed: int = 0, *, n_needs: int = 1000, n_orgs: int = 200) -> Problem:
+    """The default Shanxi-like province: one program year, what ``matcher demo`` solves.
+
+    Regions are the province (140000 山西省), its 11 prefecture cities and 117 county-level units
+    with their real codes and names; 58 counties are ``former_poverty`` tier, 22 of them ``key``.
+    Townships are added under the counties when ``n_needs`` is 5,000 or more.
+
+    Parameters
+    ----------
+    seed
+        Seed of the needs and organizations (the regions are the same for every seed).
+    n_needs, n_orgs
+        How many needs and organizations to draw.
+
+    Returns
+    -------
+    Problem
+        A validated problem with the default policy.
+
+    Examples
+    --------
+    >>> problem = shanxi(seed=1, n_needs=300, n_orgs=60)
+    >>> problem.regions[0].name, len(problem.needs), len(problem.organizations)
+    ('山西省', 300, 60)
+    """
+    return _build(n_needs, n_orgs, seed=seed, n_provinces=1, townships=None)
+
+
+def generate(
+    n_needs: int,
+    n_orgs: int,
+    *,
+    seed: int = 0,
+    n_provinces: int | None = None,
+    townships: bool | None = None,
+) -> Problem:
+    """A scaled synthetic instance for benchmarks, from one province to national scale.
+
+    Parameters
+    ----------
+    n_needs, n_orgs
+        How many needs and organizations to draw.
+    seed
+        Seed of the needs and organizations (the regions depend only on the structure).
+    n_provinces
+        Number of provinces; ``None`` means ``max(1, round(n_needs / 3300))`` (at most 90). The
+        first is Shanxi, the others synthetic copies of its structure under other two-digit codes.
+        With two or more, a nation root (``"100000"``) sits above them and a few organizations
+        (about 0.5%) are registered nationally.
+    townships
+        Whether to add about 12 townships under each county (9-digit ids such as ``140121001``)
+        and post the needs there; ``None`` means ``n_needs >= 5000``.
+
+    Returns
+    -------
+    Problem
+        A validated problem with the default policy.
+
+    Raises
+    ------
+    OptionError
+        When a count or the seed is negative, or ``n_provinces`` is not in 1..90.
+
+    Examples
+    --------
+    >>> problem = generate(400, 80, seed=7, n_provinces=2)
+    >>> problem.regions[0].id, problem.regions[0].level.value
+    ('100000', 'nation')
+    >>> sorted({r.id for r in problem.regions if r.level.value == "province"})
+    ['110000', '140000']
+    """
+    if n_provinces is None:
+        n_provinces = min(MAX_PROVINCES, max(1, round(n_needs / _NEEDS_PER_PROVINCE)))
+    return _build(n_needs, n_orgs, seed=seed, n_provinces=n_provinces, townships=townships)
+
+
+# --- the builder ----------------------------------------------------------------------------------
+
+
+def _build(
+    n_needs: int, n_orgs: int, *, seed: int, n_provinces: int, townships: bool | None
+) -> Problem:
+    if n_needs < 0 or n_orgs < 0:
+        raise OptionError(f"counts must be >= 0, got n_needs={n_needs}, n_orgs={n_orgs}")
+    if seed < 0:
+        raise OptionError(f"seed must be >= 0, got {seed}")
+    if not 1 <= n_provinces <= MAX_PROVINCES:
+        raise OptionError(f"n_provinces must be in 1..{MAX_PROVINCES}, got {n_provinces}")
+    if townships is None:
+        townships = n_needs >= _TOWNSHIP_THRESHOLD
+    # The cyclic garbage collector finds nothing to free among the fresh records and models but
+    # rescans them again and again as they pile up: pausing it saves about a third at 100k needs.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        geo = _geography(n_provinces, townships)
+        need_seed, org_seed = np.random.SeedSequence(seed).spawn(2)
+        needs = _needs(np.random.default_rng(need_seed), geo, n_needs)
+        orgs = _organizations(np.random.default_rng(org_seed), geo, n_orgs, n_needs)
+        data = {"regions": geo.regions, "organizations": orgs, "needs": needs}
+        return Problem.model_validate(data)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+@dataclass(frozen=True)
+class _Geography:
+    """The region records plus the arrays the draws index into."""
+
+    regions: list[dict[str, Any]]
+    nation: str | None
+    province_ids: list[str]
+    province_names: list[str]
+    province_county_start: IntArray  # counties of province p: start[p] .. start[p + 1]
+    city_ids: list[str]
+    city_names: list[str]
+    city_county_start: IntArray  # counties of city c: start[c] .. start[c + 1]
+    county_ids: list[str]
+    county_names: list[str]
+    county_tier: IntArray  # index into Priority
+    township_ids: list[str]  # empty without townships
+    township_names: list[str]
+    county_township_start: IntArray  # townships of county k: start[k] .. start[k + 1]
+
+
+def _geography(n_provinces: int, townships: bool) -> _Geography:
+    rng = np.random.default_rng(_GEOGRAPHY_SEED)
+    tiers = list(Priority)
+    regions: list[dict[str, Any]] = []
+    nation = None
+    if n_provinces > 1:
+        nation = _NATION_ID
+        regions.append({"id": nation, "name": "中国", "level": "nation"})
+    province_ids: list[str] = []
+    province_names: list[str] = []
+    city_ids: list[str] = []
+    city_names: list[str] = []
+    county_ids: list[str] = []
+    county_names: list[str] = []
+    township_ids: list[str] = []
+    township_names: list[str] = []
+    province_start = np.zeros(n_provinces + 1, np.int64)
+    city_start = np.zeros(n_provinces * len(_SHANXI_CITIES) + 1, np.int64)
+    county_tiers: list[int] = []
+    township_counts: list[int] = []
+    for p in range(n_provinces):
+        code = _CODES[p]
+        if p < len(_PROVINCES):
+            _, short, province_name, lat0, lon0 = _PROVINCES[p]
+        else:
+            short, province_name = f"模{code}", f"模拟{code}省"
+            lat0, lon0 = 24.0 + (p % 8) * 2.5, 100.0 + (p // 8) * 4.0
+        province_id = f"{code}0000"
+        province_ids.append(province_id)
+        province_names.append(province_name)
+        regions.append(
+            {"id": province_id, "name": province_name, "level": "province", "parent": nation}
+            | _coordinates(lat0, lon0)
+        )
+        for c, (city_code, city_name, lat, lon, counties) in enumerate(_SHANXI_CITIES):
+            city_id = f"{code}{city_code[2:]}"
+            if p > 0:
+                city_name = f"{short}{c + 1}市"
+            city_lat = lat - _SHANXI_CENTRE[0] + lat0
+            city_lon = lon - _SHANXI_CENTRE[1] + lon0
+            city_ids.append(city_id)
+            city_names.append(city_name)
+            regions.append(
+                {"id": city_id, "name": city_name, "level": "city", "parent": province_id}
+                | _coordinates(city_lat, city_lon)
+            )
+            city_tiers = [0 if k in _KEY else 1 if k in _FORMER_POVERTY else 2 for k, _ in counties]
+            if p > 0:
+                city_tiers = [city_tiers[i] for i in rng.permutation(len(city_tiers)).tolist()]
+            jitter = rng.uniform(-0.45, 0.45, (len(counties), 2))
+            for j, (county_code, county_name) in enumerate(counties):
+                county_id = f"{code}{county_code[2:]}"
+                if p > 0:
+                    county_name = f"{city_name}{j + 1}县"
+                county_ids.append(county_id)
+                county_names.append(county_name)
+                county_tiers.append(city_tiers[j])
+                county_lat, county_lon = city_lat + jitter[j, 0], city_lon + jitter[j, 1]
+                regions.append(
+                    {
+                        "id": county_id,
+                        "name": county_name,
+                        "level": "county",
+                        "parent": city_id,
+                        "priority": tiers[city_tiers[j]].value,
+                    }
+                    | _coordinates(county_lat, county_lon)
+                )
+                if townships:
+                    count = int(rng.integers(8, 17))
+                    township_counts.append(count)
+                    near = rng.uniform(-0.12, 0.12, (count, 2))
+                    for t in range(count):
+                        township_id = f"{county_id}{t + 1:03d}"
+                        township_name = f"{county_name}第{t + 1}{'镇' if t % 3 else '乡'}"
+                        township_ids.append(township_id)
+                        township_names.append(township_name)
+                        regions.append(
+                            {
+                                "id": township_id,
+                                "name": township_name,
+                                "level": "township",
+                                "parent": county_id,
+                            }
+                            | _coordinates(county_lat + near[t, 0], county_lon + near[t, 1])
+                        )
+            city_start[p * len(_SHANXI_CITIES) + c + 1] = len(county_ids)
+        province_start[p + 1] = len(county_ids)
+    township_start = np.zeros(len(county_ids) + 1, np.int64)
+    if township_counts:
+        township_start[1:] = np.cumsum(np.array(township_counts, np.int64))
+    return _Geography(
+        regions=regions,
+        nation=nation,
+        province_ids=province_ids,
+        province_names=province_names,
+        province_county_start=province_start,
+        city_ids=city_ids,
+        city_names=city_names,
+        city_county_start=city_start,
+        county_ids=county_ids,
+        county_names=county_names,
+        county_tier=np.array(county_tiers, np.int64),
+        township_ids=township_ids,
+        township_names=township_names,
+        county_township_start=township_start,
+    )
+
+
+def _coordinates(lat: float, lon: float) -> dict[str, float]:
+    return {"lat": round(float(lat), 4), "lon": round(float(lon), 4)}
+
+
+def _stratified(rng: np.random.Generator, n: int, shares: FloatArray) -> IntArray:
+    """``n`` draws from ``shares`` where every outcome appears at least once when ``n`` allows."""
+    k = len(shares)
+    first = rng.permutation(k)[: min(n, k)]
+    rest = rng.choice(k, size=max(0, n - k), p=shares / shares.sum())
+    return np.asarray(rng.permutation(np.concatenate([first, rest])), np.int64)
+
+
+def _row_choice(rng: np.random.Generator, weights: FloatArray) -> IntArray:
+    """One draw per row of ``weights`` (rows need not be normalized)."""
+    cumulative = np.cumsum(weights, axis=1)
+    u = rng.random(len(weights)) * cumulative[:, -1]
+    drawn = (u[:, None] >= cumulative).sum(axis=1)
+    return np.asarray(np.minimum(drawn, weights.shape[1] - 1), np.int64)
+
+
+def _top_k(rng: np.random.Generator, weights: FloatArray) -> IntArray:
+    """Each row's columns in a weighted random order without replacement (Efraimidis-Spirakis)."""
+    keys = np.full(weights.shape, -np.inf)
+    positive = weights > 0
+    keys[positive] = np.log(rng.random(weights.shape)[positive]) / weights[positive]
+    return np.asarray(np.argsort(-keys, axis=1, kind="stable"), np.int64)
+
+
+def _needs(rng: np.random.Generator, geo: _Geography, n: int) -> list[dict[str, Any]]:
+    county_weight = _TIER_WEIGHTS[geo.county_tier]
+    county = rng.choice(len(county_weight), size=n, p=county_weight / county_weight.sum())
+    if len(geo.township_ids):
+        start = geo.county_township_start
+        count = start[county + 1] - start[county]
+        place = start[county] + (rng.random(n) * count).astype(np.int64)
+        region_ids, region_names = geo.township_ids, geo.township_names
+    else:
+        place = county
+        region_ids, region_names = geo.county_ids, geo.county_names
+    shares = np.array([_CATEGORY_WEIGHTS[c] for c in _CATEGORIES])
+    category = _stratified(rng, n, shares)
+    vulnerable = category == _CATEGORIES.index(Category.VULNERABLE)
+
+    median = np.where(vulnerable, 80.0, 300.0)
+    noise = rng.normal(0.0, 1.0, n)
+    beneficiaries = np.clip(np.rint(median * np.exp(noise)), 10, 20_000).astype(np.int64)
+    log_cost = np.log(300_000.0) + 0.3 * noise + rng.normal(0.0, 0.6, n)
+    cost = np.clip(np.rint(np.exp(log_cost) / 1000.0) * 1000.0, 50_000.0, 2_000_000.0)
+
+    n_groups = np.where(
+        vulnerable,
+        rng.choice([1, 2, 3], size=n, p=[0.5, 0.35, 0.15]),
+        (rng.random(n) < 0.05).astype(np.int64),
+    )
+    order = _top_k(rng, np.broadcast_to(_GROUP_WEIGHTS, (n, len(_GROUPS))).copy())
+    chosen = np.zeros((n, len(_GROUPS)), np.int64)
+    rows = np.arange(n)
+    for rank in range(3):
+        take = n_groups > rank
+        chosen[rows[take], order[take, rank]] = 1
+    group_code = chosen @ (1 << np.arange(len(_GROUPS)))
+    group_lists = [  # every subset of the groups, in declaration order, by bit mask
+        [g.value for b, g in enumerate(_GROUPS) if code >> b & 1]
+        for code in range(1 << len(_GROUPS))
+    ]
+
+    categories = [c.value for c in _CATEGORIES]
+    labels = [c.label("zh") for c in _CATEGORIES]
+    width = len(str(max(n, 1)))
+    return [
+        {
+            "id": f"N{i:0{width}d}",
+            "region": region_ids[p],
+            "category": categories[c],
+            "title": f"{region_names[p]} {labels[c]}项目 #{i}",
+            "beneficiaries": b,
+            "vulnerable_groups": group_lists[g],
+            "cost": x,
+        }
+        for i, p, c, b, x, g in zip(
+            range(1, n + 1),
+            place.tolist(),
+            category.tolist(),
+            beneficiaries.tolist(),
+            cost.tolist(),
+            group_code.tolist(),
+            strict=True,
+        )
+    ]
+
+
+def _capacity_shares(mean: float) -> FloatArray:
+    """Shares of ``max_projects`` 1..6, exponentially tilted to have the given mean."""
+    mean = min(max(mean, 1.2), 5.5)
+    sizes = np.arange(1, 7, dtype=np.float64)
+    low, high = -5.0, 5.0
+    for _ in range(60):
+        tilt = (low + high) / 2
+        weights = np.exp(tilt * sizes)
+        if float(weights @ sizes / weights.sum()) < mean:
+            low = tilt
+        else:
+            high = tilt
+    weights = np.exp((low + high) / 2 * sizes)
+    return np.asarray(weights / weights.sum(), np.float64)
+
+
+def _strong_affinity() -> FloatArray:
+    """Weight of each category as the strong one of each type (rows: types)."""
+    demand = np.array([_CATEGORY_WEIGHTS[c] for c in _CATEGORIES])
+    affinity = np.zeros((len(_TYPES), len(_CATEGORIES)))
+    for t, org_type in enumerate(_TYPES):
+        fits = [c for c in _CATEGORIES if org_type in PRIMARY_TYPES[c]]
+        fits = fits or list(_SUPPORTING_AFFINITY.get(org_type, _CATEGORIES))
+        for category in fits:
+            k = _CATEGORIES.index(category)
+            affinity[t, k] = demand[k]
+    return affinity
+
+
+def _organizations(
+    rng: np.random.Generator, geo: _Geography, n: int, n_needs: int
+) -> list[dict[str, Any]]:
+    n_cat = len(_CATEGORIES)
+    type_shares = np.array([_TYPE_TABLE[t][0] for t in _TYPES])
+    org_type = _stratified(rng, n, type_shares)
+    stem = rng.integers(0, 3, n)
+
+    # Capabilities: one strong category that fits the type, 0-2 weaker others.
+    strong = _row_choice(rng, _strong_affinity()[org_type])
+    strong_value = np.round(rng.uniform(0.6, 1.0, n), 2)
+    demand = np.array([_CATEGORY_WEIGHTS[c] for c in _CATEGORIES])
+    others = np.broadcast_to(demand, (n, n_cat)).copy()
+    others[np.arange(n), strong] = 0.0
+    weak_order = _top_k(rng, others)
+    n_weak = rng.choice([0, 1, 2], size=n, p=[0.4, 0.4, 0.2])
+    weak_value = np.round(rng.uniform(0.1, 0.55, (n, 2)), 2)
+
+    # Scope and home region.
+    nation_share = 0.005 if geo.nation is not None else 0.0
+    scope_shares = np.array([nation_share, 0.10, 0.40, 0.50 - nation_share])
+    scope = rng.choice(len(_SCOPES), size=n, p=scope_shares / scope_shares.sum())
+    n_weak[scope == 0] = 0  # national organizations stay specialised: fewer pairs per need
+    pick = rng.random(n)
+    levels: list[tuple[list[str], list[str]]] = [
+        ([geo.nation or ""], ["中国"]),
+        (geo.province_ids, geo.province_names),
+        (geo.city_ids, geo.city_names),
+        (geo.county_ids, geo.county_names),
+    ]
+    home = [int(u * len(levels[s][0])) for u, s in zip(pick.tolist(), scope.tolist(), strict=True)]
+
+    # A few wider organizations serve only a couple of counties inside their scope.
+    serves = (rng.random(n) < 0.10) & (scope < 3)
+    n_served = rng.integers(2, 4, n)
+    served_pick = rng.random((n, 3))
+
+    capacity = rng.choice(
+        np.arange(1, 7), size=n, p=_capacity_shares(_CAPACITY_SHARE * n_needs / max(n, 1))
+    )
+    credit = rng.choice(len(_CREDITS), size=n, p=_CREDIT_SHARES)
+    n_ratings = np.where(rng.random(n) < 0.5, rng.integers(0, 13, n), 0)
+    stars = rng.choice(np.arange(1, 6), size=int(n_ratings.sum()), p=_STAR_SHARES)
+    rating_start = np.concatenate([[0], np.cumsum(n_ratings)]).tolist()
+    stars_list = stars.tolist()
+
+    width = len(str(max(n, 1)))
+    orgs = []
+    for i in range(n):
+        s, h, t = int(scope[i]), home[i], _TYPES[int(org_type[i])]
+        ids, names = levels[s]
+        values = {int(strong[i]): float(strong_value[i])}
+        for r in range(int(n_weak[i])):
+            values[int(weak_order[i, r])] = float(weak_value[i, r])
+        record: dict[str, Any] = {
+            "id": f"O{i + 1:0{width}d}",
+            "name": f"{names[h]}{_TYPE_TABLE[t][1][int(stem[i])]} #{i + 1}",
+            "org_type": t.value,
+            "scope": _SCOPES[s].value,
+            "home_region": ids[h],
+            "capabilities": {_CATEGORIES[k].value: values[k] for k in sorted(values)},
+            "max_projects": int(capacity[i]),
+            "credit": _CREDITS[int(credit[i])].value,
+            "ratings": stars_list[rating_start[i] : rating_start[i + 1]],
+        }
+        if serves[i]:
+            if s == 0:
+                low, high = 0, len(geo.county_ids)
+            elif s == 1:
+                low, high = int(geo.province_county_start[h]), int(geo.province_county_start[h + 1])
+            else:
+                low, high = int(geo.city_county_start[h]), int(geo.city_county_start[h + 1])
+            chosen = sorted({low + int(u * (high - low)) for u in served_pick[i, : n_served[i]]})
+            record["service_regions"] = [geo.county_ids[k] for k in chosen]
+        orgs.append(record)
+    return orgs

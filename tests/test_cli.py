@@ -1,0 +1,275 @@
+"""The ``matcher`` command line, run in-process through ``main`` (and once as ``python -m``)."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from importlib.metadata import version
+from pathlib import Path
+
+import pytest
+
+import matcher
+from matcher.cli import display_width, fit, main
+from matcher.solvers import SOLVERS
+
+
+@pytest.fixture(scope="module")
+def problem_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from matcher import synth
+
+    path = tmp_path_factory.mktemp("cli") / "problem.json"
+    path.write_text(synth.generate(120, 30, seed=1).to_json(), encoding="utf-8")
+    return path
+
+
+def _table(out: str, header_start: str) -> list[str]:
+    """The demo table's lines: the header, the rule and the rows, up to the timing line."""
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(header_start))
+    return lines[start:-1]
+
+
+# --- demo ---------------------------------------------------------------------------------------
+
+
+def test_demo_prints_the_plan_in_chinese_by_default(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--top", "5"]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert "派单方案 · 状态 optimal" in out
+    assert "校验:0 处违规" in out
+    assert "得分最高的 5 项派单:" in out
+    assert out.splitlines()[-1].startswith("总用时 ")
+    table = _table(out, "#  需求")
+    assert len(table) == 2 + 5
+    assert any(label in out for label in ("产业帮扶", "人才培养", "扶弱济困"))
+    # Right-aligned scores end every row at the same terminal column, Chinese text included.
+    assert len({display_width(line) for line in table}) == 1
+
+
+def test_demo_in_english(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--language", "en", "--top", "3", "--seed", "2"]) == 0
+    out, _ = capsys.readouterr()
+    assert "Dispatch plan · status optimal" in out
+    assert "verify: 0 violations" in out
+    assert "Top 3 assignments by score:" in out
+    assert out.splitlines()[-1].startswith("total time ")
+    table = _table(out, "#  Need")
+    assert "Organization" in table[0] and "Score" in table[0]
+    assert "派单方案" not in out and "得分" not in out
+    categories = {c.label("en") for c in matcher.Category}
+    assert any(label in row for row in table[2:] for label in categories)
+
+
+def test_demo_without_table(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--top", "0"]) == 0
+    assert "得分最高" not in capsys.readouterr().out
+
+
+def test_display_width_and_fit() -> None:
+    assert display_width("太原市") == 6
+    assert display_width("Taiyuan") == 7
+    assert display_width("ｱ") == 1  # half-width katakana is narrow
+    assert fit("清徐县", 8) == "清徐县  "
+    assert fit("清徐县产业项目", 8) == "清徐县… "
+    assert fit("12.5", 6, right=True) == "  12.5"
+    assert display_width(fit("清徐县产业帮扶项目 #12", 11)) == 11
+
+
+# --- solve --------------------------------------------------------------------------------------
+
+
+def test_solve_round_trip(
+    problem_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plan_file = tmp_path / "plan.json"
+    assert main(["solve", str(problem_file), "-o", str(plan_file), "--language", "en"]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert out.startswith("Dispatch plan · status optimal")
+    assert "total time" in out and str(plan_file) in out
+    plan = matcher.Solution.from_json(plan_file.read_text(encoding="utf-8"))
+    problem = matcher.Problem.from_json(problem_file)
+    assert matcher.verify(problem, plan) == []
+    assert plan == matcher.solve(problem)
+
+
+def test_solve_to_stdout_puts_the_summary_on_stderr(
+    problem_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["solve", str(problem_file), "-o", "-"]) == 0
+    out, err = capsys.readouterr()
+    assert matcher.Solution.from_json(out).status == "optimal"
+    assert err.startswith("派单方案")
+
+
+def test_solve_quiet_reads_stdin(
+    problem_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stdin = io.TextIOWrapper(io.BytesIO(problem_file.read_bytes()), encoding="utf-8")
+    monkeypatch.setattr(sys, "stdin", stdin)
+    assert main(["solve", "-", "--quiet"]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert json.loads(out)["solver"] == "flow"
+
+
+@pytest.mark.parametrize("solver", ["auto", *SOLVERS])
+def test_solve_with_each_solver(
+    solver: str, problem_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plan_file = tmp_path / "plan.json"
+    args = ["solve", str(problem_file), "-o", str(plan_file), "--solver", solver]
+    assert main([*args, "--time-limit", "5", "--seed", "3", "-q"]) == 0
+    assert capsys.readouterr() == ("", "")
+    plan = matcher.Solution.from_json(plan_file.read_bytes())
+    assert plan.solver == ("flow" if solver == "auto" else solver)
+    assert matcher.verify(matcher.Problem.from_json(problem_file), plan) == []
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--solver", "simplex"], "invalid choice: 'simplex'"),
+        (["--time-limit", "0"], "--time-limit: must be a positive number"),
+        (["--language", "fr"], "invalid choice: 'fr'"),
+    ],
+)
+def test_solve_rejects_bad_options(
+    option: list[str], message: str, problem_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["solve", str(problem_file), *option]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert message in err
+
+
+def test_solve_reports_an_unwritable_output(
+    problem_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "missing" / "plan.json"
+    assert main(["solve", str(problem_file), "-o", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert str(target) in err and "Traceback" not in err
+
+
+# --- validate -----------------------------------------------------------------------------------
+
+
+def test_validate_a_valid_document(problem_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(problem_file)]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert len(out.splitlines()) == 1
+    assert "129 regions" in out and "30 organizations" in out and "120 needs" in out
+    assert "candidate pairs" in out
+
+
+def test_validate_lists_every_issue(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    document = {
+        "regions": [{"id": "14", "name": "山西省", "level": "province"}],
+        "organizations": [
+            {
+                "id": "o1",
+                "org_type": "agriculture",
+                "scope": "province",
+                "home_region": "14",
+                "capabilities": {"industry": 0.9},
+            }
+        ],
+        "needs": [
+            {"id": "n1", "region": "nowhere", "category": "industry"},
+            {"id": "n1", "region": "14", "category": "industry"},
+            {"id": "n3", "region": "14", "category": "cooking"},
+        ],
+    }
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    assert main(["validate", str(path)]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "Traceback" not in err
+    assert "3 problems" in err
+    lines = err.splitlines()
+    for issue in (
+        "needs[0].region: unknown region 'nowhere'",
+        "needs[1].id: duplicate id 'n1'",
+        "needs[2].category: not one of",
+    ):
+        assert sum(issue in line for line in lines) == 1, issue
+
+
+def test_broken_json_names_line_and_column(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "broken.json"
+    path.write_text('{"regions": [\n  1,,\n]}', encoding="utf-8")
+    for command in ("validate", "solve"):
+        assert main([command, str(path)]) == 2
+        out, err = capsys.readouterr()
+        assert out == ""
+        assert "not valid JSON" in err and "line 2 column 5" in err and str(path) in err
+        assert "Traceback" not in err
+
+
+def test_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "nope.json"
+    for command in ("validate", "solve"):
+        assert main([command, str(path)]) == 2
+        err = capsys.readouterr().err
+        assert str(path) in err and "No such file" in err and "Traceback" not in err
+
+
+# --- schema and synth ---------------------------------------------------------------------------
+
+
+def test_schema(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert {"regions", "organizations", "needs"} <= set(schema["properties"])
+    path = tmp_path / "schema.json"
+    assert main(["schema", "-o", str(path)]) == 0
+    assert json.loads(path.read_text(encoding="utf-8")) == schema
+
+
+def test_synth_writes_a_problem(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    first, second = tmp_path / "a.json", tmp_path / "b.json"
+    for path in (first, second):
+        assert main(["synth", "--needs", "80", "--orgs", "20", "--seed", "4", "-o", str(path)]) == 0
+    assert str(first) in capsys.readouterr().out
+    problem = matcher.Problem.from_json(first)
+    assert (len(problem.needs), len(problem.organizations)) == (80, 20)
+    assert first.read_bytes() == second.read_bytes()
+
+
+def test_synth_shanxi_to_stdout(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["synth", "--seed", "1", "-o", "-"]) == 0
+    problem = matcher.Problem.from_json(capsys.readouterr().out)
+    assert (len(problem.needs), len(problem.organizations)) == (1000, 200)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["synth"], ["synth", "--needs", "-5", "-o", "x.json"], ["synth", "--scale", "world"], []],
+)
+def test_usage_errors_exit_2(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(args) == 2
+    assert "usage: matcher" in capsys.readouterr().err
+
+
+# --- the entry point ----------------------------------------------------------------------------
+
+
+def test_python_dash_m_matcher_version() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "matcher", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"matcher {version('matcher')}"

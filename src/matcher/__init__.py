@@ -5,8 +5,8 @@ Examples
 >>> import matcher
 >>> problem = matcher.synth.shanxi(seed=0)
 >>> solution = matcher.solve(problem)
->>> solution.status
-'optimal'
+>>> print(solution.status)
+optimal
 >>> matcher.verify(problem, solution)
 []
 """

@@ -15,7 +15,7 @@ Examples
 >>> dict(zip(matcher.models.COMPONENTS, values[0].round(3).tolist()))
 {'capability': 0.5, 'type_fit': 1.0, 'priority': 1.0, 'beneficiaries': 1.0, 'vulnerable': 0.0, 'proximity': 0.5, 'reputation': 0.625}
 >>> weighted(problem.policy, values).round(3).tolist()
-[9.625]
+[9.125]
 """
 
 from __future__ import annotations

@@ -5,8 +5,8 @@ Examples
 >>> import matcher
 >>> problem = matcher.synth.shanxi(seed=0, n_needs=60, n_orgs=20)
 >>> solution = matcher.solve(problem)
->>> solution.status, solution.bound == solution.objective
-('optimal', True)
+>>> print(solution.status, solution.bound == solution.objective)
+optimal True
 >>> matcher.Solution.from_json(solution.to_json()) == solution
 True
 >>> list(solution.to_frame().columns[:4])

@@ -18,8 +18,8 @@ Examples
 >>> matcher.verify(problem, solution)
 []
 >>> broken = solution.model_copy(update={"objective": solution.objective + 1})
->>> [v.rule for v in matcher.verify(problem, broken)]
-['objective']
+>>> [v.rule for v in matcher.verify(problem, broken)]  # an optimal plan's bound must match too
+['objective', 'bound']
 """
 
 from __future__ import annotations

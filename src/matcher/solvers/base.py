@@ -105,5 +105,5 @@ def integer_scores(
     if top == 0.0:
         return np.zeros(score.shape, np.int64), 1.0
     largest = min(ceiling, 2.0**62 / float(n_nodes + 1) ** 2)
-    scale = max(1.0, np.floor(largest)) / top
+    scale = max(1.0, float(np.floor(largest))) / top
     return np.rint(score * scale).astype(np.int64), scale

@@ -25,6 +25,7 @@ from .kpis import Kpis
 from .models import (
     PRIMARY_TYPES,
     Category,
+    Continuation,
     Credit,
     Level,
     Need,
@@ -47,6 +48,7 @@ __all__ = [
     "PRIMARY_TYPES",
     "Assignment",
     "Category",
+    "Continuation",
     "Credit",
     "Issue",
     "Kpis",

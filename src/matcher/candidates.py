@@ -123,12 +123,12 @@ def _join(problem: Problem) -> tuple[IntArray, IntArray]:
         if orgs.size == 0:
             continue
         row, category = np.nonzero(index.org_capability[orgs] > 0)
-        anchor = tree.ancestor_at[index.org_home[orgs[row]], depth]
+        anchor = _anchor(tree.ancestor_at[index.org_home[orgs[row]], depth], depth)
         org_key = anchor * n_categories + category
         by_key = np.argsort(org_key, kind="stable")
         org_key, org_sorted = org_key[by_key], orgs[row][by_key]
 
-        need_anchor = tree.ancestor_at[index.need_region, depth]
+        need_anchor = _anchor(tree.ancestor_at[index.need_region, depth], depth)
         inside = need_anchor >= 0
         need_idx = needs_all[inside]
         need_key = need_anchor[inside] * n_categories + index.need_category[inside]
@@ -145,3 +145,8 @@ def _join(problem: Problem) -> tuple[IntArray, IntArray]:
         empty = np.zeros(0, np.int64)
         return empty, empty.copy()
     return np.concatenate(parts_need), np.concatenate(parts_org)
+
+
+def _anchor(ancestor: IntArray, depth: int) -> IntArray:
+    """The area a scope joins on; the whole problem is one area for nation-scope organizations."""
+    return np.zeros_like(ancestor) if depth == Level.NATION.depth else ancestor

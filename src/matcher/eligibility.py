@@ -35,7 +35,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from .models import Problem
+from .models import Level, Problem
 from .models.index import CREDITS
 
 __all__ = ["RULES", "ineligibility", "rule_name"]
@@ -92,7 +92,9 @@ def ineligibility(problem: Problem, need: npt.ArrayLike, org: npt.ArrayLike) -> 
     depth = index.org_scope_depth[org]
     need_anchor = tree.ancestor_at[region, depth]
     org_anchor = tree.ancestor_at[index.org_home[org], depth]
-    fail("scope", (need_anchor < 0) | (need_anchor != org_anchor))
+    # A nation-scope organization works anywhere, with or without a nation region above it.
+    national = depth == Level.NATION.depth
+    fail("scope", ~national & ((need_anchor < 0) | (need_anchor != org_anchor)))
 
     limited = np.flatnonzero(index.org_has_service[org] & (code == 0))
     if limited.size:

@@ -12,8 +12,17 @@ Examples
 ...                        "home_region": "p", "capabilities": {"talent": 0.5}}],
 ...     "needs": [{"id": "n", "region": "p", "category": "talent", "beneficiaries": 9999}]})
 >>> values = components(problem, [0], [0])
->>> dict(zip(matcher.models.COMPONENTS, values[0].round(3).tolist()))
-{'capability': 0.5, 'type_fit': 1.0, 'priority': 1.0, 'beneficiaries': 1.0, 'vulnerable': 0.0, 'proximity': 0.5, 'reputation': 0.625}
+>>> for name, value in zip(matcher.models.COMPONENTS, values[0].round(3).tolist()):
+...     print(name, value)
+capability 0.5
+type_fit 1.0
+priority 1.0
+beneficiaries 1.0
+vulnerable 0.0
+proximity 0.5
+reputation 0.625
+continuity 0.0
+discontinuity 0.0
 >>> weighted(problem.policy, values).round(3).tolist()
 [9.125]
 """
@@ -73,6 +82,8 @@ def components(problem: Problem, need: npt.ArrayLike, org: npt.ArrayLike) -> Flo
         out=np.full(index.n_orgs, prior_mean),
         where=denominator > 0,
     )[org]
+    same = index.need_previous_org[need] == org
+    previous_stars = index.need_previous_stars[need]
     km = distance_km(need_region, org_home, tree)
     proximity = np.exp(-km / policy.distance_scale_km)
     proximity[np.isnan(km)] = 0.5
@@ -86,6 +97,8 @@ def components(problem: Problem, need: npt.ArrayLike, org: npt.ArrayLike) -> Flo
         "vulnerable": (index.need_vulnerable / len(VulnerableGroup))[need],
         "proximity": proximity,
         "reputation": (stars - 1.0) / 4.0,
+        "continuity": (same & (previous_stars >= 4)).astype(np.float64),
+        "discontinuity": np.where(same & (previous_stars <= 2), -1.0, 0.0),
     }
     values = np.empty((need.size, len(COMPONENTS)), np.float64, order="F")
     for column, name in enumerate(COMPONENTS):

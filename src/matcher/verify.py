@@ -117,6 +117,10 @@ def _expected_score(problem: Problem, tree: _Tree, need: Need, org: Organization
     count = len(org.ratings)
     stars = (weight * mean + sum(org.ratings)) / (weight + count) if weight + count > 0 else mean
     reputation = (stars - 1.0) / 4.0
+    previous = need.continues
+    rated = previous.stars if previous is not None and previous.org_id == org.id else 3
+    continuity = 1.0 if rated >= 4 else 0.0
+    discontinuity = -1.0 if rated <= 2 else 0.0
     return (
         w.capability * capability
         + w.type_fit * type_fit
@@ -125,6 +129,8 @@ def _expected_score(problem: Problem, tree: _Tree, need: Need, org: Organization
         + w.vulnerable * vulnerable
         + w.proximity * proximity
         + w.reputation * reputation
+        + w.continuity * continuity
+        + w.discontinuity * discontinuity
     )
 
 

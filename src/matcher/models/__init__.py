@@ -2,7 +2,7 @@
 
 from .hierarchy import Hierarchy
 from .index import ProblemIndex
-from .need import Need
+from .need import Continuation, Need
 from .organization import Organization
 from .policy import COMPONENTS, Policy, Weights
 from .problem import PairScore, Problem
@@ -24,6 +24,7 @@ __all__ = [
     "PRIMARY_TYPES",
     "SUPPORTING_TYPES",
     "Category",
+    "Continuation",
     "Credit",
     "Hierarchy",
     "Level",

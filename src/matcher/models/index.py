@@ -39,6 +39,8 @@ class ProblemIndex:
     need_beneficiaries: FloatArray
     need_vulnerable: IntArray
     need_cost: FloatArray
+    need_previous_org: IntArray  # organization of the project a need follows up, -1 if none
+    need_previous_stars: IntArray  # its rating, 0 if none
     org_ids: tuple[str, ...]
     org_type: IntArray
     org_scope_depth: IntArray
@@ -107,6 +109,13 @@ class ProblemIndex:
             need_beneficiaries=np.array([n.beneficiaries for n in needs], np.float64),
             need_vulnerable=np.array([len(set(n.vulnerable_groups)) for n in needs], np.int64),
             need_cost=np.array([n.cost for n in needs], np.float64),
+            need_previous_org=np.array(
+                [org_position.get(n.continues.org_id, -1) if n.continues else -1 for n in needs],
+                np.int64,
+            ),
+            need_previous_stars=np.array(
+                [n.continues.stars if n.continues else 0 for n in needs], np.int64
+            ),
             org_ids=org_ids,
             org_type=np.array([ORG_TYPES.index(o.org_type) for o in organizations], np.int64),
             org_scope_depth=np.array([o.scope.level.depth for o in organizations], np.int64),

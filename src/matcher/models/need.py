@@ -9,7 +9,14 @@ from pydantic import Field
 from .base import Id, Model
 from .vocab import Category, VulnerableGroup
 
-__all__ = ["Need"]
+__all__ = ["Continuation", "Need"]
+
+
+class Continuation(Model):
+    """The project a need follows up (接续实施): who ran it and how its beneficiaries rated it."""
+
+    org_id: Id
+    stars: Annotated[int, Field(ge=1, le=5)]
 
 
 class Need(Model):
@@ -31,6 +38,9 @@ class Need(Model):
         The vulnerable groups it serves (特困供养人员, 留守老人, …).
     cost
         Estimated cost (yuan); used by budget rules.
+    continues
+        The earlier project this need follows up, if any: its organization gets the ``continuity``
+        bonus when it was rated 4–5 stars, the ``discontinuity`` malus when rated 1–2.
 
     Examples
     --------
@@ -46,3 +56,4 @@ class Need(Model):
     beneficiaries: Annotated[int, Field(ge=0)] = 0
     vulnerable_groups: tuple[VulnerableGroup, ...] = ()
     cost: Annotated[float, Field(ge=0.0)] = 0.0
+    continues: Continuation | None = None

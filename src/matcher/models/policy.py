@@ -16,6 +16,9 @@ proximity      ``exp(-km / distance_scale_km)`` between the two regions; 0.5 whe
 reputation     Bayesian average of past ratings, mapped from 1..5 stars to 0..1; the prior
                (``reputation_prior_mean`` stars, weight ``reputation_prior_weight`` ratings)
                shrinks small samples
+continuity     1 when the need follows up a project this organization ran and was rated 4-5
+               stars for (接续实施), else 0
+discontinuity  -1 when it follows up a project this organization was rated 1-2 stars for, else 0
 ============== ================================================================================
 
 An empty policy means the defaults below.
@@ -48,13 +51,15 @@ COMPONENTS: tuple[str, ...] = (
     "vulnerable",
     "proximity",
     "reputation",
+    "continuity",
+    "discontinuity",
 )
 
 Weight = Annotated[float, Field(ge=0.0)]
 
 
 class Weights(Model):
-    """Weight of each score component (all >= 0)."""
+    """Weight of each score component (all >= 0; ``discontinuity`` is a malus: its component is <= 0)."""
 
     capability: Weight = 4.0
     type_fit: Weight = 2.0
@@ -63,6 +68,8 @@ class Weights(Model):
     vulnerable: Weight = 1.0
     proximity: Weight = 1.0
     reputation: Weight = 1.0
+    continuity: Weight = 2.0
+    discontinuity: Weight = 2.0
 
 
 def _default_priority_values() -> dict[Priority, float]:

@@ -131,6 +131,44 @@ class Problem(Model):
             raise ProblemError([Issue("", f"not UTF-8 text: {error.reason}")]) from None
         return cls.model_validate(data)
 
+    def replace(self, **changes: Any) -> Problem:
+        """A new problem with some top-level fields replaced; this one is left untouched.
+
+        Parameters
+        ----------
+        **changes
+            ``regions``, ``organizations``, ``needs``, ``policy`` and/or ``pair_scores``, as models
+            or plain data; the result is validated as a whole.
+
+        Examples
+        --------
+        >>> import matcher
+        >>> base = matcher.synth.shanxi(seed=0, n_needs=30, n_orgs=10)
+        >>> smaller = base.replace(organizations=base.organizations[:5])
+        >>> len(smaller.organizations), len(base.organizations)
+        (5, 10)
+        """
+        data = {name: getattr(self, name) for name in type(self).model_fields}
+        unknown = sorted(set(changes) - set(data))
+        if unknown:
+            raise ProblemError([Issue(name, "unknown field") for name in unknown])
+        data.update(changes)
+        return type(self).model_validate(data)
+
+    def with_policy(self, **changes: Any) -> Problem:
+        """A new problem whose policy has ``changes`` merged in (nested mappings merge too).
+
+        Examples
+        --------
+        >>> import matcher
+        >>> base = matcher.synth.shanxi(seed=0, n_needs=30, n_orgs=10)
+        >>> variant = base.with_policy(weights={"priority": 6})
+        >>> variant.policy.weights.priority, variant.policy.weights.capability
+        (6.0, 4.0)
+        """
+        merged = _merge(self.policy.model_dump(), changes)
+        return self.replace(policy=merged)
+
     def to_json(self, *, indent: int | None = None) -> str:
         """The problem as a JSON document that :meth:`from_json` reads back."""
         return self.model_dump_json(indent=indent, exclude_defaults=True)
@@ -173,6 +211,17 @@ class Problem(Model):
         if pair_scores is not None:
             data["pair_scores"] = _records(pair_scores)
         return cls.model_validate(data)
+
+
+def _merge(base: dict[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` updated by ``changes``, merging nested mappings key by key."""
+    merged = dict(base)
+    for key, value in changes.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
 
 
 # --- frames -----------------------------------------------------------------------------------

@@ -27,7 +27,8 @@ import pandas as pd
 
 from .eligibility import barred_organizations, ineligibility
 from .models import COMPONENTS, Category, Level, Problem
-from .scoring import components, weighted
+from .scoring import components
+from .scoring import score as pair_score
 
 __all__ = ["CandidateTable", "build_candidates", "candidates"]
 
@@ -89,7 +90,7 @@ def build_candidates(problem: Problem) -> CandidateTable:
     order = np.argsort(need * max(1, index.n_orgs) + org, kind="stable")
     need, org = need[order], org[order]
     values = components(problem, need, org)
-    score = weighted(problem.policy, values) if given is None else given[order]
+    score = pair_score(problem, need, org, values) if given is None else given[order]
     return CandidateTable(need, org, np.ascontiguousarray(score), values)
 
 

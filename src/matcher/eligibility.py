@@ -7,6 +7,7 @@ reported (the first that fails is the reason):
 rule               removes the pair when
 =================  ===========================================================================
 ``credit``         the organization's credit standing is in the policy's ``barred_credit``
+``declined``       the organization declined this very need in an earlier round (``Problem.declined``)
 ``pair_scores``    the problem brings its own ``pair_scores`` and this pair is not among them
 ``capability``     the organization has no capability (0) in the need's category
 ``scope``          the need lies outside the area of the organization's registration level
@@ -38,10 +39,17 @@ import numpy.typing as npt
 from .models import Level, Problem
 from .models.index import CREDITS
 
-__all__ = ["RULES", "ineligibility", "rule_name"]
+__all__ = ["RULES", "barred_organizations", "in_sorted", "ineligibility", "rule_name"]
 
 #: Rule names; :func:`ineligibility` returns 1 + the position of the first failing rule, 0 if none.
-RULES: tuple[str, ...] = ("credit", "pair_scores", "capability", "scope", "service_regions")
+RULES: tuple[str, ...] = (
+    "credit",
+    "declined",
+    "pair_scores",
+    "capability",
+    "scope",
+    "service_regions",
+)
 
 IntArray = npt.NDArray[np.int64]
 
@@ -74,16 +82,19 @@ def ineligibility(problem: Problem, need: npt.ArrayLike, org: npt.ArrayLike) -> 
     """
     index = problem.index
     tree = index.hierarchy
-    need, org = np.broadcast_arrays(np.asarray(need, np.int64), np.asarray(org, np.int64))
+    need, org = np.broadcast_arrays(
+        np.atleast_1d(np.asarray(need, np.int64)), np.atleast_1d(np.asarray(org, np.int64))
+    )
     code = np.zeros(need.shape, np.int64)
 
     def fail(rule: str, mask: npt.NDArray[np.bool_]) -> None:
         code[(code == 0) & mask] = RULES.index(rule) + 1
 
     fail("credit", barred_organizations(problem)[org])
+    fail("declined", in_sorted(need * index.n_orgs + org, index.declined_key))
     if index.pair_need is not None and index.pair_org is not None:
         listed = np.sort(index.pair_need * index.n_orgs + index.pair_org)
-        fail("pair_scores", ~_member(need * index.n_orgs + org, listed))
+        fail("pair_scores", ~in_sorted(need * index.n_orgs + org, listed))
     n_categories = index.org_capability.shape[1]
     capability = index.org_capability.ravel()[org * n_categories + index.need_category[need]]
     fail("capability", capability <= 0)
@@ -101,12 +112,12 @@ def ineligibility(problem: Problem, need: npt.ArrayLike, org: npt.ArrayLike) -> 
         served = np.sort(index.service_org * len(tree) + index.service_region)
         keys = org[limited] * len(tree)
         chain = tree.ancestor_at[region[limited]]
-        inside = ((chain >= 0) & _member(keys[:, None] + chain, served)).any(axis=1)
+        inside = ((chain >= 0) & in_sorted(keys[:, None] + chain, served)).any(axis=1)
         code[limited[~inside]] = RULES.index("service_regions") + 1
     return code
 
 
-def _member(values: IntArray, sorted_set: IntArray) -> npt.NDArray[np.bool_]:
+def in_sorted(values: IntArray, sorted_set: IntArray) -> npt.NDArray[np.bool_]:
     """Elementwise ``value in sorted_set`` by binary search."""
     if sorted_set.size == 0:
         return np.zeros(values.shape, bool)

@@ -23,6 +23,7 @@ proximity 0.5
 reputation 0.625
 continuity 0.0
 discontinuity 0.0
+incumbent 0.0
 >>> weighted(problem.policy, values).round(3).tolist()
 [9.125]
 """
@@ -32,11 +33,12 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from .eligibility import in_sorted
 from .models import COMPONENTS, PRIMARY_TYPES, Category, Policy, Priority, Problem, VulnerableGroup
 from .models.hierarchy import Hierarchy
 from .models.index import ORG_TYPES
 
-__all__ = ["EARTH_RADIUS_KM", "components", "distance_km", "weighted"]
+__all__ = ["EARTH_RADIUS_KM", "components", "distance_km", "score", "weighted"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -99,6 +101,7 @@ def components(problem: Problem, need: npt.ArrayLike, org: npt.ArrayLike) -> Flo
         "reputation": (stars - 1.0) / 4.0,
         "continuity": (same & (previous_stars >= 4)).astype(np.float64),
         "discontinuity": np.where(same & (previous_stars <= 2), -1.0, 0.0),
+        "incumbent": in_sorted(need * index.n_orgs + org, index.pending_key).astype(np.float64),
     }
     values = np.empty((need.size, len(COMPONENTS)), np.float64, order="F")
     for column, name in enumerate(COMPONENTS):
@@ -106,7 +109,18 @@ def components(problem: Problem, need: npt.ArrayLike, org: npt.ArrayLike) -> Flo
     return values
 
 
+def score(problem: Problem, need: IntArray, org: IntArray, values: FloatArray) -> FloatArray:
+    """The pairs' scores: weighted components, times the acceptance probability when the policy
+    maximizes expected value."""
+    total = weighted(problem.policy, values)
+    if problem.policy.expected_value:
+        index = problem.index
+        flat = org * len(Category) + index.need_category[need]
+        total = total * index.org_acceptance.ravel()[flat]
+    return total
+
+
 def weighted(policy: Policy, values: FloatArray) -> FloatArray:
-    """The score: components weighted by the policy's weights."""
+    """Components weighted by the policy's weights."""
     weights = np.array([getattr(policy.weights, name) for name in COMPONENTS], np.float64)
     return np.asarray(values @ weights)

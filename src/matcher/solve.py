@@ -19,13 +19,14 @@ from __future__ import annotations
 import math
 import time
 from collections import Counter
+from dataclasses import replace
 
 import numpy as np
 import numpy.typing as npt
 
 from .candidates import CandidateTable, build_candidates
 from .eligibility import RULES, barred_organizations, ineligibility
-from .errors import OptionError, UnknownSolverError
+from .errors import Issue, OptionError, ProblemError, UnknownSolverError
 from .kpis import compute_kpis
 from .models import COMPONENTS, Category, Priority, Problem
 from .solution import Assignment, Solution, Unmet
@@ -86,9 +87,10 @@ def solve(
         org=table.org,
         score=table.score,
         capacity=index.org_capacity,
+        fixed=_pinned_pairs(problem, table),
     )
     candidates_done = time.perf_counter()
-    result = backend.solve(model, time_limit=float(time_limit), seed=int(seed))
+    result = _solve_around_fixed(backend, model, time_limit=float(time_limit), seed=int(seed))
     solved = time.perf_counter()
     solution = assemble(problem, table, result, backend.name)
     solution.timings.update(
@@ -100,6 +102,51 @@ def solve(
         }
     )
     return solution
+
+
+def _pinned_pairs(problem: Problem, table: CandidateTable) -> IntArray:
+    """Rows of the candidate table that ``problem.pinned`` names; an error if one is not there."""
+    index = problem.index
+    if index.pinned_need.size == 0:
+        return np.zeros(0, np.int64)
+    keys = table.need * index.n_orgs + table.org  # sorted: the table is ordered by (need, org)
+    wanted = index.pinned_need * index.n_orgs + index.pinned_org
+    rows = np.minimum(np.searchsorted(keys, wanted), max(0, keys.size - 1))
+    found = (keys.size > 0) & (keys[rows] == wanted) if keys.size else np.zeros(wanted.shape, bool)
+    issues = []
+    for i in np.flatnonzero(~found).tolist():
+        code = int(ineligibility(problem, index.pinned_need[i], index.pinned_org[i])[0])
+        issues.append(Issue(f"pinned[{i}]", f"the pair is not eligible: rule {RULES[code - 1]}"))
+    load = np.bincount(index.pinned_org, minlength=index.n_orgs)
+    for o in np.flatnonzero(load > index.org_capacity).tolist():
+        limit = int(index.org_capacity[o])
+        issues.append(
+            Issue(
+                "pinned",
+                f"{index.org_ids[o]} has {int(load[o])} pinned needs > max_projects {limit}",
+            )
+        )
+    if issues:
+        raise ProblemError(issues)
+    return np.sort(rows)
+
+
+def _solve_around_fixed(
+    backend: Solver, model: AssignmentModel, *, time_limit: float, seed: int
+) -> SolverResult:
+    """Take the fixed pairs first, let ``backend`` solve what is left, and put the two together."""
+    if model.fixed.size == 0:
+        return backend.solve(model, time_limit=time_limit, seed=seed)
+    rest, back = model.residual()
+    result = backend.solve(rest, time_limit=time_limit, seed=seed)
+    chosen = np.sort(np.concatenate([back[result.chosen], model.fixed]))
+    constant = model.objective(model.fixed)
+    return replace(
+        result,
+        chosen=chosen,
+        objective=model.objective(chosen),
+        bound=result.bound + constant,
+    )
 
 
 def _backend(solver: str | Solver) -> Solver:

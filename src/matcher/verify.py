@@ -5,7 +5,8 @@ each assigned pair's eligibility and score one pair at a time, in plain Python, 
 pydantic objects. A plan from any source (a solver, a JSON file, a hand edit) can be checked.
 
 Rules checked: ``unknown_need``, ``unknown_org``, ``need_twice`` (a need assigned twice or both
-assigned and unmet), ``need_missing`` (in neither list), ``capacity``, ``credit``, ``capability``,
+assigned and unmet), ``need_missing`` (in neither list), ``capacity``, ``credit``, ``declined``,
+``pinned`` (an accepted offer the plan drops), ``capability``,
 ``scope``, ``service_regions``, ``pair_scores``, ``score`` (an assignment's score is not what the
 policy gives), ``objective`` (not the sum of the scores), ``bound`` (below the objective, or not
 equal to it for an optimal plan).
@@ -98,7 +99,9 @@ def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
     return 2 * 6371.0088 * math.asin(math.sqrt(min(1.0, max(0.0, h))))
 
 
-def _expected_score(problem: Problem, tree: _Tree, need: Need, org: Organization) -> float:
+def _expected_score(
+    problem: Problem, tree: _Tree, need: Need, org: Organization, pending: set[tuple[str, str]]
+) -> float:
     policy, w = problem.policy, problem.policy.weights
     capability = org.capabilities.get(need.category, 0.0)
     type_fit = 1.0 if org.org_type in PRIMARY_TYPES[need.category] else 0.0
@@ -121,7 +124,8 @@ def _expected_score(problem: Problem, tree: _Tree, need: Need, org: Organization
     rated = previous.stars if previous is not None and previous.org_id == org.id else 3
     continuity = 1.0 if rated >= 4 else 0.0
     discontinuity = -1.0 if rated <= 2 else 0.0
-    return (
+    incumbent = 1.0 if (need.id, org.id) in pending else 0.0
+    total = (
         w.capability * capability
         + w.type_fit * type_fit
         + w.priority * priority
@@ -131,7 +135,11 @@ def _expected_score(problem: Problem, tree: _Tree, need: Need, org: Organization
         + w.reputation * reputation
         + w.continuity * continuity
         + w.discontinuity * discontinuity
+        + w.incumbent * incumbent
     )
+    if policy.expected_value:
+        total *= org.acceptance.get(need.category, 1.0)
+    return total
 
 
 def verify(problem: Problem, solution: Solution) -> list[Violation]:
@@ -157,6 +165,8 @@ def verify(problem: Problem, solution: Solution) -> list[Violation]:
         if problem.pair_scores is not None
         else None
     )
+    pending = {(p.need_id, p.org_id) for p in problem.pending}
+    declined = {(p.need_id, p.org_id) for p in problem.declined}
     found: list[Violation] = []
     load: Counter[str] = Counter()
     seen: Counter[str] = Counter()
@@ -181,6 +191,8 @@ def verify(problem: Problem, solution: Solution) -> list[Violation]:
 
         if org.credit in problem.policy.barred_credit:
             breaks("credit", f"{org.id} has credit {org.credit.value}, which the policy bars")
+        if (need.id, org.id) in declined:
+            breaks("declined", f"{org.id} declined {need.id} in an earlier round")
         if given is not None and (need.id, org.id) not in given:
             breaks("pair_scores", f"({need.id}, {org.id}) is not among the given pair scores")
         if org.capabilities.get(need.category, 0.0) <= 0:
@@ -197,11 +209,16 @@ def verify(problem: Problem, solution: Solution) -> list[Violation]:
         expected = (
             given.get((need.id, org.id), a.score)
             if given is not None
-            else _expected_score(problem, tree, need, org)
+            else _expected_score(problem, tree, need, org, pending)
         )
         if not _close(a.score, expected):
             breaks("score", f"score {a.score!r} but the policy gives {expected!r}")
 
+    chosen = {(a.need_id, a.org_id) for a in solution.assignments}
+    for pin in problem.pinned:
+        if (pin.need_id, pin.org_id) not in chosen:
+            message = f"accepted offer ({pin.need_id}, {pin.org_id}) is not kept"
+            found.append(Violation("pinned", message, pin.need_id, pin.org_id))
     for org_id, taken in load.items():
         if taken > orgs[org_id].max_projects:
             limit = orgs[org_id].max_projects

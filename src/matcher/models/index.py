@@ -56,6 +56,11 @@ class ProblemIndex:
     pair_need: IntArray | None
     pair_org: IntArray | None
     pair_score: FloatArray | None
+    org_acceptance: FloatArray  # (organizations, categories), 1 where not given
+    pinned_need: IntArray
+    pinned_org: IntArray
+    declined_key: IntArray  # sorted need * n_orgs + org of declined pairs
+    pending_key: IntArray  # likewise for pending offers
     need_position: dict[str, int] = field(repr=False)
     org_position: dict[str, int] = field(repr=False)
 
@@ -74,6 +79,9 @@ class ProblemIndex:
         organizations: Sequence[Organization],
         needs: Sequence[Need],
         pair_scores: Sequence[tuple[str, str, float]] | None,
+        pinned: Sequence[tuple[str, str]] = (),
+        declined: Sequence[tuple[str, str]] = (),
+        pending: Sequence[tuple[str, str]] = (),
     ) -> ProblemIndex:
         """Lay out validated entities (ids unique, references known) as arrays."""
         tree = Hierarchy.build(regions)
@@ -84,9 +92,23 @@ class ProblemIndex:
         org_position = {org_id: i for i, org_id in enumerate(org_ids)}
 
         capability = np.zeros((len(organizations), len(Category)), np.float64)
+        acceptance = np.ones((len(organizations), len(Category)), np.float64)
         for row, org in enumerate(organizations):
             for category, value in org.capabilities.items():
                 capability[row, CATEGORY_CODES[category]] = value
+            for category, value in org.acceptance.items():
+                acceptance[row, CATEGORY_CODES[category]] = value
+
+        def pairs(refs: Sequence[tuple[str, str]]) -> tuple[IntArray, IntArray]:
+            need = np.array([need_position[n] for n, _ in refs], np.int64)
+            org = np.array([org_position[o] for _, o in refs], np.int64)
+            return need, org
+
+        def keys(refs: Sequence[tuple[str, str]]) -> IntArray:
+            need, org = pairs(refs)
+            return np.sort(need * len(organizations) + org)
+
+        pinned_need, pinned_org = pairs(pinned)
 
         service = [
             (row, where[region_id])
@@ -131,6 +153,11 @@ class ProblemIndex:
             pair_need=pair_need,
             pair_org=pair_org,
             pair_score=pair_score,
+            org_acceptance=acceptance,
+            pinned_need=pinned_need,
+            pinned_org=pinned_org,
+            declined_key=keys(declined),
+            pending_key=keys(pending),
             need_position=need_position,
             org_position=org_position,
         )

@@ -39,6 +39,9 @@ class Organization(Model):
         ``normal``, ``abnormal`` (活动异常名录) or ``blacklisted`` (严重违法失信名单).
     ratings
         Past satisfaction ratings, 1 to 5 stars; they make up its reputation.
+    acceptance
+        Probability that it accepts an offer (接单), per category; missing categories count 1.
+        Used when the policy maximizes expected accepted value (``policy.expected_value``).
 
     Examples
     --------
@@ -58,3 +61,4 @@ class Organization(Model):
     max_projects: Annotated[int, Field(ge=0)] = 1
     credit: Credit = Credit.NORMAL
     ratings: tuple[Stars, ...] = ()
+    acceptance: dict[Category, Unit] = Field(default_factory=dict)

@@ -1,7 +1,7 @@
 """Policy: how pairs are scored and which organizations are barred.
 
 The score of an eligible (need, organization) pair is a weighted sum of named components, each in
-[0, 1]:
+[0, 1] (``discontinuity`` in [-1, 0]):
 
 ============== ================================================================================
 component      meaning
@@ -19,7 +19,13 @@ reputation     Bayesian average of past ratings, mapped from 1..5 stars to 0..1;
 continuity     1 when the need follows up a project this organization ran and was rated 4-5
                stars for (接续实施), else 0
 discontinuity  -1 when it follows up a project this organization was rated 1-2 stars for, else 0
+incumbent      1 when the pair is a pending offer (``Problem.pending``): its weight is the cost of
+               disrupting an offer already made
 ============== ================================================================================
+
+With ``expected_value`` the weighted sum is multiplied by the organization's probability of
+accepting an offer in the need's category (``Organization.acceptance``), so that the plan maximizes
+the expected accepted score rather than the raw score.
 
 An empty policy means the defaults below.
 
@@ -53,6 +59,7 @@ COMPONENTS: tuple[str, ...] = (
     "reputation",
     "continuity",
     "discontinuity",
+    "incumbent",
 )
 
 Weight = Annotated[float, Field(ge=0.0)]
@@ -70,6 +77,7 @@ class Weights(Model):
     reputation: Weight = 1.0
     continuity: Weight = 2.0
     discontinuity: Weight = 2.0
+    incumbent: Weight = 0.0
 
 
 def _default_priority_values() -> dict[Priority, float]:
@@ -93,6 +101,8 @@ class Policy(Model):
         Head count at which the beneficiaries component reaches 1.
     reputation_prior_mean, reputation_prior_weight
         Prior of the reputation average, in stars and in number of ratings.
+    expected_value
+        Multiply each score by the organization's acceptance probability for the category.
     """
 
     weights: Weights = Weights()
@@ -104,3 +114,4 @@ class Policy(Model):
     beneficiaries_reference: Annotated[float, Field(gt=0.0)] = 10_000.0
     reputation_prior_mean: Annotated[float, Field(ge=1.0, le=5.0)] = 3.5
     reputation_prior_weight: Annotated[float, Field(ge=0.0)] = 5.0
+    expected_value: bool = False

@@ -46,7 +46,7 @@ from .policy import Policy
 from .region import Region
 from .vocab import Level
 
-__all__ = ["PairScore", "Problem"]
+__all__ = ["PairRef", "PairScore", "Problem"]
 
 
 class PairScore(Model):
@@ -57,11 +57,28 @@ class PairScore(Model):
     score: float
 
 
+class PairRef(Model):
+    """A (need, organization) pair named by ids."""
+
+    need_id: Id
+    org_id: Id
+
+
+#: The problem's lists of pairs, checked alike: known ids, no duplicates.
+_PAIR_LISTS = ("pair_scores", "pinned", "declined", "pending")
+
+
 class Problem(Model):
     """Everything one matching round needs, validated and immutable.
 
     Build it with :meth:`model_validate` (a dict), :meth:`from_json` (a path or JSON text) or
     :meth:`from_frames` (pandas DataFrames). :attr:`index` lays it out as numpy arrays.
+
+    Three lists of pairs carry the state of a dispatch round (派单 → 接单): ``pinned`` pairs are
+    accepted offers that every plan keeps; ``declined`` pairs are offers an organization refused,
+    never assigned again; ``pending`` pairs are offers still open, which earn the ``incumbent``
+    score component so that a new plan moves them only when that is worth more than the
+    disruption (``policy.weights.incumbent``).
     """
 
     regions: tuple[Region, ...]
@@ -69,6 +86,9 @@ class Problem(Model):
     needs: tuple[Need, ...]
     policy: Policy = Field(default_factory=Policy)
     pair_scores: tuple[PairScore, ...] | None = None
+    pinned: tuple[PairRef, ...] = ()
+    declined: tuple[PairRef, ...] = ()
+    pending: tuple[PairRef, ...] = ()
 
     @model_validator(mode="wrap")
     @classmethod
@@ -89,7 +109,15 @@ class Problem(Model):
         pairs = None
         if self.pair_scores is not None:
             pairs = [(p.need_id, p.org_id, p.score) for p in self.pair_scores]
-        return ProblemIndex.build(self.regions, self.organizations, self.needs, pairs)
+        return ProblemIndex.build(
+            self.regions,
+            self.organizations,
+            self.needs,
+            pairs,
+            pinned=[(p.need_id, p.org_id) for p in self.pinned],
+            declined=[(p.need_id, p.org_id) for p in self.declined],
+            pending=[(p.need_id, p.org_id) for p in self.pending],
+        )
 
     def region(self, region_id: str) -> Region:
         """The region with id ``region_id``."""
@@ -410,19 +438,32 @@ def _reference_issues(data: Any) -> list[Issue]:
     for i, need in needs:
         check_region(f"needs[{i}].region", _get(need, "region"))
 
-    seen_pairs: dict[tuple[str, str], int] = {}
-    for i, pair in _items(data, "pair_scores"):
+    pair_lists = {name: _pair_refs(data, name, need_at, org_at, issues) for name in _PAIR_LISTS}
+    pinned_at: dict[str, int] = {}
+    for (need_id, org_id), i in pair_lists["pinned"].items():
+        if need_id in pinned_at:
+            issues.append(Issue(f"pinned[{i}]", f"need {need_id!r} is pinned twice"))
+        pinned_at.setdefault(need_id, i)
+        if (need_id, org_id) in pair_lists["declined"]:
+            issues.append(Issue(f"pinned[{i}]", "the pair is pinned and declined at once"))
+    return issues
+
+
+def _pair_refs(
+    data: Any, name: str, need_at: dict[str, int], org_at: dict[str, int], issues: list[Issue]
+) -> dict[tuple[str, str], int]:
+    """Check one list of pairs (known ids, no duplicates); its pairs with their positions."""
+    seen: dict[tuple[str, str], int] = {}
+    for i, pair in _items(data, name):
         need_id, org_id = _get(pair, "need_id"), _get(pair, "org_id")
         if isinstance(need_id, str) and need_id and need_id not in need_at:
-            issues.append(Issue(f"pair_scores[{i}].need_id", f"unknown need {need_id!r}"))
+            issues.append(Issue(f"{name}[{i}].need_id", f"unknown need {need_id!r}"))
         if isinstance(org_id, str) and org_id and org_id not in org_at:
-            issues.append(Issue(f"pair_scores[{i}].org_id", f"unknown organization {org_id!r}"))
+            issues.append(Issue(f"{name}[{i}].org_id", f"unknown organization {org_id!r}"))
         if isinstance(need_id, str) and isinstance(org_id, str):
-            if (need_id, org_id) in seen_pairs:
-                first = seen_pairs[need_id, org_id]
-                issues.append(
-                    Issue(f"pair_scores[{i}]", f"duplicate pair (first at pair_scores[{first}])")
-                )
+            if (need_id, org_id) in seen:
+                first = seen[need_id, org_id]
+                issues.append(Issue(f"{name}[{i}]", f"duplicate pair (first at {name}[{first}])"))
             else:
-                seen_pairs[need_id, org_id] = i
-    return issues
+                seen[need_id, org_id] = i
+    return seen

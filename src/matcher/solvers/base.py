@@ -31,7 +31,8 @@ class AssignmentModel:
 
     Pairs are the candidate table's rows: ``need[p]`` may take ``org[p]`` for ``score[p]``. Each need
     takes at most one organization and organization ``o`` at most ``capacity[o]`` needs. A pair whose
-    score is not positive is never worth taking, and no back end takes it.
+    score is not positive is never worth taking, and no back end takes it unless it is ``fixed``:
+    fixed pairs (accepted offers) are in every plan.
     """
 
     n_needs: int
@@ -40,10 +41,31 @@ class AssignmentModel:
     org: IntArray
     score: FloatArray
     capacity: IntArray
+    fixed: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
 
     @property
     def n_pairs(self) -> int:
         return int(self.need.size)
+
+    def residual(self) -> tuple[AssignmentModel, IntArray]:
+        """The model left once the fixed pairs are taken, and the original index of each of its pairs.
+
+        Examples
+        --------
+        >>> model = AssignmentModel(2, 1, np.array([0, 1]), np.array([0, 0]), np.array([1.0, 2.0]),
+        ...                         np.array([2]), fixed=np.array([0]))
+        >>> rest, back = model.residual()
+        >>> rest.need.tolist(), rest.capacity.tolist(), back.tolist()
+        ([1], [1], [1])
+        """
+        taken = np.zeros(self.n_needs, bool)
+        taken[self.need[self.fixed]] = True
+        keep = np.flatnonzero(~taken[self.need])
+        capacity = self.capacity - np.bincount(self.org[self.fixed], minlength=self.n_orgs)
+        rest = AssignmentModel(
+            self.n_needs, self.n_orgs, self.need[keep], self.org[keep], self.score[keep], capacity
+        )
+        return rest, keep
 
     def objective(self, chosen: IntArray) -> float:
         """Total score of the chosen pairs, summed in pair order."""

@@ -117,10 +117,14 @@ def _join(problem: Problem) -> tuple[IntArray, IntArray]:
     tree = index.hierarchy
     n_categories = len(Category)
     usable = ~barred_organizations(problem)
+    # Without the scope rule every organization joins as if it were registered nation-wide.
+    scope_depth = index.org_scope_depth
+    if not problem.policy.eligibility.respect_scope:
+        scope_depth = np.full_like(scope_depth, Level.NATION.depth)
     needs_all = np.arange(index.n_needs, dtype=np.int64)
     parts_need, parts_org = [], []
     for depth in _SCOPE_DEPTHS:
-        orgs = np.flatnonzero(usable & (index.org_scope_depth == depth))
+        orgs = np.flatnonzero(usable & (scope_depth == depth))
         if orgs.size == 0:
             continue
         row, category = np.nonzero(index.org_capability[orgs] > 0)

@@ -7,11 +7,19 @@ reported (the first that fails is the reason):
 rule               removes the pair when
 =================  ===========================================================================
 ``credit``         the organization's credit standing is in the policy's ``barred_credit``
+``inspection``     it failed the annual inspection and the policy requires one
+                   (``eligibility.require_inspection``)
+``grade``          its evaluation grade is below ``eligibility.min_grade``
 ``declined``       the organization declined this very need in an earlier round (``Problem.declined``)
 ``pair_scores``    the problem brings its own ``pair_scores`` and this pair is not among them
 ``capability``     the organization has no capability (0) in the need's category
-``scope``          the need lies outside the area of the organization's registration level
+``unwilling``      it declines the need's category or a region containing the need (不搞摊派)
+``primary_type``   the category is one ``eligibility.primary_types_only`` keeps for primary types,
+                   and the organization's type is not one of them
+``scope``          the need lies outside the area of the organization's registration level (unless
+                   ``eligibility.respect_scope`` is off)
 ``service_regions`` the organization lists service regions and the need lies in none of them
+``distance``       the two regions are farther apart than ``eligibility.max_distance_km``
 =================  ===========================================================================
 
 Examples
@@ -36,19 +44,24 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from .models import Level, Problem
-from .models.index import CREDITS
+from .models import PRIMARY_TYPES, Category, Level, Problem
+from .models.index import CREDITS, ORG_TYPES, in_sorted
 
-__all__ = ["RULES", "barred_organizations", "in_sorted", "ineligibility", "rule_name"]
+__all__ = ["RULES", "barred_organizations", "ineligibility", "listed_region", "rule_name"]
 
 #: Rule names; :func:`ineligibility` returns 1 + the position of the first failing rule, 0 if none.
 RULES: tuple[str, ...] = (
     "credit",
+    "inspection",
+    "grade",
     "declined",
     "pair_scores",
     "capability",
+    "unwilling",
+    "primary_type",
     "scope",
     "service_regions",
+    "distance",
 )
 
 IntArray = npt.NDArray[np.int64]
@@ -90,36 +103,64 @@ def ineligibility(problem: Problem, need: npt.ArrayLike, org: npt.ArrayLike) -> 
     def fail(rule: str, mask: npt.NDArray[np.bool_]) -> None:
         code[(code == 0) & mask] = RULES.index(rule) + 1
 
+    switches = problem.policy.eligibility
+    category = index.need_category[need]
     fail("credit", barred_organizations(problem)[org])
+    if switches.require_inspection:
+        fail("inspection", ~index.org_inspection[org])
+    fail("grade", index.org_grade[org] < switches.min_grade)
     fail("declined", in_sorted(need * index.n_orgs + org, index.declined_key))
     if index.pair_need is not None and index.pair_org is not None:
         listed = np.sort(index.pair_need * index.n_orgs + index.pair_org)
         fail("pair_scores", ~in_sorted(need * index.n_orgs + org, listed))
-    n_categories = index.org_capability.shape[1]
-    capability = index.org_capability.ravel()[org * n_categories + index.need_category[need]]
-    fail("capability", capability <= 0)
-
+    flat = org * len(Category) + category
+    fail("capability", index.org_capability.ravel()[flat] <= 0)
     region = index.need_region[need]
+    unwilling = index.org_declines_category.ravel()[flat]
+    if index.declines_region_key.size:
+        unwilling = unwilling | listed_region(problem, org, region, index.declines_region_key)
+    fail("unwilling", unwilling)
+    fail(
+        "primary_type",
+        _primary_only(switches.primary_types_only)[category]
+        & ~_PRIMARY.ravel()[category * len(ORG_TYPES) + index.org_type[org]],
+    )
+
     depth = index.org_scope_depth[org]
     need_anchor = tree.ancestor_at[region, depth]
     org_anchor = tree.ancestor_at[index.org_home[org], depth]
     # A nation-scope organization works anywhere, with or without a nation region above it.
     national = depth == Level.NATION.depth
-    fail("scope", ~national & ((need_anchor < 0) | (need_anchor != org_anchor)))
+    if switches.respect_scope:
+        fail("scope", ~national & ((need_anchor < 0) | (need_anchor != org_anchor)))
 
     limited = np.flatnonzero(index.org_has_service[org] & (code == 0))
     if limited.size:
         served = np.sort(index.service_org * len(tree) + index.service_region)
-        keys = org[limited] * len(tree)
-        chain = tree.ancestor_at[region[limited]]
-        inside = ((chain >= 0) & in_sorted(keys[:, None] + chain, served)).any(axis=1)
+        inside = listed_region(problem, org[limited], region[limited], served)
         code[limited[~inside]] = RULES.index("service_regions") + 1
+    if switches.max_distance_km is not None:
+        km = tree.distance_km(region, index.org_home[org])
+        fail("distance", km > switches.max_distance_km)
     return code
 
 
-def in_sorted(values: IntArray, sorted_set: IntArray) -> npt.NDArray[np.bool_]:
-    """Elementwise ``value in sorted_set`` by binary search."""
-    if sorted_set.size == 0:
-        return np.zeros(values.shape, bool)
-    at = np.minimum(np.searchsorted(sorted_set, values), sorted_set.size - 1)
-    return np.asarray(sorted_set[at] == values)
+def listed_region(
+    problem: Problem, org: IntArray, region: IntArray, keys: IntArray
+) -> npt.NDArray[np.bool_]:
+    """Whether ``region`` or a region containing it is listed for ``org`` in the sorted ``keys``
+    (``org * n_regions + region``)."""
+    tree = problem.index.hierarchy
+    chain = tree.ancestor_at[region]
+    hits = (chain >= 0) & in_sorted(org[:, None] * len(tree) + chain, keys)
+    return np.asarray(hits.any(axis=1))
+
+
+#: [category, org type] -> whether the type is primary for the category.
+_PRIMARY = np.array([[t in PRIMARY_TYPES[c] for t in ORG_TYPES] for c in Category], bool)
+
+
+def _primary_only(setting: bool | tuple[Category, ...]) -> npt.NDArray[np.bool_]:
+    if isinstance(setting, bool):
+        return np.full(len(Category), setting)
+    return np.array([c in setting for c in Category], bool)

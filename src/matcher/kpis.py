@@ -92,21 +92,24 @@ def _tallies(groups: IntArray, served: npt.NDArray[np.bool_], size: int) -> list
     return list(zip(needs.tolist(), hits.tolist(), strict=True))
 
 
-def compute_kpis(problem: Problem, need_org: IntArray, usable: npt.NDArray[np.bool_]) -> Kpis:
+def compute_kpis(
+    problem: Problem, org: IntArray, served: npt.NDArray[np.bool_], usable: npt.NDArray[np.bool_]
+) -> Kpis:
     """Key figures of a plan.
 
     Parameters
     ----------
     problem
         The problem.
-    need_org
-        Organization index per need, -1 where the need is not served.
+    org
+        Organization index of each assigned pair (a partnership has several pairs).
+    served
+        Per need, whether the plan serves it.
     usable
         Organizations in good standing (their capacity counts towards utilization).
     """
     index = problem.index
     tree = index.hierarchy
-    served = need_org >= 0
     n_served = int(served.sum())
 
     categories = list(Category)
@@ -131,7 +134,7 @@ def compute_kpis(problem: Problem, need_org: IntArray, usable: npt.NDArray[np.bo
             name = problem.regions[slot].name if slot < len(tree) else ""
             by_city[key] = Tally(needs=n, served=s, share=_ratio(s, n), name=name)
 
-    taken = np.bincount(need_org[served], minlength=index.n_orgs)
+    taken = np.bincount(org, minlength=index.n_orgs)
     capacity = int(index.org_capacity[usable].sum())
     return Kpis(
         needs=index.n_needs,
@@ -143,7 +146,7 @@ def compute_kpis(problem: Problem, need_org: IntArray, usable: npt.NDArray[np.bo
         organizations=index.n_orgs,
         engaged=int((taken > 0).sum()),
         capacity=capacity,
-        used=n_served,
-        utilization=_ratio(n_served, capacity),
+        used=int(org.size),
+        utilization=_ratio(int(org.size), capacity),
         load={index.org_ids[o]: int(taken[o]) for o in np.flatnonzero(taken).tolist()},
     )

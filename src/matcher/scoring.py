@@ -24,6 +24,7 @@ reputation 0.625
 continuity 0.0
 discontinuity 0.0
 incumbent 0.0
+preference 0.0
 >>> weighted(problem.policy, values).round(3).tolist()
 [9.125]
 """
@@ -33,34 +34,19 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from .eligibility import in_sorted
+from .eligibility import listed_region
 from .models import COMPONENTS, PRIMARY_TYPES, Category, Policy, Priority, Problem, VulnerableGroup
-from .models.hierarchy import Hierarchy
-from .models.index import ORG_TYPES
+from .models.index import ORG_TYPES, in_sorted
 
-__all__ = ["EARTH_RADIUS_KM", "components", "distance_km", "score", "weighted"]
+__all__ = ["components", "score", "weighted"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
-
-EARTH_RADIUS_KM = 6371.0088
 
 #: type_fit lookup: [category code, org type code] -> 1.0 when the type is primary for the category.
 _TYPE_FIT = np.array(
     [[float(t in PRIMARY_TYPES[c]) for t in ORG_TYPES] for c in Category], dtype=np.float64
 )
-
-
-def distance_km(region_a: IntArray, region_b: IntArray, tree: Hierarchy) -> FloatArray:
-    """Great-circle distance in km between regions (by index); NaN where one has no coordinates.
-
-    It goes through unit vectors, one per region, so that each pair costs a few multiplications
-    and one arcsine rather than the haversine's four trigonometric calls.
-    """
-    lat, lon = np.radians(tree.lat), np.radians(tree.lon)
-    unit = (np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat))
-    squared = sum((axis[region_a] - axis[region_b]) ** 2 for axis in unit)
-    return np.asarray(2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(np.sqrt(squared) / 2, 1.0)))
 
 
 def components(problem: Problem, need: npt.ArrayLike, org: npt.ArrayLike) -> FloatArray:
@@ -84,9 +70,12 @@ def components(problem: Problem, need: npt.ArrayLike, org: npt.ArrayLike) -> Flo
         out=np.full(index.n_orgs, prior_mean),
         where=denominator > 0,
     )[org]
+    preferred = index.org_prefers_category.ravel()[org * len(Category) + category]
+    if index.prefers_region_key.size:
+        preferred = preferred | listed_region(problem, org, need_region, index.prefers_region_key)
     same = index.need_previous_org[need] == org
     previous_stars = index.need_previous_stars[need]
-    km = distance_km(need_region, org_home, tree)
+    km = tree.distance_km(need_region, org_home)
     proximity = np.exp(-km / policy.distance_scale_km)
     proximity[np.isnan(km)] = 0.5
 
@@ -102,6 +91,7 @@ def components(problem: Problem, need: npt.ArrayLike, org: npt.ArrayLike) -> Flo
         "continuity": (same & (previous_stars >= 4)).astype(np.float64),
         "discontinuity": np.where(same & (previous_stars <= 2), -1.0, 0.0),
         "incumbent": in_sorted(need * index.n_orgs + org, index.pending_key).astype(np.float64),
+        "preference": preferred.astype(np.float64),
     }
     values = np.empty((need.size, len(COMPONENTS)), np.float64, order="F")
     for column, name in enumerate(COMPONENTS):

@@ -21,27 +21,42 @@ from typing import Literal
 import pandas as pd
 from pydantic import ConfigDict, Field, PrivateAttr
 
+from .constraints import SoftViolation
 from .kpis import Kpis, Tally
 from .models import COMPONENTS, Category, Priority
 from .models.base import Model
 from .models.vocab import Language
 from .solvers.base import Status
 
-__all__ = ["Assignment", "Solution", "Unmet", "UnmetReason"]
+__all__ = ["Assignment", "Conflict", "Solution", "Unmet", "UnmetReason"]
 
 #: Why a need is not served:
 #:
 #: - ``no_candidate``: every organization is removed by an eligibility rule (see ``excluded``);
 #: - ``capacity``: it has candidates, but every one with a positive score is full;
 #: - ``non_positive_score``: its candidates' scores are all <= 0, so taking one adds nothing;
-#: - ``not_chosen``: a candidate had room, but the plan (not proven optimal) left it out.
-UnmetReason = Literal["no_candidate", "capacity", "non_positive_score", "not_chosen"]
+#: - ``too_few_candidates``: a partnership needs more organizations than it has candidates;
+#: - ``rules``: a candidate had room, but the policy's rules (quotas, money, …) hold it back;
+#: - ``not_chosen``: a candidate had room, but the plan (not proven optimal) left it out;
+#: - ``infeasible``: the hard rules cannot all hold, so there is no plan.
+UnmetReason = Literal[
+    "no_candidate",
+    "capacity",
+    "non_positive_score",
+    "too_few_candidates",
+    "rules",
+    "not_chosen",
+    "infeasible",
+]
 
 _REASON_LABELS: dict[str, tuple[str, str]] = {
     "no_candidate": ("无符合条件的组织", "no eligible organization"),
     "capacity": ("候选组织承接能力已满", "every candidate is full"),
     "non_positive_score": ("候选匹配得分不为正", "no candidate with a positive score"),
     "not_chosen": ("未被选中", "not chosen"),
+    "too_few_candidates": ("合作组织不足", "too few candidates for the partnership"),
+    "rules": ("受政策规则限制", "held back by the policy's rules"),
+    "infeasible": ("硬性规则无法同时满足", "the hard rules cannot all hold"),
 }
 
 
@@ -83,6 +98,14 @@ class Unmet(Model):
     excluded: dict[str, int] = Field(default_factory=dict)
 
 
+class Conflict(Model):
+    """Hard rules that cannot all hold, named as in the policy and said in both languages."""
+
+    rules: tuple[str, ...]
+    message_zh: str
+    message_en: str
+
+
 class Solution(Model):
     """A dispatch plan (派单) and everything known about it.
 
@@ -100,6 +123,12 @@ class Solution(Model):
         Every need appears in exactly one of the two.
     kpis
         Key figures, see :class:`~matcher.kpis.Kpis`.
+    levels
+        Value of each goal level, in order (``score`` is the total score less soft penalties).
+    soft_violations
+        Soft rules the plan misses, by how much and at what penalty.
+    conflicts
+        For an ``infeasible`` result: hard rules that cannot hold together, in plain words.
     stats
         Back-end facts that do not change between runs (scale of integer scores, tolerance).
 
@@ -111,7 +140,7 @@ class Solution(Model):
     always gives byte-identical JSON.
     """
 
-    model_config = ConfigDict(ser_json_inf_nan="constants")
+    model_config = ConfigDict(ser_json_inf_nan="constants", allow_inf_nan=True)
 
     status: Status
     objective: float
@@ -120,6 +149,9 @@ class Solution(Model):
     assignments: tuple[Assignment, ...]
     unmet: tuple[Unmet, ...]
     kpis: Kpis
+    levels: dict[str, float] = Field(default_factory=dict)
+    soft_violations: tuple[SoftViolation, ...] = ()
+    conflicts: tuple[Conflict, ...] = ()
     stats: dict[str, float | int | str] = Field(default_factory=dict)
     _timings: dict[str, float] = PrivateAttr(default_factory=dict)
 

@@ -19,22 +19,29 @@ from __future__ import annotations
 import math
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
 import numpy.typing as npt
 
 from .candidates import CandidateTable, build_candidates
-from .eligibility import RULES, barred_organizations, ineligibility
+from .conflicts import explain_conflict
+from .constraints import SoftViolation, compile_rules, evaluate, fairness_groups
+from .eligibility import _PRIMARY, RULES, barred_organizations, ineligibility
 from .errors import Issue, OptionError, ProblemError, UnknownSolverError
 from .kpis import compute_kpis
 from .models import COMPONENTS, Category, Priority, Problem
-from .solution import Assignment, Solution, Unmet
-from .solvers import SOLVERS, AssignmentModel, Solver, SolverResult
+from .models.index import ORG_TYPES
+from .models.rules import Goal
+from .solution import Assignment, Conflict, Solution, Unmet, UnmetReason
+from .solvers import SOLVERS, AssignmentModel, Solver, SolverResult, Status
+from .solvers.cpsat_rules import SideRules
 
 __all__ = ["solve"]
 
 IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
 
 _CATEGORIES = list(Category)
 _TIERS = list(Priority)
@@ -74,12 +81,13 @@ def solve(
     OptionError
         When ``time_limit`` is not a positive number.
     """
-    backend = _backend(solver)
+    backend = _backend(solver, problem)
     if not isinstance(time_limit, int | float) or not math.isfinite(time_limit) or time_limit <= 0:
         raise OptionError(f"time_limit must be a positive number of seconds, not {time_limit!r}")
     started = time.perf_counter()
     table = build_candidates(problem)
     index = problem.index
+    side = _side_rules(problem, table) if _needs_rules(problem) else None
     model = AssignmentModel(
         n_needs=index.n_needs,
         n_orgs=index.n_orgs,
@@ -88,11 +96,18 @@ def solve(
         score=table.score,
         capacity=index.org_capacity,
         fixed=_pinned_pairs(problem, table),
+        side=side,
     )
     candidates_done = time.perf_counter()
-    result = _solve_around_fixed(backend, model, time_limit=float(time_limit), seed=int(seed))
+    if side is None:
+        result = _solve_around_fixed(backend, model, time_limit=float(time_limit), seed=int(seed))
+    else:
+        result = backend.solve(model, time_limit=float(time_limit), seed=int(seed))
     solved = time.perf_counter()
-    solution = assemble(problem, table, result, backend.name)
+    conflicts: list[Conflict] = []
+    if side is not None and result.status is Status.INFEASIBLE:
+        conflicts = explain_conflict(problem, model, side, time_limit=float(time_limit), seed=seed)
+    solution = assemble(problem, table, result, backend.name, side, conflicts)
     solution.timings.update(
         {k: float(v) for k, v in result.stats.items() if k.endswith("_seconds")}
         | {
@@ -149,30 +164,103 @@ def _solve_around_fixed(
     )
 
 
-def _backend(solver: str | Solver) -> Solver:
-    if isinstance(solver, Solver):
-        return solver
+def _needs_rules(problem: Problem) -> bool:
+    """Whether the policy or a partnership needs more than min-cost flow."""
+    index = problem.index
+    return (
+        not problem.policy.network_shaped
+        or bool((index.need_partners > 1).any())
+        or bool(index.need_lead_primary.any())
+    )
+
+
+def _backend(solver: str | Solver, problem: Problem) -> Solver:
+    if isinstance(solver, str) and solver not in SOLVERS and solver != "auto":
+        names = ", ".join(["auto", *SOLVERS])
+        raise UnknownSolverError(f"unknown solver {solver!r}; choose one of {names}")
+    rules = _needs_rules(problem)
     if solver == "auto":
-        return SOLVERS["flow"]()
-    if isinstance(solver, str) and solver in SOLVERS:
-        return SOLVERS[solver]()
-    names = ", ".join(["auto", *SOLVERS])
-    raise UnknownSolverError(f"unknown solver {solver!r}; choose one of {names}")
+        return SOLVERS["cpsat" if rules else "flow"]()
+    backend = solver if isinstance(solver, Solver) else SOLVERS[solver]()
+    if rules and not backend.handles_rules:
+        raise OptionError(
+            f"the {backend.name} back end cannot enforce this policy's counting rules, goals or "
+            "partnerships; use solver='auto' or 'cpsat'"
+        )
+    return backend
+
+
+def _side_rules(problem: Problem, table: CandidateTable) -> SideRules:
+    index = problem.index
+    servable = np.bincount(table.need, minlength=index.n_needs) >= index.need_partners
+    policy = problem.policy
+    goals = tuple(policy.goals)
+    if not any(goal.kind == "score" for goal in goals):
+        goals = (*goals, Goal(kind="score"))
+    primary = _PRIMARY.ravel()[
+        index.need_category[table.need] * len(ORG_TYPES) + index.org_type[table.org]
+    ]
+    key = index.hierarchy.tier[index.need_region] == _TIERS.index(Priority.KEY)
+    return SideRules(
+        rules=compile_rules(problem, servable),
+        partners=index.need_partners,
+        lead_needed=index.need_lead_primary,
+        pair_primary=primary,
+        need_cost=index.need_cost,
+        capacity_building=index.need_capacity_building,
+        org_budget=index.org_budget,
+        key_need=key,
+        goals=goals,
+        goal_mode=policy.goal_mode,
+        fairness_groups=[
+            fairness_groups(problem, servable, goal.level, goal.tier)
+            if goal.kind == "fairness"
+            else []
+            for goal in goals
+        ],
+        servable=servable,
+    )
 
 
 def assemble(
-    problem: Problem, table: CandidateTable, result: SolverResult, solver: str
+    problem: Problem,
+    table: CandidateTable,
+    result: SolverResult,
+    solver: str,
+    side: SideRules | None = None,
+    conflicts: Sequence[Conflict] = (),
 ) -> Solution:
-    """Turn a back end's chosen pairs into a :class:`Solution` with reasons and KPIs."""
+    """Turn a back end's chosen pairs into a :class:`Solution` with reasons, levels and KPIs."""
     index = problem.index
     chosen = result.chosen
-    need_org = np.full(index.n_needs, -1, np.int64)
-    need_org[table.need[chosen]] = table.org[chosen]
+    need, org, score = table.need[chosen], table.org[chosen], table.score[chosen]
     need_tier = index.hierarchy.tier[index.need_region]
     region_ids = index.hierarchy.ids
+    stats = {k: v for k, v in result.stats.items() if not k.endswith("_seconds")}
 
+    objective, bound = result.objective, result.bound
+    if side is None:
+        served = np.bincount(need, minlength=index.n_needs) > 0
+        levels = {"score": objective}
+        soft: list[SoftViolation] = []
+    else:
+        evaluation = evaluate(problem, side.rules, need, org, score, side.servable)
+        served, levels, soft = evaluation.served, evaluation.levels, evaluation.violations
+        if side.goal_mode == "weighted":
+            weights = {_level_name(g): g.weight for g in side.goals}
+            objective = sum(weights[name] * value for name, value in levels.items())
+        else:
+            objective = levels["score"]
+        if result.status is Status.OPTIMAL:
+            bound = objective
+        elif result.status is Status.FEASIBLE:
+            bound = max(objective, bound + float(result.stats.get("tolerance", 0.0)))
+        else:
+            objective, bound = 0.0, float("-inf") if result.status is Status.INFEASIBLE else bound
+
+    # The arrays come from validated data: build the records without validating each again.
     assignments = tuple(
-        Assignment(
+        Assignment.model_construct(
             need_id=index.need_ids[n],
             org_id=index.org_ids[o],
             score=s,
@@ -182,40 +270,57 @@ def assemble(
             components=dict(zip(COMPONENTS, values, strict=True)),
         )
         for n, o, s, values in zip(
-            table.need[chosen].tolist(),
-            table.org[chosen].tolist(),
-            table.score[chosen].tolist(),
+            need.tolist(),
+            org.tolist(),
+            score.tolist(),
             table.components[chosen].tolist(),
             strict=True,
         )
     )
-    stats = {k: v for k, v in result.stats.items() if not k.endswith("_seconds")}
+    infeasible = result.status is Status.INFEASIBLE
     return Solution(
         status=result.status,
-        objective=result.objective,
-        bound=result.bound,
+        objective=objective,
+        bound=bound,
         solver=solver,
         assignments=assignments,
-        unmet=_unmet(problem, table, need_org),
-        kpis=compute_kpis(problem, need_org, ~barred_organizations(problem)),
+        unmet=_unmet(problem, table, need, org, served, side is not None, infeasible),
+        kpis=compute_kpis(problem, org, served, ~barred_organizations(problem)),
+        levels=levels,
+        soft_violations=tuple(soft),
+        conflicts=tuple(conflicts),
         stats=stats,
     )
 
 
-def _unmet(problem: Problem, table: CandidateTable, need_org: IntArray) -> tuple[Unmet, ...]:
+def _level_name(goal: Goal) -> str:
+    return f"fairness:{goal.level.value}" if goal.kind == "fairness" else goal.kind
+
+
+def _unmet(
+    problem: Problem,
+    table: CandidateTable,
+    need: IntArray,
+    org: IntArray,
+    served: BoolArray,
+    ruled: bool,
+    infeasible: bool,
+) -> tuple[Unmet, ...]:
     index = problem.index
     n_candidates = np.bincount(table.need, minlength=index.n_needs)
-    load = np.bincount(need_org[need_org >= 0], minlength=index.n_orgs)
+    load = np.bincount(org, minlength=index.n_orgs)
     open_pair = (table.score > 0) & (load[table.org] < index.org_capacity[table.org])
     has_open = np.bincount(table.need, weights=open_pair, minlength=index.n_needs) > 0
     has_positive = np.bincount(table.need, weights=table.score > 0, minlength=index.n_needs) > 0
     need_tier = index.hierarchy.tier[index.need_region]
     region_ids = index.hierarchy.ids
-    exclusions = _exclusions(problem, np.flatnonzero((need_org < 0) & (n_candidates == 0)))
+    exclusions = _exclusions(problem, np.flatnonzero(~served & (n_candidates == 0)))
 
     unmet = []
-    for n in np.flatnonzero(need_org < 0).tolist():
+    reason: UnmetReason
+    for n in np.flatnonzero(~served).tolist():
         count = int(n_candidates[n])
+        partners = int(index.need_partners[n])
         excluded: dict[str, int] = {}
         if count == 0:
             excluded = exclusions[n]
@@ -224,14 +329,27 @@ def _unmet(problem: Problem, table: CandidateTable, need_org: IntArray) -> tuple
                 "no eligible organization: "
                 + ", ".join(f"{rule} removes {k}" for rule, k in excluded.items()),
             )
-        elif not has_positive[n]:
+        elif infeasible:
+            reason, detail = "infeasible", "the hard rules cannot all hold (see conflicts)"
+        elif count < partners:
+            reason, detail = (
+                "too_few_candidates",
+                f"needs {partners} partners, has {count} candidates",
+            )
+        elif not has_positive[n] and not ruled:
             reason, detail = "non_positive_score", f"all {count} candidates score 0 or less"
-        elif has_open[n]:
-            reason, detail = "not_chosen", "a candidate had room but the plan is not proven best"
+        elif has_open[n] or (ruled and not has_positive[n]):
+            if ruled:
+                reason, detail = "rules", "a candidate had room; the policy's rules hold it back"
+            else:
+                reason, detail = (
+                    "not_chosen",
+                    "a candidate had room but the plan is not proven best",
+                )
         else:
             reason, detail = "capacity", f"all {count} candidates with a positive score are full"
         unmet.append(
-            Unmet(
+            Unmet.model_construct(
                 need_id=index.need_ids[n],
                 reason=reason,
                 detail=detail,

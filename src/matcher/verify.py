@@ -4,11 +4,14 @@ It shares no code with the candidate table or the solvers: it walks the region t
 each assigned pair's eligibility and score one pair at a time, in plain Python, from the problem's
 pydantic objects. A plan from any source (a solver, a JSON file, a hand edit) can be checked.
 
-Rules checked: ``unknown_need``, ``unknown_org``, ``need_twice`` (a need assigned twice or both
-assigned and unmet), ``need_missing`` (in neither list), ``capacity``, ``credit``, ``declined``,
-``pinned`` (an accepted offer the plan drops), ``capability``,
-``scope``, ``service_regions``, ``pair_scores``, ``score`` (an assignment's score is not what the
-policy gives), ``objective`` (not the sum of the scores), ``bound`` (below the objective, or not
+Rules checked: ``unknown_need``, ``unknown_org``, ``need_twice`` (a need listed twice, or both
+assigned and unmet), ``need_missing`` (in neither list), ``partners`` and ``lead_primary``
+(partnerships), ``capacity``, every eligibility rule (``credit``, ``inspection``, ``grade``,
+``declined``, ``pair_scores``, ``capability``, ``unwilling``, ``primary_type``, ``scope``,
+``service_regions``, ``distance``), ``pinned`` (an accepted offer the plan drops), every hard counting
+rule (named as in the policy: ``regions[0]``, ``categories[1]``, ``program``, ``money``,
+``aid_mix``), ``soft_report`` (soft violations reported wrong), ``levels``, ``score`` (an
+assignment's score is not what the policy gives), ``objective`` (not the sum of the scores), ``bound`` (below the objective, or not
 equal to it for an optimal plan).
 
 Examples
@@ -30,6 +33,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from .models import PRIMARY_TYPES, Level, Need, Organization, Priority, Problem, VulnerableGroup
+from .models.rules import Goal
 from .solution import Solution
 from .solvers.base import Status
 
@@ -125,6 +129,9 @@ def _expected_score(
     continuity = 1.0 if rated >= 4 else 0.0
     discontinuity = -1.0 if rated <= 2 else 0.0
     incumbent = 1.0 if (need.id, org.id) in pending else 0.0
+    preferred = need.category in org.prefers_categories or bool(
+        set(org.prefers_regions) & set(tree.chain(need.region))
+    )
     total = (
         w.capability * capability
         + w.type_fit * type_fit
@@ -136,10 +143,61 @@ def _expected_score(
         + w.continuity * continuity
         + w.discontinuity * discontinuity
         + w.incumbent * incumbent
+        + w.preference * (1.0 if preferred else 0.0)
     )
     if policy.expected_value:
         total *= org.acceptance.get(need.category, 1.0)
     return total
+
+
+def _ineligible(
+    problem: Problem,
+    tree: _Tree,
+    need: Need,
+    org: Organization,
+    given: dict[tuple[str, str], float] | None,
+    declined: set[tuple[str, str]],
+) -> list[tuple[str, str]]:
+    """Every eligibility rule the pair breaks, as (rule, message)."""
+    policy, switches = problem.policy, problem.policy.eligibility
+    chain = tree.chain(need.region)
+    broken = []
+    if org.credit in policy.barred_credit:
+        broken.append(("credit", f"{org.id} has credit {org.credit.value}, which the policy bars"))
+    if switches.require_inspection and not org.inspection_passed:
+        broken.append(("inspection", f"{org.id} failed the annual inspection"))
+    if org.grade < switches.min_grade:
+        broken.append(("grade", f"{org.id} has grade {org.grade} < {switches.min_grade}"))
+    if (need.id, org.id) in declined:
+        broken.append(("declined", f"{org.id} declined {need.id} in an earlier round"))
+    if given is not None and (need.id, org.id) not in given:
+        broken.append(("pair_scores", f"({need.id}, {org.id}) is not among the given pair scores"))
+    if org.capabilities.get(need.category, 0.0) <= 0:
+        broken.append(("capability", f"{org.id} has no capability in {need.category.value}"))
+    if need.category in org.declines_categories or set(org.declines_regions) & set(chain):
+        broken.append(("unwilling", f"{org.id} is not willing to take {need.id}"))
+    only = switches.primary_types_only
+    restricted = only if isinstance(only, bool) else need.category in only
+    if restricted and org.org_type not in PRIMARY_TYPES[need.category]:
+        broken.append(
+            ("primary_type", f"{org.org_type.value} is not primary for {need.category.value}")
+        )
+    level = org.scope.level
+    if switches.respect_scope and level is not Level.NATION:
+        area = tree.at_level(org.home_region, level)
+        if area is None or area not in chain:
+            broken.append(("scope", f"{need.region} is outside the {level.value} of {org.id}"))
+    if org.service_regions is not None and not set(org.service_regions) & set(chain):
+        broken.append(
+            ("service_regions", f"{need.region} is in none of {org.id}'s service regions")
+        )
+    if switches.max_distance_km is not None:
+        here, there = tree.coordinates(need.region), tree.coordinates(org.home_region)
+        if here is not None and there is not None:
+            km = _km(here, there)
+            if km > switches.max_distance_km * (1 + _REL):
+                broken.append(("distance", f"{km:.1f} km > {switches.max_distance_km} km"))
+    return broken
 
 
 def verify(problem: Problem, solution: Solution) -> list[Violation]:
@@ -155,7 +213,8 @@ def verify(problem: Problem, solution: Solution) -> list[Violation]:
     Returns
     -------
     list of Violation
-        In the order found: assignments first, then coverage, then the plan's claims.
+        In the order found: assignments first, then coverage, then the policy's rules, then the
+        plan's claims (levels, soft violations, objective, bound).
     """
     tree = _Tree(problem)
     needs = {n.id: n for n in problem.needs}
@@ -169,12 +228,12 @@ def verify(problem: Problem, solution: Solution) -> list[Violation]:
     declined = {(p.need_id, p.org_id) for p in problem.declined}
     found: list[Violation] = []
     load: Counter[str] = Counter()
-    seen: Counter[str] = Counter()
+    taken: dict[str, list[Organization]] = {}
+    in_unmet: Counter[str] = Counter()
     total = 0.0
 
     for a in solution.assignments:
         need, org = needs.get(a.need_id), orgs.get(a.org_id)
-        seen[a.need_id] += 1
         total += a.score
         if need is None:
             found.append(Violation("unknown_need", f"no need {a.need_id!r}", a.need_id, a.org_id))
@@ -185,67 +244,247 @@ def verify(problem: Problem, solution: Solution) -> list[Violation]:
         if need is None or org is None:
             continue
         load[org.id] += 1
-
-        def breaks(rule: str, message: str) -> None:
-            found.append(Violation(rule, message, need.id, org.id))  # noqa: B023
-
-        if org.credit in problem.policy.barred_credit:
-            breaks("credit", f"{org.id} has credit {org.credit.value}, which the policy bars")
-        if (need.id, org.id) in declined:
-            breaks("declined", f"{org.id} declined {need.id} in an earlier round")
-        if given is not None and (need.id, org.id) not in given:
-            breaks("pair_scores", f"({need.id}, {org.id}) is not among the given pair scores")
-        if org.capabilities.get(need.category, 0.0) <= 0:
-            breaks("capability", f"{org.id} has no capability in {need.category.value}")
-        level = org.scope.level
-        if level is not Level.NATION:
-            area = tree.at_level(org.home_region, level)
-            if area is None or area not in tree.chain(need.region):
-                breaks("scope", f"{need.region} is outside the {level.value} of {org.id} ({area})")
-        if org.service_regions is not None and not set(org.service_regions) & set(
-            tree.chain(need.region)
-        ):
-            breaks("service_regions", f"{need.region} is in none of {org.id}'s service regions")
+        taken.setdefault(need.id, []).append(org)
+        for rule, message in _ineligible(problem, tree, need, org, given, declined):
+            found.append(Violation(rule, message, need.id, org.id))
         expected = (
             given.get((need.id, org.id), a.score)
             if given is not None
             else _expected_score(problem, tree, need, org, pending)
         )
         if not _close(a.score, expected):
-            breaks("score", f"score {a.score!r} but the policy gives {expected!r}")
+            message = f"score {a.score!r} but the policy gives {expected!r}"
+            found.append(Violation("score", message, need.id, org.id))
 
     chosen = {(a.need_id, a.org_id) for a in solution.assignments}
     for pin in problem.pinned:
         if (pin.need_id, pin.org_id) not in chosen:
             message = f"accepted offer ({pin.need_id}, {pin.org_id}) is not kept"
             found.append(Violation("pinned", message, pin.need_id, pin.org_id))
-    for org_id, taken in load.items():
-        if taken > orgs[org_id].max_projects:
+    for org_id, count in load.items():
+        if count > orgs[org_id].max_projects:
             limit = orgs[org_id].max_projects
-            found.append(Violation("capacity", f"{org_id} takes {taken} > {limit}", org_id=org_id))
+            found.append(Violation("capacity", f"{org_id} takes {count} > {limit}", org_id=org_id))
 
     for u in solution.unmet:
-        seen[u.need_id] += 1
+        in_unmet[u.need_id] += 1
         if u.need_id not in needs:
             found.append(Violation("unknown_need", f"no need {u.need_id!r}", u.need_id))
-    for need_id, times in seen.items():
-        if times > 1 and need_id in needs:
-            found.append(Violation("need_twice", f"{need_id} appears {times} times", need_id))
-    for need_id in needs:
-        if need_id not in seen:
-            found.append(
-                Violation("need_missing", f"{need_id} is neither assigned nor unmet", need_id)
-            )
+    for need_id, need in needs.items():
+        partners = taken.get(need_id, [])
+        ids = [o.id for o in partners]
+        if len(set(ids)) != len(ids) or (partners and in_unmet[need_id]) or in_unmet[need_id] > 1:
+            found.append(Violation("need_twice", f"{need_id} is listed more than once", need_id))
+        elif not partners and not in_unmet[need_id]:
+            message = f"{need_id} is neither assigned nor unmet"
+            found.append(Violation("need_missing", message, need_id))
+        if partners and len(partners) != need.partners:
+            message = f"{need_id} needs {need.partners} organizations or none, has {len(partners)}"
+            found.append(Violation("partners", message, need_id))
+        if (
+            partners
+            and need.lead_primary
+            and not any(o.org_type in PRIMARY_TYPES[need.category] for o in partners)
+        ):
+            message = f"{need_id}'s partnership has no organization of a primary type"
+            found.append(Violation("lead_primary", message, need_id))
 
-    if not _close(solution.objective, total):
-        found.append(
-            Violation("objective", f"objective {solution.objective!r} but scores sum to {total!r}")
+    served = {need_id for need_id, partners in taken.items() if partners}
+    soft, levels = _rules(problem, tree, needs, orgs, taken, served, given, declined, found)
+    penalty = sum(v.penalty for v in soft)
+    reported = sorted((v.rule, v.target) for v in solution.soft_violations)
+    if reported != sorted((v.rule, v.target) for v in soft) or not all(
+        _close(a.amount, b.amount)
+        for a, b in zip(
+            sorted(solution.soft_violations, key=lambda v: (v.rule, v.target)),
+            sorted(soft, key=lambda v: (v.rule, v.target)),
+            strict=False,
         )
+    ):
+        found.append(Violation("soft_report", "the soft violations reported are not the real ones"))
+    levels["score"] = total - penalty
+    infeasible = solution.status is Status.INFEASIBLE
+    if not infeasible:
+        for name, value in solution.levels.items():
+            if name not in levels or not _close(value, levels[name]):
+                message = f"level {name} is {value!r} but the plan gives {levels.get(name)!r}"
+                found.append(Violation("levels", message))
+
+    if problem.policy.goal_mode == "weighted" and problem.policy.goals:
+        weights = {_goal_name(g): g.weight for g in problem.policy.goals}
+        expected_objective = sum(weights.get(k, 0.0) * v for k, v in levels.items())
+    else:
+        expected_objective = levels["score"]
+    if not infeasible and not _close(solution.objective, expected_objective):
+        message = f"objective {solution.objective!r} but the plan gives {expected_objective!r}"
+        found.append(Violation("objective", message))
     optimal = solution.status is Status.OPTIMAL
-    if solution.bound < solution.objective - _REL * max(1.0, abs(solution.objective)) or (
-        optimal and not _close(solution.bound, solution.objective)
+    if not infeasible and (
+        solution.bound < solution.objective - _REL * max(1.0, abs(solution.objective))
+        or (optimal and not _close(solution.bound, solution.objective))
     ):
         found.append(
             Violation("bound", f"bound {solution.bound!r} vs objective {solution.objective!r}")
         )
     return found
+
+
+def _goal_name(goal: Goal) -> str:
+    return f"fairness:{goal.level.value}" if goal.kind == "fairness" else goal.kind
+
+
+@dataclass(frozen=True)
+class _Soft:
+    rule: str
+    target: str
+    amount: float
+    penalty: float
+
+
+def _rules(
+    problem: Problem,
+    tree: _Tree,
+    needs: dict[str, Need],
+    orgs: dict[str, Organization],
+    taken: dict[str, list[Organization]],
+    served: set[str],
+    given: dict[tuple[str, str], float] | None,
+    declined: set[tuple[str, str]],
+    found: list[Violation],
+) -> tuple[list[_Soft], dict[str, float]]:
+    """Check the counting rules; return the soft violations and the count levels."""
+    rules = problem.policy.rules
+    soft: list[_Soft] = []
+    servable_cache: dict[str, bool] = {}
+
+    def servable(need: Need) -> bool:
+        if need.id not in servable_cache:
+            eligible = sum(
+                1
+                for org in problem.organizations
+                if not _ineligible(problem, tree, need, org, given, declined)
+            )
+            servable_cache[need.id] = eligible >= need.partners
+        return servable_cache[need.id]
+
+    def judge(rule: str, target: str, amount: float, hard: bool, penalty: float) -> None:
+        if amount <= 1e-9:
+            return
+        if hard:
+            found.append(Violation(rule, f"{target} misses the rule by {amount:g}"))
+        else:
+            soft.append(_Soft(rule, target, amount, amount * penalty))
+
+    def members(level: Level, tier: Priority | None) -> dict[str, list[Need]]:
+        groups: dict[str, list[Need]] = {}
+        for need in problem.needs:
+            area = tree.at_level(need.region, level)
+            if area is not None and (tier is None or tree.tier(area) is tier):
+                groups.setdefault(area, []).append(need)
+        return groups
+
+    for i, rule in enumerate(rules.regions):
+        if rule.region is not None:
+            groups = {
+                rule.region: [n for n in problem.needs if rule.region in tree.chain(n.region)]
+            }
+        else:
+            assert rule.level is not None
+            groups = members(rule.level, rule.tier)
+        for region_id, group in groups.items():
+            count = sum(1 for n in group if n.id in served)
+            if rule.min_served is not None and count < rule.min_served:
+                floor = min(rule.min_served, sum(1 for n in group if servable(n)))
+                judge(f"regions[{i}]", f"{region_id}:min", floor - count, rule.hard, rule.penalty)
+            if rule.max_served is not None:
+                judge(
+                    f"regions[{i}]",
+                    f"{region_id}:max",
+                    count - rule.max_served,
+                    rule.hard,
+                    rule.penalty,
+                )
+    for i, quota in enumerate(rules.categories):
+        count = sum(1 for n in problem.needs if n.category is quota.category and n.id in served)
+        target = quota.category.value
+        if quota.min_served is not None:
+            judge(
+                f"categories[{i}]",
+                f"{target}:min",
+                quota.min_served - count,
+                quota.hard,
+                quota.penalty,
+            )
+        if quota.max_served is not None:
+            judge(
+                f"categories[{i}]",
+                f"{target}:max",
+                count - quota.max_served,
+                quota.hard,
+                quota.penalty,
+            )
+    engaged = len({o.id for partners in taken.values() for o in partners})
+    program = rules.program
+    if program is not None:
+        if program.min_served:
+            judge(
+                "program",
+                "all:min",
+                program.min_served - len(served),
+                program.hard,
+                program.penalty,
+            )
+        if program.min_organizations:
+            judge(
+                "program",
+                "min_organizations",
+                program.min_organizations - engaged,
+                program.hard,
+                program.penalty,
+            )
+    money = rules.money
+    if money is not None:
+        per_unit = money.penalty / 10_000.0
+        if money.budgets:
+            spend: Counter[str] = Counter()
+            for need_id, partners in taken.items():
+                for org in partners:
+                    spend[org.id] += round(needs[need_id].cost / needs[need_id].partners)
+            for org_id, amount in sorted(spend.items()):
+                budget = orgs[org_id].budget
+                if budget is not None:
+                    judge(
+                        "money",
+                        f"budget:{org_id}",
+                        amount - math.floor(budget),
+                        money.hard,
+                        per_unit,
+                    )
+        if money.total_fund is not None:
+            spent = sum(round(needs[n].cost) for n in served)
+            judge("money", "total_fund", spent - math.floor(money.total_fund), money.hard, per_unit)
+    if rules.aid_mix is not None:
+        share = round(rules.aid_mix.min_capacity_building_share * 1000) / 1000
+        building = sum(1 for n in served if needs[n].aid == "capacity_building")
+        judge(
+            "aid_mix",
+            "capacity_building",
+            share * len(served) - building,
+            rules.aid_mix.hard,
+            rules.aid_mix.penalty,
+        )
+
+    levels: dict[str, float] = {
+        "served": float(len(served)),
+        "key_served": float(sum(1 for n in served if tree.tier(needs[n].region) is Priority.KEY)),
+        "organizations": float(engaged),
+    }
+    for goal in problem.policy.goals:
+        if goal.kind == "fairness":
+            ratios = []
+            for group in members(goal.level, goal.tier).values():
+                able = [n for n in group if servable(n)]
+                if able:
+                    ratios.append(sum(1 for n in able if n.id in served) / len(able))
+            levels[_goal_name(goal)] = min(ratios) if ratios else 1.0
+    return soft, levels

@@ -14,7 +14,7 @@ from .organization import Organization
 from .region import Region
 from .vocab import CATEGORY_CODES, Category, Credit, OrgType
 
-__all__ = ["ProblemIndex"]
+__all__ = ["ProblemIndex", "in_sorted"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -41,6 +41,9 @@ class ProblemIndex:
     need_cost: FloatArray
     need_previous_org: IntArray  # organization of the project a need follows up, -1 if none
     need_previous_stars: IntArray  # its rating, 0 if none
+    need_partners: IntArray
+    need_lead_primary: BoolArray
+    need_capacity_building: BoolArray
     org_ids: tuple[str, ...]
     org_type: IntArray
     org_scope_depth: IntArray
@@ -57,6 +60,13 @@ class ProblemIndex:
     pair_org: IntArray | None
     pair_score: FloatArray | None
     org_acceptance: FloatArray  # (organizations, categories), 1 where not given
+    org_budget: FloatArray  # inf where not given
+    org_inspection: BoolArray
+    org_grade: IntArray
+    org_declines_category: BoolArray  # (organizations, categories)
+    org_prefers_category: BoolArray
+    declines_region_key: IntArray  # sorted org * n_regions + region
+    prefers_region_key: IntArray
     pinned_need: IntArray
     pinned_org: IntArray
     declined_key: IntArray  # sorted need * n_orgs + org of declined pairs
@@ -99,6 +109,21 @@ class ProblemIndex:
             for category, value in org.acceptance.items():
                 acceptance[row, CATEGORY_CODES[category]] = value
 
+        def category_mask(field: str) -> BoolArray:
+            mask = np.zeros((len(organizations), len(Category)), bool)
+            for row, org in enumerate(organizations):
+                for category in getattr(org, field):
+                    mask[row, CATEGORY_CODES[category]] = True
+            return mask
+
+        def region_keys(field: str) -> IntArray:
+            listed = [
+                row * len(tree) + where[region_id]
+                for row, org in enumerate(organizations)
+                for region_id in getattr(org, field)
+            ]
+            return np.sort(np.array(listed, np.int64))
+
         def pairs(refs: Sequence[tuple[str, str]]) -> tuple[IntArray, IntArray]:
             need = np.array([need_position[n] for n, _ in refs], np.int64)
             org = np.array([org_position[o] for _, o in refs], np.int64)
@@ -138,6 +163,9 @@ class ProblemIndex:
             need_previous_stars=np.array(
                 [n.continues.stars if n.continues else 0 for n in needs], np.int64
             ),
+            need_partners=np.array([n.partners for n in needs], np.int64),
+            need_lead_primary=np.array([n.lead_primary for n in needs], bool),
+            need_capacity_building=np.array([n.aid == "capacity_building" for n in needs], bool),
             org_ids=org_ids,
             org_type=np.array([ORG_TYPES.index(o.org_type) for o in organizations], np.int64),
             org_scope_depth=np.array([o.scope.level.depth for o in organizations], np.int64),
@@ -154,6 +182,15 @@ class ProblemIndex:
             pair_org=pair_org,
             pair_score=pair_score,
             org_acceptance=acceptance,
+            org_budget=np.array(
+                [np.inf if o.budget is None else o.budget for o in organizations], np.float64
+            ),
+            org_inspection=np.array([o.inspection_passed for o in organizations], bool),
+            org_grade=np.array([o.grade for o in organizations], np.int64),
+            org_declines_category=category_mask("declines_categories"),
+            org_prefers_category=category_mask("prefers_categories"),
+            declines_region_key=region_keys("declines_regions"),
+            prefers_region_key=region_keys("prefers_regions"),
             pinned_need=pinned_need,
             pinned_org=pinned_org,
             declined_key=keys(declined),
@@ -161,3 +198,11 @@ class ProblemIndex:
             need_position=need_position,
             org_position=org_position,
         )
+
+
+def in_sorted(values: IntArray, sorted_set: IntArray) -> BoolArray:
+    """Elementwise ``value in sorted_set`` by binary search."""
+    if sorted_set.size == 0:
+        return np.zeros(np.shape(values), bool)
+    at = np.minimum(np.searchsorted(sorted_set, values), sorted_set.size - 1)
+    return np.asarray(sorted_set[at] == values)

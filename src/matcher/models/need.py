@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -41,6 +41,12 @@ class Need(Model):
     continues
         The earlier project this need follows up, if any: its organization gets the ``continuity``
         bonus when it was rated 4–5 stars, the ``discontinuity`` malus when rated 1–2.
+    partners
+        How many organizations it needs (牵手合作): all of them or none.
+    lead_primary
+        A partnership must include an organization of a primary type for the category.
+    aid
+        ``direct_aid`` (输血) or ``capacity_building`` (造血), for the aid-mix rule.
 
     Examples
     --------
@@ -57,3 +63,6 @@ class Need(Model):
     vulnerable_groups: tuple[VulnerableGroup, ...] = ()
     cost: Annotated[float, Field(ge=0.0)] = 0.0
     continues: Continuation | None = None
+    partners: Annotated[int, Field(ge=1)] = 1
+    lead_primary: bool = False
+    aid: Literal["direct_aid", "capacity_building"] = "direct_aid"

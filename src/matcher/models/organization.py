@@ -42,6 +42,16 @@ class Organization(Model):
     acceptance
         Probability that it accepts an offer (接单), per category; missing categories count 1.
         Used when the policy maximizes expected accepted value (``policy.expected_value``).
+    budget
+        Most it can spend on the needs it takes (their ``cost``), when the money rule asks.
+    inspection_passed
+        Whether it passed the annual inspection (年检).
+    grade
+        Evaluation grade, 1 (1A) to 5 (5A); 0 when not evaluated.
+    declines_regions, declines_categories
+        Where and what it is not willing to take (不搞摊派): never assigned there.
+    prefers_regions, prefers_categories
+        Where and what it would like to take: raises the ``preference`` score component.
 
     Examples
     --------
@@ -62,3 +72,10 @@ class Organization(Model):
     credit: Credit = Credit.NORMAL
     ratings: tuple[Stars, ...] = ()
     acceptance: dict[Category, Unit] = Field(default_factory=dict)
+    budget: Annotated[float, Field(ge=0.0)] | None = None
+    inspection_passed: bool = True
+    grade: Annotated[int, Field(ge=0, le=5)] = 0
+    declines_regions: tuple[Id, ...] = ()
+    declines_categories: tuple[Category, ...] = ()
+    prefers_regions: tuple[Id, ...] = ()
+    prefers_categories: tuple[Category, ...] = ()

@@ -21,6 +21,8 @@ continuity     1 when the need follows up a project this organization ran and wa
 discontinuity  -1 when it follows up a project this organization was rated 1-2 stars for, else 0
 incumbent      1 when the pair is a pending offer (``Problem.pending``): its weight is the cost of
                disrupting an offer already made
+preference     1 when the organization stated a preference for the need's region (or a region
+               containing it) or category, else 0
 ============== ================================================================================
 
 With ``expected_value`` the weighted sum is multiplied by the organization's probability of
@@ -39,11 +41,12 @@ Examples
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
 
 from .base import Model
+from .rules import EligibilityRules, Goal, Rules
 from .vocab import Credit, Priority
 
 __all__ = ["COMPONENTS", "Policy", "Weights"]
@@ -60,6 +63,7 @@ COMPONENTS: tuple[str, ...] = (
     "continuity",
     "discontinuity",
     "incumbent",
+    "preference",
 )
 
 Weight = Annotated[float, Field(ge=0.0)]
@@ -78,6 +82,7 @@ class Weights(Model):
     continuity: Weight = 2.0
     discontinuity: Weight = 2.0
     incumbent: Weight = 0.0
+    preference: Weight = 1.0
 
 
 def _default_priority_values() -> dict[Priority, float]:
@@ -103,6 +108,14 @@ class Policy(Model):
         Prior of the reputation average, in stars and in number of ratings.
     expected_value
         Multiply each score by the organization's acceptance probability for the category.
+    eligibility
+        Switches that remove pairs (inspection, grade, scope, distance, primary types only).
+    rules
+        Counting rules: region and category limits, program totals, money, aid mix
+        (:mod:`matcher.models.rules`).
+    goals, goal_mode
+        Objective levels, solved in order (``lexicographic``: each level keeps the best value of
+        the ones before) or summed with their weights (``weighted``). None means ``score`` alone.
     """
 
     weights: Weights = Weights()
@@ -115,3 +128,12 @@ class Policy(Model):
     reputation_prior_mean: Annotated[float, Field(ge=1.0, le=5.0)] = 3.5
     reputation_prior_weight: Annotated[float, Field(ge=0.0)] = 5.0
     expected_value: bool = False
+    eligibility: EligibilityRules = EligibilityRules()
+    rules: Rules = Rules()
+    goals: tuple[Goal, ...] = ()
+    goal_mode: Literal["lexicographic", "weighted"] = "lexicographic"
+
+    @property
+    def network_shaped(self) -> bool:
+        """Whether min-cost flow solves this policy exactly: no counting rule, score as only goal."""
+        return not self.rules.counting and all(goal.kind == "score" for goal in self.goals)

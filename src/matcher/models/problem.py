@@ -334,7 +334,7 @@ def _get(item: Any, name: str) -> Any:
 
 
 def _items(data: Any, name: str) -> list[tuple[int, Any]]:
-    items = _get(data, name) if isinstance(data, Mapping | Problem) else None
+    items = _get(data, name) if isinstance(data, Mapping | pydantic.BaseModel) else None
     if not isinstance(items, list | tuple):
         return []
     return [
@@ -428,10 +428,16 @@ def _reference_issues(data: Any) -> list[Issue]:
                         f"{scope.value}; {home!r} is not",
                     )
                 )
-        service = _get(org, "service_regions")
-        if isinstance(service, list | tuple):
-            for k, region_id in enumerate(service):
-                check_region(f"organizations[{i}].service_regions[{k}]", region_id)
+        for field in ("service_regions", "declines_regions", "prefers_regions"):
+            listed = _get(org, field)
+            if isinstance(listed, list | tuple):
+                for k, region_id in enumerate(listed):
+                    check_region(f"organizations[{i}].{field}[{k}]", region_id)
+
+    policy = _get(data, "policy") if isinstance(data, Mapping | pydantic.BaseModel) else None
+    rules = _get(policy, "rules") if isinstance(policy, Mapping | pydantic.BaseModel) else None
+    for i, rule in _items(rules, "regions"):
+        check_region(f"policy.rules.regions[{i}].region", _get(rule, "region"))
 
     needs = _items(data, "needs")
     need_at = _unique_ids("needs", needs, issues)

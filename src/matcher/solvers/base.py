@@ -5,10 +5,13 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from .cpsat_rules import SideRules
 
 __all__ = ["AssignmentModel", "Solver", "SolverResult", "Status", "integer_scores"]
 
@@ -42,6 +45,7 @@ class AssignmentModel:
     score: FloatArray
     capacity: IntArray
     fixed: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    side: SideRules | None = None
 
     @property
     def n_pairs(self) -> int:
@@ -90,6 +94,8 @@ class Solver(ABC):
     name: ClassVar[str]
     #: whether it proves optimality (``optimal`` status) when it finishes
     exact: ClassVar[bool]
+    #: whether it enforces counting rules, goals and partnerships (``AssignmentModel.side``)
+    handles_rules: ClassVar[bool] = False
 
     @abstractmethod
     def solve(

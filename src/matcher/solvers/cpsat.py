@@ -12,11 +12,13 @@ plans to about 1e-6 of their score at that size (``stats["tolerance"]``).
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import numpy as np
 from ortools.sat.python import cp_model
 
 from .base import AssignmentModel, IntArray, Solver, SolverResult, Status, integer_scores
+from .cpsat_rules import solve_with_rules
 from .flow import FlowSolver
 from .greedy import relaxation_bound
 
@@ -47,6 +49,7 @@ class CpSatSolver(Solver):
 
     name = "cpsat"
     exact = True
+    handles_rules = True
 
     def __init__(self, workers: int = 1, linearization_level: int = 2, use_hint: bool = True):
         self.workers = workers
@@ -63,7 +66,12 @@ class CpSatSolver(Solver):
     ) -> SolverResult:
         started = time.perf_counter()
         if hint is None and self.use_hint:
-            hint = FlowSolver().solve(model).chosen
+            plain = replace(model, side=None, fixed=np.zeros(0, np.int64))
+            hint = np.union1d(FlowSolver().solve(plain).chosen, model.fixed)
+        if model.side is not None:
+            return solve_with_rules(
+                model, model.side, time_limit=time_limit, seed=seed, hint=hint, workers=self.workers
+            )
         positive = np.flatnonzero(model.score > 0)
         coefficients, scale = integer_scores(
             model.score[positive], model.n_needs + model.n_orgs + 2, ceiling=COEFFICIENT_CEILING

@@ -1,0 +1,325 @@
+"""The policy's counting rules compiled into arrays: groups of needs with limits, money, aid mix.
+
+This is the one place that turns ``policy.rules`` into numbers; the CP-SAT back end, the conflict
+finder and the plan's KPIs read it. :func:`matcher.verify` does not: it recounts in plain Python.
+
+Examples
+--------
+>>> import matcher
+>>> problem = matcher.synth.shanxi(seed=0, n_needs=200, n_orgs=50).with_policy(
+...     rules={"regions": [{"level": "county", "tier": "key", "min_served": 1}]})
+>>> rules = compile_rules(problem, servable=np.ones(200, bool))
+>>> len(rules.groups) > 0, rules.groups[0].rule
+(True, 'regions[0]')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from .models import Level, Priority, Problem
+from .models.base import Model
+from .models.rules import Softness
+from .models.vocab import CATEGORY_CODES
+
+__all__ = [
+    "Evaluation",
+    "NeedGroup",
+    "RuleSet",
+    "SoftViolation",
+    "compile_rules",
+    "evaluate",
+    "fairness_groups",
+    "group_members",
+]
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+FloatArray = npt.NDArray[np.float64]
+
+_TIERS = list(Priority)
+
+
+@dataclass(frozen=True, eq=False)
+class NeedGroup:
+    """A limit on the number of served needs among ``needs``.
+
+    Attributes
+    ----------
+    rule
+        Where the rule stands in the policy (``regions[0]``, ``categories[2]``, ``program``).
+    target
+        What the group is: a region id, a category id, or ``all``.
+    name_zh, name_en
+        The target's name, for messages.
+    needs
+        Need indices in the group.
+    lower, upper
+        Bounds on served needs (``lower`` already capped by the group's servable needs where the
+        rule says so); ``None`` when absent.
+    softness
+        Hard, or soft with a penalty per unit.
+    """
+
+    rule: str
+    target: str
+    name_zh: str
+    name_en: str
+    needs: IntArray
+    lower: int | None
+    upper: int | None
+    softness: Softness
+
+
+@dataclass(frozen=True, eq=False)
+class RuleSet:
+    """Every counting rule of a policy, ready for a solver."""
+
+    groups: list[NeedGroup] = field(default_factory=list)
+    min_organizations: tuple[int, Softness] | None = None
+    budgets: Softness | None = None
+    total_fund: tuple[float, Softness] | None = None
+    capacity_building_share: tuple[float, Softness] | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not (
+            self.groups
+            or self.min_organizations
+            or self.budgets
+            or self.total_fund
+            or self.capacity_building_share
+        )
+
+
+def group_members(problem: Problem, level: Level, tier: Priority | None) -> dict[int, IntArray]:
+    """Needs per region of ``level`` (of ``tier`` when given): region index -> need indices."""
+    index = problem.index
+    tree = index.hierarchy
+    anchor = tree.at_level(index.need_region, level)
+    inside = anchor >= 0
+    if tier is not None:
+        inside &= tree.tier[np.maximum(anchor, 0)] == _TIERS.index(tier)
+    needs = np.flatnonzero(inside)
+    order = np.argsort(anchor[needs], kind="stable")
+    needs = needs[order]
+    keys = anchor[needs]
+    cuts = np.flatnonzero(np.diff(keys)) + 1
+    return {
+        int(group[0]): members
+        for group, members in zip(np.split(keys, cuts), np.split(needs, cuts), strict=True)
+        if group.size
+    }
+
+
+def compile_rules(problem: Problem, servable: BoolArray) -> RuleSet:
+    """Compile ``problem.policy.rules``.
+
+    Parameters
+    ----------
+    problem
+        The problem.
+    servable
+        Per need, whether it has enough candidates to be served at all; region minimums never ask
+        for more than a region's servable needs.
+    """
+    rules = problem.policy.rules
+    index = problem.index
+    tree = index.hierarchy
+    groups: list[NeedGroup] = []
+
+    def limit(
+        rule: str,
+        target: str,
+        zh: str,
+        en: str,
+        needs: IntArray,
+        low: int | None,
+        high: int | None,
+        softness: Softness,
+        cap_by_servable: bool,
+    ) -> None:
+        if low is not None and cap_by_servable:
+            low = min(low, int(servable[needs].sum()))
+        if (low is None or low == 0) and high is None:
+            return
+        groups.append(NeedGroup(rule, target, zh, en, needs, low or None, high, softness))
+
+    for i, rule in enumerate(rules.regions):
+        if rule.region is not None:
+            r = tree.index(rule.region)
+            inside = tree.ancestor_at[index.need_region, tree.depth[r]] == r
+            members = {r: np.flatnonzero(inside)}
+        else:
+            assert rule.level is not None  # validated: region or level
+            members = group_members(problem, rule.level, rule.tier)
+        for r, needs in members.items():
+            name = problem.regions[r].name or tree.ids[r]
+            limit(
+                f"regions[{i}]",
+                tree.ids[r],
+                name,
+                name,
+                needs,
+                rule.min_served,
+                rule.max_served,
+                rule,
+                cap_by_servable=True,
+            )
+
+    for i, quota in enumerate(rules.categories):
+        needs = np.flatnonzero(index.need_category == CATEGORY_CODES[quota.category])
+        limit(
+            f"categories[{i}]",
+            quota.category.value,
+            quota.category.label("zh"),
+            quota.category.label("en"),
+            needs,
+            quota.min_served,
+            quota.max_served,
+            quota,
+            cap_by_servable=False,
+        )
+
+    program = rules.program
+    min_orgs = None
+    if program is not None:
+        everything = np.arange(index.n_needs, dtype=np.int64)
+        limit(
+            "program",
+            "all",
+            "全部需求",
+            "all needs",
+            everything,
+            program.min_served,
+            None,
+            program,
+            cap_by_servable=False,
+        )
+        if program.min_organizations:
+            min_orgs = (program.min_organizations, program)
+
+    money = rules.money
+    mix = rules.aid_mix
+    return RuleSet(
+        groups=groups,
+        min_organizations=min_orgs,
+        budgets=money if money is not None and money.budgets else None,
+        total_fund=(money.total_fund, money) if money and money.total_fund is not None else None,
+        capacity_building_share=(mix.min_capacity_building_share, mix) if mix else None,
+    )
+
+
+class SoftViolation(Model):
+    """How far a plan misses a soft rule (``amount``, in needs, organizations or yuan), and what
+    that costs in score points (``penalty``)."""
+
+    rule: str
+    target: str
+    amount: float
+    penalty: float
+
+
+@dataclass(frozen=True, eq=False)
+class Evaluation:
+    """A plan measured against the rules: served needs, soft violations, goal levels."""
+
+    served: BoolArray
+    violations: list[SoftViolation]
+    hard_violations: list[str]
+    levels: dict[str, float]
+
+
+#: Money rules count costs in whole yuan; penalties are per this much overspending.
+MONEY_UNIT = 10_000.0
+#: Ratios (aid mix, fairness) are counted in thousandths by the solver.
+PER_MILLE = 1000
+
+
+def fairness_groups(
+    problem: Problem, servable: BoolArray, level: Level, tier: Priority | None
+) -> list[IntArray]:
+    """Servable needs of each region at ``level`` (of ``tier``), for the fairness goal."""
+    groups = []
+    for members in group_members(problem, level, tier).values():
+        kept = members[servable[members]]
+        if kept.size:
+            groups.append(kept)
+    return groups
+
+
+def evaluate(
+    problem: Problem,
+    rules: RuleSet,
+    need: IntArray,
+    org: IntArray,
+    score: FloatArray,
+    servable: BoolArray,
+) -> Evaluation:
+    """Measure the plan made of pairs (``need``, ``org``, ``score``) against ``rules`` and goals."""
+    index = problem.index
+    policy = problem.policy
+    taken = np.bincount(need, minlength=index.n_needs)
+    served = taken >= np.maximum(1, index.need_partners)
+    violations: list[SoftViolation] = []
+    hard: list[str] = []
+
+    def check(rule: str, target: str, amount: float, softness: Softness, unit: float) -> None:
+        if amount <= 1e-9:
+            return
+        if softness.hard:
+            hard.append(f"{rule}:{target}")
+        else:
+            penalty = amount * softness.penalty / unit
+            violations.append(
+                SoftViolation(rule=rule, target=target, amount=float(amount), penalty=penalty)
+            )
+
+    for group in rules.groups:
+        count = int(served[group.needs].sum())
+        if group.lower is not None:
+            check(group.rule, group.target + ":min", group.lower - count, group.softness, 1.0)
+        if group.upper is not None:
+            check(group.rule, group.target + ":max", count - group.upper, group.softness, 1.0)
+    engaged = int((np.bincount(org, minlength=index.n_orgs) > 0).sum())
+    if rules.min_organizations is not None:
+        wanted, softness = rules.min_organizations
+        check("program", "min_organizations", wanted - engaged, softness, 1.0)
+    if rules.budgets is not None:
+        share = np.rint(index.need_cost / index.need_partners)
+        spend = np.bincount(org, weights=share[need], minlength=index.n_orgs)
+        over = spend - np.floor(index.org_budget)
+        for o in np.flatnonzero(over > 0).tolist():
+            check("money", f"budget:{index.org_ids[o]}", float(over[o]), rules.budgets, MONEY_UNIT)
+    if rules.total_fund is not None:
+        fund, softness = rules.total_fund
+        spent = float(np.rint(index.need_cost)[served].sum())
+        check("money", "total_fund", spent - float(np.floor(fund)), softness, MONEY_UNIT)
+    if rules.capacity_building_share is not None:
+        share_wanted, softness = rules.capacity_building_share
+        ratio = round(share_wanted * PER_MILLE) / PER_MILLE
+        short = ratio * int(served.sum()) - int((served & index.need_capacity_building).sum())
+        check("aid_mix", "capacity_building", short, softness, 1.0)
+
+    penalties = sum(v.penalty for v in violations)
+    tree = index.hierarchy
+    key = tree.tier[index.need_region] == list(Priority).index(Priority.KEY)
+    levels: dict[str, float] = {}
+    for goal in policy.goals or ():
+        if goal.kind == "score":
+            levels["score"] = float(score.sum()) - penalties
+        elif goal.kind == "served":
+            levels["served"] = float(served.sum())
+        elif goal.kind == "key_served":
+            levels["key_served"] = float((served & key).sum())
+        elif goal.kind == "organizations":
+            levels["organizations"] = float(engaged)
+        else:
+            groups = fairness_groups(problem, servable, goal.level, goal.tier)
+            ratios = [served[g].mean() for g in groups]
+            levels[f"fairness:{goal.level.value}"] = float(min(ratios)) if ratios else 1.0
+    levels.setdefault("score", float(score.sum()) - penalties)
+    return Evaluation(served, violations, hard, levels)

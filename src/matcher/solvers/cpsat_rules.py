@@ -1,0 +1,384 @@
+"""CP-SAT with the program's rules: counting limits, money, aid mix, partnerships, goal levels.
+
+Variables: ``x[p]`` per candidate pair, ``y[n]`` per need (served), ``z[o]`` per organization
+(engaged) where a goal or rule counts organizations, and an integer slack per soft limit. A need
+takes ``partners`` organizations or none (``sum x = partners * y``), with a primary-type lead when
+asked; organizations keep their capacity. Hard limits are constraints; soft ones add their slack to
+the objective at ``penalty`` per unit.
+
+Goals are solved level by level (lexicographic: each later level keeps the earlier ones at their
+best value) or as one weighted sum. The ``score`` level (score less penalties) always comes last in
+lexicographic mode. Every level is hinted with the plan of the level before, the first with the
+min-cost flow plan of the unconstrained problem.
+
+When hard rules cannot all hold, :func:`find_conflict` asks CP-SAT, on a copy of the model with no
+objective and one assumption literal per hard rule, for a set of rules that cannot hold together,
+and shrinks it to a minimal one.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from ortools.sat.python import cp_model
+
+from ..constraints import MONEY_UNIT, PER_MILLE, RuleSet
+from ..models.rules import Goal, Softness
+from .base import AssignmentModel, IntArray, SolverResult, Status, integer_scores
+
+__all__ = ["SideRules", "find_conflict", "solve_with_rules"]
+
+FloatArray = npt.NDArray[np.float64]
+#: A CP-SAT linear expression (ortools' own type hints reject sums of numpy integers and variables).
+Expr = Any
+BoolArray = npt.NDArray[np.bool_]
+
+#: Scores are scaled to integers of at most this size (see :mod:`matcher.solvers.cpsat`).
+SCORE_CEILING = 2.0**22
+#: Weighted objectives are summed in 1/WEIGHT_RESOLUTION of a scaled score point.
+WEIGHT_RESOLUTION = 1000
+
+_STATUS = {
+    cp_model.OPTIMAL: Status.OPTIMAL,
+    cp_model.FEASIBLE: Status.FEASIBLE,
+    cp_model.INFEASIBLE: Status.INFEASIBLE,
+}
+
+
+@dataclass(frozen=True, eq=False)
+class SideRules:
+    """What CP-SAT needs beyond the plain assignment: rules, partnerships, money, goals."""
+
+    rules: RuleSet
+    partners: IntArray  # per need
+    lead_needed: BoolArray  # per need
+    pair_primary: BoolArray  # per pair: the organization is of a primary type for the category
+    need_cost: FloatArray
+    capacity_building: BoolArray
+    org_budget: FloatArray
+    key_need: BoolArray
+    goals: tuple[Goal, ...]
+    goal_mode: str
+    fairness_groups: list[list[IntArray]] = field(default_factory=list)  # per fairness goal
+    servable: BoolArray = field(default_factory=lambda: np.zeros(0, bool))
+
+
+@dataclass
+class _Built:
+    cp: cp_model.CpModel
+    x: list[cp_model.IntVar]
+    levels: list[tuple[str, Expr]]
+    assumptions: dict[str, cp_model.IntVar]
+    scale: float
+
+
+@dataclass
+class _Limits:
+    """Adds limits to a model: hard ones as (assumable) constraints, soft ones as penalized slack."""
+
+    cp: cp_model.CpModel
+    scale: float
+    assumptions: dict[str, cp_model.IntVar] | None
+    penalties: list[tuple[cp_model.IntVar, int]] = field(default_factory=list)
+
+    def add(
+        self,
+        name: str,
+        expr: Expr,
+        sense: str,
+        bound: int,
+        *,
+        reach: int,
+        softness: Softness,
+        unit: float = 1.0,
+    ) -> None:
+        """``expr >= bound`` or ``expr <= bound``; ``reach`` is the largest possible violation,
+        ``unit`` how many units of ``expr`` one penalty applies to."""
+        if softness.hard:
+            constraint = self.cp.add(expr >= bound if sense == ">=" else expr <= bound)
+            if self.assumptions is not None:
+                literal = self.cp.new_bool_var(f"assume[{name}]")
+                self.assumptions[name] = literal
+                constraint.only_enforce_if(literal)
+            return
+        if reach <= 0:
+            return
+        slack = self.cp.new_int_var(0, reach, f"slack[{name}]")
+        self.cp.add(expr + slack >= bound if sense == ">=" else expr - slack <= bound)
+        self.penalties.append((slack, round(softness.penalty * self.scale / unit)))
+
+
+def _build(
+    model: AssignmentModel, side: SideRules, *, objective: bool, with_assumptions: bool
+) -> _Built:
+    cp = cp_model.CpModel()
+    n_pairs = model.n_pairs
+    x = [cp.new_bool_var(f"x{p}") for p in range(n_pairs)]
+    integer, scale = integer_scores(model.score, model.n_needs + model.n_orgs + 2, SCORE_CEILING)
+    limits = _Limits(cp, scale, {} if with_assumptions else None)
+
+    by_need = _positions(model.need, model.n_needs)
+    by_org = _positions(model.org, model.n_orgs)
+    y: list[Any] = []
+    for n, pairs in enumerate(by_need):
+        if not pairs:
+            y.append(0)
+            continue
+        served = cp.new_bool_var(f"y{n}")
+        k = int(side.partners[n])
+        cp.add(sum(x[p] for p in pairs) == k * served)
+        if side.lead_needed[n]:
+            cp.add(sum(x[p] for p in pairs if side.pair_primary[p]) >= served)
+        y.append(served)
+    for o, pairs in enumerate(by_org):
+        if len(pairs) > model.capacity[o]:
+            cp.add(sum(x[p] for p in pairs) <= int(model.capacity[o]))
+    for p in model.fixed.tolist():
+        cp.add(x[p] == 1)
+
+    for group in side.rules.groups:
+        count = sum(y[n] for n in group.needs.tolist())
+        name = f"{group.rule}:{group.target}"
+        if group.lower is not None:
+            limits.add(
+                f"{name}:min", count, ">=", group.lower, reach=group.lower, softness=group.softness
+            )
+        if group.upper is not None:
+            limits.add(
+                f"{name}:max",
+                count,
+                "<=",
+                group.upper,
+                reach=max(0, group.needs.size - group.upper),
+                softness=group.softness,
+            )
+
+    engaged: list[cp_model.IntVar] = []
+    needs_z = side.rules.min_organizations is not None or any(
+        g.kind == "organizations" for g in side.goals
+    )
+    if needs_z:
+        for o, pairs in enumerate(by_org):
+            if pairs:
+                z = cp.new_bool_var(f"z{o}")
+                cp.add(z <= sum(x[p] for p in pairs))
+                engaged.append(z)
+    if side.rules.min_organizations is not None:
+        wanted, softness = side.rules.min_organizations
+        limits.add(
+            "program:min_organizations", sum(engaged), ">=", wanted, reach=wanted, softness=softness
+        )
+
+    if side.rules.budgets is not None:
+        share = np.rint(side.need_cost / side.partners).astype(np.int64)
+        for o, pairs in enumerate(by_org):
+            budget = side.org_budget[o]
+            if not pairs or not np.isfinite(budget):
+                continue
+            spend = sum(int(share[model.need[p]]) * x[p] for p in pairs)
+            most = int(sum(int(share[model.need[p]]) for p in pairs))
+            limit = int(np.floor(budget))
+            limits.add(
+                f"money:budget:{o}",
+                spend,
+                "<=",
+                limit,
+                reach=max(0, most - limit),
+                softness=side.rules.budgets,
+                unit=MONEY_UNIT,
+            )
+    if side.rules.total_fund is not None:
+        fund, softness = side.rules.total_fund
+        cost = np.rint(side.need_cost).astype(np.int64)
+        spend = sum(int(cost[n]) * y[n] for n in range(model.n_needs) if by_need[n])
+        most = int(sum(int(cost[n]) for n in range(model.n_needs) if by_need[n]))
+        limit = int(np.floor(fund))
+        limits.add(
+            "money:total_fund",
+            spend,
+            "<=",
+            limit,
+            reach=max(0, most - limit),
+            softness=softness,
+            unit=MONEY_UNIT,
+        )
+    if side.rules.capacity_building_share is not None:
+        share_wanted, softness = side.rules.capacity_building_share
+        wanted = round(share_wanted * PER_MILLE)
+        terms = [
+            (PER_MILLE * int(side.capacity_building[n]) - wanted) * y[n]
+            for n in range(model.n_needs)
+            if by_need[n]
+        ]
+        limits.add(
+            "aid_mix",
+            sum(terms),
+            ">=",
+            0,
+            reach=wanted * len(terms),
+            softness=softness,
+            unit=PER_MILLE,
+        )
+
+    levels: list[tuple[str, Expr]] = []
+    if objective:
+        score = cp_model.LinearExpr.weighted_sum(x, integer.tolist())
+        if limits.penalties:
+            score -= cp_model.LinearExpr.weighted_sum(
+                [v for v, _ in limits.penalties], [c for _, c in limits.penalties]
+            )
+        served_all = sum(y)
+        for i, goal in enumerate(side.goals):
+            if goal.kind == "score":
+                levels.append(("score", score))
+            elif goal.kind == "served":
+                levels.append(("served", served_all))
+            elif goal.kind == "key_served":
+                levels.append(("key_served", sum(y[n] for n in np.flatnonzero(side.key_need))))
+            elif goal.kind == "organizations":
+                levels.append(("organizations", sum(engaged)))
+            else:
+                t = cp.new_int_var(0, PER_MILLE, f"fairness{i}")
+                for members in side.fairness_groups[i]:
+                    cp.add(PER_MILLE * sum(y[n] for n in members.tolist()) >= len(members) * t)
+                levels.append((f"fairness:{goal.level.value}", t))
+    return _Built(cp, x, levels, limits.assumptions or {}, scale)
+
+
+def solve_with_rules(
+    model: AssignmentModel,
+    side: SideRules,
+    *,
+    time_limit: float,
+    seed: int,
+    hint: IntArray | None,
+    workers: int = 1,
+) -> SolverResult:
+    """Solve ``model`` under ``side`` rules, goal level by goal level."""
+    started = time.perf_counter()
+    built = _build(model, side, objective=True, with_assumptions=False)
+    cp, x = built.cp, built.x
+    if hint is not None:
+        hinted = np.zeros(model.n_pairs, bool)
+        hinted[hint] = True
+        for variable, value in zip(x, hinted.tolist(), strict=True):
+            cp.add_hint(variable, value)
+    build_seconds = time.perf_counter() - started
+
+    if side.goal_mode == "weighted":
+        weights = [g.weight for g in side.goals]
+        combined = sum(
+            _weighted(expr, w, name, built.scale)
+            for (name, expr), w in zip(built.levels, weights, strict=True)
+        )
+        stages: Sequence[tuple[str, Expr]] = [("weighted", combined)]
+    else:
+        stages = built.levels
+
+    status = Status.OPTIMAL
+    chosen = np.zeros(0, np.int64)
+    bound_value = 0.0
+    deadline = started + time_limit
+    code = cp_model.UNKNOWN
+    for i, (_, expr) in enumerate(stages):
+        cp.maximize(expr)
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = max(0.05, deadline - time.perf_counter())
+        solver.parameters.num_workers = workers
+        solver.parameters.random_seed = seed
+        solver.parameters.linearization_level = 2
+        code = solver.solve(cp)
+        level_status = _STATUS.get(code, Status.UNKNOWN)
+        if level_status in (Status.INFEASIBLE, Status.UNKNOWN):
+            status = level_status if i == 0 else Status.FEASIBLE
+            break
+        values = np.array([solver.boolean_value(v) for v in x], dtype=np.bool_)
+        chosen = np.flatnonzero(values)
+        if level_status is Status.FEASIBLE:
+            status = Status.FEASIBLE
+        bound_value = solver.best_objective_bound
+        if i < len(stages) - 1:
+            cp.add(expr >= round(solver.objective_value))
+            cp.clear_hints()  # type: ignore[no-untyped-call]
+            for variable, value in zip(x, values.tolist(), strict=True):
+                cp.add_hint(variable, value)
+    last_name = stages[-1][0] if stages else "score"
+    unit = {"score": built.scale, "weighted": built.scale * WEIGHT_RESOLUTION}.get(last_name, 1.0)
+    return SolverResult(
+        status=status,
+        chosen=np.sort(chosen),
+        objective=float("nan"),  # the caller evaluates the plan's levels and objective
+        bound=bound_value / unit,
+        stats={
+            "scale": built.scale,
+            "tolerance": min(model.n_needs, int(model.capacity.sum())) / built.scale,
+            "build_seconds": build_seconds,
+            "solve_seconds": time.perf_counter() - started - build_seconds,
+            "cpsat_status": cp_model.CpSolver().status_name(code) if stages else "",
+            "variables": model.n_pairs,
+            "levels": len(stages),
+        },
+    )
+
+
+def _weighted(expr: Expr, weight: float, name: str, scale: float) -> Expr:
+    """A level's term of the weighted objective, in thousandths of a scaled score point.
+
+    One served need (or engaged organization) weighs ``weight`` score points; a fairness ratio of 1
+    weighs ``weight`` points (its variable counts thousandths).
+    """
+    unit = 1.0 if name == "score" else scale / PER_MILLE if name.startswith("fairness") else scale
+    return round(WEIGHT_RESOLUTION * weight * unit) * expr
+
+
+def find_conflict(
+    model: AssignmentModel, side: SideRules, *, time_limit: float, seed: int
+) -> list[str] | None:
+    """A minimal set of hard rules that cannot hold together, or ``None`` if they can.
+
+    The rules are the names given to hard constraints (``regions[0]:140121:min``, ``program:
+    min_organizations``, ``money:total_fund`` …). Each is switched by an assumption literal; CP-SAT
+    returns a core, which is then shrunk by dropping one rule at a time while the rest still fail.
+    """
+    built = _build(model, side, objective=False, with_assumptions=True)
+    names = list(built.assumptions)
+    if not names:
+        return None
+
+    def infeasible(active: list[str]) -> bool | None:
+        built.cp.clear_assumptions()
+        built.cp.add_assumptions([built.assumptions[n] for n in active])
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = time_limit
+        solver.parameters.num_workers = 1
+        solver.parameters.random_seed = seed
+        code = solver.solve(built.cp)
+        if code == cp_model.INFEASIBLE:
+            core = solver.sufficient_assumptions_for_infeasibility()
+            index_of = {built.assumptions[n].index: n for n in names}
+            found = [index_of[i] for i in core if i in index_of]
+            active[:] = found or active
+            return True
+        return False if code in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
+
+    active = list(names)
+    if not infeasible(active):
+        return None
+    for name in list(active):
+        trial = [n for n in active if n != name]
+        if trial and infeasible(trial):
+            active = trial
+    return sorted(active)
+
+
+def _positions(keys: IntArray, size: int) -> list[list[int]]:
+    """For each key in range(size), the positions where it occurs."""
+    order = np.argsort(keys, kind="stable")
+    counts = np.bincount(keys, minlength=size)
+    parts = np.split(order, np.cumsum(counts)[:-1])
+    return [part.tolist() for part in parts]

@@ -19,8 +19,8 @@ import numpy as np
 from .constraints import NeedGroup
 from .models import Problem
 from .solution import Conflict
-from .solvers.base import AssignmentModel
-from .solvers.cpsat_rules import SideRules, find_conflict
+from .solvers.base import AssignmentModel, SideRules
+from .solvers.cpsat_rules import find_conflict
 
 __all__ = ["explain_conflict", "precheck"]
 

@@ -36,7 +36,7 @@ from .models.index import ORG_TYPES
 from .models.rules import Goal
 from .solution import Assignment, Conflict, Solution, Unmet, UnmetReason
 from .solvers import SOLVERS, AssignmentModel, Solver, SolverResult, Status
-from .solvers.cpsat_rules import SideRules
+from .solvers.base import SideRules
 
 __all__ = ["solve"]
 

@@ -5,18 +5,26 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 import numpy as np
 import numpy.typing as npt
 
-if TYPE_CHECKING:
-    from .cpsat_rules import SideRules
+from ..constraints import RuleSet
+from ..models.rules import Goal
 
-__all__ = ["AssignmentModel", "Solver", "SolverResult", "Status", "integer_scores"]
+__all__ = [
+    "AssignmentModel",
+    "SideRules",
+    "Solver",
+    "SolverResult",
+    "Status",
+    "integer_scores",
+]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
 
 
 class Status(StrEnum):
@@ -26,6 +34,24 @@ class Status(StrEnum):
     FEASIBLE = "feasible"  #: a valid plan, not proven best; ``bound`` says how far it may be
     INFEASIBLE = "infeasible"  #: the hard rules cannot all hold
     UNKNOWN = "unknown"  #: no plan was found in time
+
+
+@dataclass(frozen=True, eq=False)
+class SideRules:
+    """What CP-SAT needs beyond the plain assignment: rules, partnerships, money, goals."""
+
+    rules: RuleSet
+    partners: IntArray  # per need
+    lead_needed: BoolArray  # per need
+    pair_primary: BoolArray  # per pair: the organization is of a primary type for the category
+    need_cost: FloatArray
+    capacity_building: BoolArray
+    org_budget: FloatArray
+    key_need: BoolArray
+    goals: tuple[Goal, ...]
+    goal_mode: str
+    fairness_groups: list[list[IntArray]] = field(default_factory=list)  # per fairness goal
+    servable: BoolArray = field(default_factory=lambda: np.zeros(0, bool))
 
 
 @dataclass(frozen=True, eq=False)

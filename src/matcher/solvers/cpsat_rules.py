@@ -20,16 +20,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from ortools.sat.python import cp_model
 
-from ..constraints import MONEY_UNIT, PER_MILLE, RuleSet
-from ..models.rules import Goal, Softness
-from .base import AssignmentModel, IntArray, SolverResult, Status, integer_scores
+from ..constraints import MONEY_UNIT, PER_MILLE
+from ..models.rules import Softness
+from .base import AssignmentModel, IntArray, SideRules, SolverResult, Status, integer_scores
+from .relaxation import solve_relaxation
 
 __all__ = ["SideRules", "find_conflict", "solve_with_rules"]
 
@@ -40,6 +41,10 @@ BoolArray = npt.NDArray[np.bool_]
 
 #: Scores are scaled to integers of at most this size (see :mod:`matcher.solvers.cpsat`).
 SCORE_CEILING = 2.0**22
+#: Above this many candidate pairs, CP-SAT searches only the pairs that matter (see below).
+RESTRICT_ABOVE = 30_000
+#: How many of each need's best candidates CP-SAT keeps when it restricts the pairs.
+TOP_K = 6
 #: Weighted objectives are summed in 1/WEIGHT_RESOLUTION of a scaled score point.
 WEIGHT_RESOLUTION = 1000
 
@@ -48,24 +53,6 @@ _STATUS = {
     cp_model.FEASIBLE: Status.FEASIBLE,
     cp_model.INFEASIBLE: Status.INFEASIBLE,
 }
-
-
-@dataclass(frozen=True, eq=False)
-class SideRules:
-    """What CP-SAT needs beyond the plain assignment: rules, partnerships, money, goals."""
-
-    rules: RuleSet
-    partners: IntArray  # per need
-    lead_needed: BoolArray  # per need
-    pair_primary: BoolArray  # per pair: the organization is of a primary type for the category
-    need_cost: FloatArray
-    capacity_building: BoolArray
-    org_budget: FloatArray
-    key_need: BoolArray
-    goals: tuple[Goal, ...]
-    goal_mode: str
-    fairness_groups: list[list[IntArray]] = field(default_factory=list)  # per fairness goal
-    servable: BoolArray = field(default_factory=lambda: np.zeros(0, bool))
 
 
 @dataclass
@@ -259,7 +246,96 @@ def solve_with_rules(
     hint: IntArray | None,
     workers: int = 1,
 ) -> SolverResult:
-    """Solve ``model`` under ``side`` rules, goal level by goal level."""
+    """Solve ``model`` under ``side`` rules, goal level by goal level.
+
+    Up to :data:`RESTRICT_ABOVE` candidate pairs CP-SAT sees them all. Above, the LP relaxation is
+    solved first (HiGHS): it bounds every plan, and CP-SAT then searches the pairs that matter: each
+    need's :data:`TOP_K` best candidates, every pair the LP uses, the hint's and the pinned ones.
+    The plan is proven optimal when it reaches the LP bound; otherwise the gap to it is reported.
+    """
+    started = time.perf_counter()
+    deadline = started + time_limit
+    if model.n_pairs <= RESTRICT_ABOVE:
+        status, chosen, bound, stats = _stages(model, side, deadline, seed, hint, workers)
+        stats["variables"] = model.n_pairs
+    else:
+        relaxed = solve_relaxation(
+            model, side, time_limit=0.5 * time_limit, start=_best_pairs(model, hint)
+        )
+        if not relaxed.feasible:
+            return SolverResult(
+                Status.INFEASIBLE,
+                np.zeros(0, np.int64),
+                float("nan"),
+                float("-inf"),
+                {"relaxation": "infeasible"},
+            )
+        keep = _pairs_that_matter(model, relaxed.x, hint)
+        sub, sub_side = _restrict(model, side, keep)
+        # The LP's near-integral choices make a better start than the unconstrained flow plan.
+        sub_hint = np.flatnonzero(relaxed.x[keep] >= 0.5)
+        status, sub_chosen, _, stats = _stages(sub, sub_side, deadline, seed, sub_hint, workers)
+        chosen = keep[sub_chosen]
+        # The LP bounds the score of every plan; only a weighted sum of other levels escapes it.
+        bound = relaxed.bound * (1 + 1e-9) + 1e-9 if side.goal_mode != "weighted" else np.inf
+        if status is Status.OPTIMAL:
+            status = Status.FEASIBLE  # optimal among the kept pairs; the caller compares to bound
+        stats.update(
+            {
+                "variables": int(keep.size),
+                "relaxation_bound": relaxed.bound,
+                "restricted_from": model.n_pairs,
+            }
+        )
+    stats["solve_seconds"] = time.perf_counter() - started - float(stats.get("build_seconds", 0))
+    return SolverResult(status, np.sort(chosen), float("nan"), bound, stats)
+
+
+def _best_pairs(model: AssignmentModel, hint: IntArray | None) -> IntArray:
+    """Each need's TOP_K best pairs, the hint's and the fixed ones."""
+    order = np.lexsort((-model.score, model.need))
+    first = np.searchsorted(model.need[order], model.need[order], side="left")
+    rank = np.arange(order.size) - first
+    keep = np.zeros(model.n_pairs, bool)
+    keep[order[rank < TOP_K]] = True
+    keep[model.fixed] = True
+    if hint is not None:
+        keep[hint] = True
+    return np.flatnonzero(keep)
+
+
+def _pairs_that_matter(model: AssignmentModel, x: FloatArray, hint: IntArray | None) -> IntArray:
+    """The best pairs (see :func:`_best_pairs`) and every pair the LP uses."""
+    keep = np.zeros(model.n_pairs, bool)
+    keep[_best_pairs(model, hint)] = True
+    keep[x > 1e-6] = True
+    return np.flatnonzero(keep)
+
+
+def _restrict(
+    model: AssignmentModel, side: SideRules, keep: IntArray
+) -> tuple[AssignmentModel, SideRules]:
+    position = np.full(model.n_pairs, -1, np.int64)
+    position[keep] = np.arange(keep.size)
+    sub = replace(
+        model,
+        need=model.need[keep],
+        org=model.org[keep],
+        score=model.score[keep],
+        fixed=position[model.fixed],
+    )
+    return sub, replace(side, pair_primary=side.pair_primary[keep])
+
+
+def _stages(
+    model: AssignmentModel,
+    side: SideRules,
+    deadline: float,
+    seed: int,
+    hint: IntArray | None,
+    workers: int,
+) -> tuple[Status, IntArray, float, dict[str, float | int | str]]:
+    """CP-SAT over every goal stage; the status, chosen pairs, bound on the last stage, stats."""
     started = time.perf_counter()
     built = _build(model, side, objective=True, with_assumptions=False)
     cp, x = built.cp, built.x
@@ -279,11 +355,11 @@ def solve_with_rules(
         stages: Sequence[tuple[str, Expr]] = [("weighted", combined)]
     else:
         stages = built.levels
+    unit = built.scale * (WEIGHT_RESOLUTION if side.goal_mode == "weighted" else 1)
 
     status = Status.OPTIMAL
     chosen = np.zeros(0, np.int64)
-    bound_value = 0.0
-    deadline = started + time_limit
+    bound = np.inf
     code = cp_model.UNKNOWN
     for i, (_, expr) in enumerate(stages):
         cp.maximize(expr)
@@ -295,35 +371,28 @@ def solve_with_rules(
         code = solver.solve(cp)
         level_status = _STATUS.get(code, Status.UNKNOWN)
         if level_status in (Status.INFEASIBLE, Status.UNKNOWN):
+            # Out of time at a later level: the plan of the level before still stands.
             status = level_status if i == 0 else Status.FEASIBLE
             break
         values = np.array([solver.boolean_value(v) for v in x], dtype=np.bool_)
         chosen = np.flatnonzero(values)
         if level_status is Status.FEASIBLE:
             status = Status.FEASIBLE
-        bound_value = solver.best_objective_bound
-        if i < len(stages) - 1:
+        if i == len(stages) - 1:
+            bound = solver.best_objective_bound / unit
+        else:
             cp.add(expr >= round(solver.objective_value))
             cp.clear_hints()  # type: ignore[no-untyped-call]
             for variable, value in zip(x, values.tolist(), strict=True):
                 cp.add_hint(variable, value)
-    last_name = stages[-1][0] if stages else "score"
-    unit = {"score": built.scale, "weighted": built.scale * WEIGHT_RESOLUTION}.get(last_name, 1.0)
-    return SolverResult(
-        status=status,
-        chosen=np.sort(chosen),
-        objective=float("nan"),  # the caller evaluates the plan's levels and objective
-        bound=bound_value / unit,
-        stats={
-            "scale": built.scale,
-            "tolerance": min(model.n_needs, int(model.capacity.sum())) / built.scale,
-            "build_seconds": build_seconds,
-            "solve_seconds": time.perf_counter() - started - build_seconds,
-            "cpsat_status": cp_model.CpSolver().status_name(code) if stages else "",
-            "variables": model.n_pairs,
-            "levels": len(stages),
-        },
-    )
+    stats: dict[str, float | int | str] = {
+        "scale": built.scale,
+        "tolerance": min(model.n_needs, int(model.capacity.sum())) / built.scale,
+        "build_seconds": build_seconds,
+        "cpsat_status": cp_model.CpSolver().status_name(code) if stages else "",
+        "levels": len(stages),
+    }
+    return status, chosen, float(bound), stats
 
 
 def _weighted(expr: Expr, weight: float, name: str, scale: float) -> Expr:

@@ -1,0 +1,280 @@
+"""The LP relaxation of a rules model, solved by HiGHS: a proven bound and a guide for CP-SAT.
+
+Every integrality is dropped: ``0 <= x[p] <= 1`` per pair, a need's served share is
+``sum x / partners``, an organization's engagement ``z[o] <= min(1, sum x)``. The limits, money and
+aid-mix rules stay as written (soft ones with their penalized slack), so the LP optimum bounds the
+score of every plan, and its support (the pairs with ``x > 0``) tells CP-SAT where to look.
+Rows are assembled from numpy arrays as one sparse matrix, never one pair at a time.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
+from scipy.optimize import linprog
+
+from ..constraints import MONEY_UNIT, PER_MILLE
+from ..models.rules import Softness
+from .base import AssignmentModel, IntArray, SideRules
+
+__all__ = ["Relaxation", "solve_relaxation"]
+
+FloatArray = npt.NDArray[np.float64]
+
+#: Most rounds of pricing before the bound is taken as it stands.
+MAX_ROUNDS = 12
+#: Left-out pairs that join the LP per need and round: those that would improve it most.
+ENTERING_PER_NEED = 2
+
+
+@dataclass(frozen=True, eq=False)
+class Relaxation:
+    """Outcome of the LP: ``feasible``; ``bound`` on the score (less penalties); ``x`` per pair."""
+
+    feasible: bool
+    bound: float
+    x: FloatArray
+
+
+class _Rows:
+    """Sparse rows ``lower <= A v <= upper`` over the LP variables, added in bulk."""
+
+    def __init__(self) -> None:
+        self.rows: list[IntArray] = []
+        self.cols: list[IntArray] = []
+        self.vals: list[FloatArray] = []
+        self.lower: list[float] = []
+        self.upper: list[float] = []
+
+    def add(
+        self, row_of: IntArray, col: IntArray, val: FloatArray, lower: FloatArray, upper: FloatArray
+    ) -> None:
+        """Rows numbered ``0..len(lower)-1`` by ``row_of``, appended after the existing ones."""
+        base = len(self.lower)
+        self.rows.append(np.asarray(row_of, np.int64) + base)
+        self.cols.append(np.asarray(col, np.int64))
+        self.vals.append(np.asarray(val, np.float64))
+        self.lower.extend(np.asarray(lower, np.float64).tolist())
+        self.upper.extend(np.asarray(upper, np.float64).tolist())
+
+    def matrix(self, n_cols: int) -> sparse.csr_array:
+        return sparse.csr_array(
+            (np.concatenate(self.vals), (np.concatenate(self.rows), np.concatenate(self.cols))),
+            shape=(len(self.lower), n_cols),
+        )
+
+
+def solve_relaxation(
+    model: AssignmentModel,
+    side: SideRules,
+    *,
+    time_limit: float,
+    floors: dict[str, float] | None = None,
+    start: IntArray | None = None,
+) -> Relaxation:
+    """Solve the LP relaxation of ``model`` under ``side`` (a :class:`SideRules`), maximizing score.
+
+    ``floors`` keeps earlier goal levels (``served``, ``key_served``) at least at the given
+    values, so that the bound holds among plans as good on those levels. ``start`` is the subset of
+    pairs the column generation begins with (all pairs when ``None``).
+    """
+
+    rules = side.rules
+    n_pairs, n_needs, n_orgs = model.n_pairs, model.n_needs, model.n_orgs
+    need, org = model.need, model.org
+    served_share = 1.0 / side.partners[need]  # x's contribution to its need's served count
+    ones = np.ones(n_pairs)
+
+    # Variables: x (pairs) | z (organizations) | slack per soft limit.
+    costs: list[float] = []  # objective of slack variables (negative: penalties)
+    slack_bounds: list[float] = []
+    rows = _Rows()
+
+    def limit(
+        pairs: IntArray,
+        weights: FloatArray,
+        lower: float | None,
+        upper: float | None,
+        softness: Softness,
+        unit: float,
+        reach: float,
+    ) -> None:
+        low = -np.inf if lower is None else lower
+        high = np.inf if upper is None else upper
+        n_rows = 1
+        row = np.zeros(pairs.size, np.int64)
+        col, val = pairs, weights
+        if not softness.hard:
+            slack = n_pairs + n_orgs + len(costs)
+            costs.append(-softness.penalty / unit)
+            slack_bounds.append(max(0.0, reach))
+            row = np.append(row, 0)
+            col = np.append(col, slack)
+            val = np.append(val, 1.0 if lower is not None else -1.0)
+        rows.add(row, col, val, np.full(n_rows, low), np.full(n_rows, high))
+
+    # A need takes at most `partners` organizations; an organization at most its capacity.
+    rows.add(need, np.arange(n_pairs), ones, np.zeros(n_needs), side.partners.astype(float))
+    rows.add(org, np.arange(n_pairs), ones, np.zeros(n_orgs), model.capacity.astype(float))
+    lead = np.flatnonzero(side.lead_needed[need])
+    if lead.size:  # primary-type share >= served share: sum_primary x - sum x / k >= 0
+        weight = np.where(side.pair_primary[lead], 1.0, 0.0) - served_share[lead]
+        rows.add(need[lead], lead, weight, np.zeros(n_needs), np.full(n_needs, np.inf))
+
+    member = np.zeros(n_needs, bool)
+    for group in rules.groups:
+        member[:] = False
+        member[group.needs] = True
+        pairs = np.flatnonzero(member[need])
+        for bound, sense in ((group.lower, "min"), (group.upper, "max")):
+            if bound is None:
+                continue
+            reach = bound if sense == "min" else max(0, group.needs.size - bound)
+            limit(
+                pairs,
+                served_share[pairs],
+                bound if sense == "min" else None,
+                bound if sense == "max" else None,
+                group.softness,
+                1.0,
+                reach,
+            )
+    if rules.min_organizations is not None:
+        wanted, softness = rules.min_organizations
+        zs = n_pairs + np.arange(n_orgs)
+        # z[o] - sum_{p in o} x[p] <= 0
+        rows.add(
+            np.concatenate([org, np.arange(n_orgs)]),
+            np.concatenate([np.arange(n_pairs), zs]),
+            np.concatenate([-ones, np.ones(n_orgs)]),
+            np.full(n_orgs, -np.inf),
+            np.zeros(n_orgs),
+        )
+        limit(zs, np.ones(n_orgs), wanted, None, softness, 1.0, wanted)
+    if rules.budgets is not None:
+        share = np.rint(side.need_cost / side.partners)[need]
+        for o in np.flatnonzero(np.isfinite(side.org_budget)).tolist():
+            pairs = np.flatnonzero(org == o)
+            if pairs.size:
+                budget = float(np.floor(side.org_budget[o]))
+                limit(
+                    pairs,
+                    share[pairs],
+                    None,
+                    budget,
+                    rules.budgets,
+                    MONEY_UNIT,
+                    float(share[pairs].sum()) - budget,
+                )
+    if rules.total_fund is not None:
+        fund, softness = rules.total_fund
+        cost = np.rint(side.need_cost)[need] * served_share
+        limit(
+            np.arange(n_pairs),
+            cost,
+            None,
+            float(np.floor(fund)),
+            softness,
+            MONEY_UNIT,
+            float(cost.sum()),
+        )
+    if rules.capacity_building_share is not None:
+        wanted_share, softness = rules.capacity_building_share
+        ratio = round(wanted_share * PER_MILLE) / PER_MILLE
+        weight = (side.capacity_building[need].astype(float) - ratio) * served_share
+        limit(np.arange(n_pairs), weight, 0.0, None, softness, 1.0, ratio * n_needs)
+    for name, value in (floors or {}).items():
+        if name == "served":
+            weights = served_share
+        elif name == "key_served":
+            weights = served_share * side.key_need[need]
+        else:
+            continue
+        rows.add(
+            np.zeros(n_pairs, np.int64),
+            np.arange(n_pairs),
+            weights,
+            np.array([value]),
+            np.array([np.inf]),
+        )
+
+    n_vars = n_pairs + n_orgs + len(costs)
+    c = -np.concatenate([model.score, np.zeros(n_orgs), np.array(costs)])  # HiGHS minimizes
+    upper = np.concatenate([np.ones(n_pairs), np.ones(n_orgs), np.array(slack_bounds)])
+    lower = np.zeros(n_vars)
+    lower[model.fixed] = 1.0
+    a = rows.matrix(n_vars)
+    lo, hi = np.array(rows.lower), np.array(rows.upper)
+    a_ub = sparse.vstack([a[np.isfinite(hi)], -a[np.isfinite(lo)]]).tocsc()
+    b_ub = np.concatenate([hi[np.isfinite(hi)], -lo[np.isfinite(lo)]])
+    return _column_generation(a_ub, b_ub, c, lower, upper, need, start, time_limit)
+
+
+def _column_generation(
+    a_ub: sparse.csc_array,
+    b_ub: FloatArray,
+    c: FloatArray,
+    lower: FloatArray,
+    upper: FloatArray,
+    pair_need: IntArray,
+    start: IntArray | None,
+    time_limit: float,
+) -> Relaxation:
+    """Solve the LP on a subset of the pair columns, pricing the rest with the duals.
+
+    After each solve, a left-out pair whose reduced cost would improve the objective joins the
+    subset. Whatever the subset, the restricted optimum plus the improvement every left-out pair
+    could bring at most (its reduced cost times its upper bound) is a valid bound on the full LP,
+    so the bound holds even when time runs out before the pricing closes.
+    """
+    deadline = time.perf_counter() + time_limit
+    n_vars, n_pairs = c.size, pair_need.size
+    included = np.ones(n_vars, bool)
+    if start is not None:
+        included[:n_pairs] = False
+        included[start] = True
+    best = np.inf
+    x = np.zeros(n_vars)
+    for _ in range(MAX_ROUNDS):
+        columns = np.flatnonzero(included)
+        result = linprog(
+            c[columns],
+            A_ub=a_ub[:, columns],
+            b_ub=b_ub,
+            bounds=np.column_stack([lower[columns], upper[columns]]),
+            method="highs",
+            options={"time_limit": max(1.0, deadline - time.perf_counter())},
+        )
+        if result.status == 2:
+            if included.all():
+                return Relaxation(False, float("-inf"), np.zeros(n_pairs))
+            included[:] = True  # the subset may lack pairs a floor needs: price nothing, take all
+            continue
+        if result.status != 0 or result.x is None:
+            break
+        x[:] = 0.0
+        x[columns] = result.x
+        reduced = c - a_ub.T @ result.ineqlin.marginals
+        gain = np.where(~included & (reduced < 0), -reduced * upper, 0.0)
+        best = min(best, -float(result.fun) + float(gain.sum()))
+        entering = _best_per_need(gain, pair_need, ENTERING_PER_NEED)
+        if not entering.any() or time.perf_counter() > deadline:
+            break
+        included |= entering
+    return Relaxation(True, best, x[:n_pairs].copy())
+
+
+def _best_per_need(gain: FloatArray, pair_need: IntArray, k: int) -> npt.NDArray[np.bool_]:
+    """Mask of the pair columns with a positive gain that are among their need's ``k`` best."""
+    n_pairs = pair_need.size
+    pair_gain = gain[:n_pairs]
+    candidates = np.flatnonzero(pair_gain > 1e-9)
+    order = candidates[np.lexsort((-pair_gain[candidates], pair_need[candidates]))]
+    first = np.searchsorted(pair_need[order], pair_need[order], side="left")
+    chosen = np.zeros(gain.size, bool)
+    chosen[order[np.arange(order.size) - first < k]] = True
+    return chosen

@@ -22,7 +22,7 @@ import pandas as pd
 from .models import Category, Level, Priority, Problem
 from .models.base import Model
 
-__all__ = ["Kpis", "Tally", "compute_kpis"]
+__all__ = ["Kpis", "Tally", "compute_kpis", "gini"]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -54,6 +54,13 @@ class Kpis(Model):
         Total ``max_projects`` of organizations in good standing, needs they take, and the ratio.
     load
         Needs taken per organization id (engaged organizations only).
+    min_city_share, gini_city_share
+        Fairness across cities: the smallest served share, and the Gini coefficient of the shares
+        (0 when every city is served alike).
+    capacity_building_share
+        Share of served needs that build capacity (造血) rather than give direct aid (输血).
+    cost_served
+        Total cost of the served needs (money used).
     """
 
     needs: int
@@ -68,6 +75,10 @@ class Kpis(Model):
     used: int
     utilization: float
     load: dict[str, int]
+    min_city_share: float = 0.0
+    gini_city_share: float = 0.0
+    capacity_building_share: float = 0.0
+    cost_served: float = 0.0
 
     def frame(self, by: Literal["category", "tier", "city"]) -> pd.DataFrame:
         """One of the breakdowns as a DataFrame indexed by group id."""
@@ -134,6 +145,7 @@ def compute_kpis(
             name = problem.regions[slot].name if slot < len(tree) else ""
             by_city[key] = Tally(needs=n, served=s, share=_ratio(s, n), name=name)
 
+    shares = np.array([t.share for key, t in by_city.items() if key != NO_CITY], np.float64)
     taken = np.bincount(org, minlength=index.n_orgs)
     capacity = int(index.org_capacity[usable].sum())
     return Kpis(
@@ -149,4 +161,23 @@ def compute_kpis(
         used=int(org.size),
         utilization=_ratio(int(org.size), capacity),
         load={index.org_ids[o]: int(taken[o]) for o in np.flatnonzero(taken).tolist()},
+        min_city_share=float(shares.min()) if shares.size else 0.0,
+        gini_city_share=gini(shares),
+        capacity_building_share=_ratio(int((served & index.need_capacity_building).sum()), n_served),
+        cost_served=float(index.need_cost[served].sum()),
     )
+
+
+def gini(values: npt.ArrayLike) -> float:
+    """Gini coefficient of non-negative values: 0 when all are equal, towards 1 when one has all.
+
+    Examples
+    --------
+    >>> gini([0.5, 0.5, 0.5]), round(gini([0.0, 0.0, 1.0]), 3)
+    (0.0, 0.667)
+    """
+    x = np.sort(np.asarray(values, np.float64))
+    if x.size == 0 or x.sum() == 0:
+        return 0.0
+    ranks = np.arange(1, x.size + 1)
+    return float((2 * (ranks * x).sum()) / (x.size * x.sum()) - (x.size + 1) / x.size)

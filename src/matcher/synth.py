@@ -559,6 +559,10 @@ def _needs(rng: np.random.Generator, geo: _Geography, n: int) -> list[dict[str, 
         for code in range(1 << len(_GROUPS))
     ]
 
+    # Capacity building (造血) is likelier for talent and industry than for relief of the vulnerable.
+    building = rng.random(n) < _CAPACITY_BUILDING_SHARE[category]
+    aid = ["capacity_building" if b else "direct_aid" for b in building.tolist()]
+
     categories = [c.value for c in _CATEGORIES]
     labels = [c.label("zh") for c in _CATEGORIES]
     width = len(str(max(n, 1)))
@@ -571,17 +575,37 @@ def _needs(rng: np.random.Generator, geo: _Geography, n: int) -> list[dict[str, 
             "beneficiaries": b,
             "vulnerable_groups": group_lists[g],
             "cost": x,
+            "aid": a,
         }
-        for i, p, c, b, x, g in zip(
+        for i, p, c, b, x, g, a in zip(
             range(1, n + 1),
             place.tolist(),
             category.tolist(),
             beneficiaries.tolist(),
             cost.tolist(),
             group_code.tolist(),
+            aid,
             strict=True,
         )
     ]
+
+
+#: Chance that a need builds capacity (造血) rather than gives direct aid (输血), per category.
+_CAPACITY_BUILDING_SHARE = np.array(
+    [
+        {
+            Category.INDUSTRY: 0.6,
+            Category.TALENT: 0.8,
+            Category.EMPLOYMENT: 0.5,
+            Category.VULNERABLE: 0.1,
+            Category.CONSUMPTION: 0.2,
+            Category.CULTURE_TOURISM: 0.4,
+        }[c]
+        for c in _CATEGORIES
+    ]
+)
+#: Evaluation grades 1A..5A among graded organizations (3A and above most common).
+_GRADE_SHARES = np.array([0.05, 0.15, 0.35, 0.3, 0.15])
 
 
 def _capacity_shares(mean: float) -> FloatArray:
@@ -659,6 +683,11 @@ def _organizations(
     rating_start = np.concatenate([[0], np.cumsum(n_ratings)]).tolist()
     stars_list = stars.tolist()
 
+    # Drawn last, so that the draws above stay as they were before these fields existed.
+    grade = np.where(rng.random(n) < 0.6, rng.choice(np.arange(1, 6), size=n, p=_GRADE_SHARES), 0)
+    inspected = rng.random(n) >= 0.03
+    budget = np.rint(capacity * rng.uniform(300_000.0, 1_200_000.0, n) / 10_000.0) * 10_000.0
+
     width = len(str(max(n, 1)))
     orgs = []
     for i in range(n):
@@ -677,6 +706,9 @@ def _organizations(
             "max_projects": int(capacity[i]),
             "credit": _CREDITS[int(credit[i])].value,
             "ratings": stars_list[rating_start[i] : rating_start[i + 1]],
+            "budget": float(budget[i]),
+            "grade": int(grade[i]),
+            "inspection_passed": bool(inspected[i]),
         }
         if serves[i]:
             if s == 0:

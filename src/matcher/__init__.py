@@ -11,8 +11,9 @@ optimal
 []
 """
 
-from . import synth
+from . import io, synth, variants
 from .candidates import candidates
+from .compare import Comparison, compare
 from .errors import (
     Issue,
     MatcherError,
@@ -42,12 +43,15 @@ from .models import (
 from .solution import Assignment, Solution, Unmet
 from .solve import solve
 from .solvers import Status
+from .sweep import frontier, sweep
+from .variants import Variant
 from .verify import Violation, verify
 
 __all__ = [
     "PRIMARY_TYPES",
     "Assignment",
     "Category",
+    "Comparison",
     "Continuation",
     "Credit",
     "Issue",
@@ -69,11 +73,17 @@ __all__ = [
     "Status",
     "UnknownSolverError",
     "Unmet",
+    "Variant",
     "Violation",
     "VulnerableGroup",
     "Weights",
     "candidates",
+    "compare",
+    "frontier",
+    "io",
     "solve",
+    "sweep",
     "synth",
+    "variants",
     "verify",
 ]

@@ -1,4 +1,4 @@
-"""The ``matcher`` command line: demo, solve, validate, schema and synth.
+"""The ``matcher`` command line: demo, solve, validate, schema, synth and compare.
 
 Every subcommand exits 0 on success and 2 on bad input (an invalid or unreadable problem file, an
 option out of range, a usage error), with a readable message on stderr that names the field, never a
@@ -34,6 +34,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from .cli_compare import add_compare_parser
 from .errors import MatcherError, ProblemError, SolverError
 from .solvers import SOLVERS
 
@@ -203,6 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_output(synth, required=True)
     synth.set_defaults(handler=_synth)
+    add_compare_parser(commands)
     return parser
 
 

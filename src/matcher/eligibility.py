@@ -22,6 +22,9 @@ rule               removes the pair when
 ``distance``       the two regions are farther apart than ``eligibility.max_distance_km``
 =================  ===========================================================================
 
+With ``pair_scores`` the portal's pairs replace the structural rules (``capability``, ``scope``,
+``service_regions``); the others still remove pairs.
+
 Examples
 --------
 >>> import matcher
@@ -114,7 +117,11 @@ def ineligibility(problem: Problem, need: npt.ArrayLike, org: npt.ArrayLike) -> 
         listed = np.sort(index.pair_need * index.n_orgs + index.pair_org)
         fail("pair_scores", ~in_sorted(need * index.n_orgs + org, listed))
     flat = org * len(Category) + category
-    fail("capability", index.org_capability.ravel()[flat] <= 0)
+    # Given pair scores replace the structural rules (capability, scope, service regions): the
+    # portal that scored the pairs decided those. Credit, willingness and the switches still hold.
+    structural = index.pair_need is None
+    if structural:
+        fail("capability", index.org_capability.ravel()[flat] <= 0)
     region = index.need_region[need]
     unwilling = index.org_declines_category.ravel()[flat]
     if index.declines_region_key.size:
@@ -131,10 +138,10 @@ def ineligibility(problem: Problem, need: npt.ArrayLike, org: npt.ArrayLike) -> 
     org_anchor = tree.ancestor_at[index.org_home[org], depth]
     # A nation-scope organization works anywhere, with or without a nation region above it.
     national = depth == Level.NATION.depth
-    if switches.respect_scope:
+    if switches.respect_scope and structural:
         fail("scope", ~national & ((need_anchor < 0) | (need_anchor != org_anchor)))
 
-    limited = np.flatnonzero(index.org_has_service[org] & (code == 0))
+    limited = np.flatnonzero(index.org_has_service[org] & (code == 0) & structural)
     if limited.size:
         served = np.sort(index.service_org * len(tree) + index.service_region)
         inside = listed_region(problem, org[limited], region[limited], served)

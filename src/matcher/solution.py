@@ -16,17 +16,21 @@ True
 from __future__ import annotations
 
 import unicodedata
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
 from pydantic import ConfigDict, Field, PrivateAttr
 
 from .constraints import SoftViolation
+from .errors import OptionError
 from .kpis import Kpis, Tally
-from .models import COMPONENTS, Category, Priority
+from .models import COMPONENTS, Category, Priority, Problem
 from .models.base import Model
 from .models.vocab import Language
 from .solvers.base import Status
+
+if TYPE_CHECKING:
+    from .explain import Explanation
 
 __all__ = ["Assignment", "Conflict", "Solution", "Unmet", "UnmetReason"]
 
@@ -154,6 +158,7 @@ class Solution(Model):
     conflicts: tuple[Conflict, ...] = ()
     stats: dict[str, float | int | str] = Field(default_factory=dict)
     _timings: dict[str, float] = PrivateAttr(default_factory=dict)
+    _problem: Problem | None = PrivateAttr(default=None)
 
     def __eq__(self, other: object) -> bool:
         # Plans are equal when their fields are; wall-clock timings do not take part.
@@ -167,6 +172,42 @@ class Solution(Model):
     def timings(self) -> dict[str, float]:
         """Seconds spent per phase (candidates, build, solve, assemble) in this process."""
         return self._timings
+
+    def explain(
+        self, need_id: str, language: Language = "zh", *, problem: Problem | None = None
+    ) -> Explanation:
+        """Why ``need_id`` went where it went, or nowhere (see :func:`matcher.explain.explain`).
+
+        ``problem`` is needed only for a plan read back from JSON; a plan from
+        :func:`matcher.solve` remembers its problem.
+        """
+        from .explain import explain
+
+        return explain(self._problem_for(problem), self, need_id, language)
+
+    def why_not(
+        self,
+        need_id: str,
+        org_id: str,
+        language: Language = "zh",
+        *,
+        problem: Problem | None = None,
+    ) -> str:
+        """One sentence on why ``org_id`` does not take ``need_id`` in this plan."""
+        from .explain import why_not
+
+        return why_not(self._problem_for(problem), self, need_id, org_id, language)
+
+    def _repr_html_(self) -> str:
+        from .display import solution_html
+
+        return solution_html(self)
+
+    def _problem_for(self, problem: Problem | None) -> Problem:
+        found = problem if problem is not None else self._problem
+        if found is None:
+            raise OptionError("this plan was read from JSON: pass problem=... to explain it")
+        return found
 
     @property
     def gap(self) -> float:

@@ -108,6 +108,7 @@ def solve(
     if side is not None and result.status is Status.INFEASIBLE:
         conflicts = explain_conflict(problem, model, side, time_limit=float(time_limit), seed=seed)
     solution = assemble(problem, table, result, backend.name, side, conflicts)
+    solution._problem = problem
     solution.timings.update(
         {k: float(v) for k, v in result.stats.items() if k.endswith("_seconds")}
         | {

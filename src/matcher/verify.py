@@ -172,7 +172,8 @@ def _ineligible(
         broken.append(("declined", f"{org.id} declined {need.id} in an earlier round"))
     if given is not None and (need.id, org.id) not in given:
         broken.append(("pair_scores", f"({need.id}, {org.id}) is not among the given pair scores"))
-    if org.capabilities.get(need.category, 0.0) <= 0:
+    structural = given is None  # given pair scores replace capability, scope and service regions
+    if structural and org.capabilities.get(need.category, 0.0) <= 0:
         broken.append(("capability", f"{org.id} has no capability in {need.category.value}"))
     if need.category in org.declines_categories or set(org.declines_regions) & set(chain):
         broken.append(("unwilling", f"{org.id} is not willing to take {need.id}"))
@@ -183,11 +184,11 @@ def _ineligible(
             ("primary_type", f"{org.org_type.value} is not primary for {need.category.value}")
         )
     level = org.scope.level
-    if switches.respect_scope and level is not Level.NATION:
+    if structural and switches.respect_scope and level is not Level.NATION:
         area = tree.at_level(org.home_region, level)
         if area is None or area not in chain:
             broken.append(("scope", f"{need.region} is outside the {level.value} of {org.id}"))
-    if org.service_regions is not None and not set(org.service_regions) & set(chain):
+    if structural and org.service_regions is not None and not set(org.service_regions) & set(chain):
         broken.append(
             ("service_regions", f"{need.region} is in none of {org.id}'s service regions")
         )

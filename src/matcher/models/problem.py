@@ -197,6 +197,11 @@ class Problem(Model):
         merged = _merge(self.policy.model_dump(), changes)
         return self.replace(policy=merged)
 
+    def _repr_html_(self) -> str:
+        from ..display import problem_html
+
+        return problem_html(self)
+
     def to_json(self, *, indent: int | None = None) -> str:
         """The problem as a JSON document that :meth:`from_json` reads back."""
         return self.model_dump_json(indent=indent, exclude_defaults=True)

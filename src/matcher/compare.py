@@ -1,0 +1,611 @@
+"""Compare two plans: KPI deltas, needs that gained or lost service, moves and load changes.
+
+:func:`compare` takes two :class:`~matcher.Solution` objects (a base plan and a what-if variant,
+two solvers, last year and this year) and returns a :class:`Comparison`, readable as DataFrames,
+as text in Chinese or English, as JSON and, in a notebook, as an HTML table. The plans need not
+cover the same needs or organizations: a need that only one plan knows counts as ``absent`` in the
+other.
+
+Examples
+--------
+>>> import matcher
+>>> from matcher import variants
+>>> base = matcher.synth.shanxi(seed=0, n_needs=120, n_orgs=30)
+>>> plan_a = matcher.solve(base)
+>>> plan_b = matcher.solve(variants.with_weights(base, priority=12))
+>>> comparison = compare(plan_a, plan_b, names=("today", "priority x4"))
+>>> list(comparison.kpis("tier").index)
+['key', 'former_poverty', 'normal']
+>>> counts = comparison.counts()
+>>> counts["gained"] + counts["kept"] + counts["moved"] == plan_b.kpis.served
+True
+>>> print(comparison.summary("en").splitlines()[0])
+Plan comparison · today → priority x4
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from .kpis import Tally
+from .models import Category, Priority, Problem
+from .models.vocab import Language
+from .solution import Solution
+
+__all__ = ["CHANGES", "Change", "Comparison", "compare", "plan_score"]
+
+#: What happened to a need between plan A and plan B.
+Change = Literal["gained", "lost", "moved", "kept", "unserved"]
+
+#: The changes in the order tables list them.
+CHANGES: tuple[Change, ...] = ("gained", "lost", "moved", "kept", "unserved")
+
+_CHANGE_LABELS: dict[str, tuple[str, str]] = {
+    "gained": ("新增满足", "gained service"),
+    "lost": ("不再满足", "lost service"),
+    "moved": ("改派", "moved"),
+    "kept": ("不变", "unchanged"),
+    "unserved": ("均未满足", "unserved in both"),
+}
+
+Breakdown = Literal["category", "tier", "city"]
+
+#: Overall figures compared by :meth:`Comparison.totals`.
+_TOTALS: tuple[tuple[str, str, str], ...] = (
+    ("objective", "目标值", "objective"),
+    ("needs", "需求数", "needs"),
+    ("served", "满足需求", "needs served"),
+    ("share", "满足率", "share served"),
+    ("organizations", "组织数", "organizations"),
+    ("engaged", "参与组织", "organizations engaged"),
+    ("capacity", "承接能力", "capacity"),
+    ("utilization", "承接能力使用率", "capacity used"),
+)
+
+
+def compare(
+    plan_a: Solution,
+    plan_b: Solution,
+    *,
+    names: tuple[str, str] = ("A", "B"),
+    problem: Problem | Sequence[Problem] | None = None,
+) -> Comparison:
+    """Compare plan ``plan_b`` with plan ``plan_a``.
+
+    Parameters
+    ----------
+    plan_a, plan_b
+        The plans; deltas are ``b - a``.
+    names
+        What to call the plans in text, HTML and plots.
+    problem
+        The problem(s) the plans solve (one, or one per plan): adds need titles, organization
+        and region names to the tables.
+
+    Returns
+    -------
+    Comparison
+
+    Examples
+    --------
+    >>> import matcher
+    >>> base = matcher.synth.shanxi(seed=0, n_needs=80, n_orgs=20)
+    >>> same = compare(matcher.solve(base), matcher.solve(base))
+    >>> counts = same.counts()
+    >>> counts["gained"], counts["lost"], counts["moved"], counts["kept"] == same.plan_a.kpis.served
+    (0, 0, 0, True)
+    """
+    if not (isinstance(plan_a, Solution) and isinstance(plan_b, Solution)):
+        from .errors import OptionError
+
+        raise OptionError("compare takes two matcher.Solution objects")
+    problems: tuple[Problem, ...]
+    if problem is None:
+        problems = ()
+    elif isinstance(problem, Problem):
+        problems = (problem,)
+    else:
+        problems = tuple(problem)
+    return Comparison(plan_a, plan_b, (str(names[0]), str(names[1])), problems)
+
+
+@dataclass(frozen=True, eq=False)
+class Comparison:
+    """Two plans side by side; build it with :func:`compare`.
+
+    Attributes
+    ----------
+    plan_a, plan_b
+        The plans compared (deltas are B - A).
+    names
+        Their display names.
+    problems
+        Problems used to look up display names (may be empty).
+
+    Examples
+    --------
+    >>> import matcher
+    >>> from matcher import variants
+    >>> base = matcher.synth.shanxi(seed=0, n_needs=100, n_orgs=25)
+    >>> fewer = variants.without_organizations(base, [o.id for o in base.organizations[:5]])
+    >>> comparison = compare(matcher.solve(base), matcher.solve(fewer), problem=(base, fewer))
+    >>> comparison.totals().loc["organizations"].tolist()
+    [25.0, 20.0, -5.0]
+    >>> list(comparison.kpis("category").columns[:4])
+    ['name', 'needs_a', 'served_a', 'share_a']
+    >>> lost = comparison.lost()
+    >>> bool((lost["status_b"] != "served").all())
+    True
+    >>> list(comparison.load().columns)
+    ['org_id', 'name', 'load_a', 'load_b', 'delta']
+    >>> print(comparison.summary("en", top=0).splitlines()[0])
+    Plan comparison · A → B
+    """
+
+    plan_a: Solution
+    plan_b: Solution
+    names: tuple[str, str] = ("A", "B")
+    problems: tuple[Problem, ...] = ()
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    # --- tables -------------------------------------------------------------------------------
+
+    def totals(self) -> pd.DataFrame:
+        """Overall figures of both plans and their difference.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by metric (``objective``, ``needs``, ``served``, ``share``,
+            ``organizations``, ``engaged``, ``capacity``, ``utilization``); columns ``a``, ``b``,
+            ``delta``.
+        """
+        rows = {}
+        for key, _, _ in _TOTALS:
+            a, b = self._total(self.plan_a, key), self._total(self.plan_b, key)
+            rows[key] = {"a": a, "b": b, "delta": b - a}
+        frame = pd.DataFrame.from_dict(rows, orient="index", columns=["a", "b", "delta"])
+        frame.index.name = "metric"
+        return frame
+
+    def kpis(self, by: Breakdown = "category") -> pd.DataFrame:
+        """Needs, served and share per group in both plans, with the deltas.
+
+        Parameters
+        ----------
+        by
+            ``"category"``, ``"tier"`` or ``"city"``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by group id; columns ``name``, ``needs_a``, ``served_a``, ``share_a``,
+            ``needs_b``, ``served_b``, ``share_b``, ``delta_served``, ``delta_share``. A group
+            that one plan lacks has 0 needs there.
+        """
+        if by not in ("category", "tier", "city"):
+            from .errors import OptionError
+
+            raise OptionError(f"by must be 'category', 'tier' or 'city', not {by!r}")
+        a, b = _groups(self.plan_a, by), _groups(self.plan_b, by)
+        keys = list(a) + [key for key in b if key not in a]
+        if by == "category":
+            keys.sort(key=lambda k: list(Category).index(Category(k)))
+        elif by == "tier":
+            keys.sort(key=lambda k: list(Priority).index(Priority(k)))
+        empty = Tally(needs=0, served=0, share=0.0)
+        rows = []
+        for key in keys:
+            ta, tb = a.get(key, empty), b.get(key, empty)
+            rows.append(
+                {
+                    by: key,
+                    "name": self._group_name(by, key, ta.name or tb.name, "zh"),
+                    "needs_a": ta.needs,
+                    "served_a": ta.served,
+                    "share_a": ta.share,
+                    "needs_b": tb.needs,
+                    "served_b": tb.served,
+                    "share_b": tb.share,
+                    "delta_served": tb.served - ta.served,
+                    "delta_share": tb.share - ta.share,
+                }
+            )
+        columns = [
+            by, "name", "needs_a", "served_a", "share_a", "needs_b", "served_b", "share_b",
+            "delta_served", "delta_share",
+        ]  # fmt: skip
+        return pd.DataFrame(rows, columns=columns).set_index(by)
+
+    def needs(self) -> pd.DataFrame:
+        """One row per need of either plan: what each plan does with it and what changed.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``need_id``, ``title``, ``category``, ``region``, ``tier``, ``change`` (one of
+            :data:`CHANGES`), ``org_a``, ``org_b``, ``score_a``, ``score_b``, ``status_a``,
+            ``status_b`` (``served``, an unmet reason such as ``capacity``, or ``absent`` when
+            the plan does not have the need); rows by change (gained, lost, moved, kept,
+            unserved), then need id.
+        """
+        cached = self._cache.get("needs")
+        if cached is None:
+            cached = self._need_table()
+            self._cache["needs"] = cached
+        return cached.copy()
+
+    def gained(self) -> pd.DataFrame:
+        """Needs served in B that A does not serve (see :meth:`needs` for the columns)."""
+        return self._change("gained")
+
+    def lost(self) -> pd.DataFrame:
+        """Needs served in A that B does not serve."""
+        return self._change("lost")
+
+    def moved(self) -> pd.DataFrame:
+        """Needs served in both plans by different organizations."""
+        return self._change("moved")
+
+    def counts(self) -> dict[str, int]:
+        """How many needs fall in each change, in :data:`CHANGES` order."""
+        counts = self.needs()["change"].value_counts()
+        return {change: int(counts.get(change, 0)) for change in CHANGES}
+
+    def load(self, *, changed_only: bool = True) -> pd.DataFrame:
+        """Needs each organization takes in both plans.
+
+        Parameters
+        ----------
+        changed_only
+            Only organizations whose load differs (the default); otherwise every organization
+            that takes at least one need in either plan.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``org_id``, ``name``, ``load_a``, ``load_b``, ``delta``; largest change first,
+            then by id.
+        """
+        la, lb = self.plan_a.kpis.load, self.plan_b.kpis.load
+        ids = list(la) + [org_id for org_id in lb if org_id not in la]
+        rows = []
+        for org_id in ids:
+            a, b = la.get(org_id, 0), lb.get(org_id, 0)
+            if changed_only and a == b:
+                continue
+            rows.append(
+                {
+                    "org_id": org_id,
+                    "name": self._lookup("org", org_id),
+                    "load_a": a,
+                    "load_b": b,
+                    "delta": b - a,
+                }
+            )
+        frame = pd.DataFrame(rows, columns=["org_id", "name", "load_a", "load_b", "delta"])
+        if frame.empty:
+            return frame
+        order = np.lexsort((frame["org_id"].to_numpy(), -frame["delta"].abs().to_numpy()))
+        return frame.iloc[order].reset_index(drop=True)
+
+    # --- text, JSON and HTML ------------------------------------------------------------------
+
+    def summary(self, language: Language = "zh", *, top: int = 5) -> str:
+        """A readable report of the differences, in Chinese (``"zh"``) or English (``"en"``).
+
+        Parameters
+        ----------
+        language
+            ``"zh"`` or ``"en"``.
+        top
+            How many cities (those that changed most) and needs of each change to list.
+        """
+        zh = language == "zh"
+        a_name, b_name = self.names
+        totals = self.totals()
+        lines = [
+            f"方案对比 · {a_name} → {b_name}" if zh else f"Plan comparison · {a_name} → {b_name}"
+        ]
+        values = totals.to_dict(orient="index")
+        for key, label_zh, label_en in _TOTALS:
+            a, b, delta = (float(values[key][column]) for column in ("a", "b", "delta"))
+            lines.append(
+                f"  {_pad(label_zh if zh else label_en, _LABEL_WIDTH)} {_fmt(key, a):>12} → "
+                f"{_fmt(key, b):>12}  {_delta(key, delta, zh)}"
+            )
+        sections: tuple[tuple[Breakdown, str, str], ...] = (
+            ("category", "按帮扶类别", "By category"),
+            ("tier", "按帮扶优先级", "By priority tier"),
+            ("city", "按市(变化最大)", "By city (largest changes)"),
+        )
+        for by, title_zh, title_en in sections:
+            frame = self.kpis(by)
+            if by == "city":
+                frame = frame.reindex(
+                    frame["delta_served"].abs().sort_values(ascending=False, kind="stable").index
+                ).head(top)
+            lines.append((title_zh if zh else title_en) + ":")
+            for group, row in frame.iterrows():
+                label = self._group_name(by, str(group), str(row["name"]), language)
+                lines.append(
+                    f"  {_pad(label, _LABEL_WIDTH)} {row['served_a']:>5}/{row['needs_a']:<5} → "
+                    f"{row['served_b']:>5}/{row['needs_b']:<5} {row['delta_served']:+5d}  "
+                    f"{_delta('share', row['delta_share'], zh)}"
+                )
+        counts = self.counts()
+        lines.append(
+            (
+                f"需求变化:新增满足 {counts['gained']} · 不再满足 {counts['lost']} · "
+                f"改派 {counts['moved']} · 不变 {counts['kept']} · 均未满足 {counts['unserved']}"
+            )
+            if zh
+            else (
+                f"Needs: gained {counts['gained']} · lost {counts['lost']} · moved "
+                f"{counts['moved']} · unchanged {counts['kept']} · unserved in both "
+                f"{counts['unserved']}"
+            )
+        )
+        load = self.load()
+        lines.append(
+            f"承接量变化的组织:{len(load)} 个"
+            if zh
+            else f"Organizations whose load changed: {len(load)}"
+        )
+        for change in ("gained", "lost", "moved"):
+            listed = self._change(change).head(top)
+            if listed.empty:
+                continue
+            zh_label, en_label = _CHANGE_LABELS[change]
+            lines.append(
+                f"{zh_label}(前 {len(listed)} 项):" if zh else f"{en_label} (first {len(listed)}):"
+            )
+            for need in listed.to_dict(orient="records"):
+                title = need["title"] or need["need_id"]
+                org_a = self._org_label(need["org_a"]) if need["org_a"] else "-"
+                org_b = self._org_label(need["org_b"]) if need["org_b"] else "-"
+                if change == "gained":
+                    detail = f"{_status_label(need['status_a'], language)} → {org_b}"
+                elif change == "lost":
+                    detail = f"{org_a} → {_status_label(need['status_b'], language)}"
+                else:
+                    detail = f"{org_a} → {org_b}"
+                lines.append(f"  {need['need_id']} {title} · {detail}")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The comparison as plain data: names, totals, breakdowns, changed needs and loads."""
+        needs = self.needs()
+        changed = needs[needs["change"].isin(["gained", "lost", "moved"])]
+        return {
+            "names": list(self.names),
+            "totals": [
+                {k: (int(v) if key_is_count and k != "metric" else v) for k, v in row.items()}
+                for row in _records(self.totals().reset_index())
+                for key_is_count in [row["metric"] not in ("objective", "share", "utilization")]
+            ],
+            "kpis": {
+                by: _records(self.kpis(by).reset_index()) for by in ("category", "tier", "city")
+            },
+            "counts": self.counts(),
+            "needs": _records(changed),
+            "load": _records(self.load()),
+        }
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        """:meth:`to_dict` as JSON text (UTF-8, Chinese kept as characters)."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+
+    def _repr_html_(self) -> str:
+        from .display import comparison_html
+
+        return comparison_html(self)
+
+    def __repr__(self) -> str:
+        counts = self.counts()
+        return (
+            f"Comparison({self.names[0]!r} → {self.names[1]!r}: served "
+            f"{self.plan_a.kpis.served} → {self.plan_b.kpis.served}, gained {counts['gained']}, "
+            f"lost {counts['lost']}, moved {counts['moved']})"
+        )
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def _change(self, change: Change) -> pd.DataFrame:
+        needs = self.needs()
+        return needs[needs["change"] == change].reset_index(drop=True)
+
+    @staticmethod
+    def _total(plan: Solution, key: str) -> float:
+        if key == "objective":
+            return float(plan.objective)
+        return float(getattr(plan.kpis, key))
+
+    def _lookup(self, kind: Literal["org", "need", "region"], key: str) -> str:
+        for problem in self.problems:
+            try:
+                if kind == "org":
+                    return problem.organization(key).name
+                if kind == "need":
+                    return problem.need(key).title
+                return problem.region(key).name
+            except KeyError:
+                continue
+        return ""
+
+    def _org_label(self, org_id: str) -> str:
+        name = self._lookup("org", org_id)
+        return f"{org_id} {name}" if name else org_id
+
+    def _group_name(self, by: Breakdown, key: str, name: str, language: Language) -> str:
+        if by == "category":
+            return Category(key).label(language)
+        if by == "tier":
+            return Priority(key).label(language)
+        return name or self._lookup("region", key) or key or "-"
+
+    def _need_table(self) -> pd.DataFrame:
+        a = _need_states(self.plan_a)
+        b = _need_states(self.plan_b)
+        ids = list(a) + [need_id for need_id in b if need_id not in a]
+        rows = []
+        for need_id in ids:
+            sa, sb = a.get(need_id), b.get(need_id)
+            info = sa or sb
+            assert info is not None
+            org_a = sa.org if sa else ""
+            org_b = sb.org if sb else ""
+            if org_a and org_b:
+                change: Change = "kept" if org_a == org_b else "moved"
+            elif org_b:
+                change = "gained"
+            elif org_a:
+                change = "lost"
+            else:
+                change = "unserved"
+            rows.append(
+                {
+                    "need_id": need_id,
+                    "title": self._lookup("need", need_id),
+                    "category": info.category,
+                    "region": info.region,
+                    "tier": info.tier,
+                    "change": change,
+                    "org_a": org_a,
+                    "org_b": org_b,
+                    "score_a": sa.score if sa and org_a else np.nan,
+                    "score_b": sb.score if sb and org_b else np.nan,
+                    "status_a": sa.status if sa else "absent",
+                    "status_b": sb.status if sb else "absent",
+                }
+            )
+        columns = [
+            "need_id", "title", "category", "region", "tier", "change", "org_a", "org_b",
+            "score_a", "score_b", "status_a", "status_b",
+        ]  # fmt: skip
+        frame = pd.DataFrame(rows, columns=columns)
+        if frame.empty:
+            return frame
+        rank = frame["change"].map({c: i for i, c in enumerate(CHANGES)}).to_numpy()
+        order = np.lexsort((frame["need_id"].to_numpy(), rank))
+        return frame.iloc[order].reset_index(drop=True)
+
+
+def plan_score(problem: Problem, solution: Solution) -> float:
+    """Total score of a plan's assignments under ``problem``'s scoring.
+
+    Use it to judge plans made under different weights by one yardstick: solve a variant with
+    its own weights, then score its plan with the base problem. Pairs that are not candidates of
+    ``problem`` (an organization it does not have, a pair a rule removes there) add nothing.
+
+    Examples
+    --------
+    >>> import matcher
+    >>> from matcher import variants
+    >>> base = matcher.synth.shanxi(seed=0, n_needs=80, n_orgs=20)
+    >>> plan = matcher.solve(base)
+    >>> abs(plan_score(base, plan) - plan.objective) < 1e-9
+    True
+    >>> tilted = matcher.solve(variants.with_weights(base, priority=20))
+    >>> plan_score(base, tilted) <= plan.objective + 1e-9
+    True
+    """
+    from .candidates import candidates
+
+    table = candidates(problem)
+    if table.empty or not solution.assignments:
+        return 0.0
+    lookup = dict(
+        zip(zip(table["need_id"], table["org_id"], strict=True), table["score"], strict=True)
+    )
+    return float(sum(lookup.get((a.need_id, a.org_id), 0.0) for a in solution.assignments))
+
+
+# --- module helpers --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _NeedState:
+    category: str
+    region: str
+    tier: str
+    org: str
+    score: float
+    status: str
+
+
+def _need_states(plan: Solution) -> dict[str, _NeedState]:
+    states = {
+        a.need_id: _NeedState(a.category.value, a.region, a.tier.value, a.org_id, a.score, "served")
+        for a in plan.assignments
+    }
+    for u in plan.unmet:
+        states[u.need_id] = _NeedState(u.category.value, u.region, u.tier.value, "", 0.0, u.reason)
+    return states
+
+
+def _groups(plan: Solution, by: Breakdown) -> dict[str, Tally]:
+    k = plan.kpis
+    if by == "category":
+        return {c.value: t for c, t in k.by_category.items()}
+    if by == "tier":
+        return {p.value: t for p, t in k.by_tier.items()}
+    return dict(k.by_city)
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for row in frame.to_dict(orient="records"):
+        clean: dict[str, Any] = {}
+        for key, value in row.items():
+            if isinstance(value, float) and np.isnan(value):
+                clean[str(key)] = None
+            elif isinstance(value, np.generic):
+                clean[str(key)] = value.item()
+            else:
+                clean[str(key)] = value
+        rows.append(clean)
+    return rows
+
+
+#: Terminal columns of the label column in :meth:`Comparison.summary`.
+_LABEL_WIDTH = 25
+
+
+def _status_label(status: str, language: Language) -> str:
+    """``served``, ``absent`` or an unmet reason, as words."""
+    from .io import _reason_label
+
+    words = {"served": ("已满足", "served"), "absent": ("不在该方案中", "not in the plan")}
+    if status in words:
+        return words[status][0 if language == "zh" else 1]
+    return _reason_label(status, language)
+
+
+def _pad(text: str, width: int) -> str:
+    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(0, width - used)
+
+
+def _fmt(key: str, value: float) -> str:
+    if key in ("share", "utilization"):
+        return f"{value:.1%}"
+    if key == "objective":
+        return f"{value:,.3f}"
+    return f"{value:,.0f}"
+
+
+def _delta(key: str, value: float, zh: bool) -> str:
+    if key in ("share", "utilization"):
+        points = value * 100
+        return f"{points:+.1f} 个百分点" if zh else f"{points:+.1f} pp"
+    if key == "objective":
+        return f"{value:+,.3f}"
+    return f"{value:+,.0f}"

@@ -1,0 +1,186 @@
+"""HTML views of problems, plans and comparisons, for notebooks (``_repr_html_``).
+
+Each function returns a small, self-contained HTML fragment with escaped text and no scripts or
+styles beyond inline alignment, so it renders in Jupyter, VS Code and exported HTML alike.
+
+Examples
+--------
+>>> import matcher
+>>> problem = matcher.synth.shanxi(seed=0, n_needs=40, n_orgs=10)
+>>> "40" in problem_html(problem) and "<table" in problem_html(problem)
+True
+>>> solution_html(matcher.solve(problem), "en").count("<tr>") > 5
+True
+"""
+
+from __future__ import annotations
+
+import html
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from .models import Category, Priority, Problem
+from .models.vocab import Language
+
+if TYPE_CHECKING:
+    from .compare import Comparison
+    from .solution import Solution
+
+__all__ = ["comparison_html", "problem_html", "solution_html"]
+
+_LEFT = " style='text-align:left'"
+
+
+def _row(cells: list[str], *, header: bool = False) -> str:
+    tag = "th" if header else "td"
+    first = f"<th{_LEFT}>{cells[0]}</th>"
+    return "<tr>" + first + "".join(f"<{tag}>{cell}</{tag}>" for cell in cells[1:]) + "</tr>"
+
+
+def _esc(value: object) -> str:
+    return html.escape(str(value))
+
+
+def problem_html(problem: Problem, language: Language = "zh") -> str:
+    """An HTML summary of a problem: sizes, needs by category and priority tier, organizations.
+
+    Parameters
+    ----------
+    problem
+        The problem.
+    language
+        ``"zh"`` or ``"en"`` labels.
+    """
+    zh = language == "zh"
+    index = problem.index
+    tiers = list(Priority)
+    categories = list(Category)
+    need_tier = index.hierarchy.tier[index.need_region]
+    counts = Counter(zip(index.need_category.tolist(), need_tier.tolist(), strict=True))
+    head = _row(
+        [
+            "类别" if zh else "category",
+            *(_esc(t.label(language)) for t in tiers),
+            "合计" if zh else "total",
+        ],
+        header=True,
+    )
+    body = []
+    for c, category in enumerate(categories):
+        row = [counts.get((c, t), 0) for t in range(len(tiers))]
+        if sum(row):
+            body.append(_row([_esc(category.label(language)), *map(str, row), str(sum(row))]))
+    capacity = sum(o.max_projects for o in problem.organizations)
+    barred = sum(o.credit in problem.policy.barred_credit for o in problem.organizations)
+    scopes = Counter(o.scope.label(language) for o in problem.organizations)
+    scope_text = " · ".join(f"{_esc(s)} {n}" for s, n in scopes.most_common())
+    title = (
+        f"问题 · {len(problem.regions)} 个地区 · {len(problem.organizations)} 个组织 · "
+        f"{len(problem.needs)} 项需求"
+        if zh
+        else f"Problem · {len(problem.regions)} regions · {len(problem.organizations)} "
+        f"organizations · {len(problem.needs)} needs"
+    )
+    orgs = (
+        f"组织承接能力合计 {capacity} · 信用受限 {barred} · 登记级别:{scope_text}"
+        if zh
+        else f"total capacity {capacity} · barred by credit {barred} · scopes: {scope_text}"
+    )
+    caption = "需求(按帮扶类别与优先级)" if zh else "Needs by category and priority tier"
+    return (
+        f"<div><strong>{title}</strong><p>{orgs}</p>"
+        f"<table><caption>{caption}</caption>{head}{''.join(body)}</table></div>"
+    )
+
+
+def solution_html(solution: Solution, language: Language = "zh") -> str:
+    """An HTML summary of a plan: status, objective, and needs served by tier and category."""
+    zh = language == "zh"
+    k = solution.kpis
+    head = _row(
+        ["", "需求" if zh else "needs", "满足" if zh else "served", "满足率" if zh else "share"],
+        header=True,
+    )
+    rows = [_row([("合计" if zh else "all"), str(k.needs), str(k.served), f"{k.share:.1%}"])]
+    for tier, tally in k.by_tier.items():
+        rows.append(
+            _row(
+                [
+                    _esc(tier.label(language)),
+                    str(tally.needs),
+                    str(tally.served),
+                    f"{tally.share:.1%}",
+                ]
+            )
+        )
+    for category, tally in k.by_category.items():
+        rows.append(
+            _row(
+                [
+                    _esc(category.label(language)),
+                    str(tally.needs),
+                    str(tally.served),
+                    f"{tally.share:.1%}",
+                ]
+            )
+        )
+    reasons = Counter(u.reason for u in solution.unmet)
+    from .io import _reason_label
+
+    unmet = " · ".join(
+        f"{_esc(_reason_label(r, language))} {n}" for r, n in sorted(reasons.items())
+    )
+    title = (
+        f"派单方案 · {_esc(solution.status.value)} · 目标值 {solution.objective:,.3f} · "
+        f"上界 {solution.bound:,.3f} · 参与组织 {k.engaged}/{k.organizations} · "
+        f"承接能力使用 {k.utilization:.1%}"
+        if zh
+        else f"Dispatch plan · {_esc(solution.status.value)} · objective {solution.objective:,.3f} · "
+        f"bound {solution.bound:,.3f} · organizations engaged {k.engaged}/{k.organizations} · "
+        f"capacity used {k.utilization:.1%}"
+    )
+    tail = f"<p>{'未满足原因' if zh else 'Unmet needs by reason'}:{unmet}</p>" if unmet else ""
+    return f"<div><strong>{title}</strong><table>{head}{''.join(rows)}</table>{tail}</div>"
+
+
+def comparison_html(comparison: Comparison, language: Language = "zh") -> str:
+    """An HTML view of a comparison: totals, tiers, categories and how many needs changed."""
+    from .compare import _CHANGE_LABELS, _TOTALS, CHANGES, Breakdown, _delta, _fmt
+
+    zh = language == "zh"
+    a_name, b_name = (_esc(n) for n in comparison.names)
+    totals = comparison.totals().to_dict(orient="index")
+    head = _row(["", a_name, b_name, "变化" if zh else "change"], header=True)
+    rows = [
+        _row(
+            [
+                _esc(label_zh if zh else label_en),
+                _fmt(key, float(totals[key]["a"])),
+                _fmt(key, float(totals[key]["b"])),
+                _esc(_delta(key, float(totals[key]["delta"]), zh)),
+            ]
+        )
+        for key, label_zh, label_en in _TOTALS
+    ]
+    breakdowns: tuple[Breakdown, ...] = ("tier", "category")
+    for by in breakdowns:
+        frame = comparison.kpis(by)
+        for key, row in frame.iterrows():
+            label = comparison._group_name(by, str(key), str(row["name"]), language)
+            rows.append(
+                _row(
+                    [
+                        _esc(label),
+                        f"{row['served_a']}/{row['needs_a']} ({row['share_a']:.1%})",
+                        f"{row['served_b']}/{row['needs_b']} ({row['share_b']:.1%})",
+                        f"{row['delta_served']:+d} ({_esc(_delta('share', row['delta_share'], zh))})",
+                    ]
+                )
+            )
+    counts = comparison.counts()
+    changes = " · ".join(f"{_esc(_CHANGE_LABELS[c][0 if zh else 1])} {counts[c]}" for c in CHANGES)
+    title = "方案对比" if zh else "Plan comparison"
+    return (
+        f"<div><strong>{title}</strong> {a_name} → {b_name}"
+        f"<table>{head}{''.join(rows)}</table><p>{changes}</p></div>"
+    )

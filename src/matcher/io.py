@@ -1,0 +1,1256 @@
+"""Tables in and out: problems from DataFrames, CSV, Excel or Parquet; plans to Excel.
+
+Analysts keep regions, organizations and needs in spreadsheets. :func:`read_problem` builds a
+:class:`~matcher.Problem` from one workbook (a sheet per table), a folder of files, or three
+tables; :func:`problem_from_frames` does the same from DataFrames. :func:`write_problem` writes a
+problem back in the same layout, and :func:`write_plan` writes a plan to an Excel workbook with
+sheets for the assignments, the unmet needs and the KPIs, labelled in Chinese or English.
+
+The tables
+----------
+One row per entity; each column is a field of :class:`~matcher.Region`,
+:class:`~matcher.Organization` or :class:`~matcher.Need`, under its English name or a Chinese
+header (case, spaces and underscores do not matter). Values take English ids or Chinese labels
+(``产业帮扶``, ``县``, ``重点帮扶地区``, ``活动异常名录`` ...). Empty cells mean "not given".
+
+============= =========================================================================
+table         columns (a few Chinese headers that are accepted)
+============= =========================================================================
+regions       ``id`` 编码, ``name`` 名称, ``level`` 级别, ``parent`` 上级编码,
+              ``priority`` 帮扶优先级, ``lat`` 纬度, ``lon`` 经度
+organizations ``id`` 组织编号, ``name`` 组织名称, ``org_type`` 组织类型, ``scope`` 登记级别,
+              ``home_region`` 登记地区, ``service_regions`` 服务地区, ``max_projects``
+              最多承接项目数, ``credit`` 信用状况, ``ratings`` 历史评价, and one column per
+              category for each per-category field: ``capability_industry`` (or
+              ``能力_产业帮扶``, ``产业帮扶能力``), ``acceptance_talent`` (``接单概率_人才培养``)
+needs         ``id`` 需求编号, ``region`` 所在地区, ``category`` 帮扶类别, ``title`` 需求名称,
+              ``beneficiaries`` 受益人数, ``vulnerable_groups`` 帮扶对象, ``cost`` 估算费用,
+              ``continues_org_id`` 接续组织 and ``continues_stars`` 接续评价
+pair_scores   ``need_id`` 需求编号, ``org_id`` 组织编号, ``score`` 得分 (also ``pinned``
+              已接单, ``declined`` 已拒单 and ``pending`` 待接单 with the first two)
+policy        ``key`` 参数 and ``value`` 取值: dotted paths such as ``weights.priority``
+============= =========================================================================
+
+Every other field of the models is read the same way under its English name. Lists
+(``service_regions``, ``ratings``, ``vulnerable_groups`` ...) are written as text separated by
+``;`` (``；``, ``,``, ``，`` and ``、`` work too). A workbook's sheets, or a folder's files, are
+named after the tables in English or Chinese (``regions`` or ``地区``, ``organizations`` or
+``组织``, ``needs`` or ``需求``, ``policy`` or ``政策``). CSV files may be UTF-8 (with or without
+a BOM) or GB18030, as Excel writes them on Chinese Windows.
+
+Excel needs ``openpyxl`` and Parquet needs ``pyarrow`` (the ``excel`` and ``parquet`` extras).
+
+Examples
+--------
+>>> import pandas as pd
+>>> problem = problem_from_frames(
+...     regions=pd.DataFrame({"编码": ["14", "1401"], "名称": ["山西省", "太原市"],
+...                           "级别": ["省", "市"], "上级编码": [None, "14"]}),
+...     organizations=pd.DataFrame({"组织编号": ["o1"], "组织类型": ["培训类"],
+...                                 "登记级别": ["全省性"], "登记地区": ["14"],
+...                                 "能力_人才培养": [0.8], "最多承接项目数": [2]}),
+...     needs=pd.DataFrame({"需求编号": ["n1"], "所在地区": [1401], "帮扶类别": ["人才培养"],
+...                         "受益人数": ["120"]}))
+>>> problem.needs[0].region, problem.organizations[0].max_projects
+('1401', 2)
+>>> frames = plan_frames(__import__("matcher").solve(problem), problem)
+>>> list(frames)
+['派单方案', '未满足需求', '指标', '按帮扶类别', '按优先级', '按市', '组织承接']
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import json
+import math
+import re
+import types
+import typing
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import pydantic
+
+from .errors import Issue, MatcherError, OptionError, ProblemError
+from .models import COMPONENTS, Category, Level, Need, Organization, Priority, Problem, Region
+from .models.vocab import Language
+from .solution import Solution
+
+__all__ = [
+    "PlanError",
+    "need_records",
+    "organization_records",
+    "parse_plan",
+    "plan_frames",
+    "problem_frames",
+    "problem_from_frames",
+    "problem_from_tables",
+    "read_plan",
+    "read_problem",
+    "read_table",
+    "region_records",
+    "write_plan",
+    "write_problem",
+]
+
+Source = str | Path | pd.DataFrame
+
+#: Separators of list cells.
+_LIST_SEPARATORS = re.compile(r"[;；,，、]")
+
+#: Table names: canonical section -> accepted sheet or file names (besides the canonical one).
+_TABLE_NAMES: dict[str, tuple[str, ...]] = {
+    "regions": ("地区", "地区表", "行政区划", "区划"),
+    "organizations": ("组织", "社会组织", "组织表"),
+    "needs": ("需求", "需求清单", "需求表", "点单"),
+    "pair_scores": ("配对得分", "得分"),
+    "pinned": ("已接单",),
+    "declined": ("已拒单",),
+    "pending": ("待接单",),
+    "policy": ("政策", "参数"),
+}
+
+#: Chinese headers per section: alias -> field (or ``field.sub`` for a nested model's field).
+_HEADERS: dict[str, dict[str, str]] = {
+    "regions": {
+        "编码": "id", "地区编码": "id", "区划代码": "id", "行政区划代码": "id", "代码": "id",
+        "编号": "id", "名称": "name", "地区名称": "name", "级别": "level", "层级": "level",
+        "行政级别": "level", "上级": "parent", "上级编码": "parent", "上级地区": "parent",
+        "上级区划": "parent", "优先级": "priority", "帮扶优先级": "priority",
+        "地区类型": "priority", "纬度": "lat", "经度": "lon",
+    },
+    "organizations": {
+        "编号": "id", "组织编号": "id", "组织编码": "id", "统一社会信用代码": "id", "代码": "id",
+        "名称": "name", "组织名称": "name", "组织类型": "org_type", "类型": "org_type",
+        "登记级别": "scope", "登记层级": "scope", "登记地": "home_region",
+        "登记地区": "home_region", "所在地区": "home_region", "服务地区": "service_regions",
+        "服务区域": "service_regions", "最多承接项目数": "max_projects",
+        "承接上限": "max_projects", "承接能力": "max_projects", "信用": "credit",
+        "信用状况": "credit", "历史评价": "ratings", "评价": "ratings", "评分": "ratings",
+        "预算": "budget", "可用资金": "budget", "年检": "inspection_passed",
+        "年检合格": "inspection_passed", "评估等级": "grade", "等级": "grade",
+        "不愿承接地区": "declines_regions", "不愿承接类别": "declines_categories",
+        "意向地区": "prefers_regions", "意向类别": "prefers_categories",
+    },
+    "needs": {
+        "编号": "id", "需求编号": "id", "地区": "region", "所在地区": "region",
+        "地区编码": "region", "需求地区": "region", "类别": "category", "帮扶类别": "category",
+        "帮扶内容": "category", "名称": "title", "需求名称": "title", "标题": "title",
+        "项目名称": "title", "受益人数": "beneficiaries", "受益人口": "beneficiaries",
+        "帮扶对象": "vulnerable_groups", "困难群体": "vulnerable_groups", "费用": "cost",
+        "估算费用": "cost", "预算": "cost", "接续组织": "continues.org_id",
+        "接续评价": "continues.stars", "接续星级": "continues.stars",
+        "合作组织数": "partners", "牵手组织数": "partners", "帮扶方式": "aid",
+    },
+    "pairs": {
+        "需求编号": "need_id", "需求": "need_id", "组织编号": "org_id", "组织": "org_id",
+        "得分": "score", "分数": "score",
+    },
+}  # fmt: skip
+
+#: Prefixes of per-category columns: alias -> dict field.
+_PER_CATEGORY: dict[str, str] = {
+    "capability": "capabilities",
+    "capabilities": "capabilities",
+    "能力": "capabilities",
+    "帮扶能力": "capabilities",
+    "acceptance": "acceptance",
+    "接单概率": "acceptance",
+}
+
+#: Chinese spellings of Literal values.
+_LITERALS: dict[str, str] = {
+    "输血": "direct_aid",
+    "直接帮扶": "direct_aid",
+    "造血": "capacity_building",
+    "能力建设": "capacity_building",
+}
+
+_TRUE = {"true", "yes", "y", "t", "1", "是", "对", "合格", "通过", "√"}
+_FALSE = {"false", "no", "n", "f", "0", "否", "不", "不合格", "未通过", "×"}
+
+
+class PlanError(MatcherError):
+    """A plan file is missing or not a plan; :attr:`issues` lists what is wrong."""
+
+    def __init__(self, issues: Iterable[Issue]) -> None:
+        self.issues: list[Issue] = list(issues)
+        head = f"{len(self.issues)} problem{'s' if len(self.issues) != 1 else ''} in the plan"
+        super().__init__("\n  ".join([head, *(str(issue) for issue in self.issues)]))
+
+
+# --- reading tables ---------------------------------------------------------------------------------
+
+
+def read_table(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFrame:
+    """Read one table from a CSV, TSV, Excel or Parquet file.
+
+    CSV and TSV cells are read as text (ids keep their leading zeros) from UTF-8, UTF-8 with a
+    BOM, or GB18030. Excel and Parquet keep their cell types.
+
+    Parameters
+    ----------
+    path
+        ``.csv``, ``.tsv``/``.txt``, ``.xlsx``/``.xlsm``/``.xls`` or ``.parquet``/``.pq``.
+    sheet
+        The sheet of a workbook (name or position); the first by default.
+
+    Raises
+    ------
+    OptionError
+        When the suffix is none of the above.
+    ImportError
+        When Excel or Parquet support is not installed.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "地区.csv"
+    >>> _ = path.write_text("编码,名称,级别" + chr(10) + "014,山西省,省", encoding="gb18030")
+    >>> read_table(path).to_dict("records")
+    [{'编码': '014', '名称': '山西省', '级别': '省'}]
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".tsv", ".txt"):
+        separator = "," if suffix == ".csv" else "\t"
+        try:
+            return pd.read_csv(path, sep=separator, dtype=str, encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            return pd.read_csv(path, sep=separator, dtype=str, encoding="gb18030")
+    if suffix in (".xlsx", ".xlsm", ".xls"):
+        _require("openpyxl", "excel")
+        frame: pd.DataFrame = pd.read_excel(path, sheet_name=0 if sheet is None else sheet)
+        return frame
+    if suffix in (".parquet", ".pq"):
+        _require("pyarrow", "parquet")
+        return pd.read_parquet(path)
+    raise OptionError(
+        f"{path}: cannot read {suffix or 'a file without a suffix'}; use .csv, .tsv, .xlsx or "
+        ".parquet"
+    )
+
+
+def read_problem(
+    source: Source,
+    organizations: Source | None = None,
+    needs: Source | None = None,
+    *,
+    pair_scores: Source | None = None,
+    policy: Mapping[str, Any] | None = None,
+) -> Problem:
+    """Build a problem from a workbook, a folder of tables, or three tables.
+
+    Parameters
+    ----------
+    source
+        With ``organizations`` and ``needs``: the regions table (a path or a DataFrame).
+        Alone: an Excel workbook with a sheet per table, or a folder with a file per table
+        (``regions.csv``, ``组织.xlsx``, ``needs.parquet`` ...), named as the module explains.
+    organizations, needs, pair_scores
+        The other tables, as paths or DataFrames.
+    policy
+        The policy, overriding a ``policy`` table.
+
+    Returns
+    -------
+    Problem
+        Validated as a whole.
+
+    Raises
+    ------
+    ProblemError
+        When the tables do not make a valid problem (each issue with its path, such as
+        ``needs[3].region``: row 3 of the needs table, counting from 0), or a table is missing.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, matcher
+    >>> problem = matcher.synth.shanxi(seed=0, n_needs=20, n_orgs=5)
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> write_problem(problem, folder, language="zh")
+    >>> sorted(p.name for p in folder.iterdir())
+    ['地区.csv', '组织.csv', '需求.csv']
+    >>> read_problem(folder) == problem
+    True
+    """
+    if organizations is None and needs is None:
+        if isinstance(source, pd.DataFrame):
+            raise _missing_tables(["organizations", "needs"])
+        tables = _read_collection(Path(source))
+    else:
+        if organizations is None or needs is None:
+            raise _missing_tables(["organizations" if organizations is None else "needs"])
+        tables = {
+            "regions": _frame(source),
+            "organizations": _frame(organizations),
+            "needs": _frame(needs),
+        }
+        if pair_scores is not None:
+            tables["pair_scores"] = _frame(pair_scores)
+    return problem_from_tables(tables, policy=policy)
+
+
+def problem_from_frames(
+    regions: pd.DataFrame,
+    organizations: pd.DataFrame,
+    needs: pd.DataFrame,
+    *,
+    policy: Mapping[str, Any] | None = None,
+    pair_scores: pd.DataFrame | None = None,
+    pinned: pd.DataFrame | None = None,
+    declined: pd.DataFrame | None = None,
+    pending: pd.DataFrame | None = None,
+) -> Problem:
+    """Build a problem from DataFrames with English or Chinese headers (see the module notes).
+
+    Unlike :meth:`Problem.from_frames`, headers and cells are normalized first: Chinese headers,
+    ids stored as numbers, integers stored as ``"300.0"``, ``是``/``否`` for yes/no, lists as text.
+
+    Examples
+    --------
+    >>> problem = problem_from_frames(
+    ...     regions=pd.DataFrame({"id": ["14", "140121"], "level": ["province", "county"],
+    ...                           "parent": [None, "14"], "priority": [None, "重点"]}),
+    ...     organizations=pd.DataFrame({"id": ["o1"], "org_type": ["public_welfare"],
+    ...                                 "scope": ["province"], "home_region": ["14"],
+    ...                                 "capability_vulnerable": [0.9], "max_projects": [2]}),
+    ...     needs=pd.DataFrame({"id": ["n1"], "region": ["140121"], "category": ["扶弱济困"],
+    ...                         "vulnerable_groups": ["留守老人；孤儿"]}))
+    >>> [g.value for g in problem.needs[0].vulnerable_groups]
+    ['left_behind_elderly', 'orphans']
+    """
+    tables: dict[str, pd.DataFrame] = {
+        "regions": regions,
+        "organizations": organizations,
+        "needs": needs,
+    }
+    for name, frame in (
+        ("pair_scores", pair_scores),
+        ("pinned", pinned),
+        ("declined", declined),
+        ("pending", pending),
+    ):
+        if frame is not None:
+            tables[name] = frame
+    return problem_from_tables(tables, policy=policy)
+
+
+def problem_from_tables(
+    tables: Mapping[str, pd.DataFrame], *, policy: Mapping[str, Any] | None = None
+) -> Problem:
+    """Build a problem from DataFrames keyed by table name (English or Chinese, see the module).
+
+    Raises
+    ------
+    ProblemError
+        When a required table is missing or the problem is invalid.
+
+    Examples
+    --------
+    >>> import matcher
+    >>> problem = matcher.synth.shanxi(seed=0, n_needs=10, n_orgs=4)
+    >>> tables = problem_frames(problem, "zh")
+    >>> tables["政策"] = pd.DataFrame({"参数": ["weights.priority"], "取值": [6]})
+    >>> problem_from_tables(tables).policy.weights.priority
+    6.0
+    """
+    named: dict[str, pd.DataFrame] = {}
+    for name, frame in tables.items():
+        section = _section_of(name)
+        if section is None:
+            raise _problem_error(name, f"unknown table; expected one of {', '.join(_TABLE_NAMES)}")
+        named[section] = frame
+    missing = [name for name in ("regions", "organizations", "needs") if name not in named]
+    if missing:
+        raise _missing_tables(missing)
+    data: dict[str, Any] = {
+        "regions": region_records(named["regions"]),
+        "organizations": organization_records(named["organizations"]),
+        "needs": need_records(named["needs"]),
+    }
+    for section in _pair_sections():
+        if section in named:
+            data[section] = _pair_records(named[section], section)
+    if policy is not None:
+        data["policy"] = dict(policy)
+    elif "policy" in named:
+        data["policy"] = _policy_from_frame(named["policy"])
+    return Problem.model_validate(data)
+
+
+def region_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of a regions table as dicts ready for :class:`~matcher.Region` validation."""
+    return _records(frame, Region, "regions")
+
+
+def organization_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of an organizations table as dicts ready for :class:`~matcher.Organization`."""
+    return _records(frame, Organization, "organizations")
+
+
+def need_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of a needs table as dicts ready for :class:`~matcher.Need` validation."""
+    return _records(frame, Need, "needs")
+
+
+# --- writing problems --------------------------------------------------------------------------------
+
+
+def problem_frames(problem: Problem, language: Language = "en") -> dict[str, pd.DataFrame]:
+    """A problem as tables that :func:`problem_from_tables` reads back equal.
+
+    Parameters
+    ----------
+    language
+        ``"en"``: English table names, headers and ids; ``"zh"``: Chinese table names, headers
+        and labels (``产业帮扶``, ``县`` ...).
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        ``regions``, ``organizations``, ``needs``, then ``pair_scores``, ``pinned``,
+        ``declined``, ``pending`` and ``policy`` when the problem has them.
+
+    Examples
+    --------
+    >>> import matcher
+    >>> problem = matcher.synth.shanxi(seed=0, n_needs=5, n_orgs=3)
+    >>> frames = problem_frames(problem, "zh")
+    >>> list(frames), list(frames["需求"].columns[:3])
+    (['地区', '组织', '需求'], ['需求编号', '所在地区', '帮扶类别'])
+    >>> problem_from_tables(frames) == problem
+    True
+    """
+    zh = language == "zh"
+    frames = {
+        "regions": _model_frame(problem.regions, Region, "regions", zh),
+        "organizations": _model_frame(problem.organizations, Organization, "organizations", zh),
+        "needs": _model_frame(problem.needs, Need, "needs", zh),
+    }
+    for section in _pair_sections():
+        pairs = getattr(problem, section)
+        if pairs:
+            frames[section] = _pair_frame(pairs, zh)
+    policy = problem.policy.model_dump(mode="json", exclude_defaults=True)
+    if policy:
+        rows = [
+            (key, value if _is_scalar(value) else json.dumps(value, ensure_ascii=False))
+            for key, value in _flatten(policy).items()
+        ]
+        frames["policy"] = pd.DataFrame(rows, columns=["参数", "取值"] if zh else ["key", "value"])
+    if zh:
+        return {_TABLE_NAMES[name][0]: frame for name, frame in frames.items()}
+    return frames
+
+
+def write_problem(
+    problem: Problem,
+    destination: str | Path,
+    *,
+    language: Language = "en",
+    format: Literal["csv", "parquet"] = "csv",
+) -> None:
+    """Write a problem as tables: one Excel workbook, or a folder with a file per table.
+
+    Parameters
+    ----------
+    destination
+        A path ending in ``.xlsx`` (a sheet per table) or a folder (created if needed).
+    language
+        Table names, headers and labels in English (``"en"``) or Chinese (``"zh"``).
+    format
+        File format in a folder: ``csv`` (UTF-8 with a BOM, so that Excel shows Chinese) or
+        ``parquet``.
+    """
+    frames = problem_frames(problem, language)
+    destination = Path(destination)
+    if destination.suffix.lower() in (".xlsx", ".xlsm"):
+        _write_workbook(frames, destination)
+        return
+    destination.mkdir(parents=True, exist_ok=True)
+    for name, frame in frames.items():
+        if format == "parquet":
+            _require("pyarrow", "parquet")
+            frame.to_parquet(destination / f"{name}.parquet", index=False)
+        else:
+            frame.to_csv(destination / f"{name}.csv", index=False, encoding="utf-8-sig")
+
+
+# --- plans -------------------------------------------------------------------------------------------
+
+
+def read_plan(source: str | Path) -> Solution:
+    """Read a plan written by :meth:`Solution.to_json` (or ``matcher solve``).
+
+    Returns
+    -------
+    Solution
+        The plan.
+
+    Raises
+    ------
+    PlanError
+        When the file cannot be read or is not a plan, with every issue found.
+    """
+    path = Path(source)
+    try:
+        text = path.read_bytes()
+    except OSError as error:
+        raise PlanError([Issue("", f"cannot read {path}: {error.strerror}")]) from None
+    return parse_plan(text, str(path))
+
+
+def parse_plan(data: str | bytes, where: str = "") -> Solution:
+    """Read a plan from JSON text; ``where`` (a file name) prefixes the path of each issue.
+
+    Raises
+    ------
+    PlanError
+        When the text is not a plan, with every issue found.
+    """
+    try:
+        return Solution.model_validate_json(data)
+    except pydantic.ValidationError as error:
+        issues = []
+        for detail in error.errors(include_url=False):
+            location = "".join(
+                f"[{part}]" if isinstance(part, int) else f".{part}" for part in detail["loc"]
+            ).lstrip(".")
+            message = detail["msg"][:1].lower() + detail["msg"][1:]
+            prefix = f"{where}: " if where and location else where
+            issues.append(Issue(f"{prefix}{location}", message))
+        raise PlanError(issues) from None
+
+
+def plan_frames(
+    solution: Solution, problem: Problem | None = None, language: Language = "zh"
+) -> dict[str, pd.DataFrame]:
+    """The sheets of :func:`write_plan` as DataFrames, labelled in Chinese or English.
+
+    Parameters
+    ----------
+    solution
+        A :class:`~matcher.Solution`.
+    problem
+        The problem it solves: adds need titles, organization names, region and city names.
+    language
+        ``"zh"`` (the default) or ``"en"`` for sheet names, headers and labels.
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        The plan (one row per assignment), the unmet needs, the overview, the breakdowns by
+        category, priority tier and city, and the load of each engaged organization.
+
+    Examples
+    --------
+    >>> import matcher
+    >>> problem = matcher.synth.shanxi(seed=0, n_needs=50, n_orgs=12)
+    >>> sheets = plan_frames(matcher.solve(problem), problem, language="en")
+    >>> list(sheets["plan"].columns[:6])
+    ['need_id', 'title', 'region', 'city', 'category', 'tier']
+    >>> sheets["by_tier"]["name"].tolist()
+    ['Key assistance area', 'Former poverty area', 'Other area']
+    """
+    zh = language == "zh"
+    names = _Names.of(problem)
+    component_columns = list(COMPONENTS)
+
+    def label(value: Any) -> str:
+        return str(value.label(language)) if hasattr(value, "label") else str(value)
+
+    plan_rows = [
+        {
+            "need_id": a.need_id,
+            "title": names.need.get(a.need_id, ""),
+            "region": names.region.get(a.region, a.region),
+            "city": names.city_name(a.region),
+            "category": label(a.category),
+            "tier": label(a.tier),
+            "org_id": a.org_id,
+            "org_name": names.org.get(a.org_id, ""),
+            "score": a.score,
+            **{name: a.components.get(name, 0.0) for name in component_columns},
+        }
+        for a in solution.assignments
+    ]
+    plan_columns = [
+        "need_id", "title", "region", "city", "category", "tier", "org_id", "org_name", "score",
+        *component_columns,
+    ]  # fmt: skip
+    unmet_rows = [
+        {
+            "need_id": u.need_id,
+            "title": names.need.get(u.need_id, ""),
+            "region": names.region.get(u.region, u.region),
+            "city": names.city_name(u.region),
+            "category": label(u.category),
+            "tier": label(u.tier),
+            "reason": _reason_label(u.reason, language),
+            "detail": u.detail,
+            "candidates": u.candidates,
+        }
+        for u in solution.unmet
+    ]
+    unmet_columns = [
+        "need_id", "title", "region", "city", "category", "tier", "reason", "detail", "candidates",
+    ]  # fmt: skip
+    k = solution.kpis
+    overview = [
+        ("status", solution.status.value),
+        ("solver", solution.solver),
+        ("objective", solution.objective),
+        ("bound", solution.bound),
+        ("needs", k.needs),
+        ("served", k.served),
+        ("share", k.share),
+        ("organizations", k.organizations),
+        ("engaged", k.engaged),
+        ("capacity", k.capacity),
+        ("used", k.used),
+        ("utilization", k.utilization),
+    ]
+    overview_frame = pd.DataFrame(
+        [(_METRIC_LABELS.get(key, (key, key))[0 if zh else 1], value) for key, value in overview],
+        columns=["指标", "数值"] if zh else ["metric", "value"],
+    )
+
+    def breakdown(by: Literal["category", "tier", "city"]) -> pd.DataFrame:
+        frame = k.frame(by).reset_index()
+        if by == "city":
+            frame["name"] = [
+                names.region.get(c, n) or n
+                for c, n in zip(frame["city"], frame["name"], strict=True)
+            ]
+            frame = frame[["city", "name", "needs", "served", "share"]]
+        else:
+            enum_type: type[Category] | type[Priority] = Category if by == "category" else Priority
+            frame["name"] = [enum_type(v).label(language) for v in frame[by]]
+            frame = frame[[by, "name", "needs", "served", "share"]]
+        return frame
+
+    load_rows = [
+        {
+            "org_id": org_id,
+            "org_name": names.org.get(org_id, ""),
+            "load": load,
+            "capacity": names.capacity.get(org_id),
+        }
+        for org_id, load in sorted(k.load.items(), key=lambda item: (-item[1], item[0]))
+    ]
+    frames = {
+        "plan": pd.DataFrame(plan_rows, columns=plan_columns),
+        "unmet": pd.DataFrame(unmet_rows, columns=unmet_columns),
+        "kpis": overview_frame,
+        "by_category": breakdown("category"),
+        "by_tier": breakdown("tier"),
+        "by_city": breakdown("city"),
+        "load": pd.DataFrame(load_rows, columns=["org_id", "org_name", "load", "capacity"]),
+    }
+    if problem is None:
+        for key in ("plan", "unmet"):
+            frames[key] = frames[key].drop(columns=["title", "city"])
+        frames["plan"] = frames["plan"].drop(columns=["org_name"])
+        frames["load"] = frames["load"].drop(columns=["org_name", "capacity"])
+    if not zh:
+        return frames
+    return {
+        _SHEET_LABELS[key]: frame.rename(columns=lambda c: _COLUMN_LABELS.get(c, c))
+        for key, frame in frames.items()
+    }
+
+
+def write_plan(
+    solution: Solution,
+    destination: str | Path,
+    *,
+    problem: Problem | None = None,
+    language: Language = "zh",
+) -> None:
+    """Write a plan to an Excel workbook: the plan, unmet needs, KPIs and organizations' load.
+
+    Sheets and headers are in Chinese by default (派单方案, 未满足需求, 指标, 按帮扶类别, 按优先级,
+    按市, 组织承接); ``language="en"`` writes them in English. Columns are sized to their text
+    and the header row is frozen. See :func:`plan_frames` for the content.
+
+    Raises
+    ------
+    ImportError
+        When ``openpyxl`` is not installed (``pip install "matcher[excel]"``).
+    """
+    _require("openpyxl", "excel")
+    _write_workbook(plan_frames(solution, problem, language), Path(destination), percent=True)
+
+
+# --- labels of the plan sheets -----------------------------------------------------------------------
+
+_SHEET_LABELS = {
+    "plan": "派单方案",
+    "unmet": "未满足需求",
+    "kpis": "指标",
+    "by_category": "按帮扶类别",
+    "by_tier": "按优先级",
+    "by_city": "按市",
+    "load": "组织承接",
+}
+
+_COLUMN_LABELS = {
+    "need_id": "需求编号",
+    "title": "需求名称",
+    "region": "地区",
+    "city": "市",
+    "category": "帮扶类别",
+    "tier": "帮扶优先级",
+    "org_id": "组织编号",
+    "org_name": "组织名称",
+    "score": "得分",
+    "reason": "未满足原因",
+    "detail": "说明",
+    "candidates": "候选组织数",
+    "name": "名称",
+    "needs": "需求数",
+    "served": "已满足",
+    "share": "满足率",
+    "load": "承接项目数",
+    "capacity": "最多承接项目数",
+    "capability": "能力",
+    "type_fit": "类型匹配",
+    "priority": "地区优先级",
+    "beneficiaries": "受益人数",
+    "vulnerable": "困难群体",
+    "proximity": "距离",
+    "reputation": "口碑",
+    "continuity": "接续实施",
+    "discontinuity": "接续不佳",
+    "incumbent": "已派未接",
+    "preference": "组织意向",
+}
+
+_METRIC_LABELS = {
+    "status": ("求解状态", "status"),
+    "solver": ("求解器", "solver"),
+    "objective": ("目标值(总得分)", "objective (total score)"),
+    "bound": ("上界", "bound"),
+    "needs": ("需求数", "needs"),
+    "served": ("已满足需求", "needs served"),
+    "share": ("满足率", "share served"),
+    "organizations": ("组织数", "organizations"),
+    "engaged": ("参与组织", "organizations engaged"),
+    "capacity": ("承接能力", "capacity"),
+    "used": ("已用承接能力", "capacity used"),
+    "utilization": ("承接能力使用率", "utilization"),
+}
+
+_REASONS = {
+    "no_candidate": ("无符合条件的组织", "no eligible organization"),
+    "capacity": ("候选组织承接能力已满", "every candidate is full"),
+    "non_positive_score": ("候选匹配得分不为正", "no candidate with a positive score"),
+    "not_chosen": ("未被选中", "not chosen"),
+}
+
+
+def _reason_label(reason: str, language: Language) -> str:
+    zh, en = _REASONS.get(reason, (reason, reason))
+    return zh if language == "zh" else en
+
+
+# --- names of a problem's entities -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Names:
+    """Display names looked up from a problem (empty when there is none)."""
+
+    need: dict[str, str]
+    org: dict[str, str]
+    region: dict[str, str]
+    city: dict[str, str]  # region id -> id of its city
+    capacity: dict[str, int]
+
+    @classmethod
+    def of(cls, problem: Problem | None) -> _Names:
+        if problem is None:
+            return cls({}, {}, {}, {}, {})
+        tree = problem.index.hierarchy
+        cities = tree.at_level(np.arange(len(tree), dtype=np.int64), Level.CITY).tolist()
+        return cls(
+            need={n.id: n.title for n in problem.needs},
+            org={o.id: o.name for o in problem.organizations},
+            region={r.id: r.name or r.id for r in problem.regions},
+            city={rid: tree.ids[c] for rid, c in zip(tree.ids, cities, strict=True) if c >= 0},
+            capacity={o.id: o.max_projects for o in problem.organizations},
+        )
+
+    def city_name(self, region_id: str) -> str:
+        city = self.city.get(region_id, "")
+        return self.region.get(city, city)
+
+
+# --- field kinds ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """How a model field reads from and writes to a table cell."""
+
+    kind: Literal["scalar", "list", "dict", "model"]
+    scalar: type | None = None  # int, float, bool, str, an Enum, or None for anything else
+    literal: tuple[Any, ...] = ()
+    model: type[pydantic.BaseModel] | None = None
+
+
+def _unwrap(annotation: Any) -> Any:
+    """``X | None`` -> ``X``; ``Annotated[X, ...]`` -> ``X``."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(args) != 1:
+                return annotation
+            annotation = args[0]
+        else:
+            return annotation
+
+
+def _scalar_kind(annotation: Any) -> _Kind:
+    annotation = _unwrap(annotation)
+    if typing.get_origin(annotation) is Literal:
+        return _Kind("scalar", str, literal=typing.get_args(annotation))
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        return _Kind("scalar", annotation)
+    if annotation in (int, float, bool, str):
+        return _Kind("scalar", annotation)
+    return _Kind("scalar", None)
+
+
+def _kinds(model: type[pydantic.BaseModel]) -> dict[str, _Kind]:
+    kinds: dict[str, _Kind] = {}
+    for name, info in model.model_fields.items():
+        annotation = _unwrap(info.annotation)
+        origin = typing.get_origin(annotation)
+        args = typing.get_args(annotation)
+        if origin in (tuple, list, frozenset, set):
+            kinds[name] = _Kind("list", _scalar_kind(args[0] if args else Any).scalar)
+        elif origin is dict:
+            key = _unwrap(args[0]) if args else None
+            if key is Category:
+                kinds[name] = _Kind("dict", _scalar_kind(args[1]).scalar)
+            else:
+                kinds[name] = _Kind("scalar", None)
+        elif isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel):
+            kinds[name] = _Kind("model", model=annotation)
+        else:
+            kinds[name] = _scalar_kind(annotation)
+    return kinds
+
+
+def _pair_sections() -> list[str]:
+    """Problem fields that are lists of (need_id, org_id, ...) pairs."""
+    sections = []
+    for name, info in Problem.model_fields.items():
+        annotation = _unwrap(info.annotation)
+        if typing.get_origin(annotation) is tuple:
+            item = _unwrap(typing.get_args(annotation)[0])
+            if (
+                isinstance(item, type)
+                and issubclass(item, pydantic.BaseModel)
+                and {"need_id", "org_id"} <= set(item.model_fields)
+            ):
+                sections.append(name)
+    return sections
+
+
+def _pair_model(section: str) -> type[pydantic.BaseModel]:
+    annotation = _unwrap(Problem.model_fields[section].annotation)
+    item: type[pydantic.BaseModel] = _unwrap(typing.get_args(annotation)[0])
+    return item
+
+
+# --- reading rows ----------------------------------------------------------------------------------------
+
+
+def _header_key(header: Any) -> str:
+    text = str(header).strip().replace("（", "(").replace("）", ")")
+    return re.sub(r"[\s\-]+", "_", text).casefold()
+
+
+def _column_map(
+    columns: Iterable[Any], model: type[pydantic.BaseModel], section: str
+) -> dict[Any, tuple[str, str | None]]:
+    """Column -> (field, sub) where sub is a category id (dict fields) or a nested field name."""
+    kinds = _kinds(model)
+    aliases = {_header_key(alias): field for alias, field in _HEADERS.get(section, {}).items()}
+    mapping: dict[Any, tuple[str, str | None]] = {}
+    for column in columns:
+        key = _header_key(column)
+        target = key if key in kinds else aliases.get(key)
+        if target is None and "." in key:
+            target = key
+        if target is None:
+            target = _per_category(key, kinds) or _nested(key, kinds)
+        if target is None:
+            mapping[column] = (str(column).strip(), None)  # unknown: validation names it
+            continue
+        field, _, sub = target.partition(".")
+        mapping[column] = (field, sub or None)
+    return mapping
+
+
+def _per_category(key: str, kinds: Mapping[str, _Kind]) -> str | None:
+    for prefix, field in _PER_CATEGORY.items():
+        if field not in kinds:
+            continue
+        for text in (key.removeprefix(prefix + "_"), key.removesuffix(prefix)):
+            if text == key or not text:
+                continue
+            try:
+                return f"{field}.{Category(text.strip('_')).value}"
+            except ValueError:
+                continue
+    for name, kind in kinds.items():
+        if kind.kind == "dict" and key.startswith(name + "_"):
+            try:
+                return f"{name}.{Category(key.removeprefix(name + '_')).value}"
+            except ValueError:
+                continue
+    return None
+
+
+def _nested(key: str, kinds: Mapping[str, _Kind]) -> str | None:
+    for name, kind in kinds.items():
+        if kind.kind == "model" and key.startswith(name + "_"):
+            return f"{name}.{key.removeprefix(name + '_')}"
+    return None
+
+
+def _records(
+    frame: pd.DataFrame, model: type[pydantic.BaseModel], section: str
+) -> list[dict[str, Any]]:
+    kinds = _kinds(model)
+    mapping = _column_map(frame.columns, model, section)
+    records = []
+    for row in frame.itertuples(index=False, name=None):
+        record: dict[str, Any] = {}
+        for column, value in zip(frame.columns, row, strict=True):
+            if _missing(value):
+                continue
+            field, sub = mapping[column]
+            kind = kinds.get(field)
+            if kind is None:
+                record[field] = value
+            elif kind.kind == "dict" and sub is not None:
+                record.setdefault(field, {})[sub] = _cell(value, kind)
+            elif kind.kind == "model" and sub is not None and kind.model is not None:
+                sub_kind = _kinds(kind.model).get(sub, _Kind("scalar"))
+                record.setdefault(field, {})[sub] = _cell(value, sub_kind)
+            elif kind.kind == "model" and isinstance(value, str):
+                record[field] = json.loads(value)
+            else:
+                record[field] = _cell(value, kind)
+        if section == "organizations":
+            record.setdefault("capabilities", {})
+        records.append(record)
+    return records
+
+
+def _pair_records(frame: pd.DataFrame, section: str) -> list[dict[str, Any]]:
+    return _records(frame, _pair_model(section), "pairs")
+
+
+def _missing(value: Any) -> bool:
+    if isinstance(value, list | tuple | dict | set):
+        return False
+    if isinstance(value, str):
+        return not value.strip()
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _cell(value: Any, kind: _Kind) -> Any:
+    if kind.kind == "list":
+        if isinstance(value, str):
+            parts = [p.strip() for p in _LIST_SEPARATORS.split(value) if p.strip()]
+        elif hasattr(value, "tolist"):
+            parts = list(value.tolist())
+        elif isinstance(value, list | tuple | set):
+            parts = list(value)
+        else:
+            parts = [value]
+        return [_scalar(p, kind.scalar, ()) for p in parts]
+    return _scalar(value, kind.scalar, kind.literal)
+
+
+def _scalar(value: Any, scalar: type | None, literal: tuple[Any, ...]) -> Any:
+    if hasattr(value, "item") and getattr(value, "shape", None) == ():
+        value = value.item()
+    if isinstance(value, str):
+        value = value.strip()
+    if literal:
+        return _LITERALS.get(value, value) if isinstance(value, str) else value
+    if scalar is str:
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value) if isinstance(value, int | float) else value
+    if scalar is int:
+        number = _number(value)
+        return int(number) if number is not None and number.is_integer() else value
+    if scalar is float:
+        number = _number(value)
+        return value if number is None else number
+    if scalar is bool and isinstance(value, str):
+        text = value.casefold()
+        return True if text in _TRUE else False if text in _FALSE else value
+    if scalar is bool and isinstance(value, int | float):
+        return bool(value) if value in (0, 1) else value
+    if isinstance(scalar, type) and issubclass(scalar, enum.Enum) and isinstance(value, float):
+        return str(int(value)) if value.is_integer() else value
+    return value
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            number = float(value.replace(",", ""))
+        except ValueError:
+            return None
+        return number if math.isfinite(number) else None
+    return None
+
+
+def _policy_from_frame(frame: pd.DataFrame) -> dict[str, Any]:
+    if frame.shape[1] < 2:
+        raise _problem_error("policy", "the policy table needs a key and a value column")
+    policy: dict[str, Any] = {}
+    for key, value in frame.iloc[:, :2].itertuples(index=False, name=None):
+        if _missing(key) or _missing(value):
+            continue
+        if isinstance(value, str):
+            with contextlib.suppress(json.JSONDecodeError):
+                value = json.loads(value)
+        elif hasattr(value, "item"):
+            value = value.item()
+        target = policy
+        *parents, leaf = str(key).strip().split(".")
+        for part in parents:
+            target = target.setdefault(part, {})
+        target[leaf] = value
+    return policy
+
+
+def _section_of(name: str) -> str | None:
+    key = _header_key(Path(name).stem if "." in name else name)
+    for section, aliases in _TABLE_NAMES.items():
+        if key == section or key in {_header_key(a) for a in aliases}:
+            return section
+    return None
+
+
+def _read_collection(path: Path) -> dict[str, pd.DataFrame]:
+    if path.is_dir():
+        tables: dict[str, pd.DataFrame] = {}
+        for file in sorted(path.iterdir()):
+            section = _section_of(file.stem)
+            if section is None or file.suffix.lower() not in _TABLE_SUFFIXES:
+                continue
+            if section in tables:
+                raise _problem_error(str(file), f"a second {section} table")
+            tables[section] = read_table(file)
+        return tables
+    if not path.exists():
+        raise _problem_error("", f"cannot read {path}: No such file or directory")
+    if path.suffix.lower() not in (".xlsx", ".xlsm", ".xls"):
+        raise _problem_error(
+            "", f"{path}: give a workbook or a folder, or the regions, organizations and needs"
+        )
+    _require("openpyxl", "excel")
+    sheets: dict[str, pd.DataFrame] = pd.read_excel(path, sheet_name=None)
+    return {str(name): frame for name, frame in sheets.items() if _section_of(str(name))}
+
+
+_TABLE_SUFFIXES = (".csv", ".tsv", ".xlsx", ".xlsm", ".xls", ".parquet", ".pq")
+
+
+def _frame(source: Source) -> pd.DataFrame:
+    return source if isinstance(source, pd.DataFrame) else read_table(source)
+
+
+def _problem_error(path: str, message: str) -> ProblemError:
+    return ProblemError([Issue(path, message)])
+
+
+def _missing_tables(names: Sequence[str]) -> ProblemError:
+    return ProblemError([Issue(name, "table is missing") for name in names])
+
+
+# --- writing rows ------------------------------------------------------------------------------------------
+
+
+def _zh_header(section: str, field: str) -> str | None:
+    for alias, target in _HEADERS.get(section, {}).items():
+        if target == field:
+            return alias
+    return None
+
+
+#: The Chinese header written for each field (the most explicit alias).
+_ZH_PREFERRED = {
+    "regions": {"id": "编码", "name": "名称", "level": "级别", "parent": "上级编码",
+                "priority": "帮扶优先级", "lat": "纬度", "lon": "经度"},
+    "organizations": {"id": "组织编号", "name": "组织名称", "home_region": "登记地区",
+                      "ratings": "历史评价", "max_projects": "最多承接项目数",
+                      "credit": "信用状况", "inspection_passed": "年检合格",
+                      "grade": "评估等级"},
+    "needs": {"id": "需求编号", "region": "所在地区", "category": "帮扶类别",
+              "title": "需求名称", "cost": "估算费用", "continues.org_id": "接续组织",
+              "continues.stars": "接续评价"},
+    "pairs": {"need_id": "需求编号", "org_id": "组织编号", "score": "得分"},
+}  # fmt: skip
+
+
+def _out_header(section: str, field: str, zh: bool) -> str:
+    if not zh:
+        return field.replace(".", "_")
+    return _ZH_PREFERRED.get(section, {}).get(field) or _zh_header(section, field) or field
+
+
+def _out_value(value: Any, zh: bool) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.label("zh") if zh and hasattr(value, "label") else value.value
+    if isinstance(value, bool):
+        return ("是" if value else "否") if zh else value
+    return value
+
+
+def _model_frame(
+    items: Sequence[pydantic.BaseModel], model: type[pydantic.BaseModel], section: str, zh: bool
+) -> pd.DataFrame:
+    kinds = _kinds(model)
+    columns: dict[str, list[Any]] = {}
+    order: list[str] = []
+
+    def put(header: str, row: int, value: Any) -> None:
+        if header not in columns:
+            columns[header] = [None] * len(items)
+            order.append(header)
+        columns[header][row] = value
+
+    for field, kind in kinds.items():  # fixed column order, whatever rows set
+        if kind.kind == "dict":
+            continue
+        if any(field in item.model_fields_set for item in items):
+            if kind.kind == "model" and kind.model is not None:
+                for sub in kind.model.model_fields:
+                    put(_out_header(section, f"{field}.{sub}", zh), 0, None)
+            else:
+                put(_out_header(section, field, zh), 0, None)
+    for row, item in enumerate(items):
+        for field in kinds:
+            if field not in item.model_fields_set:
+                continue
+            value = getattr(item, field)
+            kind = kinds[field]
+            if value is None:
+                continue
+            if kind.kind == "list":
+                put(
+                    _out_header(section, field, zh),
+                    row,
+                    ";".join(str(_out_value(v, zh)) for v in value),
+                )
+            elif kind.kind == "dict":
+                for category, number in value.items():
+                    category = Category(category)
+                    prefix = "能力" if zh and field == "capabilities" else field
+                    if zh and field == "acceptance":
+                        prefix = "接单概率"
+                    if not zh and field == "capabilities":
+                        prefix = "capability"
+                    name = category.label("zh") if zh else category.value
+                    put(f"{prefix}_{name}", row, number)
+            elif kind.kind == "model":
+                for sub, sub_value in value.model_dump().items():
+                    put(_out_header(section, f"{field}.{sub}", zh), row, _out_value(sub_value, zh))
+            else:
+                put(_out_header(section, field, zh), row, _out_value(value, zh))
+    return pd.DataFrame({header: columns[header] for header in order})
+
+
+def _pair_frame(pairs: Sequence[pydantic.BaseModel], zh: bool) -> pd.DataFrame:
+    fields = list(type(pairs[0]).model_fields)
+    return pd.DataFrame(
+        [[getattr(p, f) for f in fields] for p in pairs],
+        columns=[_out_header("pairs", f, zh) for f in fields],
+    )
+
+
+def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, Mapping) and value:
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def _is_scalar(value: Any) -> bool:
+    return isinstance(value, int | float | bool) or (
+        isinstance(value, str) and not value.lstrip().startswith(("[", "{", '"'))
+    )
+
+
+def _write_workbook(
+    frames: Mapping[str, pd.DataFrame], path: Path, *, percent: bool = False
+) -> None:
+    _require("openpyxl", "excel")
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for name, frame in frames.items():
+            frame.to_excel(writer, sheet_name=name[:31], index=False)
+            sheet = writer.sheets[name[:31]]
+            sheet.freeze_panes = "A2"
+            for position, column in enumerate(frame.columns, 1):
+                cells = [str(column), *(str(v) for v in frame[column].head(200).tolist())]
+                width = min(60, max(_display_width(text) for text in cells) + 2)
+                letter = _column_letter(position)
+                sheet.column_dimensions[letter].width = width
+                if percent and str(column) in ("share", "满足率"):
+                    for (cell,) in sheet.iter_rows(min_row=2, min_col=position, max_col=position):
+                        cell.number_format = "0.0%"
+
+
+def _require(module: str, extra: str) -> None:
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        raise ImportError(
+            f"this needs {module}, which is not installed: pip install 'matcher[{extra}]'"
+        )
+
+
+def _display_width(text: str) -> int:
+    """Terminal (and spreadsheet) columns of ``text``: a Chinese character takes two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _column_letter(position: int) -> str:
+    """Excel's name of the 1-based column ``position``: 1 -> A, 27 -> AA."""
+    letters = ""
+    while position:
+        position, remainder = divmod(position - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters

@@ -163,7 +163,9 @@ def compute_kpis(
         load={index.org_ids[o]: int(taken[o]) for o in np.flatnonzero(taken).tolist()},
         min_city_share=float(shares.min()) if shares.size else 0.0,
         gini_city_share=gini(shares),
-        capacity_building_share=_ratio(int((served & index.need_capacity_building).sum()), n_served),
+        capacity_building_share=_ratio(
+            int((served & index.need_capacity_building).sum()), n_served
+        ),
         cost_served=float(index.need_cost[served].sum()),
     )
 

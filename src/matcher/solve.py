@@ -176,7 +176,9 @@ def _needs_rules(problem: Problem) -> bool:
 
 
 def _backend(solver: str | Solver, problem: Problem) -> Solver:
-    if isinstance(solver, str) and solver not in SOLVERS and solver != "auto":
+    if not isinstance(solver, Solver) and (
+        not isinstance(solver, str) or (solver not in SOLVERS and solver != "auto")
+    ):
         names = ", ".join(["auto", *SOLVERS])
         raise UnknownSolverError(f"unknown solver {solver!r}; choose one of {names}")
     rules = _needs_rules(problem)
@@ -325,11 +327,9 @@ def _unmet(
         excluded: dict[str, int] = {}
         if count == 0:
             excluded = exclusions[n]
-            reason, detail = (
-                "no_candidate",
-                "no eligible organization: "
-                + ", ".join(f"{rule} removes {k}" for rule, k in excluded.items()),
-            )
+            removed = ", ".join(f"{rule} removes {k}" for rule, k in excluded.items())
+            reason = "no_candidate"
+            detail = "no eligible organization" + (f": {removed}" if removed else "")
         elif infeasible:
             reason, detail = "infeasible", "the hard rules cannot all hold (see conflicts)"
         elif count < partners:

@@ -43,7 +43,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, field_serializer
 
 from .base import Model
 from .rules import EligibilityRules, Goal, Rules
@@ -132,6 +132,11 @@ class Policy(Model):
     rules: Rules = Rules()
     goals: tuple[Goal, ...] = ()
     goal_mode: Literal["lexicographic", "weighted"] = "lexicographic"
+
+    @field_serializer("barred_credit")
+    def _sorted_credit(self, barred: frozenset[Credit]) -> list[Credit]:
+        # A set has no order of its own: sort it so that the same policy gives the same JSON.
+        return sorted(barred, key=list(Credit).index)
 
     @property
     def network_shaped(self) -> bool:

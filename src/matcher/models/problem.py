@@ -44,7 +44,7 @@ from .need import Need
 from .organization import Organization
 from .policy import Policy
 from .region import Region
-from .vocab import Level
+from .vocab import Level, Scope
 
 __all__ = ["PairRef", "PairScore", "Problem"]
 
@@ -347,6 +347,14 @@ def _items(data: Any, name: str) -> list[tuple[int, Any]]:
     ]
 
 
+def _as_scope(value: Any) -> Level | None:
+    """The region level a valid scope value stands for (None for anything else)."""
+    try:
+        return Scope(value).level
+    except ValueError:
+        return None
+
+
 def _as_level(value: Any) -> Level | None:
     try:
         return Level(value)
@@ -401,9 +409,12 @@ def _reference_issues(data: Any) -> list[Issue]:
                 )
             )
 
-    def ancestor_levels(region_id: str) -> set[Level]:
+    def ancestor_levels(region_id: str) -> set[Level] | None:
+        """Levels of the region and its ancestors; None when one of them has no valid level."""
         found, seen = set(), set()
-        while region_id in level_of and region_id not in seen:
+        while region_id and region_id not in seen:
+            if region_id not in level_of:
+                return None
             seen.add(region_id)
             found.add(level_of[region_id])
             region_id = parent_of.get(region_id, "")
@@ -420,11 +431,13 @@ def _reference_issues(data: Any) -> list[Issue]:
     for i, org in organizations:
         home = _get(org, "home_region")
         if check_region(f"organizations[{i}].home_region", home):
-            scope = _as_level(_get(org, "scope"))
+            scope = _as_scope(_get(org, "scope"))
+            levels = ancestor_levels(home)
             if (
                 scope is not None
                 and scope is not Level.NATION
-                and scope not in ancestor_levels(home)
+                and levels is not None
+                and scope not in levels
             ):
                 issues.append(
                     Issue(

@@ -158,6 +158,7 @@ def integer_scores(
     top = float(np.max(np.abs(score))) if score.size else 0.0
     if top == 0.0:
         return np.zeros(score.shape, np.int64), 1.0
-    largest = min(ceiling, 2.0**62 / float(n_nodes + 1) ** 2)
-    scale = max(1.0, float(np.floor(largest))) / top
-    return np.rint(score * scale).astype(np.int64), scale
+    largest = max(1.0, float(np.floor(min(ceiling, 2.0**62 / float(n_nodes + 1) ** 2))))
+    # Divide first: ``largest / top`` overflows for scores near the smallest floats.
+    integers = np.rint(score / top * largest).astype(np.int64)
+    return integers, min(largest / top, 1e300)

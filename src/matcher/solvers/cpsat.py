@@ -108,6 +108,9 @@ class CpSatSolver(Solver):
         else:
             chosen = np.zeros(0, np.int64)
         objective = model.objective(chosen)
+        if hint is not None and chosen.size and model.objective(hint) > objective:
+            # Rounded scores may not tell two plans apart; keep the better one in float scores.
+            chosen, objective = np.sort(hint), model.objective(hint)
         if status is Status.OPTIMAL:
             bound = objective
         elif status is Status.FEASIBLE:

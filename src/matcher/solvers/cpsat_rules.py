@@ -97,7 +97,7 @@ class _Limits:
             return
         slack = self.cp.new_int_var(0, reach, f"slack[{name}]")
         self.cp.add(expr + slack >= bound if sense == ">=" else expr - slack <= bound)
-        self.penalties.append((slack, round(softness.penalty * self.scale / unit)))
+        self.penalties.append((slack, min(2**40, round(softness.penalty * self.scale / unit))))
 
 
 def _build(

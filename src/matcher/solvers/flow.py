@@ -38,6 +38,8 @@ class FlowSolver(Solver):
         n, m = model.n_needs, model.n_orgs
         source, sink = 0, n + m + 1
         costs, scale = integer_scores(model.score[positive], n + m + 2)
+        # A positive score never rounds to a free arc, which the flow could leave unused.
+        costs = np.maximum(costs, 1)
 
         network = min_cost_flow.SimpleMinCostFlow()
         needs = np.arange(1, n + 1, dtype=np.int64)

@@ -1,0 +1,34 @@
+"""Shared pytest configuration and fixtures for the matcher tests."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+import matcher
+
+# Solver calls take milliseconds but vary with machine load: no per-example deadline anywhere.
+# Each property sets its own max_examples; another profile can be chosen with HYPOTHESIS_PROFILE.
+settings.register_profile(
+    "matcher", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "matcher"))
+
+
+def build(document: dict[str, Any]) -> matcher.Problem:
+    """Validate a document, failing the test with the issues when it is invalid."""
+    try:
+        return matcher.Problem.model_validate(document)
+    except matcher.ProblemError as error:  # pragma: no cover - a broken fixture
+        pytest.fail(f"fixture document is invalid: {error}")
+
+
+@pytest.fixture
+def simple_problem() -> matcher.Problem:
+    """The small hand-made problem of :func:`strategies.simple_document`."""
+    from strategies import simple_document
+
+    return build(simple_document())

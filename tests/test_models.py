@@ -237,7 +237,7 @@ def test_defaults() -> None:
     need = matcher.Need(id="n", region="k", category="talent")
     assert (need.beneficiaries, need.vulnerable_groups, need.title) == (0, (), "")
     policy = matcher.Policy()
-    assert policy.barred_credit == {Credit.ABNORMAL, Credit.BLACKLISTED}
+    assert set(policy.barred_credit) == {Credit.ABNORMAL, Credit.BLACKLISTED}
     assert policy.priority_values == {
         Priority.KEY: 1.0,
         Priority.FORMER_POVERTY: 0.5,

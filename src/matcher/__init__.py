@@ -22,6 +22,7 @@ from .errors import (
     SolverError,
     UnknownSolverError,
 )
+from .explain import Explainer, Explanation
 from .kpis import Kpis
 from .models import (
     PRIMARY_TYPES,
@@ -54,6 +55,8 @@ __all__ = [
     "Comparison",
     "Continuation",
     "Credit",
+    "Explainer",
+    "Explanation",
     "Issue",
     "Kpis",
     "Level",

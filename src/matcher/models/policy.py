@@ -43,7 +43,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, field_serializer
+from pydantic import Field, field_validator
 
 from .base import Model
 from .rules import EligibilityRules, Goal, Rules
@@ -122,7 +122,7 @@ class Policy(Model):
     priority_values: dict[Priority, Annotated[float, Field(ge=0.0, le=1.0)]] = Field(
         default_factory=_default_priority_values
     )
-    barred_credit: frozenset[Credit] = frozenset({Credit.ABNORMAL, Credit.BLACKLISTED})
+    barred_credit: tuple[Credit, ...] = (Credit.ABNORMAL, Credit.BLACKLISTED)
     distance_scale_km: Annotated[float, Field(gt=0.0)] = 100.0
     beneficiaries_reference: Annotated[float, Field(gt=0.0)] = 10_000.0
     reputation_prior_mean: Annotated[float, Field(ge=1.0, le=5.0)] = 3.5
@@ -133,10 +133,11 @@ class Policy(Model):
     goals: tuple[Goal, ...] = ()
     goal_mode: Literal["lexicographic", "weighted"] = "lexicographic"
 
-    @field_serializer("barred_credit")
-    def _sorted_credit(self, barred: frozenset[Credit]) -> list[Credit]:
-        # A set has no order of its own: sort it so that the same policy gives the same JSON.
-        return sorted(barred, key=list(Credit).index)
+    @field_validator("barred_credit")
+    @classmethod
+    def _sorted_credit(cls, barred: tuple[Credit, ...]) -> tuple[Credit, ...]:
+        # A set of standings, kept in declaration order so that equal policies dump alike.
+        return tuple(sorted(set(barred), key=list(Credit).index))
 
     @property
     def network_shaped(self) -> bool:

@@ -1,0 +1,1671 @@
+"""Explanations an official can read: why each need went where it went, or why it went nowhere.
+
+:func:`explain` tells, for one need of a plan, which organization took it and how its score is made
+up against the runner-up's, where it ranks among the candidates, and why every other organization
+that could have been considered did not take it. For a need the plan leaves unmet it gives the
+reason, and when every candidate is full it names the *bottleneck*: the needs that compete for the
+same full organizations, more of them than those organizations can take (a Hall-violating set of
+the bipartite candidate graph). :func:`why_not` answers for one (need, organization) pair in one
+sentence. :class:`Explainer` does the same for many needs of one plan without repeating the work.
+
+Verdicts on an organization that did not take a need:
+
+================  ===================================================================================
+verdict           meaning
+================  ===================================================================================
+``ineligible``    an eligibility rule removes the pair (see :mod:`matcher.eligibility`)
+``lower``         it scores no higher than the chosen organization (``score_gap`` says by how much)
+``full``          it scores higher, but takes as many needs as it may in this plan (``took`` lists them)
+``pinned``        it scores higher and had room, but the need's accepted offer (``pinned``) is kept
+``rules``         it scores higher and had room, but the policy's counting rules, money limits,
+                  goals or partnerships held it back
+``not_chosen``    it scores higher and had room, and the plan is not proven best
+``not_positive``  (unmet needs) it had room, but its score is 0 or less: taking it adds nothing
+``chosen``        (:func:`why_not` only) it is the organization the plan chose
+================  ===================================================================================
+
+Examples
+--------
+>>> import matcher
+>>> problem = matcher.Problem.model_validate({
+...     "regions": [{"id": "c", "name": "清徐县", "level": "county", "priority": "key"}],
+...     "organizations": [
+...         {"id": "o1", "name": "农学会", "org_type": "agriculture", "scope": "county",
+...          "home_region": "c", "capabilities": {"industry": 0.9}},
+...         {"id": "o2", "name": "科技协会", "org_type": "science_technology", "scope": "county",
+...          "home_region": "c", "capabilities": {"industry": 0.6}},
+...         {"id": "o3", "name": "商会", "org_type": "industry_association", "scope": "county",
+...          "home_region": "c", "capabilities": {"industry": 0.8}, "credit": "blacklisted"}],
+...     "needs": [{"id": "n1", "region": "c", "category": "industry", "beneficiaries": 900},
+...               {"id": "n2", "region": "c", "category": "industry", "beneficiaries": 500},
+...               {"id": "n3", "region": "c", "category": "industry", "beneficiaries": 20}]})
+>>> solution = matcher.solve(problem)
+>>> explanation = explain(problem, solution, "n1", language="en")
+>>> explanation.org_id, explanation.rank, explanation.candidates
+('o1', 1, 2)
+>>> [(a.org_id, a.verdict) for a in explanation.alternatives]
+[('o2', 'lower'), ('o3', 'ineligible')]
+>>> print(why_not(problem, solution, "n1", "o3", language="en"))
+商会 (o3) may not take n1: its credit standing is barred by the policy (rule credit).
+>>> print(explain(problem, solution, "n3", language="en").text.splitlines()[0])
+Need n3 (Industry support, 清徐县) was not dispatched: the 2 organizations that could take it (农学会, 科技协会) have room for 2 needs, all taken by higher-scoring needs among the 3 that compete for them; the best plan that serves it scores 0.34 less.
+>>> print(explain(problem, solution, "n3").text.splitlines()[0])
+清徐县的产业帮扶需求 n3 未能派单：可承接它的 2 个组织（农学会、科技协会）共可承接 2 项，已全部派给竞争这批组织的 3 项需求（含本项）中得分更高的 2 项，能服务它的最佳方案总分低 0.34。
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from .candidates import CandidateTable, build_candidates
+from .eligibility import RULES, barred_organizations, ineligibility
+from .errors import OptionError
+from .models import COMPONENTS, Category, Level, Problem
+from .models.index import in_sorted
+from .models.vocab import Language
+from .scoring import components
+from .scoring import score as pair_score
+from .solution import Solution, Unmet
+from .solvers.base import Status
+
+__all__ = [
+    "Alternative",
+    "Bottleneck",
+    "BreakdownRow",
+    "Explainer",
+    "Explanation",
+    "Verdict",
+    "explain",
+    "why_not",
+]
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+#: Why an organization did not take a need (see the module documentation).
+Verdict = Literal[
+    "chosen", "ineligible", "lower", "full", "pinned", "rules", "not_chosen", "not_positive"
+]
+
+#: Problems with fewer needs than this build the whole candidate table once to find bottlenecks;
+#: larger ones compute the candidates of the needs involved only.
+FULL_TABLE_BELOW = 50_000
+
+#: Lines of alternatives a text shows before it sums up the rest.
+TEXT_LINES = 10
+
+_SCOPE_DEPTHS = (Level.NATION.depth, Level.PROVINCE.depth, Level.CITY.depth, Level.COUNTY.depth)
+
+_COMPONENT_LABELS: dict[str, tuple[str, str]] = {
+    "capability": ("能力", "capability"),
+    "type_fit": ("类型匹配", "type fit"),
+    "priority": ("帮扶优先级", "priority tier"),
+    "beneficiaries": ("受益人数", "beneficiaries"),
+    "vulnerable": ("困难群体", "vulnerable groups"),
+    "proximity": ("距离", "proximity"),
+    "reputation": ("服务评价", "reputation"),
+    "continuity": ("接续实施", "continuity"),
+    "discontinuity": ("差评接续", "discontinuity"),
+    "incumbent": ("在途派单", "pending offer"),
+    "preference": ("承接意愿", "preference"),
+    "acceptance": ("接单概率（乘数）", "acceptance (factor)"),
+    "pair_score": ("给定配对得分", "given pair score"),
+}
+
+_RULE_TEXT: dict[str, tuple[str, str]] = {
+    "credit": ("信用状况不符合政策要求", "its credit standing is barred by the policy"),
+    "inspection": ("未通过年检", "it did not pass the annual inspection"),
+    "grade": ("评估等级低于要求", "its evaluation grade is below the minimum"),
+    "declined": ("此前已拒绝该需求", "it declined this need in an earlier round"),
+    "pair_scores": ("不在给定的配对得分中", "the pair is not among the given pair scores"),
+    "capability": ("没有该类帮扶能力", "it has no capability in the category"),
+    "unwilling": ("不愿承接该类别或地区", "it declines the category or the region"),
+    "primary_type": ("该类别只派给重点类型组织", "the category is kept for primary types"),
+    "scope": ("需求超出其登记地域范围", "the need lies outside the area of its registration"),
+    "service_regions": ("需求不在其服务地区内", "the need lies outside its service regions"),
+    "distance": ("距离超过上限", "it is farther away than the policy allows"),
+}
+
+#: Short rule names for counts ("超出登记范围 12 个").
+_RULE_SHORT: dict[str, tuple[str, str]] = {
+    "credit": ("信用", "credit"),
+    "inspection": ("年检", "inspection"),
+    "grade": ("评估等级", "grade"),
+    "declined": ("已拒绝", "declined"),
+    "pair_scores": ("无给定配对", "pair_scores"),
+    "capability": ("无该类能力", "capability"),
+    "unwilling": ("不愿承接", "unwilling"),
+    "primary_type": ("非重点类型", "primary_type"),
+    "scope": ("超出登记范围", "scope"),
+    "service_regions": ("不在服务地区", "service_regions"),
+    "distance": ("距离过远", "distance"),
+}
+
+#: Kinds of counting rule, as :meth:`Explainer._rules_in_force` names them.
+_RULE_KINDS: dict[str, tuple[str, str]] = {
+    "regions": ("地区名额", "regional quotas"),
+    "categories": ("类别名额", "category quotas"),
+    "program": ("项目总量", "program totals"),
+    "money": ("资金", "money"),
+    "aid_mix": ("造血比例", "aid mix"),
+    "goals": ("多级目标", "goals"),
+    "partnerships": ("合作实施", "partnerships"),
+}
+
+_VERDICT_TEXT: dict[str, tuple[str, str]] = {
+    "full": ("已满额", "full"),
+    "pinned": ("因已接受的派单被保留而未改派", "kept out by the accepted offer"),
+    "rules": ("受政策规则限制", "held back by the policy's rules"),
+    "not_chosen": ("方案未证明最优而未选", "left out by a plan not proven best"),
+}
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    """One line of a score breakdown: ``value × weight = contribution``.
+
+    Attributes
+    ----------
+    component
+        A name from :data:`matcher.models.COMPONENTS`, or ``acceptance`` (with ``expected_value``:
+        the score is the weighted sum times the acceptance probability ``value``; ``contribution``
+        is what that factor changes) or ``pair_score`` (the problem's own pair score ``value``;
+        ``contribution`` is its difference to the weighted sum). The contributions of all rows add
+        up to the score.
+    label
+        The component's name in the explanation's language.
+    value, weight, contribution
+        The chosen organization's component value, the policy's weight (``None`` for the two
+        adjustment rows) and their product.
+    runner_up_value, runner_up_contribution
+        The same for the runner-up candidate; ``None`` when there is none.
+    """
+
+    component: str
+    label: str
+    value: float
+    weight: float | None
+    contribution: float
+    runner_up_value: float | None
+    runner_up_contribution: float | None
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """An organization that could have been considered for the need, and why it did not take it.
+
+    Attributes
+    ----------
+    org_id, name
+        The organization.
+    verdict
+        See :data:`Verdict`.
+    detail
+        The reason in one sentence, in the explanation's language.
+    score
+        Its score for the need; ``None`` when a rule removes the pair.
+    score_gap
+        The chosen organization's score less this one's (positive: this one scores lower); ``None``
+        for an unmet need or an ineligible pair.
+    rule
+        The first eligibility rule that removes the pair, for ``ineligible``.
+    took
+        For an organization at capacity: the needs it takes in this plan.
+    """
+
+    org_id: str
+    name: str
+    verdict: Verdict
+    detail: str
+    score: float | None = None
+    score_gap: float | None = None
+    rule: str | None = None
+    took: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Bottleneck:
+    """Why an unmet need's candidates are all taken.
+
+    Starting from the unmet need, alternate between a need's candidates and the needs those
+    organizations take in the plan, until nothing new is reached. When every organization reached
+    is full (``hall``), ``need_ids`` (the needs reached, plus unmet needs whose candidates all lie
+    among them) can only be served by ``org_ids``, and there are more of them than ``capacity``:
+    no plan serves them all (Hall's condition fails). Otherwise some organization reached has room
+    and ``need_ids``/``org_ids`` are just the needs and organizations reached: the need could be
+    served by moving others along, at the loss ``cost_to_serve``.
+
+    Attributes
+    ----------
+    need_ids
+        The competing needs, the unmet one first.
+    org_ids
+        The organizations they compete for.
+    candidate_org_ids
+        The unmet need's own candidates (a subset of ``org_ids``).
+    capacity
+        How many needs ``org_ids`` may take in all.
+    served
+        How many of ``need_ids`` the plan serves.
+    hall
+        ``True`` when every organization of ``org_ids`` is full and every need of ``need_ids`` has
+        all its candidates in ``org_ids`` (so ``len(need_ids) > capacity``).
+    outscored
+        Whether every need that a candidate of the unmet need takes scores at least as high with
+        it as the unmet need would.
+    cost_to_serve
+        How much lower the total score of the best plan that serves the need is (``inf`` when no
+        plan can without moving accepted offers); ``None`` when not computed (a plan not proven
+        best, or a policy beyond capacities and scores).
+    """
+
+    need_ids: tuple[str, ...]
+    org_ids: tuple[str, ...]
+    candidate_org_ids: tuple[str, ...]
+    capacity: int
+    served: int
+    hall: bool
+    outscored: bool
+    cost_to_serve: float | None
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why one need went where it went, or why it went nowhere.
+
+    Attributes
+    ----------
+    need_id
+        The need.
+    language
+        ``"zh"`` or ``"en"``: the language of :attr:`text` and every ``detail``.
+    org_id
+        The organization that takes it (the best-scoring one of a partnership); ``None`` if unmet.
+    org_ids
+        Every organization that takes it (more than one for a partnership).
+    score
+        The score of ``org_id`` for the need.
+    rank
+        Its place among the candidates by score (1 is the best; ties share a place).
+    candidates
+        How many organizations are eligible for the need.
+    runner_up
+        The best-scoring other candidate, whose breakdown :attr:`breakdown` shows beside.
+    breakdown
+        The chosen organization's score, component by component (empty for an unmet need).
+    alternatives
+        Every other candidate (best score first), then the organizations with a capability in the
+        need's category that a rule removes, at most ``limit`` of them (the most capable first).
+    omitted
+        Organizations with a capability in the category that a rule removes and that are not
+        listed, counted by rule.
+    excluded
+        Every organization a rule removes for the need, counted by the first rule that fails.
+    reason
+        For an unmet need, its reason from ``solution.unmet`` (see :data:`matcher.solution.UnmetReason`).
+    bottleneck
+        For an unmet need whose candidates are all full: the needs competing for them.
+    text
+        All of it in readable lines; the first is one sentence that sums it up.
+    """
+
+    need_id: str
+    language: Language
+    org_id: str | None
+    org_ids: tuple[str, ...]
+    score: float | None
+    rank: int | None
+    candidates: int
+    runner_up: str | None
+    breakdown: tuple[BreakdownRow, ...]
+    alternatives: tuple[Alternative, ...]
+    omitted: dict[str, int] = field(default_factory=dict)
+    excluded: dict[str, int] = field(default_factory=dict)
+    reason: str | None = None
+    bottleneck: Bottleneck | None = None
+    text: str = ""
+
+    def __str__(self) -> str:
+        return self.text
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per alternative: ``org_id``, ``name``, ``verdict``, ``score``, ``score_gap``,
+        ``rule``, ``took`` (need ids joined by ``;``) and ``detail``."""
+        columns = ["org_id", "name", "verdict", "score", "score_gap", "rule", "took", "detail"]
+        rows = [
+            {
+                "org_id": a.org_id,
+                "name": a.name,
+                "verdict": a.verdict,
+                "score": np.nan if a.score is None else a.score,
+                "score_gap": np.nan if a.score_gap is None else a.score_gap,
+                "rule": a.rule,
+                "took": ";".join(a.took),
+                "detail": a.detail,
+            }
+            for a in self.alternatives
+        ]
+        return pd.DataFrame(rows, columns=columns)
+
+    def breakdown_frame(self) -> pd.DataFrame:
+        """The score breakdown as a table, one row per component."""
+        columns = [
+            "component",
+            "label",
+            "value",
+            "weight",
+            "contribution",
+            "runner_up_value",
+            "runner_up_contribution",
+        ]
+        return pd.DataFrame([vars(row) for row in self.breakdown], columns=columns)
+
+
+def explain(
+    problem: Problem,
+    solution: Solution,
+    need_id: str,
+    language: Language = "zh",
+    *,
+    limit: int = 10,
+) -> Explanation:
+    """Why ``need_id`` went where it went in ``solution``, or why it went nowhere.
+
+    Parameters
+    ----------
+    problem
+        The problem the plan was made for.
+    solution
+        The plan.
+    need_id
+        The need to explain.
+    language
+        ``"zh"`` or ``"en"``: the language of the text, of the labels and of every detail.
+    limit
+        At most this many organizations removed by a rule are listed (those most capable in the
+        need's category); the rest are counted in :attr:`Explanation.omitted`. Every candidate is
+        listed.
+
+    Returns
+    -------
+    Explanation
+        Structured fields, :attr:`~Explanation.text`, and :meth:`~Explanation.to_frame`.
+
+    Raises
+    ------
+    OptionError
+        For an unknown need, a language other than ``zh``/``en``, a negative ``limit``, or a plan
+        that does not belong to ``problem``.
+
+    Examples
+    --------
+    >>> import matcher
+    >>> problem = matcher.synth.shanxi(seed=0, n_needs=60, n_orgs=20)
+    >>> solution = matcher.solve(problem)
+    >>> first = solution.assignments[0]
+    >>> explanation = explain(problem, solution, first.need_id, language="en")
+    >>> explanation.org_id == first.org_id
+    True
+    >>> total = sum(row.contribution for row in explanation.breakdown)
+    >>> bool(abs(total - first.score) < 1e-9)
+    True
+    >>> explain(problem, solution, "nowhere")
+    Traceback (most recent call last):
+    ...
+    matcher.errors.OptionError: unknown need 'nowhere'
+    """
+    return Explainer(problem, solution).explain(need_id, language, limit=limit)
+
+
+def why_not(
+    problem: Problem,
+    solution: Solution,
+    need_id: str,
+    org_id: str,
+    language: Language = "zh",
+) -> str:
+    """Why ``org_id`` does not take ``need_id`` in ``solution``, in one sentence.
+
+    Parameters
+    ----------
+    problem, solution
+        The problem and the plan made for it.
+    need_id, org_id
+        The pair.
+    language
+        ``"zh"`` or ``"en"``.
+
+    Returns
+    -------
+    str
+        Ineligible by which rule; full with which needs; how much lower it scores than the chosen
+        organization; held back by the policy's rules; or that it is the chosen one.
+
+    Raises
+    ------
+    OptionError
+        For an unknown need or organization, or a language other than ``zh``/``en``.
+
+    Examples
+    --------
+    >>> import matcher
+    >>> problem = matcher.synth.shanxi(seed=0, n_needs=60, n_orgs=20)
+    >>> solution = matcher.solve(problem)
+    >>> first = solution.assignments[0]
+    >>> why_not(problem, solution, first.need_id, first.org_id, language="en").endswith(
+    ...     "is the organization the plan chose for it.")
+    True
+    """
+    return Explainer(problem, solution).why_not(need_id, org_id, language)
+
+
+class Explainer:
+    """Explanations of one plan: :meth:`explain` and :meth:`why_not` for any of its needs.
+
+    Build one to explain many needs of the same plan: the plan's lookups (and, for bottlenecks,
+    the candidate pairs) are built once.
+
+    Parameters
+    ----------
+    problem
+        The problem.
+    solution
+        A plan made for it.
+
+    Raises
+    ------
+    OptionError
+        When the plan names needs or organizations the problem does not have.
+
+    Examples
+    --------
+    >>> import matcher
+    >>> problem = matcher.synth.shanxi(seed=0, n_needs=60, n_orgs=20)
+    >>> solution = matcher.solve(problem)
+    >>> explainer = Explainer(problem, solution)
+    >>> reasons = [explainer.explain(u.need_id).reason for u in solution.unmet]
+    >>> reasons == [u.reason for u in solution.unmet]
+    True
+    """
+
+    def __init__(self, problem: Problem, solution: Solution) -> None:
+        self._problem = problem
+        self._solution = solution
+        index = problem.index
+        try:
+            need = [index.need_position[a.need_id] for a in solution.assignments]
+            org = [index.org_position[a.org_id] for a in solution.assignments]
+            self._unmet: dict[int, Unmet] = {
+                index.need_position[u.need_id]: u for u in solution.unmet
+            }
+        except KeyError as error:
+            raise OptionError(
+                f"the plan names {error.args[0]!r}, which the problem does not have: "
+                "explain a plan with the problem it was made for"
+            ) from None
+        self._plan_need = np.array(need, np.int64)
+        self._plan_org = np.array(org, np.int64)
+        self._plan_score = np.array([a.score for a in solution.assignments], np.float64)
+        self._load = np.bincount(self._plan_org, minlength=index.n_orgs)
+        self._full = self._load >= index.org_capacity
+        by_org = np.argsort(self._plan_org, kind="stable")
+        self._by_org = by_org
+        self._by_org_start = np.searchsorted(self._plan_org[by_org], np.arange(index.n_orgs + 1))
+        by_need = np.argsort(self._plan_need, kind="stable")
+        self._by_need = by_need
+        self._by_need_start = np.searchsorted(
+            self._plan_need[by_need], np.arange(index.n_needs + 1)
+        )
+        n_orgs = max(1, index.n_orgs)
+        self._pinned_keys = np.sort(index.pinned_need * n_orgs + index.pinned_org)
+        self._pinned = set(self._pinned_keys.tolist())
+        self._plan_keys = np.sort(self._plan_need * n_orgs + self._plan_org)
+        self._unmet_needs = np.array(sorted(self._unmet), np.int64)
+        # Per organization: least cost to the end of an alternating path (NaN: not known yet).
+        self._end_padded = np.full(index.n_orgs, np.nan)
+        self._end_exact = np.full(index.n_orgs, np.nan)
+        self._ruled = (
+            not problem.policy.network_shaped
+            or bool((index.need_partners > 1).any())
+            or bool(index.need_lead_primary.any())
+            or set(solution.levels) - {"score"} != set()
+            or bool(solution.soft_violations)
+        )
+        self._optimal = solution.status is Status.OPTIMAL
+        tolerance = solution.stats.get("tolerance", 0.0)
+        self._tolerance = float(tolerance) if isinstance(tolerance, int | float) else 0.0
+        self._pairs: _Pairs | None = None
+        self._given = _given_scores(problem)
+
+    # --- public -----------------------------------------------------------------------------
+
+    def explain(self, need_id: str, language: Language = "zh", *, limit: int = 10) -> Explanation:
+        """Why ``need_id`` went where it went, or why it went nowhere; see :func:`explain`."""
+        _check_language(language)
+        if not isinstance(limit, int) or limit < 0:
+            raise OptionError(f"limit must be a whole number >= 0, not {limit!r}")
+        n = self._need(need_id)
+        view = self._view(n)
+        chosen = self._chosen(n)
+        if chosen.size:
+            return self._explain_assigned(n, view, chosen, language, limit)
+        return self._explain_unmet(n, view, language, limit)
+
+    def why_not(self, need_id: str, org_id: str, language: Language = "zh") -> str:
+        """Why ``org_id`` does not take ``need_id``, in one sentence; see :func:`why_not`."""
+        _check_language(language)
+        n = self._need(need_id)
+        o = self._org(org_id)
+        problem = self._problem
+        zh = language == "zh"
+        name = self._org_label(o)
+        chosen = self._chosen(n)
+        if o in chosen.tolist():
+            score = float(self._plan_score[self._plan_rows(n)][chosen.tolist().index(o)])
+            return (
+                f"{name} 是该方案为 {need_id} 选定的组织（得分 {score:.2f}）。"
+                if zh
+                else f"{name} (score {score:.2f}) is the organization the plan chose for it."
+            )
+        code = int(ineligibility(problem, n, o)[0])
+        if code:
+            rule = RULES[code - 1]
+            text = _RULE_TEXT.get(rule, (rule, rule))[0 if zh else 1]
+            return (
+                f"{name} 不能承接 {need_id}：{text}（规则 {rule}）。"
+                if zh
+                else f"{name} may not take {need_id}: {text} (rule {rule})."
+            )
+        scores, _ = _score_pairs(problem, np.array([n]), np.array([o]), self._given)
+        own = float(scores[0])
+        if chosen.size:
+            reference = self._reference(n, chosen)
+            verdict = self._verdict_assigned(n, o, own, reference)
+            return self._sentence(verdict, n, o, own, reference, language, chosen)
+        verdict = self._verdict_unmet(o, own)
+        return self._sentence(verdict, n, o, own, None, language, chosen)
+
+    # --- lookups ----------------------------------------------------------------------------
+
+    def _need(self, need_id: str) -> int:
+        index = self._problem.index
+        if not isinstance(need_id, str) or need_id not in index.need_position:
+            raise OptionError(f"unknown need {need_id!r}")
+        n = index.need_position[need_id]
+        if n not in self._unmet and self._by_need_start[n] == self._by_need_start[n + 1]:
+            raise OptionError(
+                f"need {need_id!r} is neither assigned nor unmet in this plan: "
+                "explain a plan with the problem it was made for"
+            )
+        return n
+
+    def _org(self, org_id: str) -> int:
+        index = self._problem.index
+        if not isinstance(org_id, str) or org_id not in index.org_position:
+            raise OptionError(f"unknown organization {org_id!r}")
+        return index.org_position[org_id]
+
+    def _plan_rows(self, n: int) -> IntArray:
+        rows = self._by_need[self._by_need_start[n] : self._by_need_start[n + 1]]
+        return np.asarray(rows, np.int64)
+
+    def _chosen(self, n: int) -> IntArray:
+        """Organizations the plan gives need ``n`` (in plan order)."""
+        return np.asarray(self._plan_org[self._plan_rows(n)], np.int64)
+
+    def _org_rows(self, orgs: IntArray) -> IntArray:
+        """Rows of the plan whose organization is one of ``orgs``."""
+        lo, hi = self._by_org_start[orgs], self._by_org_start[orgs + 1]
+        return np.asarray(self._by_org[_ranges(lo, hi)], np.int64)
+
+    def _took(self, o: int) -> IntArray:
+        rows = self._by_org[self._by_org_start[o] : self._by_org_start[o + 1]]
+        return np.asarray(self._plan_need[rows], np.int64)
+
+    def _reference(self, n: int, chosen: IntArray) -> float:
+        """The score an alternative must beat: the weakest organization the need takes."""
+        return float(self._plan_score[self._plan_rows(n)].min()) if chosen.size else 0.0
+
+    def _tie(self, score: float) -> float:
+        return 1e-9 * max(1.0, abs(score)) + self._tolerance
+
+    def _view(self, n: int) -> _NeedView:
+        """Every organization's verdict code for need ``n``; its candidates with their scores."""
+        problem = self._problem
+        orgs = np.arange(problem.index.n_orgs, dtype=np.int64)
+        codes = ineligibility(problem, n, orgs)
+        eligible = orgs[codes == 0]
+        need = np.full(eligible.size, n, np.int64)
+        score, values = _score_pairs(problem, need, eligible, self._given)
+        return _NeedView(codes, eligible, score, values)
+
+    def _pair_source(self) -> _Pairs:
+        if self._pairs is None:
+            table = self._problem.index.n_needs < FULL_TABLE_BELOW
+            self._pairs = _Pairs(self._problem, table, self._given)
+        return self._pairs
+
+    # --- verdicts ---------------------------------------------------------------------------
+
+    def _verdict_assigned(self, n: int, o: int, score: float, reference: float) -> Verdict:
+        if score <= reference + self._tie(reference):
+            return "lower"
+        if self._full[o]:
+            return "full"
+        index = self._problem.index
+        chosen = self._chosen(n)
+        keys = (n * max(1, index.n_orgs) + chosen).tolist()
+        if any(key in self._pinned for key in keys):
+            return "pinned"
+        return "rules" if self._ruled else "not_chosen"
+
+    def _verdict_unmet(self, o: int, score: float) -> Verdict:
+        if self._full[o]:
+            return "full"
+        if score <= 0:
+            return "not_positive"
+        return "rules" if self._ruled else "not_chosen"
+
+    def _sentence(
+        self,
+        verdict: Verdict,
+        n: int,
+        o: int,
+        score: float,
+        reference: float | None,
+        language: Language,
+        chosen: IntArray,
+    ) -> str:
+        """``why_not``'s sentence for an eligible organization."""
+        zh = language == "zh"
+        need_id = self._problem.index.need_ids[n]
+        name = self._org_label(o)
+        detail = self._detail(verdict, n, o, score, reference, language, chosen)
+        return (
+            f"{name} 未承接 {need_id}：{detail}。"
+            if zh
+            else f"{name} does not take {need_id}: {detail}."
+        )
+
+    def _detail(
+        self,
+        verdict: Verdict,
+        n: int,
+        o: int,
+        score: float,
+        reference: float | None,
+        language: Language,
+        chosen: IntArray,
+    ) -> str:
+        """A verdict as a clause (no final stop), in ``language``."""
+        zh = language == "zh"
+        index = self._problem.index
+        if verdict == "lower" and reference is not None:
+            best = self._org_label(int(chosen[0])) if chosen.size == 1 else None
+            gap = reference - score
+            if abs(gap) <= self._tie(reference):
+                text = (
+                    f"得分 {score:.2f}，与选定组织相同"
+                    if zh
+                    else f"it scores {score:.2f}, the same as the chosen one"
+                )
+            elif zh:
+                text = f"得分 {score:.2f}，比选定的{best or '组织'} 低 {gap:.2f}"
+            else:
+                text = f"it scores {score:.2f}, {gap:.2f} lower than the chosen {best or 'ones'}"
+            if self._full[o]:
+                text += "，且已满额" if zh else ", and it is full"
+            return text
+        if verdict == "full":
+            took = [index.need_ids[m] for m in self._took(o).tolist()]
+            shown = _join_names(took, language, 5)
+            cap = int(index.org_capacity[o])
+            higher = ""
+            if reference is not None:
+                higher = (
+                    f"得分 {score:.2f} 虽高于选定组织，但"
+                    if zh
+                    else f"it scores {score:.2f}, higher than the chosen one, but "
+                )
+            if cap == 0:
+                return (
+                    f"{higher}不承接项目（承接上限为 0）" if zh else f"{higher}it takes no projects"
+                )
+            return (
+                f"{higher}已满额（最多 {cap} 项，已承接 {shown}）"
+                if zh
+                else f"{higher}it is full (at most {cap}, it takes {shown})"
+            )
+        if verdict == "not_positive":
+            return (
+                f"得分 {score:.2f} 不为正，派给它不会增加总分"
+                if zh
+                else f"its score {score:.2f} is not positive, so taking it adds nothing"
+            )
+        higher = (
+            f"有空余名额且得分 {score:.2f} 更高，但"
+            if zh and reference is not None
+            else (
+                f"it had room and scores {score:.2f}, higher than the chosen one, but "
+                if reference is not None
+                else (
+                    "有空余名额且得分为正，但" if zh else "it had room and a positive score, but "
+                )
+            )
+        )
+        if verdict == "pinned":
+            return (
+                f"{higher}该需求已接受的派单被保留"
+                if zh
+                else f"{higher}the need's accepted offer is kept"
+            )
+        if verdict == "rules":
+            rules = self._rules_in_force(language)
+            return (
+                f"{higher}方案的政策规则（{rules}）限制了它"
+                if zh
+                else f"{higher}the plan's policy rules ({rules}) held it back"
+            )
+        solver = self._solution.solver
+        status = self._solution.status.value
+        return (
+            f"{higher}该方案（求解器 {solver}，状态 {status}）未被证明最优，未选用它"
+            if zh
+            else f"{higher}the plan (solver {solver}, status {status}) is not proven best "
+            "and left it out"
+        )
+
+    # --- assigned needs ---------------------------------------------------------------------
+
+    def _explain_assigned(
+        self, n: int, view: _NeedView, chosen: IntArray, language: Language, limit: int
+    ) -> Explanation:
+        problem = self._problem
+        index = problem.index
+        zh = language == "zh"
+        rows = self._plan_rows(n)
+        order = np.argsort(-self._plan_score[rows], kind="stable")
+        chosen = chosen[order]
+        main = int(chosen[0])
+        at = np.flatnonzero(view.org == main)
+        if at.size == 0:
+            raise OptionError(
+                f"the plan gives {index.need_ids[n]!r} to {index.org_ids[main]!r}, which a rule "
+                "removes in this problem: explain a plan with the problem it was made for"
+            )
+        row = int(at[0])
+        score = float(view.score[row])
+        recorded = float(self._plan_score[rows][order][0])
+        if abs(score - recorded) > 1e-6 * max(1.0, abs(score)):
+            raise OptionError(
+                f"the plan scores ({index.need_ids[n]!r}, {index.org_ids[main]!r}) at "
+                f"{recorded}, the problem at {score}: explain a plan with the problem it was "
+                "made for"
+            )
+        reference = self._reference(n, chosen)
+        rank = 1 + int((view.score > score + self._tie(score)).sum())
+        others = np.flatnonzero(~np.isin(view.org, chosen))
+        runner = None
+        if others.size:
+            best = others[np.lexsort((view.org[others], -view.score[others]))[0]]
+            runner = int(best)
+        breakdown = self._breakdown(n, view, row, runner, language)
+
+        alternatives = []
+        for i in others[np.lexsort((view.org[others], -view.score[others]))].tolist():
+            o, s = int(view.org[i]), float(view.score[i])
+            verdict = self._verdict_assigned(n, o, s, reference)
+            alternatives.append(
+                Alternative(
+                    org_id=index.org_ids[o],
+                    name=self._org_name(o),
+                    verdict=verdict,
+                    detail=self._detail(verdict, n, o, s, reference, language, chosen),
+                    score=s,
+                    score_gap=reference - s,
+                    took=self._took_ids(o) if self._full[o] else (),
+                )
+            )
+        removed, omitted = self._removed(n, view, language, limit)
+        alternatives.extend(removed)
+
+        subject = self._subject(n, language)
+        taker = _join_names([self._org_label(int(o)) for o in chosen], language, 5)
+        runner_text = ""
+        if runner is not None:
+            r_org, r_score = int(view.org[runner]), float(view.score[runner])
+            runner_text = (
+                f"；次优为{self._org_label(r_org)}，得分 {r_score:.2f}"
+                if zh
+                else f"; the runner-up is {self._org_label(r_org)} with {r_score:.2f}"
+            )
+        higher = [a for a in alternatives if a.score_gap is not None and a.verdict != "lower"]
+        higher_text = _higher_text(higher, language)
+        head = (
+            f"{subject}派给 {taker}，得分 {score:.2f}，在 {view.org.size} 个候选组织中排第 {rank}"
+            f"{higher_text}{runner_text}。"
+            if zh
+            else f"{subject} went to {taker} with a score of {score:.2f}, number {rank} of "
+            f"{view.org.size} candidates by score{higher_text}{runner_text}."
+        )
+        lines = [head, *self._breakdown_lines(breakdown, main, runner, view, language)]
+        lines.extend(self._alternative_lines(alternatives, omitted, language))
+        return Explanation(
+            need_id=index.need_ids[n],
+            language=language,
+            org_id=index.org_ids[main],
+            org_ids=tuple(index.org_ids[int(o)] for o in chosen),
+            score=score,
+            rank=rank,
+            candidates=int(view.org.size),
+            runner_up=None if runner is None else index.org_ids[int(view.org[runner])],
+            breakdown=breakdown,
+            alternatives=tuple(alternatives),
+            omitted=omitted,
+            excluded=_counts(view.codes),
+            text="\n".join(lines),
+        )
+
+    def _breakdown(
+        self, n: int, view: _NeedView, row: int, runner: int | None, language: Language
+    ) -> tuple[BreakdownRow, ...]:
+        problem = self._problem
+        policy, index = problem.policy, problem.index
+        weights = np.array([getattr(policy.weights, name) for name in COMPONENTS], np.float64)
+        lang = 0 if language == "zh" else 1
+
+        def label(name: str) -> str:
+            return _COMPONENT_LABELS.get(name, (name, name))[lang]
+
+        mine = view.parts[row]
+        theirs = None if runner is None else view.parts[runner]
+        rows = [
+            BreakdownRow(
+                component=name,
+                label=label(name),
+                value=float(mine[k]),
+                weight=float(weights[k]),
+                contribution=float(mine[k] * weights[k]),
+                runner_up_value=None if theirs is None else float(theirs[k]),
+                runner_up_contribution=None if theirs is None else float(theirs[k] * weights[k]),
+            )
+            for k, name in enumerate(COMPONENTS)
+        ]
+        weighted_mine = float(mine @ weights)
+        weighted_theirs = None if theirs is None else float(theirs @ weights)
+        score_mine = float(view.score[row])
+        score_theirs = None if runner is None else float(view.score[runner])
+        extra = None
+        if index.pair_score is not None:
+            extra = ("pair_score", score_mine, score_theirs)
+        elif policy.expected_value:
+            category = index.need_category[n]
+            accept = index.org_acceptance[:, category]
+            extra = (
+                "acceptance",
+                float(accept[view.org[row]]),
+                None if runner is None else float(accept[view.org[runner]]),
+            )
+        if extra is not None:
+            name, value, other = extra
+            rows.append(
+                BreakdownRow(
+                    component=name,
+                    label=label(name),
+                    value=value,
+                    weight=None,
+                    contribution=score_mine - weighted_mine,
+                    runner_up_value=other,
+                    runner_up_contribution=(
+                        None
+                        if score_theirs is None or weighted_theirs is None
+                        else score_theirs - weighted_theirs
+                    ),
+                )
+            )
+        return tuple(rows)
+
+    def _breakdown_lines(
+        self,
+        breakdown: Sequence[BreakdownRow],
+        main: int,
+        runner: int | None,
+        view: _NeedView,
+        language: Language,
+    ) -> list[str]:
+        zh = language == "zh"
+        header = "得分构成（分项值 × 权重 = 贡献）：" if zh else "score (value × weight = points): "
+        chosen_name = self._org_label(main)
+        lines = [f"{header}{chosen_name}"]
+        if runner is not None:
+            other = self._org_label(int(view.org[runner]))
+            lines[0] += f" ／ {other}" if zh else f" / {other}"
+
+        def cell(value: float | None, weight: float | None, points: float | None) -> str:
+            if value is None or points is None:
+                return ""
+            if weight is None:
+                return f"{value:.3g} → {points:+.2f}"
+            return f"{value:.2f} × {weight:g} = {points:.2f}"
+
+        width = max((_width(r.label) for r in breakdown), default=0)
+        for r in breakdown:
+            if r.contribution == 0 and not r.runner_up_contribution:
+                continue
+            text = f"  {_pad(r.label, width)}  {cell(r.value, r.weight, r.contribution):<22}"
+            if runner is not None:
+                text += cell(r.runner_up_value, r.weight, r.runner_up_contribution)
+            lines.append(text.rstrip())
+        total = sum(r.contribution for r in breakdown)
+        text = f"  {_pad('合计' if zh else 'total', width)}  {total:<22.2f}"
+        if runner is not None:
+            text += f"{sum(r.runner_up_contribution or 0.0 for r in breakdown):.2f}"
+        lines.append(text.rstrip())
+        return lines
+
+    # --- unmet needs ------------------------------------------------------------------------
+
+    def _explain_unmet(
+        self, n: int, view: _NeedView, language: Language, limit: int
+    ) -> Explanation:
+        index = self._problem.index
+        unmet = self._unmet[n]
+        alternatives = []
+        for i in np.lexsort((view.org, -view.score)).tolist():
+            o, s = int(view.org[i]), float(view.score[i])
+            verdict = self._verdict_unmet(o, s)
+            alternatives.append(
+                Alternative(
+                    org_id=index.org_ids[o],
+                    name=self._org_name(o),
+                    verdict=verdict,
+                    detail=self._detail(verdict, n, o, s, None, language, np.zeros(0, np.int64)),
+                    score=s,
+                    took=self._took_ids(o) if self._full[o] else (),
+                )
+            )
+        removed, omitted = self._removed(n, view, language, limit)
+        alternatives.extend(removed)
+        excluded = _counts(view.codes)
+        bottleneck = None
+        positive = view.score > 0
+        if (
+            unmet.reason == "capacity"
+            and positive.any()
+            and bool(self._full[view.org[positive]].all())
+        ):
+            bottleneck = self._bottleneck(n, view)
+        head = self._unmet_sentence(n, unmet, view, excluded, bottleneck, language)
+        lines = [head, *self._alternative_lines(alternatives, omitted, language)]
+        return Explanation(
+            need_id=index.need_ids[n],
+            language=language,
+            org_id=None,
+            org_ids=(),
+            score=None,
+            rank=None,
+            candidates=int(view.org.size),
+            runner_up=None,
+            breakdown=(),
+            alternatives=tuple(alternatives),
+            omitted=omitted,
+            excluded=excluded,
+            reason=unmet.reason,
+            bottleneck=bottleneck,
+            text="\n".join(lines),
+        )
+
+    def _unmet_sentence(
+        self,
+        n: int,
+        unmet: Unmet,
+        view: _NeedView,
+        excluded: dict[str, int],
+        bottleneck: Bottleneck | None,
+        language: Language,
+    ) -> str:
+        zh = language == "zh"
+        index = self._problem.index
+        subject = self._subject(n, language)
+        head = f"{subject}未能派单：" if zh else f"{subject} was not dispatched: "
+        count = int(view.org.size)
+        reason = unmet.reason
+        if bottleneck is not None:
+            return (
+                head + self._bottleneck_clause(bottleneck, view, language) + ("。" if zh else ".")
+            )
+        if reason == "no_candidate" or count == 0:
+            parts = [
+                f"{_RULE_SHORT.get(rule, (rule, rule))[0]} {k} 个" if zh else f"{rule} removes {k}"
+                for rule, k in sorted(excluded.items(), key=lambda item: -item[1])
+            ]
+            if zh:
+                return head + "没有符合条件的组织（" + "、".join(parts) + "）。"
+            return head + "no organization may take it (" + "; ".join(parts) + ")."
+        if reason == "non_positive_score":
+            return head + (
+                f"它的 {count} 个候选组织得分都不为正，派单不会增加总分。"
+                if zh
+                else f"none of its {count} candidates scores above 0, so taking one adds nothing."
+            )
+        if reason == "too_few_candidates":
+            partners = int(index.need_partners[n])
+            return head + (
+                f"它需要 {partners} 个合作组织，只有 {count} 个候选组织。"
+                if zh
+                else f"it needs {partners} partner organizations and has {count} candidates."
+            )
+        if reason == "infeasible":
+            return head + (
+                "硬性规则无法同时满足，没有可行方案（见 conflicts）。"
+                if zh
+                else "the hard rules cannot all hold, so there is no plan (see conflicts)."
+            )
+        # Left: a candidate with a positive score had room in this plan.
+        open_ = view.org[(view.score > 0) & ~self._full[view.org]]
+        names = _join_names([self._org_name(int(o)) for o in open_], language, 3)
+        if reason == "rules" or (self._ruled and reason != "not_chosen"):
+            rules = self._rules_in_force(language)
+            return head + (
+                f"候选组织（{names}）尚有名额，但方案的政策规则（{rules}）使它未被派单。"
+                if zh
+                else f"candidates ({names}) had room, but the plan's policy rules ({rules}) "
+                "held it back."
+            )
+        solver, status = self._solution.solver, self._solution.status.value
+        return head + (
+            f"候选组织（{names}）尚有名额，但该方案（求解器 {solver}，状态 {status}）未被证明最优，未选中它。"
+            if zh
+            else f"candidates ({names}) had room, but the plan (solver {solver}, status {status}) "
+            "is not proven best and left it out."
+        )
+
+    def _bottleneck(self, u: int, view: _NeedView) -> Bottleneck:
+        """The needs and organizations linked to unmet need ``u`` by alternating paths."""
+        problem = self._problem
+        index = problem.index
+        pairs = self._pair_source()
+        need_seen = np.zeros(index.n_needs, bool)
+        org_seen = np.zeros(index.n_orgs, bool)
+        need_seen[u] = True
+        parts = [(np.full(view.org.size, u, np.int64), view.org, view.score)]
+        frontier = view.org
+        # Alternate: organizations -> the needs they take -> those needs' candidates -> ...
+        while frontier.size:
+            org_seen[frontier] = True
+            taken = np.unique(self._plan_need[self._org_rows(frontier)])
+            new = taken[~need_seen[taken]]
+            if new.size == 0:
+                break
+            need_seen[new] = True
+            need, org, score = pairs.of_needs(new)
+            parts.append((need, org, score))
+            reached = np.unique(org)
+            frontier = reached[~org_seen[reached]]
+        orgs = np.flatnonzero(org_seen)
+        capacity = int(index.org_capacity[orgs].sum())
+        hall = bool(self._full[orgs].all())
+        competitors = np.zeros(0, np.int64)
+        if hall:
+            others = self._unmet_needs[self._unmet_needs != u]
+            touching = pairs.needs_touching(orgs, others)
+            if touching.size:
+                need, org, _ = pairs.of_needs(touching)
+                outside = np.unique(need[~org_seen[org]])
+                competitors = np.setdiff1d(touching, outside)
+        rest = np.flatnonzero(need_seen)
+        needs = np.concatenate([[u], rest[rest != u], competitors]).astype(np.int64)
+        served = int((self._by_need_start[needs + 1] > self._by_need_start[needs]).sum())
+
+        # Every need a candidate of u takes scores at least as high with it as u would.
+        rows = self._org_rows(view.org)
+        own = view.score[np.searchsorted(view.org, self._plan_org[rows])]
+        tie = 1e-9 * np.maximum(1.0, np.abs(own)) + self._tolerance
+        outscored = bool((self._plan_score[rows] >= own - tie).all())
+
+        cost: float | None = None
+        if self._optimal and not self._ruled:
+            cost = self._cost_to_serve(view, parts[1:])
+        return Bottleneck(
+            need_ids=tuple(index.need_ids[m] for m in needs.tolist()),
+            org_ids=tuple(index.org_ids[o] for o in orgs.tolist()),
+            candidate_org_ids=tuple(index.org_ids[o] for o in view.org.tolist()),
+            capacity=capacity,
+            served=served,
+            hall=hall,
+            outscored=outscored,
+            cost_to_serve=cost,
+        )
+
+    def _cost_to_serve(
+        self, view: _NeedView, parts: Sequence[tuple[IntArray, IntArray, FloatArray]]
+    ) -> float | None:
+        """How much the best plan that serves the need loses: a shortest path in the residual graph.
+
+        From the need a path takes a candidate organization (``-score``), pushes out a need that
+        organization takes (``+score``; never an accepted offer), which takes another of its
+        candidates, and so on until an organization with room or a need left unmet ends it. The
+        plan is optimal, so the graph has no negative cycle and the shortest path is the least loss
+        (successive shortest paths of min-cost flow). ``parts`` are the candidate pairs of the
+        needs the organizations reached take; every organization's distance to the end of a path
+        is kept for the next unmet need.
+        """
+        if view.org.size == 0:
+            return float("inf")
+        if np.isnan(self._end_exact[view.org]).any():
+            empty = np.zeros(0, np.int64)
+            need = np.concatenate([empty, *(part[0] for part in parts)])
+            org = np.concatenate([empty, *(part[1] for part in parts)])
+            score = np.concatenate([np.zeros(0), *(part[2] for part in parts)])
+            if not self._learn_distances(view.org, need, org, score):
+                return None
+        padded = self._end_padded[view.org] - view.score
+        best = int(np.argmin(padded))
+        if not np.isfinite(padded[best]):
+            return float("inf")
+        loss = float(self._end_exact[view.org[best]] - view.score[best])
+        tie = 1e-9 * max(1.0, abs(loss)) + self._tolerance
+        return max(0.0, loss) if loss >= -tie else None
+
+    def _learn_distances(
+        self, starts: IntArray, need: IntArray, org: IntArray, score: FloatArray
+    ) -> bool:
+        """Each organization's least cost to the end of a path, over the pairs given (which hold
+        every pair reachable from ``starts``); ``False`` when a negative cycle shows the plan is
+        not optimal."""
+        index = self._problem.index
+        n_orgs = max(1, index.n_orgs)
+        key = need * n_orgs + org
+        taken = in_sorted(key, self._plan_keys)
+        movable = taken & ~in_sorted(key, self._pinned_keys)
+        needs = np.unique(need)
+        orgs = np.union1d(np.unique(org), starts)
+        need_node = np.searchsorted(needs, need)
+        org_node = needs.size + np.searchsorted(orgs, org)
+        end = needs.size + orgs.size
+        open_orgs = np.flatnonzero(~self._full[orgs])
+        moved = int(movable.sum())
+        src = np.concatenate(
+            [need_node[~taken], org_node[movable], need_node[movable], needs.size + open_orgs]
+        )
+        dst = np.concatenate(
+            [
+                org_node[~taken],
+                need_node[movable],
+                np.full(moved, end),
+                np.full(open_orgs.size, end),
+            ]
+        )
+        weight = np.concatenate([-score[~taken], score[movable], np.zeros(moved + open_orgs.size)])
+        found = _distances_to(end + 1, src, dst, weight, end, self._tolerance)
+        if found is None:  # pragma: no cover - only for plans that are not optimal
+            return False
+        padded, exact = found
+        self._end_padded[orgs] = padded[needs.size : end]
+        self._end_exact[orgs] = exact[needs.size : end]
+        return True
+
+    def _bottleneck_clause(self, b: Bottleneck, view: _NeedView, language: Language) -> str:
+        zh = language == "zh"
+        positive = view.score > 0
+        if b.hall or bool(positive.all()):
+            takers, which = view.org, ""
+        else:
+            takers, which = view.org[positive], ("且得分为正" if zh else " with a positive score")
+        k = int(takers.size)
+        names = _join_names([self._org_name(int(o)) for o in takers], language, 3)
+        they = (
+            (
+                f"可承接它{which}的 {k} 个组织（{names}）"
+                if k > 1
+                else f"唯一可承接它{which}的组织（{names}）"
+            )
+            if zh
+            else (
+                f"the {k} organizations that could take it{which} ({names})"
+                if k > 1
+                else f"the only organization that could take it{which} ({names})"
+            )
+        )
+        if b.cost_to_serve is None:
+            cost = ""
+        elif b.cost_to_serve == float("inf"):
+            cost = (
+                "，任何方案都无法服务它（名额都被已接受的派单占用）"
+                if zh
+                else "; no plan can serve it (the places left are held by accepted offers)"
+            )
+        else:
+            cost = (
+                f"，能服务它的最佳方案总分低 {b.cost_to_serve:.2f}"
+                if zh
+                else f"; the best plan that serves it scores {b.cost_to_serve:.2f} less"
+            )
+        if not b.hall:
+            return (
+                f"{they}均已满额，为它腾出名额要把其他需求改派到得分更低的组织{cost}"
+                if zh
+                else f"{they} {'are' if k > 1 else 'is'} full, and making room means moving "
+                f"other needs to lower-scoring organizations{cost}"
+            )
+        total = len(b.need_ids)
+        if b.capacity == 0:
+            return (
+                f"{they}都不承接项目（承接上限为 0）"
+                if zh
+                else f"{they} {'take' if k > 1 else 'takes'} no projects (max_projects 0)"
+            )
+        if set(b.org_ids) == set(b.candidate_org_ids):
+            better = ("得分更高的 " if zh else "higher-scoring ") if b.outscored else ""
+            return (
+                f"{they}共可承接 {b.capacity} 项，"
+                f"已全部派给竞争这批组织的 {total} 项需求（含本项）中{better}{b.served} 项{cost}"
+                if zh
+                else f"{they} {'have' if k > 1 else 'has'} room for {b.capacity} "
+                f"{_plural(b.capacity, 'need')}, all taken by {better}needs among the {total} "
+                f"that compete for {'them' if k > 1 else 'it'}{cost}"
+            )
+        more = len(b.org_ids) - k
+        return (
+            f"{they}已满额，其承接的需求（及连带改派的需求）只能在另外 {more} 个同样满额的组织间调配，"
+            f"这 {len(b.org_ids)} 个组织共可承接 {b.capacity} 项，"
+            f"已全部派给只能由它们承接的 {total} 项需求（含本项）中的 {b.served} 项{cost}"
+            if zh
+            else f"{they} {'are' if k > 1 else 'is'} full, and the needs "
+            f"{'they take' if k > 1 else 'it takes'}, and theirs in turn, can only move among "
+            f"{more} more {_plural(more, 'organization')}, also full; these "
+            f"{len(b.org_ids)} have room for {b.capacity} {_plural(b.capacity, 'need')}, all "
+            f"taken by {b.served} of the {total} needs that only they can serve{cost}"
+        )
+
+    def _rules_in_force(self, language: Language) -> str:
+        """The kinds of rule beyond capacity that the policy and the needs set, named."""
+        problem = self._problem
+        rules, index = problem.policy.rules, problem.index
+        kinds = [
+            ("regions", bool(rules.regions)),
+            ("categories", bool(rules.categories)),
+            ("program", rules.program is not None),
+            ("money", rules.money is not None),
+            ("aid_mix", rules.aid_mix is not None),
+            ("goals", any(goal.kind != "score" for goal in problem.policy.goals)),
+            (
+                "partnerships",
+                bool((index.need_partners > 1).any()) or bool(index.need_lead_primary.any()),
+            ),
+        ]
+        names = [_RULE_KINDS[kind][0 if language == "zh" else 1] for kind, on in kinds if on]
+        if not names:
+            return "软性规则" if language == "zh" else "soft rules"
+        return ("、" if language == "zh" else ", ").join(names)
+
+    # --- shared pieces ----------------------------------------------------------------------
+
+    def _removed(
+        self, n: int, view: _NeedView, language: Language, limit: int
+    ) -> tuple[list[Alternative], dict[str, int]]:
+        """Organizations that could have been considered (a capability in the need's category, or
+        a given pair score for it) and that a rule removes: the most capable ``limit`` of them
+        listed, the rest counted by rule."""
+        index = self._problem.index
+        zh = language == "zh"
+        capability = index.org_capability[:, index.need_category[n]]
+        considered = capability > 0
+        if index.pair_need is not None and index.pair_org is not None:
+            considered[index.pair_org[index.pair_need == n]] = True
+        removed = np.flatnonzero((view.codes != 0) & considered)
+        removed = removed[np.lexsort((removed, -capability[removed]))]
+        listed, rest = removed[:limit], removed[limit:]
+        alternatives = []
+        for o in listed.tolist():
+            rule = RULES[int(view.codes[o]) - 1]
+            text = _RULE_TEXT.get(rule, (rule, rule))[0 if zh else 1]
+            alternatives.append(
+                Alternative(
+                    org_id=index.org_ids[o],
+                    name=self._org_name(o),
+                    verdict="ineligible",
+                    detail=f"不符合条件（{text}）" if zh else f"ineligible: {text}",
+                    rule=rule,
+                )
+            )
+        return alternatives, _counts(view.codes[rest])
+
+    def _alternative_lines(
+        self, alternatives: Sequence[Alternative], omitted: dict[str, int], language: Language
+    ) -> list[str]:
+        zh = language == "zh"
+        if not alternatives and not omitted:
+            return []
+        lines = ["其他组织：" if zh else "other organizations:"]
+        colon = "：" if zh else ": "
+        lines.extend(f"  {a.name} ({a.org_id}){colon}{a.detail}" for a in alternatives[:TEXT_LINES])
+        rest = Counter(a.verdict for a in alternatives[TEXT_LINES:])
+        if rest:
+            parts = [f"{_verdict_word(v, language)} {k}" for v, k in sorted(rest.items())]
+            lines.append(
+                f"  另有 {sum(rest.values())} 个（{'、'.join(parts)}）"
+                if zh
+                else f"  and {sum(rest.values())} more ({', '.join(parts)})"
+            )
+        if omitted:
+            parts = [
+                f"{_RULE_SHORT.get(rule, (rule, rule))[0 if zh else 1]} {k}"
+                for rule, k in sorted(omitted.items(), key=lambda i: -i[1])
+            ]
+            lines.append(
+                f"  另有 {sum(omitted.values())} 个有该类能力的组织被规则排除（{'、'.join(parts)}）"
+                if zh
+                else f"  and {sum(omitted.values())} more capable organizations removed by a rule "
+                f"({', '.join(parts)})"
+            )
+        return lines
+
+    def _subject(self, n: int, language: Language) -> str:
+        """The need as the subject of a sentence: region, category and id."""
+        problem = self._problem
+        index = problem.index
+        region_id = index.hierarchy.ids[index.need_region[n]]
+        region = problem.region(region_id).name or region_id
+        category = list(Category)[int(index.need_category[n])].label(language)
+        need_id = index.need_ids[n]
+        if language == "zh":
+            return f"{region}的{category}需求 {need_id} "
+        return f"Need {need_id} ({category}, {region})"
+
+    def _org_name(self, o: int) -> str:
+        org_id = self._problem.index.org_ids[o]
+        return self._problem.organization(org_id).name or org_id
+
+    def _org_label(self, o: int) -> str:
+        org_id = self._problem.index.org_ids[o]
+        name = self._problem.organization(org_id).name
+        return f"{name} ({org_id})" if name else org_id
+
+    def _took_ids(self, o: int) -> tuple[str, ...]:
+        ids = self._problem.index.need_ids
+        return tuple(ids[m] for m in self._took(o).tolist())
+
+
+@dataclass(frozen=True, eq=False)
+class _NeedView:
+    """One need against every organization: rule codes; candidates (by org) with scores."""
+
+    codes: IntArray
+    org: IntArray
+    score: FloatArray
+    parts: FloatArray
+
+
+class _Pairs:
+    """Eligible (need, organization) pairs with scores, for chosen needs.
+
+    From the whole candidate table (built once) when ``table`` is true; otherwise computed for the
+    needs asked about only: organizations whose scope area holds the need and that have a
+    capability in its category are proposed, then the eligibility rules and the scores decide,
+    exactly as :func:`matcher.candidates.build_candidates` does. Computed pairs are kept, so that
+    the bottlenecks of many needs (which share most of their needs) are cheap after the first.
+    """
+
+    def __init__(
+        self, problem: Problem, table: bool, given: tuple[IntArray, FloatArray] | None
+    ) -> None:
+        self._problem = problem
+        self._given = given
+        self._table: CandidateTable | None = build_candidates(problem) if table else None
+        index = problem.index
+        self._done = np.zeros(index.n_needs, bool)
+        empty = np.zeros(0, np.int64)
+        self._known: tuple[IntArray, IntArray, FloatArray] = (empty, empty, np.zeros(0))
+        if self._table is not None:
+            self._by_org = np.argsort(self._table.org, kind="stable")
+            self._org_sorted = self._table.org[self._by_org]
+            return
+        tree = index.hierarchy
+        if index.pair_need is not None and index.pair_org is not None:
+            order = np.argsort(index.pair_need, kind="stable")
+            self._listed_need = index.pair_need[order]
+            self._listed_org = index.pair_org[order]
+            return
+        depth = index.org_scope_depth
+        if not problem.policy.eligibility.respect_scope:
+            depth = np.full_like(depth, Level.NATION.depth)
+        nation = depth == Level.NATION.depth
+        anchor = np.where(nation, 0, tree.ancestor_at[index.org_home, depth])
+        usable = ~barred_organizations(problem) & (anchor >= 0)
+        orgs = np.flatnonzero(usable)
+        self._span = len(tree) + 1
+        keys = depth[orgs] * self._span + anchor[orgs]
+        order = np.argsort(keys, kind="stable")
+        self._keys, self._key_org = keys[order], orgs[order]
+
+    def of_needs(self, needs: IntArray) -> tuple[IntArray, IntArray, FloatArray]:
+        """Eligible pairs of ``needs`` (sorted, unique) as (need, org, score), sorted likewise."""
+        if self._table is not None:
+            known = (self._table.need, self._table.org, self._table.score)
+        else:
+            missing = needs[~self._done[needs]]
+            if missing.size:
+                self._learn(missing)
+            known = self._known
+        lo = np.searchsorted(known[0], needs, side="left")
+        hi = np.searchsorted(known[0], needs, side="right")
+        rows = _ranges(lo, hi)
+        return known[0][rows], known[1][rows], known[2][rows]
+
+    def _learn(self, needs: IntArray) -> None:
+        """Compute the eligible pairs of ``needs`` and keep them with those known already."""
+        need, org = self._propose(needs)
+        keep = ineligibility(self._problem, need, org) == 0
+        need, org = need[keep], org[keep]
+        score, _ = _score_pairs(self._problem, need, org, self._given)
+        need = np.concatenate([self._known[0], need])
+        org = np.concatenate([self._known[1], org])
+        score = np.concatenate([self._known[2], score])
+        order = np.argsort(need * max(1, self._problem.index.n_orgs) + org, kind="stable")
+        self._known = (need[order], org[order], score[order])
+        self._done[needs] = True
+
+    def needs_touching(self, orgs: IntArray, among: IntArray) -> IntArray:
+        """The needs of ``among`` that have a candidate in ``orgs`` (both sorted)."""
+        if among.size == 0 or orgs.size == 0:
+            return np.zeros(0, np.int64)
+        if self._table is not None:
+            lo = np.searchsorted(self._org_sorted, orgs, side="left")
+            hi = np.searchsorted(self._org_sorted, orgs, side="right")
+            needs = np.unique(self._table.need[self._by_org[_ranges(lo, hi)]])
+            return np.intersect1d(needs, among)
+        index = self._problem.index
+        found = []
+        if index.pair_need is not None:
+            # Given pair scores: the candidates are among the listed pairs.
+            listed = np.isin(self._listed_org, orgs) & np.isin(self._listed_need, among)
+            need, org = self._listed_need[listed], self._listed_org[listed]
+            return np.unique(need[ineligibility(self._problem, need, org) == 0])
+        capable = index.org_capability[orgs] > 0
+        for category in range(len(Category)):
+            group = among[index.need_category[among] == category]
+            takers = orgs[capable[:, category]]
+            step = max(1, 1_000_000 // max(1, takers.size))
+            for start in range(0, group.size, step):
+                chunk = group[start : start + step]
+                need = np.repeat(chunk, takers.size)
+                org = np.tile(takers, chunk.size)
+                hits = need[ineligibility(self._problem, need, org) == 0]
+                found.append(np.unique(hits))
+        return np.unique(np.concatenate(found)) if found else np.zeros(0, np.int64)
+
+    def _propose(self, needs: IntArray) -> tuple[IntArray, IntArray]:
+        """Pairs that may be eligible: listed pairs, or scope area and capability match."""
+        index = self._problem.index
+        if index.pair_need is not None:
+            lo = np.searchsorted(self._listed_need, needs, side="left")
+            hi = np.searchsorted(self._listed_need, needs, side="right")
+            rows = _ranges(lo, hi)
+            return self._listed_need[rows], self._listed_org[rows]
+        tree = index.hierarchy
+        parts_need, parts_org = [], []
+        for depth in _SCOPE_DEPTHS:
+            if depth == Level.NATION.depth:
+                anchor = np.zeros(needs.size, np.int64)
+            else:
+                anchor = tree.ancestor_at[index.need_region[needs], depth]
+            inside = anchor >= 0
+            keys = depth * self._span + anchor[inside]
+            lo = np.searchsorted(self._keys, keys, side="left")
+            hi = np.searchsorted(self._keys, keys, side="right")
+            parts_need.append(np.repeat(needs[inside], hi - lo))
+            parts_org.append(self._key_org[_ranges(lo, hi)])
+        need, org = np.concatenate(parts_need), np.concatenate(parts_org)
+        capable = index.org_capability.ravel()[org * len(Category) + index.need_category[need]] > 0
+        return need[capable], org[capable]
+
+
+def _given_scores(problem: Problem) -> tuple[IntArray, FloatArray] | None:
+    """The problem's own pair scores as sorted keys (``need * n_orgs + org``) and scores."""
+    index = problem.index
+    if index.pair_need is None or index.pair_org is None or index.pair_score is None:
+        return None
+    keys = index.pair_need * max(1, index.n_orgs) + index.pair_org
+    order = np.argsort(keys)
+    return keys[order], index.pair_score[order]
+
+
+def _score_pairs(
+    problem: Problem,
+    need: IntArray,
+    org: IntArray,
+    given: tuple[IntArray, FloatArray] | None,
+) -> tuple[FloatArray, FloatArray]:
+    """Scores and components of eligible pairs, as the candidate table has them (``given``: the
+    problem's own pair scores from :func:`_given_scores`, which list every eligible pair)."""
+    values = components(problem, need, org)
+    if given is None:
+        return pair_score(problem, need, org, values), values
+    keys, scores = given
+    at = np.searchsorted(keys, need * max(1, problem.index.n_orgs) + org)
+    return np.asarray(scores[at], np.float64), values
+
+
+def _distances_to(
+    n_nodes: int,
+    src: IntArray,
+    dst: IntArray,
+    weight: FloatArray,
+    target: int,
+    tolerance: float,
+) -> tuple[FloatArray, FloatArray] | None:
+    """Every node's shortest distance to ``target`` (Bellman-Ford over edge arrays).
+
+    Exact ties make cycles of length 0 that rounding can turn slightly negative: each edge costs a
+    hair more (``slack``) while searching; the first array has those padded distances, the second
+    the exact length of the same paths. ``inf`` where ``target`` cannot be reached; ``None`` when
+    a negative cycle shows that the plan is not optimal.
+    """
+    slack = 1e-9 * max(1.0, float(np.abs(weight).max(initial=0.0))) + tolerance
+    order = np.argsort(src, kind="stable")
+    src, dst, weight = src[order], dst[order], weight[order]
+    heads, first, counts = np.unique(src, return_index=True, return_counts=True)
+    segment = np.repeat(np.arange(heads.size), counts)
+    padded_weight = weight + slack
+    padded = np.full(n_nodes, np.inf)
+    exact = np.full(n_nodes, np.inf)
+    padded[target] = exact[target] = 0.0
+    if src.size == 0:
+        return padded, exact
+    for _ in range(n_nodes + 1):
+        through = padded[dst] + padded_weight
+        best = np.minimum.reduceat(through, first)
+        better = best < padded[heads]
+        if not better.any():
+            return padded, exact
+        # The edge that gives each improved node its distance: the first one reaching the best.
+        hits = np.flatnonzero(through == best[segment])
+        _, at = np.unique(segment[hits], return_index=True)
+        edge = hits[at][better]
+        exact[heads[better]] = exact[dst[edge]] + weight[edge]
+        padded[heads[better]] = best[better]
+    return None  # pragma: no cover - a negative cycle: the plan is not optimal
+
+
+def _ranges(lo: IntArray, hi: IntArray) -> IntArray:
+    """Concatenated ``arange(lo[i], hi[i])``."""
+    counts = hi - lo
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, np.int64)
+    starts = np.repeat(lo - (np.cumsum(counts) - counts), counts)
+    return np.asarray(starts + np.arange(total), np.int64)
+
+
+def _counts(codes: IntArray) -> dict[str, int]:
+    tally = Counter(int(c) for c in codes.tolist() if c)
+    return {RULES[c - 1]: tally[c] for c in sorted(tally)}
+
+
+def _check_language(language: object) -> None:
+    if language not in ("zh", "en"):
+        raise OptionError(f"language must be 'zh' or 'en', not {language!r}")
+
+
+def _plural(count: int, word: str) -> str:
+    return word if count == 1 else word + "s"
+
+
+def _join_names(names: Sequence[str], language: Language, shown: int) -> str:
+    zh = language == "zh"
+    head = ("、" if zh else ", ").join(names[:shown])
+    rest = len(names) - shown
+    if rest > 0:
+        head += f"等 {len(names)} 个" if zh else f" and {rest} more"
+    return head
+
+
+def _verdict_word(verdict: str, language: Language) -> str:
+    words = {
+        "lower": ("得分更低", "lower"),
+        "ineligible": ("不符合条件", "ineligible"),
+        "not_positive": ("得分不为正", "not positive"),
+        **_VERDICT_TEXT,
+    }
+    return words.get(verdict, (verdict, verdict))[0 if language == "zh" else 1]
+
+
+def _higher_text(higher: Sequence[Alternative], language: Language) -> str:
+    """How the candidates that score higher than the chosen one were held back."""
+    if not higher:
+        return ""
+    zh = language == "zh"
+    tally = Counter(a.verdict for a in higher)
+    if len(tally) == 1:
+        verdict = next(iter(tally))
+        word = _verdict_word(verdict, language)
+        if zh:
+            return f"（得分更高的 {len(higher)} 个均{word}）"
+        if len(higher) == 1:
+            return f" (the one that scores higher is {word})"
+        return f" (the {len(higher)} that score higher are {word})"
+    parts = [f"{_verdict_word(v, language)} {k}" for v, k in sorted(tally.items())]
+    return (
+        f"（得分更高的 {len(higher)} 个中{'、'.join(parts)}）"
+        if zh
+        else f" (of the {len(higher)} that score higher: {', '.join(parts)})"
+    )
+
+
+def _width(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - _width(text))

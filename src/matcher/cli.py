@@ -34,7 +34,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from .cli_compare import add_compare_parser
+from .cli_compare import add_compare_parser, non_negative_int
 from .errors import MatcherError, ProblemError, SolverError
 from .solvers import SOLVERS
 
@@ -131,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_language(demo)
     demo.add_argument(
         "--top",
-        type=_non_negative_int,
+        type=non_negative_int,
         default=10,
         metavar="K",
         help="how many assignments to list, best score first (default: %(default)s)",
@@ -198,10 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument(
         "--scale", choices=list(SCALES), default="shanxi", help="preset size (default: %(default)s)"
     )
-    synth.add_argument("--needs", type=_non_negative_int, metavar="N", help="number of needs")
-    synth.add_argument(
-        "--orgs", type=_non_negative_int, metavar="M", help="number of organizations"
-    )
+    synth.add_argument("--needs", type=non_negative_int, metavar="N", help="number of needs")
+    synth.add_argument("--orgs", type=non_negative_int, metavar="M", help="number of organizations")
     _add_output(synth, required=True)
     synth.set_defaults(handler=_synth)
     add_compare_parser(commands)
@@ -417,7 +415,7 @@ def assignment_table(
 def _add_seed(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--seed",
-        type=_non_negative_int,
+        type=non_negative_int,
         default=0,
         metavar="N",
         help="random seed (default: %(default)s)",
@@ -442,16 +440,6 @@ def _add_output(parser: argparse.ArgumentParser, *, required: bool) -> None:
         metavar="FILE",
         help='file to write ("-": stdout' + (")" if required else ", the default)"),
     )
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
-    return value
 
 
 def _positive_seconds(text: str) -> float:

@@ -78,7 +78,7 @@ def add_compare_parser(commands: argparse._SubParsersAction[Any]) -> None:
     )
     compare.add_argument(
         "--top",
-        type=_non_negative_int,
+        type=non_negative_int,
         default=5,
         metavar="K",
         help="cities and needs of each kind of change to list (default: %(default)s)",
@@ -169,7 +169,8 @@ def _label(source: str) -> str:
     return "<stdin>" if source == "-" else Path(source).stem
 
 
-def _non_negative_int(text: str) -> int:
+def non_negative_int(text: str) -> int:
+    """argparse type: an integer that is 0 or more."""
     try:
         value = int(text)
     except ValueError:

@@ -38,7 +38,7 @@ from .solution import Assignment, Conflict, Solution, Unmet, UnmetReason
 from .solvers import SOLVERS, AssignmentModel, Solver, SolverResult, Status
 from .solvers.base import SideRules
 
-__all__ = ["solve"]
+__all__ = ["assemble", "needs_rules", "solve"]
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -87,7 +87,7 @@ def solve(
     started = time.perf_counter()
     table = build_candidates(problem)
     index = problem.index
-    side = _side_rules(problem, table) if _needs_rules(problem) else None
+    side = _side_rules(problem, table) if needs_rules(problem) else None
     model = AssignmentModel(
         n_needs=index.n_needs,
         n_orgs=index.n_orgs,
@@ -165,8 +165,8 @@ def _solve_around_fixed(
     )
 
 
-def _needs_rules(problem: Problem) -> bool:
-    """Whether the policy or a partnership needs more than min-cost flow."""
+def needs_rules(problem: Problem) -> bool:
+    """Whether the policy or a partnership needs more than min-cost flow (CP-SAT then solves it)."""
     index = problem.index
     return (
         not problem.policy.network_shaped
@@ -181,7 +181,7 @@ def _backend(solver: str | Solver, problem: Problem) -> Solver:
     ):
         names = ", ".join(["auto", *SOLVERS])
         raise UnknownSolverError(f"unknown solver {solver!r}; choose one of {names}")
-    rules = _needs_rules(problem)
+    rules = needs_rules(problem)
     if solver == "auto":
         return SOLVERS["cpsat" if rules else "flow"]()
     backend = solver if isinstance(solver, Solver) else SOLVERS[solver]()

@@ -45,7 +45,19 @@ from .models import (
     VulnerableGroup,
 )
 
-__all__ = ["MAX_PROVINCES", "generate", "shanxi"]
+__all__ = [
+    "MAX_PROVINCES",
+    "Behaviour",
+    "YearReport",
+    "generate",
+    "next_year_problem",
+    "shanxi",
+    "simulate_answers",
+    "simulate_behaviour",
+    "simulate_program",
+    "simulate_ratings",
+    "simulate_year",
+]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -721,3 +733,16 @@ def _organizations(
             record["service_regions"] = [geo.county_ids[k] for k in chosen]
         orgs.append(record)
     return orgs
+
+
+# The program-year simulation lives in its own module; it is part of the synthetic toolbox.
+from .simulate import (  # noqa: E402
+    Behaviour,
+    YearReport,
+    next_year_problem,
+    simulate_answers,
+    simulate_behaviour,
+    simulate_program,
+    simulate_ratings,
+    simulate_year,
+)

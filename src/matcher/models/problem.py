@@ -385,6 +385,7 @@ def _reference_issues(data: Any) -> list[Issue]:
     issues: list[Issue] = []
     regions = _items(data, "regions")
     region_at = _unique_ids("regions", regions, issues)
+    region_item = dict(regions)  # position in the document -> the region there
     parent_of: dict[str, str] = {}
     level_of: dict[str, Level] = {}
     for i, region in regions:
@@ -399,7 +400,7 @@ def _reference_issues(data: Any) -> list[Issue]:
             continue
         if isinstance(region_id, str):
             parent_of.setdefault(region_id, parent)
-        parent_level = _as_level(_get(regions[region_at[parent]][1], "level"))
+        parent_level = _as_level(_get(region_item[region_at[parent]], "level"))
         if level is not None and parent_level is not None and parent_level.depth >= level.depth:
             issues.append(
                 Issue(

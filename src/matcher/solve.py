@@ -199,6 +199,7 @@ def _side_rules(problem: Problem, table: CandidateTable) -> SideRules:
     policy = problem.policy
     goals = tuple(policy.goals)
     if not any(goal.kind == "score" for goal in goals):
+        # The score always counts: last level (lexicographic) or at weight 1 (weighted).
         goals = (*goals, Goal(kind="score"))
     primary = _PRIMARY.ravel()[
         index.need_category[table.need] * len(ORG_TYPES) + index.org_type[table.org]

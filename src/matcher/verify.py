@@ -312,7 +312,8 @@ def verify(problem: Problem, solution: Solution) -> list[Violation]:
                 found.append(Violation("levels", message))
 
     if problem.policy.goal_mode == "weighted" and problem.policy.goals:
-        weights = {_goal_name(g): g.weight for g in problem.policy.goals}
+        # The score counts at weight 1 when the goals do not list it (as matcher.solve does).
+        weights = {"score": 1.0} | {_goal_name(g): g.weight for g in problem.policy.goals}
         expected_objective = sum(weights.get(k, 0.0) * v for k, v in levels.items())
     else:
         expected_objective = levels["score"]

@@ -142,4 +142,8 @@ class Policy(Model):
     @property
     def network_shaped(self) -> bool:
         """Whether min-cost flow solves this policy exactly: no counting rule, score as only goal."""
-        return not self.rules.counting and all(goal.kind == "score" for goal in self.goals)
+        if self.rules.counting or any(goal.kind != "score" for goal in self.goals):
+            return False
+        # A weighted score alone is the score times its weight: still a flow, but not the same
+        # objective; leave it to CP-SAT, which reports it as such.
+        return not (self.goal_mode == "weighted" and self.goals)

@@ -171,7 +171,8 @@ class Goal(Model):
     ``score``: total score less soft penalties. ``served``: needs served. ``key_served``: needs
     served in key assistance areas. ``organizations``: organizations engaged. ``fairness``: the
     smallest coverage ratio (served / servable needs) over the regions of ``level`` (of ``tier``
-    when given), to maximize. ``weight`` is used when goals are combined as a weighted sum.
+    when given), to maximize. ``weight`` is used when goals are combined as a weighted sum; the
+    score counts at weight 1 there when the goals do not list it.
     """
 
     kind: GoalKind

@@ -18,6 +18,7 @@ and shrinks it to a minimal one.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -27,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 from ortools.sat.python import cp_model
 
-from ..constraints import MONEY_UNIT, PER_MILLE
+from ..constraints import MONEY_UNIT, PER_MILLE, RuleSet
 from ..models.rules import Softness
 from .base import AssignmentModel, IntArray, SideRules, SolverResult, Status, integer_scores
 from .relaxation import solve_relaxation
@@ -45,6 +46,10 @@ SCORE_CEILING = 2.0**22
 RESTRICT_ABOVE = 30_000
 #: How many of each need's best candidates CP-SAT keeps when it restricts the pairs.
 TOP_K = 6
+#: Smallest objective coefficient of one step of a soft rule's slack.
+PENALTY_RESOLUTION = 1000
+#: The fairness ratio is counted in millionths.
+FAIRNESS_RESOLUTION = 1_000_000
 #: Weighted objectives are summed in 1/WEIGHT_RESOLUTION of a scaled score point.
 WEIGHT_RESOLUTION = 1000
 
@@ -95,9 +100,17 @@ class _Limits:
             return
         if reach <= 0:
             return
-        slack = self.cp.new_int_var(0, reach, f"slack[{name}]")
-        self.cp.add(expr + slack >= bound if sense == ">=" else expr - slack <= bound)
-        self.penalties.append((slack, min(2**40, round(softness.penalty * self.scale / unit))))
+        if softness.penalty <= 0:
+            return
+        # The slack counts steps of ``step`` units of ``expr``, so that one step's penalty is a
+        # whole number of at least PENALTY_RESOLUTION: a penalty per yuan keeps its precision,
+        # at the price of charging overspending by whole steps (the plan's objective counts the
+        # exact amount).
+        per_unit = softness.penalty * self.scale / unit
+        step = max(1, math.ceil(PENALTY_RESOLUTION / per_unit))
+        slack = self.cp.new_int_var(0, -(-reach // step), f"slack[{name}]")
+        self.cp.add(expr + step * slack >= bound if sense == ">=" else expr - step * slack <= bound)
+        self.penalties.append((slack, min(2**40, round(per_unit * step))))
 
 
 def _build(
@@ -106,7 +119,10 @@ def _build(
     cp = cp_model.CpModel()
     n_pairs = model.n_pairs
     x = [cp.new_bool_var(f"x{p}") for p in range(n_pairs)]
-    integer, scale = integer_scores(model.score, model.n_needs + model.n_orgs + 2, SCORE_CEILING)
+    # Penalties per unit share the score's scale: include the largest in what the scale must hold.
+    values = np.append(model.score, _largest_penalty(side.rules))
+    integer, scale = integer_scores(values, model.n_needs + model.n_orgs + 2, SCORE_CEILING)
+    integer = integer[:-1]
     limits = _Limits(cp, scale, {} if with_assumptions else None)
 
     by_need = _positions(model.need, model.n_needs)
@@ -230,9 +246,10 @@ def _build(
             elif goal.kind == "organizations":
                 levels.append(("organizations", sum(engaged)))
             else:
-                t = cp.new_int_var(0, PER_MILLE, f"fairness{i}")
+                t = cp.new_int_var(0, FAIRNESS_RESOLUTION, f"fairness{i}")
                 for members in side.fairness_groups[i]:
-                    cp.add(PER_MILLE * sum(y[n] for n in members.tolist()) >= len(members) * t)
+                    served = sum(y[n] for n in members.tolist())
+                    cp.add(FAIRNESS_RESOLUTION * served >= len(members) * t)
                 levels.append((f"fairness:{goal.level.value}", t))
     return _Built(cp, x, levels, limits.assumptions or {}, scale)
 
@@ -399,9 +416,15 @@ def _weighted(expr: Expr, weight: float, name: str, scale: float) -> Expr:
     """A level's term of the weighted objective, in thousandths of a scaled score point.
 
     One served need (or engaged organization) weighs ``weight`` score points; a fairness ratio of 1
-    weighs ``weight`` points (its variable counts thousandths).
+    weighs ``weight`` points (its variable counts millionths).
     """
-    unit = 1.0 if name == "score" else scale / PER_MILLE if name.startswith("fairness") else scale
+    unit = (
+        1.0
+        if name == "score"
+        else scale / FAIRNESS_RESOLUTION
+        if name.startswith("fairness")
+        else scale
+    )
     return round(WEIGHT_RESOLUTION * weight * unit) * expr
 
 
@@ -426,6 +449,7 @@ def find_conflict(
         solver.parameters.max_time_in_seconds = time_limit
         solver.parameters.num_workers = 1
         solver.parameters.random_seed = seed
+        solver.parameters.linearization_level = 2
         code = solver.solve(built.cp)
         if code == cp_model.INFEASIBLE:
             core = solver.sufficient_assumptions_for_infeasibility()
@@ -443,6 +467,15 @@ def find_conflict(
         if trial and infeasible(trial):
             active = trial
     return sorted(active)
+
+
+def _largest_penalty(rules: RuleSet) -> float:
+    """The largest penalty per unit of a soft counting rule (0 when none is soft)."""
+    softness = [g.softness for g in rules.groups]
+    for pair in (rules.min_organizations, rules.capacity_building_share):
+        if pair is not None:
+            softness.append(pair[1])
+    return max((s.penalty for s in softness if not s.hard), default=0.0)
 
 
 def _positions(keys: IntArray, size: int) -> list[list[int]]:

@@ -50,18 +50,28 @@ _TYPE_FIT = np.array(
 
 
 def components(problem: Problem, need: npt.ArrayLike, org: npt.ArrayLike) -> FloatArray:
-    """Unweighted score components of each pair, one column per name in ``COMPONENTS``."""
+    """Unweighted score components of each pair, one column per name in ``COMPONENTS``.
+
+    Per-need and per-organization values are computed once and gathered straight into the
+    columns of one Fortran-ordered array: at millions of pairs, temporaries cost more than math.
+    """
     index, policy = problem.index, problem.policy
     tree = index.hierarchy
     need, org = np.broadcast_arrays(
         np.atleast_1d(np.asarray(need, np.int64)), np.atleast_1d(np.asarray(org, np.int64))
     )
+    values = np.zeros((need.size, len(COMPONENTS)), np.float64, order="F")
+    column = {name: values[:, k] for k, name in enumerate(COMPONENTS)}
     category = index.need_category[need]
-    need_region = index.need_region[need]
-    org_home = index.org_home[org]
 
+    # Per need.
     tier_value = np.array([policy.priority_values.get(t, 0.0) for t in Priority], np.float64)
     reference = np.log1p(policy.beneficiaries_reference)
+    np.take(tier_value[tree.tier[index.need_region]], need, out=column["priority"])
+    beneficiaries = np.minimum(1.0, np.log1p(index.need_beneficiaries) / reference)
+    np.take(beneficiaries, need, out=column["beneficiaries"])
+    np.take(index.need_vulnerable / len(VulnerableGroup), need, out=column["vulnerable"])
+    # Per organization.
     prior_w, prior_mean = policy.reputation_prior_weight, policy.reputation_prior_mean
     denominator = prior_w + index.org_rating_count
     stars = np.divide(
@@ -69,33 +79,28 @@ def components(problem: Problem, need: npt.ArrayLike, org: npt.ArrayLike) -> Flo
         denominator,
         out=np.full(index.n_orgs, prior_mean),
         where=denominator > 0,
-    )[org]
-    preferred = index.org_prefers_category.ravel()[org * len(Category) + category]
-    if index.prefers_region_key.size:
-        preferred = preferred | listed_region(problem, org, need_region, index.prefers_region_key)
-    same = index.need_previous_org[need] == org
-    previous_stars = index.need_previous_stars[need]
-    km = tree.distance_km(need_region, org_home)
-    proximity = np.exp(-km / policy.distance_scale_km)
-    proximity[np.isnan(km)] = 0.5
-
-    columns = {
-        # Flat gathers: numpy's 2-D fancy indexing is several times slower at millions of pairs.
-        "capability": index.org_capability.ravel()[org * len(Category) + category],
-        "type_fit": _TYPE_FIT.ravel()[category * len(ORG_TYPES) + index.org_type[org]],
-        "priority": tier_value[tree.tier[need_region]],
-        "beneficiaries": np.minimum(1.0, np.log1p(index.need_beneficiaries) / reference)[need],
-        "vulnerable": (index.need_vulnerable / len(VulnerableGroup))[need],
-        "proximity": proximity,
-        "reputation": (stars - 1.0) / 4.0,
-        "continuity": (same & (previous_stars >= 4)).astype(np.float64),
-        "discontinuity": np.where(same & (previous_stars <= 2), -1.0, 0.0),
-        "incumbent": in_sorted(need * index.n_orgs + org, index.pending_key).astype(np.float64),
-        "preference": preferred.astype(np.float64),
-    }
-    values = np.empty((need.size, len(COMPONENTS)), np.float64, order="F")
-    for column, name in enumerate(COMPONENTS):
-        values[:, column] = columns[name]
+    )
+    np.take((stars - 1.0) / 4.0, org, out=column["reputation"])
+    # Per pair. Flat gathers: numpy's 2-D fancy indexing is slower at millions of pairs.
+    np.take(index.org_capability.ravel(), org * len(Category) + category, out=column["capability"])
+    flat_type = category * len(ORG_TYPES) + index.org_type[org]
+    np.take(_TYPE_FIT.ravel(), flat_type, out=column["type_fit"])
+    need_region = index.need_region[need]
+    km = tree.distance_km(need_region, index.org_home[org])
+    np.exp(-km / policy.distance_scale_km, out=column["proximity"])
+    column["proximity"][np.isnan(km)] = 0.5
+    if (index.need_previous_org >= 0).any():
+        same = index.need_previous_org[need] == org
+        previous_stars = index.need_previous_stars[need]
+        column["continuity"][same & (previous_stars >= 4)] = 1.0
+        column["discontinuity"][same & (previous_stars <= 2)] = -1.0
+    if index.pending_key.size:
+        column["incumbent"][in_sorted(need * index.n_orgs + org, index.pending_key)] = 1.0
+    if index.org_prefers_category.any() or index.prefers_region_key.size:
+        preferred = index.org_prefers_category.ravel()[org * len(Category) + category]
+        if index.prefers_region_key.size:
+            preferred |= listed_region(problem, org, need_region, index.prefers_region_key)
+        column["preference"][preferred] = 1.0
     return values
 
 

@@ -50,7 +50,14 @@ import numpy.typing as npt
 from .models import PRIMARY_TYPES, Category, Level, Problem
 from .models.index import CREDITS, ORG_TYPES, in_sorted
 
-__all__ = ["RULES", "barred_organizations", "ineligibility", "listed_region", "rule_name"]
+__all__ = [
+    "PRIMARY_MATRIX",
+    "RULES",
+    "barred_organizations",
+    "ineligibility",
+    "listed_region",
+    "rule_name",
+]
 
 #: Rule names; :func:`ineligibility` returns 1 + the position of the first failing rule, 0 if none.
 RULES: tuple[str, ...] = (
@@ -130,7 +137,7 @@ def ineligibility(problem: Problem, need: npt.ArrayLike, org: npt.ArrayLike) -> 
     fail(
         "primary_type",
         _primary_only(switches.primary_types_only)[category]
-        & ~_PRIMARY.ravel()[category * len(ORG_TYPES) + index.org_type[org]],
+        & ~PRIMARY_MATRIX.ravel()[category * len(ORG_TYPES) + index.org_type[org]],
     )
 
     depth = index.org_scope_depth[org]
@@ -164,7 +171,7 @@ def listed_region(
 
 
 #: [category, org type] -> whether the type is primary for the category.
-_PRIMARY = np.array([[t in PRIMARY_TYPES[c] for t in ORG_TYPES] for c in Category], bool)
+PRIMARY_MATRIX = np.array([[t in PRIMARY_TYPES[c] for t in ORG_TYPES] for c in Category], bool)
 
 
 def _primary_only(setting: bool | tuple[Category, ...]) -> npt.NDArray[np.bool_]:

@@ -28,7 +28,7 @@ import numpy.typing as npt
 from .candidates import CandidateTable, build_candidates
 from .conflicts import explain_conflict
 from .constraints import SoftViolation, compile_rules, evaluate, fairness_groups
-from .eligibility import _PRIMARY, RULES, barred_organizations, ineligibility
+from .eligibility import PRIMARY_MATRIX, RULES, barred_organizations, ineligibility
 from .errors import Issue, OptionError, ProblemError, UnknownSolverError
 from .kpis import compute_kpis
 from .models import COMPONENTS, Category, Priority, Problem
@@ -201,7 +201,7 @@ def _side_rules(problem: Problem, table: CandidateTable) -> SideRules:
     if not any(goal.kind == "score" for goal in goals):
         # The score always counts: last level (lexicographic) or at weight 1 (weighted).
         goals = (*goals, Goal(kind="score"))
-    primary = _PRIMARY.ravel()[
+    primary = PRIMARY_MATRIX.ravel()[
         index.need_category[table.need] * len(ORG_TYPES) + index.org_type[table.org]
     ]
     key = index.hierarchy.tier[index.need_region] == _TIERS.index(Priority.KEY)

@@ -41,6 +41,7 @@ import numpy.typing as npt
 from ortools.graph.python import min_cost_flow
 
 from ..errors import SolverError
+from ..solvers.base import integer_scores
 
 __all__ = ["Layout", "RoundOutcome", "integer_scale", "solve_round"]
 
@@ -131,8 +132,7 @@ def integer_scale(top: float, n_nodes: int) -> float:
     """
     if top <= 0:
         return 1.0
-    largest = min(_CEILING, 2.0**62 / float(n_nodes + 1) ** 2)
-    return max(1.0, float(np.floor(largest))) / top
+    return integer_scores(np.array([top]), n_nodes, _CEILING)[1]
 
 
 @dataclass(frozen=True, eq=False)

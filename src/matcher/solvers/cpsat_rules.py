@@ -44,6 +44,8 @@ BoolArray = npt.NDArray[np.bool_]
 SCORE_CEILING = 2.0**22
 #: Above this many candidate pairs, CP-SAT searches only the pairs that matter (see below).
 RESTRICT_ABOVE = 30_000
+#: CP-SAT workers on restricted (large) models.
+LARGE_WORKERS = 2
 #: How many of each need's best candidates CP-SAT keeps when it restricts the pairs.
 TOP_K = 6
 #: Smallest objective coefficient of one step of a soft rule's slack.
@@ -291,7 +293,11 @@ def solve_with_rules(
         sub, sub_side = _restrict(model, side, keep)
         # The LP's near-integral choices make a better start than the unconstrained flow plan.
         sub_hint = np.flatnonzero(relaxed.x[keep] >= 0.5)
-        status, sub_chosen, _, stats = _stages(sub, sub_side, deadline, seed, sub_hint, workers)
+        # Many pairs: a second worker's neighbourhood search finds feasible plans the LP-guided
+        # single worker does not (10,000 needs with budgets: a 1.5% gap instead of no plan).
+        status, sub_chosen, _, stats = _stages(
+            sub, sub_side, deadline, seed, sub_hint, max(workers, LARGE_WORKERS)
+        )
         chosen = keep[sub_chosen]
         # The LP bounds the score of every plan; only a weighted sum of other levels escapes it.
         bound = relaxed.bound * (1 + 1e-9) + 1e-9 if side.goal_mode != "weighted" else np.inf

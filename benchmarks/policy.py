@@ -24,21 +24,10 @@ from typing import Any
 
 import matcher
 
-RULES: dict[str, Any] = {
-    "rules": {
-        "regions": [{"level": "county", "tier": "key", "min_served": 1}],
-        "categories": [{"category": c.value, "min_served": 5} for c in matcher.Category],
-        "program": {"min_served": 30, "min_organizations": 60},
-        "money": {"budgets": True},
-        "aid_mix": {"min_capacity_building_share": 0.35, "hard": False, "penalty": 5},
-    },
-    "goals": [{"kind": "key_served"}, {"kind": "fairness", "level": "city"}, {"kind": "score"}],
-}
-
 FAMILIES: dict[str, dict[str, Any]] = {
-    "all families": RULES,
+    "all families": matcher.synth.PLAN_POLICY,
     "floors + quotas + totals + budgets": {
-        "rules": {k: v for k, v in RULES["rules"].items() if k != "aid_mix"}
+        "rules": {k: v for k, v in matcher.synth.PLAN_POLICY["rules"].items() if k != "aid_mix"}
     },
 }
 

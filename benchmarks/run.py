@@ -55,6 +55,7 @@ import matcher
 from matcher import synth
 from matcher.candidates import build_candidates
 from matcher.models import Problem
+from matcher.solvers.base import integer_scores
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -166,19 +167,6 @@ def measure_matcher(problem: Problem) -> Record:
     }
 
 
-def flow_scale(score: FloatArray, n_nodes: int) -> float:
-    """Integer cost scale: the largest score maps to ``min(2**40, 2**62 / (nodes + 1)**2)``.
-
-    The same rule as matcher's (it keeps OR-Tools' cost scaling free of overflow), so both solve
-    the same integer problem.
-    """
-    top = float(np.max(np.abs(score))) if score.size else 0.0
-    if top == 0.0:
-        return 1.0
-    ceiling = min(2.0**40, 2.0**62 / float(n_nodes + 1) ** 2)
-    return max(1.0, float(np.floor(ceiling))) / top
-
-
 def measure_raw_flow(arrays: Arrays) -> Record:
     """The minimal OR-Tools min-cost flow on the candidate arrays: build, solve, read the flows.
 
@@ -190,7 +178,8 @@ def measure_raw_flow(arrays: Arrays) -> Record:
     started = time.perf_counter()
     n, m, p = arrays.n_needs, arrays.n_orgs, arrays.n_pairs
     source, sink = 0, n + m + 1
-    scale = flow_scale(arrays.score, n + m + 2)
+    # The same integer problem as matcher solves: its scaling rule, nothing else of it.
+    scale = integer_scores(arrays.score, n + m + 2)[1]
     tails = np.concatenate(
         [np.zeros(n, np.int64), arrays.need + 1, np.arange(n + 1, n + m + 1), [source]]
     )

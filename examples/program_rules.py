@@ -7,21 +7,8 @@ import sys
 
 import matcher
 
-PLAN_RULES = {
-    "rules": {
-        # Key assistance areas first: every key county gets at least one served need.
-        "regions": [{"level": "county", "tier": "key", "min_served": 1}],
-        # All six categories present.
-        "categories": [{"category": c.value, "min_served": 5} for c in matcher.Category],
-        # At least 30 key projects and 60 organizations a year.
-        "program": {"min_served": 30, "min_organizations": 60},
-        # Organizations stay within their budgets; a third of the work builds capacity (造血).
-        "money": {"budgets": True},
-        "aid_mix": {"min_capacity_building_share": 0.35, "hard": False, "penalty": 5},
-    },
-    "eligibility": {"require_inspection": True},
-    "goals": [{"kind": "key_served"}, {"kind": "fairness", "level": "city"}, {"kind": "score"}],
-}
+# The plan's own rules (matcher.synth.PLAN_POLICY), and only organizations that passed inspection.
+PLAN_RULES = {**matcher.synth.PLAN_POLICY, "eligibility": {"require_inspection": True}}
 
 
 def main(full: bool = False) -> None:

@@ -47,6 +47,7 @@ from .models import (
 
 __all__ = [
     "MAX_PROVINCES",
+    "PLAN_POLICY",
     "Behaviour",
     "YearReport",
     "generate",
@@ -268,6 +269,22 @@ _CREDIT_SHARES = np.array([0.95, 0.03, 0.02])
 _STAR_SHARES = np.array([0.03, 0.05, 0.15, 0.37, 0.40])
 #: Total capacity as a share of the number of needs.
 _CAPACITY_SHARE = 0.75
+
+
+#: The 2023 plan's own rules as a policy document: every key county gets a served need, all six
+#: categories are present, at least 30 projects and 60 organizations a year, organizations stay
+#: within budget, about a third of the work builds capacity (造血); key areas first, then fairness
+#: across cities, then score. Use it with ``problem.with_policy(**PLAN_POLICY)``.
+PLAN_POLICY: dict[str, Any] = {
+    "rules": {
+        "regions": [{"level": "county", "tier": "key", "min_served": 1}],
+        "categories": [{"category": c.value, "min_served": 5} for c in Category],
+        "program": {"min_served": 30, "min_organizations": 60},
+        "money": {"budgets": True},
+        "aid_mix": {"min_capacity_building_share": 0.35, "hard": False, "penalty": 5},
+    },
+    "goals": [{"kind": "key_served"}, {"kind": "fairness", "level": "city"}, {"kind": "score"}],
+}
 
 
 def shanxi(seed: int = 0, *, n_needs: int = 1000, n_orgs: int = 200) -> Problem:

@@ -73,14 +73,11 @@ def solve_relaxation(
     side: SideRules,
     *,
     time_limit: float,
-    floors: dict[str, float] | None = None,
     start: IntArray | None = None,
 ) -> Relaxation:
     """Solve the LP relaxation of ``model`` under ``side`` (a :class:`SideRules`), maximizing score.
 
-    ``floors`` keeps earlier goal levels (``served``, ``key_served``) at least at the given
-    values, so that the bound holds among plans as good on those levels. ``start`` is the subset of
-    pairs the column generation begins with (all pairs when ``None``).
+    ``start`` is the subset of pairs the column generation begins with (all pairs when ``None``).
     """
 
     rules = side.rules
@@ -187,20 +184,6 @@ def solve_relaxation(
         ratio = round(wanted_share * PER_MILLE) / PER_MILLE
         weight = (side.capacity_building[need].astype(float) - ratio) * served_share
         limit(np.arange(n_pairs), weight, 0.0, None, softness, 1.0, ratio * n_needs)
-    for name, value in (floors or {}).items():
-        if name == "served":
-            weights = served_share
-        elif name == "key_served":
-            weights = served_share * side.key_need[need]
-        else:
-            continue
-        rows.add(
-            np.zeros(n_pairs, np.int64),
-            np.arange(n_pairs),
-            weights,
-            np.array([value]),
-            np.array([np.inf]),
-        )
 
     n_vars = n_pairs + n_orgs + len(costs)
     c = -np.concatenate([model.score, np.zeros(n_orgs), np.array(costs)])  # HiGHS minimizes

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from matcher import synth
+from matcher.errors import OptionError
 from matcher.models import (
     PRIMARY_TYPES,
     Category,
@@ -355,3 +356,27 @@ def test_bad_arguments(n_needs: int, n_orgs: int, seed: int, n_provinces: int | 
     assert synth.MAX_PROVINCES == 90
     with pytest.raises(ValueError):
         synth.generate(n_needs, n_orgs, seed=seed, n_provinces=n_provinces)
+
+
+def test_named_scales_match_their_specification() -> None:
+    assert list(synth.SCALES) == ["shanxi", "province", "national", "xlarge"]
+    assert synth.scale("shanxi", seed=4).to_json() == synth.shanxi(seed=4).to_json()
+    province = synth.scale("province")
+    townships = [r for r in province.regions if r.level.value == "township"]
+    assert (len(province.needs), len(province.organizations)) == (10_000, 2_000)
+    assert 1_300 <= len(townships) <= 1_500
+    assert {r.level.value for r in province.regions} == {"province", "city", "county", "township"}
+
+
+def test_scales_without_national_organizations_split_by_province() -> None:
+    problem = synth.generate(600, 120, seed=1, n_provinces=3, national_share=0.0)
+    assert not any(o.scope.value == "nation" for o in problem.organizations)
+    coupled = synth.generate(600, 400, seed=1, n_provinces=3, national_share=0.05)
+    assert any(o.scope.value == "nation" for o in coupled.organizations)
+
+
+def test_unknown_scale_and_bad_national_share_are_option_errors() -> None:
+    with pytest.raises(OptionError, match="unknown scale 'tiny'"):
+        synth.scale("tiny")
+    with pytest.raises(OptionError, match="national_share"):
+        synth.generate(10, 5, national_share=0.7)

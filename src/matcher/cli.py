@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, TextIO
 from .cli_compare import add_compare_parser, non_negative_int
 from .errors import MatcherError, ProblemError, SolverError
 from .solvers import SOLVERS
+from .synth import SCALES
 
 if TYPE_CHECKING:
     from .models import Problem
@@ -49,14 +50,6 @@ PROG = "matcher"
 
 #: Exit codes: success, a failure that is not the input's fault, bad input or usage.
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
-
-#: ``--scale`` presets: (needs, organizations) drawn by :func:`matcher.synth.generate`; ``shanxi``
-#: is :func:`matcher.synth.shanxi` with its own defaults.
-SCALES: dict[str, tuple[int, int]] = {
-    "shanxi": (1_000, 200),
-    "province": (10_000, 2_000),
-    "national": (100_000, 20_000),
-}
 
 #: Widest each demo table column (#, need, region, category, organization, score) may grow, in
 #: terminal columns, before its text is cut with "…".
@@ -191,8 +184,9 @@ def build_parser() -> argparse.ArgumentParser:
         "synth",
         help="write a synthetic problem document",
         description="Write a seeded synthetic problem: the Shanxi-like province (1,000 needs, "
-        "200 organizations), a province (10,000 x 2,000) or national scale (100,000 x 20,000). "
-        "--needs and --orgs override the counts of the chosen scale.",
+        "200 organizations), a province (10,000 x 2,000), national scale (100,000 x 20,000 in 31 "
+        "provinces) or xlarge (500,000 x 100,000). --needs and --orgs override the counts of the "
+        "chosen scale.",
     )
     _add_seed(synth)
     synth.add_argument(
@@ -295,17 +289,15 @@ def _synth(args: argparse.Namespace) -> int:
     from . import synth
 
     seed: int = args.seed
-    needs, orgs = SCALES[args.scale]
+    spec = SCALES[args.scale]
     if args.needs is not None or args.orgs is not None:
         problem = synth.generate(
-            needs if args.needs is None else args.needs,
-            orgs if args.orgs is None else args.orgs,
+            spec.n_needs if args.needs is None else args.needs,
+            spec.n_orgs if args.orgs is None else args.orgs,
             seed=seed,
         )
-    elif args.scale == "shanxi":
-        problem = synth.shanxi(seed)
     else:
-        problem = synth.generate(needs, orgs, seed=seed)
+        problem = synth.scale(args.scale, seed)
     _write(args.output, problem.to_json() + "\n")
     if args.output != "-":
         print(

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import gc
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -48,10 +48,13 @@ from .models import (
 __all__ = [
     "MAX_PROVINCES",
     "PLAN_POLICY",
+    "SCALES",
     "Behaviour",
+    "Scale",
     "YearReport",
     "generate",
     "next_year_problem",
+    "scale",
     "shanxi",
     "simulate_answers",
     "simulate_behaviour",
@@ -312,7 +315,7 @@ def shanxi(seed: int = 0, *, n_needs: int = 1000, n_orgs: int = 200) -> Problem:
     >>> problem.regions[0].name, len(problem.needs), len(problem.organizations)
     ('山西省', 300, 60)
     """
-    return _build(n_needs, n_orgs, seed=seed, n_provinces=1, townships=None)
+    return _build(n_needs, n_orgs, seed=seed, n_provinces=1, townships=None, national_share=0.0)
 
 
 def generate(
@@ -322,6 +325,7 @@ def generate(
     seed: int = 0,
     n_provinces: int | None = None,
     townships: bool | None = None,
+    national_share: float = 0.005,
 ) -> Problem:
     """A scaled synthetic instance for benchmarks, from one province to national scale.
 
@@ -334,11 +338,14 @@ def generate(
     n_provinces
         Number of provinces; ``None`` means ``max(1, round(n_needs / 3300))`` (at most 90). The
         first is Shanxi, the others synthetic copies of its structure under other two-digit codes.
-        With two or more, a nation root (``"100000"``) sits above them and a few organizations
-        (about 0.5%) are registered nationally.
+        With two or more, a nation root (``"100000"``) sits above them.
     townships
         Whether to add about 12 townships under each county (9-digit ids such as ``140121001``)
         and post the needs there; ``None`` means ``n_needs >= 5000``.
+    national_share
+        Share of organizations registered nationally (scope ``nation``) when there are two or more
+        provinces. They may serve every province and so join the provinces into one connected
+        candidate graph; with ``0.0`` every province is an independent part.
 
     Returns
     -------
@@ -348,7 +355,8 @@ def generate(
     Raises
     ------
     OptionError
-        When a count or the seed is negative, or ``n_provinces`` is not in 1..90.
+        When a count or the seed is negative, ``n_provinces`` is not in 1..90 or
+        ``national_share`` is not in [0, 0.5].
 
     Examples
     --------
@@ -360,14 +368,93 @@ def generate(
     """
     if n_provinces is None:
         n_provinces = min(MAX_PROVINCES, max(1, round(n_needs / _NEEDS_PER_PROVINCE)))
-    return _build(n_needs, n_orgs, seed=seed, n_provinces=n_provinces, townships=townships)
+    if not 0.0 <= national_share <= 0.5:
+        raise OptionError(f"national_share must be in [0, 0.5], got {national_share}")
+    return _build(
+        n_needs,
+        n_orgs,
+        seed=seed,
+        n_provinces=n_provinces,
+        townships=townships,
+        national_share=national_share,
+    )
+
+
+class Scale(NamedTuple):
+    """A named size of synthetic instance: what :func:`scale` draws."""
+
+    n_needs: int
+    n_orgs: int
+    n_provinces: int
+    national_share: float
+    description: str
+
+
+#: The named scales, from one program year to beyond national size. ``national`` and ``xlarge``
+#: have no nationally registered organizations: each province runs its own program, so the
+#: candidate graph falls apart into one independent part per province.
+SCALES: dict[str, Scale] = {
+    "shanxi": Scale(1_000, 200, 1, 0.0, "one program year in the Shanxi-like province"),
+    "province": Scale(10_000, 2_000, 1, 0.0, "the Shanxi-like province with its ~1,400 townships"),
+    "national": Scale(100_000, 20_000, 31, 0.0, "31 provinces with townships"),
+    "xlarge": Scale(500_000, 100_000, 31, 0.0, "31 provinces, five times national"),
+}
+
+
+def scale(name: str, seed: int = 0) -> Problem:
+    """The synthetic instance of a named scale (see :data:`SCALES`).
+
+    Parameters
+    ----------
+    name
+        ``"shanxi"`` (1,000 needs x 200 organizations, what :func:`shanxi` gives), ``"province"``
+        (10,000 x 2,000), ``"national"`` (100,000 x 20,000 in 31 provinces) or ``"xlarge"``
+        (500,000 x 100,000 in 31 provinces).
+    seed
+        Seed of the needs and organizations.
+
+    Returns
+    -------
+    Problem
+        A validated problem with the default policy.
+
+    Raises
+    ------
+    OptionError
+        When ``name`` is not one of :data:`SCALES`.
+
+    Examples
+    --------
+    >>> problem = scale("shanxi", seed=2)
+    >>> len(problem.needs), len(problem.organizations)
+    (1000, 200)
+    >>> problem.to_json() == shanxi(seed=2).to_json()
+    True
+    """
+    if name not in SCALES:
+        raise OptionError(f"unknown scale {name!r}; choose one of {', '.join(SCALES)}")
+    spec = SCALES[name]
+    return _build(
+        spec.n_needs,
+        spec.n_orgs,
+        seed=seed,
+        n_provinces=spec.n_provinces,
+        townships=None,
+        national_share=spec.national_share,
+    )
 
 
 # --- the builder ----------------------------------------------------------------------------------
 
 
 def _build(
-    n_needs: int, n_orgs: int, *, seed: int, n_provinces: int, townships: bool | None
+    n_needs: int,
+    n_orgs: int,
+    *,
+    seed: int,
+    n_provinces: int,
+    townships: bool | None,
+    national_share: float,
 ) -> Problem:
     if n_needs < 0 or n_orgs < 0:
         raise OptionError(f"counts must be >= 0, got n_needs={n_needs}, n_orgs={n_orgs}")
@@ -385,7 +472,7 @@ def _build(
         geo = _geography(n_provinces, townships)
         need_seed, org_seed = np.random.SeedSequence(seed).spawn(2)
         needs = _needs(np.random.default_rng(need_seed), geo, n_needs)
-        orgs = _organizations(np.random.default_rng(org_seed), geo, n_orgs, n_needs)
+        orgs = _organizations(np.random.default_rng(org_seed), geo, n_orgs, n_needs, national_share)
         data = {"regions": geo.regions, "organizations": orgs, "needs": needs}
         return Problem.model_validate(data)
     finally:
@@ -667,7 +754,7 @@ def _strong_affinity() -> FloatArray:
 
 
 def _organizations(
-    rng: np.random.Generator, geo: _Geography, n: int, n_needs: int
+    rng: np.random.Generator, geo: _Geography, n: int, n_needs: int, national_share: float
 ) -> list[dict[str, Any]]:
     n_cat = len(_CATEGORIES)
     type_shares = np.array([_TYPE_TABLE[t][0] for t in _TYPES])
@@ -685,7 +772,7 @@ def _organizations(
     weak_value = np.round(rng.uniform(0.1, 0.55, (n, 2)), 2)
 
     # Scope and home region.
-    nation_share = 0.005 if geo.nation is not None else 0.0
+    nation_share = national_share if geo.nation is not None else 0.0
     scope_shares = np.array([nation_share, 0.10, 0.40, 0.50 - nation_share])
     scope = rng.choice(len(_SCOPES), size=n, p=scope_shares / scope_shares.sum())
     n_weak[scope == 0] = 0  # national organizations stay specialised: fewer pairs per need

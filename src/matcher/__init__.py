@@ -11,7 +11,7 @@ optimal
 []
 """
 
-from . import dispatch, io, synth, variants
+from . import decompose, dispatch, io, synth, variants
 from .candidates import candidates
 from .compare import Comparison, compare
 from .errors import (
@@ -82,6 +82,7 @@ __all__ = [
     "Weights",
     "candidates",
     "compare",
+    "decompose",
     "dispatch",
     "frontier",
     "io",

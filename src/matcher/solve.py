@@ -17,9 +17,11 @@ matcher.errors.UnknownSolverError: unknown solver 'simplex'; choose one of auto,
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import replace
 
 import numpy as np
@@ -28,6 +30,7 @@ import numpy.typing as npt
 from .candidates import CandidateTable, build_candidates
 from .conflicts import explain_conflict
 from .constraints import SoftViolation, compile_rules, evaluate, fairness_groups
+from .decompose import solve_in_parts, split
 from .eligibility import PRIMARY_MATRIX, RULES, barred_organizations, ineligibility
 from .errors import Issue, OptionError, ProblemError, UnknownSolverError
 from .kpis import compute_kpis
@@ -38,13 +41,16 @@ from .solution import Assignment, Conflict, Solution, Unmet, UnmetReason
 from .solvers import SOLVERS, AssignmentModel, Solver, SolverResult, Status
 from .solvers.base import SideRules
 
-__all__ = ["assemble", "needs_rules", "solve"]
+__all__ = ["AUTO_DECOMPOSE_PAIRS", "assemble", "needs_rules", "solve"]
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
 _CATEGORIES = list(Category)
 _TIERS = list(Priority)
+
+#: ``decompose=None`` splits a model into independent parts from this many candidate pairs on.
+AUTO_DECOMPOSE_PAIRS = 200_000
 
 
 def solve(
@@ -53,6 +59,8 @@ def solve(
     *,
     time_limit: float = 10.0,
     seed: int = 0,
+    decompose: bool | None = None,
+    executor: Executor | None = None,
 ) -> Solution:
     """Find the best dispatch plan for ``problem``.
 
@@ -68,6 +76,16 @@ def solve(
         plan with status ``feasible`` and a proven ``bound``.
     seed
         Random seed of back ends that search.
+    decompose
+        Solve the independent parts of the candidate graph (connected components, joined where a
+        rule counts across them) one by one and merge them: the same objective as the whole
+        solve. ``None`` (the default) decomposes from :data:`AUTO_DECOMPOSE_PAIRS` candidate
+        pairs on when there are several parts; ``solution.stats["parts"]`` tells how many.
+    executor
+        Where the parts run: any :class:`concurrent.futures.Executor`, such as a Dask cluster's
+        ``distributed.Client(...).get_executor()``. ``None`` means a local process pool with one
+        worker per core when the machine has several and there are several parts, else this
+        process. Giving one implies ``decompose``.
 
     Returns
     -------
@@ -79,11 +97,14 @@ def solve(
     UnknownSolverError
         When ``solver`` names no back end.
     OptionError
-        When ``time_limit`` is not a positive number.
+        When ``time_limit`` is not a positive number, or ``executor`` is given with
+        ``decompose=False``.
     """
     backend = _backend(solver, problem)
     if not isinstance(time_limit, int | float) or not math.isfinite(time_limit) or time_limit <= 0:
         raise OptionError(f"time_limit must be a positive number of seconds, not {time_limit!r}")
+    if decompose is False and executor is not None:
+        raise OptionError("an executor runs the parts of a decomposed solve: drop decompose=False")
     started = time.perf_counter()
     table = build_candidates(problem)
     index = problem.index
@@ -99,10 +120,11 @@ def solve(
         side=side,
     )
     candidates_done = time.perf_counter()
-    if side is None:
-        result = _solve_around_fixed(backend, model, time_limit=float(time_limit), seed=int(seed))
-    else:
-        result = backend.solve(model, time_limit=float(time_limit), seed=int(seed))
+
+    def run(model: AssignmentModel) -> SolverResult:
+        return _run(backend, model, float(time_limit), int(seed), decompose, executor)
+
+    result = _solve_around_fixed(run, model) if side is None else run(model)
     solved = time.perf_counter()
     conflicts: list[Conflict] = []
     if side is not None and result.status is Status.INFEASIBLE:
@@ -147,14 +169,40 @@ def _pinned_pairs(problem: Problem, table: CandidateTable) -> IntArray:
     return np.sort(rows)
 
 
-def _solve_around_fixed(
-    backend: Solver, model: AssignmentModel, *, time_limit: float, seed: int
+def _run(
+    backend: Solver,
+    model: AssignmentModel,
+    time_limit: float,
+    seed: int,
+    decompose: bool | None,
+    executor: Executor | None,
 ) -> SolverResult:
-    """Take the fixed pairs first, let ``backend`` solve what is left, and put the two together."""
-    if model.fixed.size == 0:
+    """Solve ``model`` whole, or in parts when asked to or when it is large and falls apart."""
+    wanted = decompose or executor is not None
+    if decompose is False or (not wanted and model.n_pairs < AUTO_DECOMPOSE_PAIRS):
         return backend.solve(model, time_limit=time_limit, seed=seed)
+    parts = split(model)
+    if not parts or (len(parts) == 1 and not wanted):
+        return backend.solve(model, time_limit=time_limit, seed=seed)
+    workers = min(os.cpu_count() or 1, len(parts))
+    if executor is not None or workers < 2:
+        return solve_in_parts(
+            backend, model, parts, time_limit=time_limit, seed=seed, executor=executor
+        )
+    with ProcessPoolExecutor(workers) as pool:
+        return solve_in_parts(
+            backend, model, parts, time_limit=time_limit, seed=seed, executor=pool
+        )
+
+
+def _solve_around_fixed(
+    run: Callable[[AssignmentModel], SolverResult], model: AssignmentModel
+) -> SolverResult:
+    """Take the fixed pairs first, let ``run`` solve what is left, and put the two together."""
+    if model.fixed.size == 0:
+        return run(model)
     rest, back = model.residual()
-    result = backend.solve(rest, time_limit=time_limit, seed=seed)
+    result = run(rest)
     chosen = np.sort(np.concatenate([back[result.chosen], model.fixed]))
     constant = model.objective(model.fixed)
     return replace(

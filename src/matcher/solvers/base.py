@@ -61,7 +61,9 @@ class AssignmentModel:
     Pairs are the candidate table's rows: ``need[p]`` may take ``org[p]`` for ``score[p]``. Each need
     takes at most one organization and organization ``o`` at most ``capacity[o]`` needs. A pair whose
     score is not positive is never worth taking, and no back end takes it unless it is ``fixed``:
-    fixed pairs (accepted offers) are in every plan.
+    fixed pairs (accepted offers) are in every plan. ``scale``, when given, is the factor integer
+    back ends round scores with (a part of a larger model keeps the whole's, so that both round
+    alike).
     """
 
     n_needs: int
@@ -72,6 +74,7 @@ class AssignmentModel:
     capacity: IntArray
     fixed: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
     side: SideRules | None = None
+    scale: float | None = None
 
     @property
     def n_pairs(self) -> int:

@@ -16,7 +16,15 @@ from ortools.graph.python import min_cost_flow
 from ..errors import SolverError
 from .base import AssignmentModel, IntArray, Solver, SolverResult, Status, integer_scores
 
-__all__ = ["FlowSolver"]
+__all__ = ["FlowSolver", "flow_scale"]
+
+
+def flow_scale(model: AssignmentModel) -> float:
+    """The factor the flow rounds ``model``'s scores with (``model.scale`` when it is given)."""
+    if model.scale is not None:
+        return model.scale
+    positive = model.score[model.score > 0]
+    return integer_scores(positive, model.n_needs + model.n_orgs + 2)[1]
 
 
 class FlowSolver(Solver):
@@ -37,7 +45,11 @@ class FlowSolver(Solver):
         positive = np.flatnonzero(model.score > 0)
         n, m = model.n_needs, model.n_orgs
         source, sink = 0, n + m + 1
-        costs, scale = integer_scores(model.score[positive], n + m + 2)
+        if model.scale is None:
+            costs, scale = integer_scores(model.score[positive], n + m + 2)
+        else:
+            scale = model.scale
+            costs = np.rint(model.score[positive] * scale).astype(np.int64)
         # A positive score never rounds to a free arc, which the flow could leave unused.
         costs = np.maximum(costs, 1)
 

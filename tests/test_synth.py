@@ -350,10 +350,10 @@ def test_empty_instance() -> None:
 
 @pytest.mark.parametrize(
     ("n_needs", "n_orgs", "seed", "n_provinces"),
-    [(-1, 5, 0, None), (5, -1, 0, None), (5, 5, -3, None), (5, 5, 0, 0), (5, 5, 0, 91)],
+    [(-1, 5, 0, None), (5, -1, 0, None), (5, 5, -3, None), (5, 5, 0, 0), (5, 5, 0, 90)],
 )
 def test_bad_arguments(n_needs: int, n_orgs: int, seed: int, n_provinces: int | None) -> None:
-    assert synth.MAX_PROVINCES == 90
+    assert synth.MAX_PROVINCES == 89
     with pytest.raises(ValueError):
         synth.generate(n_needs, n_orgs, seed=seed, n_provinces=n_provinces)
 
@@ -366,6 +366,13 @@ def test_named_scales_match_their_specification() -> None:
     assert (len(province.needs), len(province.organizations)) == (10_000, 2_000)
     assert 1_300 <= len(townships) <= 1_500
     assert {r.level.value for r in province.regions} == {"province", "city", "county", "township"}
+
+
+def test_every_province_code_differs_from_the_nation() -> None:
+    problem = synth.generate(900, 300, n_provinces=synth.MAX_PROVINCES)
+    provinces = [r.id for r in problem.regions if r.level.value == "province"]
+    assert len(set(provinces)) == synth.MAX_PROVINCES
+    assert "100000" not in provinces
 
 
 def test_scales_without_national_organizations_split_by_province() -> None:

@@ -19,7 +19,8 @@ True
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -30,10 +31,13 @@ from .models import COMPONENTS, Category, Level, Problem
 from .scoring import components
 from .scoring import score as pair_score
 
-__all__ = ["CandidateTable", "build_candidates", "candidates"]
+__all__ = ["BLOCK_NEEDS", "CandidateTable", "build_candidates", "candidates"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
+
+#: Needs whose candidate pairs are built at once (see :func:`build_candidates`).
+BLOCK_NEEDS = 50_000
 
 _SCOPE_DEPTHS = (Level.NATION.depth, Level.PROVINCE.depth, Level.CITY.depth, Level.COUNTY.depth)
 
@@ -48,21 +52,36 @@ class CandidateTable:
         Need and organization index of each pair.
     score
         The pair's score (the policy's weighted components, or the given pair score).
-    components
-        Unweighted components, shape (pairs, len(COMPONENTS)).
+    problem
+        The problem the pairs belong to.
     """
 
     need: IntArray
     org: IntArray
     score: FloatArray
-    components: FloatArray
+    problem: Problem = field(repr=False)
 
     def __len__(self) -> int:
         return int(self.need.size)
 
-    def to_frame(self, problem: Problem) -> pd.DataFrame:
+    @cached_property
+    def components(self) -> FloatArray:
+        """Unweighted components of every pair, shape (pairs, len(COMPONENTS)).
+
+        Computed on first use: at national scale this matrix is the largest thing matcher holds,
+        and solving needs only the scores. :meth:`components_at` computes a few rows.
+        """
+        return components(self.problem, self.need, self.org)
+
+    def components_at(self, rows: IntArray) -> FloatArray:
+        """The components of the pairs at ``rows``, without computing every other pair's."""
+        if "components" in self.__dict__:
+            return self.components[rows]
+        return components(self.problem, self.need[rows], self.org[rows])
+
+    def to_frame(self) -> pd.DataFrame:
         """One row per pair: ``need_id``, ``org_id``, ``score`` and one column per component."""
-        index = problem.index
+        index = self.problem.index
         frame = pd.DataFrame(
             {
                 "need_id": np.asarray(index.need_ids, dtype=object)[self.need],
@@ -76,22 +95,39 @@ class CandidateTable:
 
 
 def build_candidates(problem: Problem) -> CandidateTable:
-    """Build the candidate table as arrays (see :func:`candidates` for the DataFrame)."""
+    """Build the candidate table as arrays (see :func:`candidates` for the DataFrame).
+
+    Needs are taken in blocks of :data:`BLOCK_NEEDS`, so that the joined pairs a rule then removes,
+    and the components a score is made of, never exist for the whole problem at once.
+    """
     index = problem.index
     if index.pair_need is not None and index.pair_org is not None and index.pair_score is not None:
         need, org, given = index.pair_need, index.pair_org, index.pair_score
         keep = ineligibility(problem, need, org) == 0
         need, org, given = need[keep], org[keep], given[keep]
-    else:
-        need, org = _join(problem)
-        keep = ineligibility(problem, need, org) == 0
-        need, org, given = need[keep], org[keep], None
+        order = np.argsort(need * max(1, index.n_orgs) + org, kind="stable")
+        return CandidateTable(need[order], org[order], np.ascontiguousarray(given[order]), problem)
+    blocks = [
+        _block(problem, start, min(start + BLOCK_NEEDS, index.n_needs))
+        for start in range(0, index.n_needs, BLOCK_NEEDS)
+    ]
+    if not blocks:
+        empty = np.zeros(0, np.int64)
+        return CandidateTable(empty, empty.copy(), np.zeros(0), problem)
+    need, org, score = (np.concatenate(arrays) for arrays in zip(*blocks, strict=True))
+    return CandidateTable(need, org, score, problem)
+
+
+def _block(problem: Problem, start: int, stop: int) -> tuple[IntArray, IntArray, FloatArray]:
+    """The eligible pairs of needs ``start .. stop - 1``, sorted, with their scores."""
+    need, org = _join(problem, np.arange(start, stop, dtype=np.int64))
+    keep = ineligibility(problem, need, org) == 0
+    need, org = need[keep], org[keep]
     # Each joined part is already sorted by (need, org): a stable sort merges the runs cheaply.
-    order = np.argsort(need * max(1, index.n_orgs) + org, kind="stable")
+    order = np.argsort(need * max(1, problem.index.n_orgs) + org, kind="stable")
     need, org = need[order], org[order]
-    values = components(problem, need, org)
-    score = pair_score(problem, need, org, values) if given is None else given[order]
-    return CandidateTable(need, org, np.ascontiguousarray(score), values)
+    score = pair_score(problem, need, org, components(problem, need, org))
+    return need, org, np.ascontiguousarray(score)
 
 
 def candidates(problem: Problem) -> pd.DataFrame:
@@ -108,11 +144,12 @@ def candidates(problem: Problem) -> pd.DataFrame:
         Columns ``need_id``, ``org_id``, ``score`` and one per component in
         :data:`matcher.models.COMPONENTS`; rows sorted by need, then organization, in input order.
     """
-    return build_candidates(problem).to_frame(problem)
+    return build_candidates(problem).to_frame()
 
 
-def _join(problem: Problem) -> tuple[IntArray, IntArray]:
-    """Pairs that share a category and whose need lies in the area of the organization's scope."""
+def _join(problem: Problem, needs: IntArray) -> tuple[IntArray, IntArray]:
+    """Pairs of ``needs`` (sorted) and the organizations that share a category and whose scope's
+    area holds the need."""
     index = problem.index
     tree = index.hierarchy
     n_categories = len(Category)
@@ -121,7 +158,6 @@ def _join(problem: Problem) -> tuple[IntArray, IntArray]:
     scope_depth = index.org_scope_depth
     if not problem.policy.eligibility.respect_scope:
         scope_depth = np.full_like(scope_depth, Level.NATION.depth)
-    needs_all = np.arange(index.n_needs, dtype=np.int64)
     parts_need, parts_org = [], []
     for depth in _SCOPE_DEPTHS:
         orgs = np.flatnonzero(usable & (scope_depth == depth))
@@ -133,10 +169,10 @@ def _join(problem: Problem) -> tuple[IntArray, IntArray]:
         by_key = np.argsort(org_key, kind="stable")
         org_key, org_sorted = org_key[by_key], orgs[row][by_key]
 
-        need_anchor = _anchor(tree.ancestor_at[index.need_region, depth], depth)
+        need_anchor = _anchor(tree.ancestor_at[index.need_region[needs], depth], depth)
         inside = need_anchor >= 0
-        need_idx = needs_all[inside]
-        need_key = need_anchor[inside] * n_categories + index.need_category[inside]
+        need_idx = needs[inside]
+        need_key = need_anchor[inside] * n_categories + index.need_category[need_idx]
         lo = np.searchsorted(org_key, need_key, side="left")
         hi = np.searchsorted(org_key, need_key, side="right")
         counts = hi - lo

@@ -325,7 +325,7 @@ def assemble(
             need.tolist(),
             org.tolist(),
             score.tolist(),
-            table.components[chosen].tolist(),
+            table.components_at(chosen).tolist(),
             strict=True,
         )
     )

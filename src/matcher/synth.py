@@ -209,9 +209,10 @@ _PROVINCES: tuple[tuple[int, str, str, float, float], ...] = (
     (65, "新", "新疆维吾尔自治区", 43.83, 87.62),
 )
 _REAL_CODES = frozenset(code for code, *_ in _PROVINCES)
-#: Every two-digit code a province may take: the real ones first, then the unused ones.
+#: Every two-digit code a province may take: the real ones first, then the unused ones (not 10:
+#: the nation root is ``100000``).
 _CODES: tuple[int, ...] = tuple(code for code, *_ in _PROVINCES) + tuple(
-    code for code in range(10, 100) if code not in _REAL_CODES
+    code for code in range(11, 100) if code not in _REAL_CODES
 )
 #: Most provinces an instance can have (one per two-digit code).
 MAX_PROVINCES = len(_CODES)
@@ -336,7 +337,7 @@ def generate(
     seed
         Seed of the needs and organizations (the regions depend only on the structure).
     n_provinces
-        Number of provinces; ``None`` means ``max(1, round(n_needs / 3300))`` (at most 90). The
+        Number of provinces; ``None`` means ``max(1, round(n_needs / 3300))`` (at most 89). The
         first is Shanxi, the others synthetic copies of its structure under other two-digit codes.
         With two or more, a nation root (``"100000"``) sits above them.
     townships
@@ -355,7 +356,7 @@ def generate(
     Raises
     ------
     OptionError
-        When a count or the seed is negative, ``n_provinces`` is not in 1..90 or
+        When a count or the seed is negative, ``n_provinces`` is not in 1..89 or
         ``national_share`` is not in [0, 0.5].
 
     Examples
@@ -392,12 +393,14 @@ class Scale(NamedTuple):
 
 #: The named scales, from one program year to beyond national size. ``national`` and ``xlarge``
 #: have no nationally registered organizations: each province runs its own program, so the
-#: candidate graph falls apart into one independent part per province.
+#: candidate graph falls apart into one independent part per province. ``xlarge`` spreads its
+#: needs over 89 provinces, the most :func:`generate` draws (about 5,600 needs per province against
+#: national's 3,200), as the country's half-million villages would be.
 SCALES: dict[str, Scale] = {
     "shanxi": Scale(1_000, 200, 1, 0.0, "one program year in the Shanxi-like province"),
     "province": Scale(10_000, 2_000, 1, 0.0, "the Shanxi-like province with its ~1,400 townships"),
     "national": Scale(100_000, 20_000, 31, 0.0, "31 provinces with townships"),
-    "xlarge": Scale(500_000, 100_000, 31, 0.0, "31 provinces, five times national"),
+    "xlarge": Scale(500_000, 100_000, MAX_PROVINCES, 0.0, "89 provinces, five times national"),
 }
 
 
@@ -409,7 +412,7 @@ def scale(name: str, seed: int = 0) -> Problem:
     name
         ``"shanxi"`` (1,000 needs x 200 organizations, what :func:`shanxi` gives), ``"province"``
         (10,000 x 2,000), ``"national"`` (100,000 x 20,000 in 31 provinces) or ``"xlarge"``
-        (500,000 x 100,000 in 31 provinces).
+        (500,000 x 100,000 in 89 provinces).
     seed
         Seed of the needs and organizations.
 

@@ -1,11 +1,13 @@
 """Smoke tests of benchmarks/run.py on a tiny instance, so the runner does not rot.
 
-No timing is asserted; the raw min-cost flow must reach matcher's objective.
+No timing is asserted; the peers must reach the min-cost flow optimum (or stay below it).
 """
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
+import json
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -16,6 +18,8 @@ from matcher.models import Problem
 
 RUNNER = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
 NEEDS, ORGS = 300, 60
+SIZE = f"{NEEDS}x{ORGS}"
+OPTIONS = {"cpsat_time_limit": 10.0, "highs_time_limit": 30.0, "naive_cpsat_time_limit": 10.0}
 
 
 def _load_runner() -> ModuleType:
@@ -38,29 +42,67 @@ def run() -> ModuleType:
 @pytest.fixture(scope="module")
 def document(run: ModuleType, tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("bench") / "problem.json"
-    record = run.measure_load(NEEDS, ORGS, path)
+    record = run.measure_load(SIZE, path)
     assert record["n_needs"] == NEEDS and record["n_orgs"] == ORGS
     assert record["json_mb"] > 0 and path.exists()
     return path
 
 
-def test_exact_methods_agree(run: ModuleType, document: Path) -> None:
-    problem = Problem.from_json(document)
+@pytest.fixture(scope="module")
+def problem(document: Path) -> Problem:
+    return Problem.from_json(document)
+
+
+@pytest.fixture(scope="module")
+def optimum(run: ModuleType, problem: Problem) -> float:
+    return float(run.measure_raw_flow(run.candidate_arrays(problem))["objective"])
+
+
+def _args(run: ModuleType, *argv: str) -> argparse.Namespace:
+    return run._parser().parse_args(list(argv))
+
+
+def test_sizes_are_the_named_scales(run: ModuleType) -> None:
+    assert run.parse_size("national") == ("national", (100_000, 20_000))
+    assert run.parse_size("xlarge")[1] == (500_000, 100_000)
+    assert run.parse_size(" 300x60 ") == ("300x60", (300, 60))
+    with pytest.raises(argparse.ArgumentTypeError):
+        run.parse_size("large")
+    assert _args(run).sizes == "shanxi,province,national,xlarge"
+
+
+def test_rebuilt_instance_is_the_document(
+    run: ModuleType, document: Path, problem: Problem
+) -> None:
+    rebuilt = run.candidate_arrays(run.make_problem(SIZE))
+    assert rebuilt.fingerprint() == run.candidate_arrays(problem).fingerprint()
+
+
+def test_plan(run: ModuleType) -> None:
+    args = _args(run)
+    small = run.plan("shanxi", args)
+    assert {"load", "matcher", "raw_flow", "greedy", "cpsat", "highs", "naive_cpsat"} <= set(small)
+    assert ("matcher_whole" in small) == run.has_decompose()
+    big = run.plan("xlarge", args, profile=True)
+    assert "highs" in big and "profile" in big
+    assert "cpsat" not in big and "naive_cpsat" not in big
+    assert "naive_cpsat" in run.plan("national", _args(run, "--naive-cpsat-national"))
+    assert "highs" not in run.plan("shanxi", _args(run, "--skip", "highs"))
+    assert run.child_timeout("highs", OPTIONS, args) == 30.0 + args.child_slack
+    assert run.child_timeout("matcher", OPTIONS, args) == args.child_timeout
+
+
+def test_exact_methods_agree(run: ModuleType, problem: Problem, optimum: float) -> None:
     exact = run.measure_matcher(problem)
-    arrays = run.candidate_arrays(problem)
-    raw = run.measure_raw_flow(arrays)
     assert exact["status"] == "optimal"
-    assert arrays.n_pairs > 0
-    assert raw["objective"] == pytest.approx(exact["objective"], rel=run.OBJECTIVE_RTOL)
-    assert raw["assigned"] == exact["assigned"]
-    assert {"candidates_seconds", "build_seconds", "solve_seconds", "assemble_seconds"} <= set(
-        exact["timings"]
-    )
+    assert optimum == pytest.approx(exact["objective"], rel=run.OBJECTIVE_RTOL)
+    assert {"candidates_seconds", "solve_seconds", "assemble_seconds"} <= set(exact["timings"])
+    if run.has_decompose():
+        whole = run.measure_matcher(problem, decompose=False)
+        assert whole["objective"] == pytest.approx(optimum, rel=run.OBJECTIVE_RTOL)
 
 
-def test_baselines(run: ModuleType, document: Path) -> None:
-    problem = Problem.from_json(document)
-    optimum = run.measure_matcher(problem)["objective"]
+def test_baselines(run: ModuleType, problem: Problem, optimum: float) -> None:
     greedy = run.measure_greedy(problem)
     assert 0 < greedy["objective"] <= optimum * (1 + 1e-9)
     cpsat = run.measure_cpsat(problem, time_limit=10.0)
@@ -68,32 +110,84 @@ def test_baselines(run: ModuleType, document: Path) -> None:
     assert cpsat["objective"] <= optimum * (1 + 1e-9)
 
 
-def test_highs_lp_is_integral(run: ModuleType, document: Path) -> None:
-    pytest.importorskip("scipy")
-    problem = Problem.from_json(document)
-    optimum = run.measure_matcher(problem)["objective"]
-    highs = run.measure_highs(run.candidate_arrays(problem), time_limit=30.0)
-    assert highs["status"] == "optimal"
-    assert highs["objective"] == pytest.approx(optimum, rel=1e-6)
+def test_highs_lp_is_integral(run: ModuleType, problem: Problem, optimum: float) -> None:
+    arrays = run.candidate_arrays(problem)
+    assert run.lp_matrix(arrays).sum() == 2 * arrays.n_pairs
+    highs = run.measure_highs(arrays, time_limit=30.0)
+    assert highs["status"] == "optimal" and highs["answered"]
+    assert highs["objective"] == pytest.approx(optimum, rel=run.LP_RTOL)
 
 
-def test_run_one_check_and_report(run: ModuleType, document: Path, tmp_path: Path) -> None:
+def test_naive_cpsat(run: ModuleType, problem: Problem, optimum: float) -> None:
+    arrays = run.candidate_arrays(problem)
+    naive = run.measure_naive_cpsat(arrays, time_limit=10.0)
+    assert naive["variables"] == arrays.n_pairs and naive["workers"] == 2
+    assert naive["answered"] and naive["status"] in ("OPTIMAL", "FEASIBLE")
+    assert naive["objective"] <= optimum * (1 + 1e-9)
+    assert naive["objective"] == pytest.approx(optimum, rel=1e-3)
+
+
+def test_run_one_check_and_report(run: ModuleType, tmp_path: Path) -> None:
     results = {"name": "tiny", "n_needs": NEEDS, "n_orgs": ORGS}
-    results["load"] = run.run_one("load", NEEDS, ORGS, tmp_path / "again.json", {})
-    for method in ("matcher", "raw_flow", "greedy"):
-        record = run.run_one(method, NEEDS, ORGS, document, {})
+    results["load"] = run.run_one("load", SIZE, OPTIONS, tmp_path / "again.json")
+    methods = ["matcher", "raw_flow", "greedy", "highs", "naive_cpsat"]
+    for method in methods:
+        record = run.run_one(method, SIZE, OPTIONS)
         assert record["peak_mb"] > 0 and record["rss_before_mb"] is not None
+        assert record["fingerprint"] and record["n_pairs"] > 0
         results[method] = record
+    results["cpsat"] = {
+        "method": "cpsat",
+        "error": "stopped after 5 s",
+        "timed_out": True,
+        "timeout": 5.0,
+    }
     assert run.check(results) == []
     results["failures"] = []
 
-    block = run.render([results], run.machine_facts(), "python benchmarks/run.py", "today")
-    assert "| tiny |" in block
-    out = tmp_path / "README.md"
-    out.write_text(f"# B\n\nintro\n\n{run.START_MARKER}\nold\n{run.END_MARKER}\n\noutro\n")
-    run.write_report(out, block)
-    text = out.read_text()
-    assert "old" not in text and "intro" in text and "outro" in text and "| tiny |" in text
+    facts = run.machine_facts()
+    text = run.render([results], facts, "python benchmarks/run.py", "today")
+    assert "| tiny | raw OR-Tools min-cost flow |" in text
+    assert "| tiny | naive CP-SAT (no hint, 2 workers) |" in text
+    assert "no answer (stopped after 5 s, child killed)" in text
+    assert "national end to end ≤ 15 s and ≤ 2 GB on 2 cores: not measured" in text
+    assert "## Targets" in text and "## Checks" in text
+    out = tmp_path / "RESULTS.md"
+    run.write_results(out, text)
+    assert out.read_text() == text
+
+    raw = tmp_path / "raw.json"
+    command, date = "python benchmarks/run.py", "today"
+    raw.write_text(
+        json.dumps({"command": command, "date": date, "facts": facts, "results": [results]})
+    )
+    again = tmp_path / "again.md"
+    assert run.main(["--render", str(raw), "--out", str(again)]) == 0
+    assert again.read_text() == text
+
+
+def test_targets_and_timeouts(run: ModuleType) -> None:
+    national = {
+        "name": "national",
+        "n_needs": 100_000,
+        "n_orgs": 20_000,
+        "matcher": {
+            "seconds": 9.0,
+            "index_seconds": 0.5,
+            "phase_peak_mb": 1500.0,
+            "peak_mb": 1700.0,
+        },
+        "raw_flow": {"seconds": 8.0, "objective": 1.0},
+        "highs": {"seconds": 130.0, "status": "no answer in 120 s", "answered": False},
+    }
+    lines = "\n".join(run.targets([national]))
+    assert "national end to end ≤ 15 s and ≤ 2 GB on 2 cores: time met (9.5 s" in lines
+    assert "memory met (1,500 MB" in lines
+    assert "within 1.5x of raw min-cost flow: met (1.12x" in lines
+    assert "HiGHS did not finish (no answer in 120 s)" in lines
+    assert "xlarge end to end ≤ 120 s and ≤ 6 GB on 2 cores: not measured" in lines
+    national["matcher"]["tree_peak_mb"] = 2500.0
+    assert "memory missed (2,500 MB" in "\n".join(run.targets([national]))
 
 
 def test_check_catches_a_wrong_objective(run: ModuleType) -> None:
@@ -101,5 +195,14 @@ def test_check_catches_a_wrong_objective(run: ModuleType) -> None:
         "name": "tiny",
         "matcher": {"objective": 10.0, "fingerprint": "a"},
         "raw_flow": {"objective": 10.5, "fingerprint": "a"},
+        "greedy": {"objective": 11.0, "fingerprint": "a"},
     }
-    assert len(run.check(results)) == 1
+    assert len(run.check(results)) == 2
+    results["greedy"]["fingerprint"] = "b"
+    assert any("different candidate arrays" in f for f in run.check(results))
+
+
+def test_timed_out_child_is_reported(run: ModuleType) -> None:
+    args = _args(run, "--child-timeout", "0.01")
+    record = run._child("matcher", SIZE, OPTIONS, run.child_timeout("matcher", OPTIONS, args))
+    assert record["timed_out"] and "stopped after" in record["error"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -152,6 +153,38 @@ def test_decomposition_never_changes_the_optimum(problem: Problem, pinned: bool)
     assert_same_objective(parts, whole)
     assert math.isclose(inline.objective, whole.objective, abs_tol=1e-6 + 2 * len(problem.needs))
     assert matcher.verify(problem, parts) == []
+
+
+@pytest.mark.usefixtures("small_tasks")
+@settings(max_examples=15, deadline=None)
+@given(
+    n_provinces=st.integers(2, 6),
+    seed=st.integers(0, 10_000),
+    national_share=st.sampled_from([0.0, 0.0, 0.02]),
+    shuffle=st.randoms(use_true_random=False),
+)
+def test_multi_province_problems_solve_alike_whole_and_in_parts(
+    n_provinces: int, seed: int, national_share: float, shuffle: random.Random
+) -> None:
+    problem = synth.generate(
+        150 * n_provinces,
+        40 * n_provinces,
+        seed=seed,
+        n_provinces=n_provinces,
+        national_share=national_share,
+    )
+    whole = matcher.solve(problem, "flow", decompose=False)
+    with ThreadPoolExecutor(2) as pool:
+        parts = matcher.solve(problem, "flow", executor=pool)
+        # The organizations' order changes neither the parts' plan's value nor its validity.
+        organizations = list(problem.organizations)
+        shuffle.shuffle(organizations)
+        shuffled = problem.replace(organizations=organizations)
+        reordered = matcher.solve(shuffled, "flow", executor=pool)
+    assert_same_objective(parts, whole)
+    assert_same_objective(reordered, whole)
+    assert matcher.verify(problem, parts) == []
+    assert matcher.verify(shuffled, reordered) == []
 
 
 @pytest.mark.usefixtures("small_tasks")

@@ -101,7 +101,7 @@ def test_components_are_packed_into_tasks_of_comparable_size() -> None:
     model = plain_model(problem)
     parts = decompose.split(model, min_task_pairs=model.n_pairs // 2)
     assert len(parts) == 2
-    assert sum(part.components for part in parts) >= 6
+    assert sum(part.n_components for part in parts) >= 6
     sizes = sorted(part.pairs.size for part in parts)
     assert sizes[0] >= 0.5 * sizes[1]
 

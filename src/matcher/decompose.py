@@ -52,12 +52,13 @@ MIN_TASK_PAIRS = 20_000
 
 @dataclass(frozen=True, eq=False)
 class Part:
-    """One task: needs, organizations and candidate pairs (indices into the whole model), sorted."""
+    """One task: needs, organizations and candidate pairs (indices into the whole model), sorted,
+    of ``n_components`` connected components (joined by rules or packed together)."""
 
     needs: IntArray
     orgs: IntArray
     pairs: IntArray
-    components: int
+    n_components: int
 
     def model(self, whole: AssignmentModel) -> AssignmentModel:
         """The part as a model of its own, needs and organizations renumbered in order."""
@@ -181,7 +182,7 @@ def _merge(
             if key != "scale" and not isinstance(value, str) and not isinstance(known, str):
                 stats[key] = known + value
     stats["parts"] = len(parts)
-    stats["components"] = sum(part.components for part in parts)
+    stats["connected_components"] = sum(part.n_components for part in parts)
     if status is Status.INFEASIBLE:
         return SolverResult(status, np.zeros(0, np.int64), float("nan"), float("-inf"), stats)
     return SolverResult(

@@ -184,7 +184,7 @@ def _run(
     parts = split(model)
     if not parts or (len(parts) == 1 and not wanted):
         return backend.solve(model, time_limit=time_limit, seed=seed)
-    workers = min(os.cpu_count() or 1, len(parts))
+    workers = min(_usable_cores(), len(parts))
     if executor is not None or workers < 2:
         return solve_in_parts(
             backend, model, parts, time_limit=time_limit, seed=seed, executor=executor
@@ -193,6 +193,13 @@ def _run(
         return solve_in_parts(
             backend, model, parts, time_limit=time_limit, seed=seed, executor=pool
         )
+
+
+def _usable_cores() -> int:
+    """Cores this process may run on (its affinity where the platform tells it)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _solve_around_fixed(

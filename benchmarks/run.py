@@ -43,7 +43,6 @@ import datetime as dt
 import gc
 import hashlib
 import importlib.metadata
-import inspect
 import io
 import json
 import os
@@ -215,16 +214,6 @@ def measure_load(name: str, path: Path, *, seed: int = SEED) -> Record:
         "n_orgs": index.n_orgs,
         "n_regions": len(problem.regions),
     }
-
-
-def solve_keywords() -> set[str]:
-    """The keyword arguments ``matcher.solve`` accepts in the installed version."""
-    return set(inspect.signature(matcher.solve).parameters)
-
-
-def has_decompose() -> bool:
-    """Whether ``matcher.solve`` takes ``decompose`` (split the candidate graph into parts)."""
-    return "decompose" in solve_keywords()
 
 
 def measure_matcher(problem: Problem, **options: Any) -> Record:
@@ -751,7 +740,7 @@ def plan(name: str, args: argparse.Namespace, *, profile: bool = False) -> list[
     wanted = {
         "load": True,
         "matcher": True,
-        "matcher_whole": has_decompose(),
+        "matcher_whole": True,
         "raw_flow": True,
         "greedy": True,
         "cpsat": n_needs <= CPSAT_MAX_NEEDS or (args.cpsat_national and n_needs <= national),

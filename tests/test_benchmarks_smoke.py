@@ -81,8 +81,10 @@ def test_rebuilt_instance_is_the_document(
 def test_plan(run: ModuleType) -> None:
     args = _args(run)
     small = run.plan("shanxi", args)
-    assert {"load", "matcher", "raw_flow", "greedy", "cpsat", "highs", "naive_cpsat"} <= set(small)
-    assert ("matcher_whole" in small) == run.has_decompose()
+    assert {"load", "matcher", "matcher_whole", "raw_flow", "greedy", "cpsat", "highs"} <= set(
+        small
+    )
+    assert "naive_cpsat" in small
     big = run.plan("xlarge", args, profile=True)
     assert "highs" in big and "profile" in big
     assert "cpsat" not in big and "naive_cpsat" not in big
@@ -97,9 +99,8 @@ def test_exact_methods_agree(run: ModuleType, problem: Problem, optimum: float) 
     assert exact["status"] == "optimal"
     assert optimum == pytest.approx(exact["objective"], rel=run.OBJECTIVE_RTOL)
     assert {"candidates_seconds", "solve_seconds", "assemble_seconds"} <= set(exact["timings"])
-    if run.has_decompose():
-        whole = run.measure_matcher(problem, decompose=False)
-        assert whole["objective"] == pytest.approx(optimum, rel=run.OBJECTIVE_RTOL)
+    whole = run.measure_matcher(problem, decompose=False)
+    assert whole["objective"] == pytest.approx(optimum, rel=run.OBJECTIVE_RTOL)
 
 
 def test_baselines(run: ModuleType, problem: Problem, optimum: float) -> None:

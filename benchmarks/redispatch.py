@@ -3,7 +3,8 @@
 On ``matcher.synth.generate(needs, orgs, seed=0)`` (10,000 x 2,000 by default) it measures:
 
 * ``cold solve``   ``matcher.solve(problem)`` end to end (the reference);
-* ``first round``  ``Dispatch.propose()`` on a fresh dispatch (candidate table built before);
+* ``first round``  ``Dispatch.propose()`` on a fresh dispatch (``Dispatch()`` builds the
+                   candidate table and its round layout, once);
 * ``re-dispatch``  ``Dispatch.propose()`` after a share of the first round's offers is declined and
                    every other offer is still open (kept unless moving it gains more than the
                    disruption cost), for several shares, raw and acceptance-aware.

@@ -309,6 +309,7 @@ class Dispatch:
         keys = np.asarray(table.need * problem.index.n_orgs + table.org, np.int64)
         self._ledger = Ledger(problem, keys)
         self._table_data = table
+        self._table = self._layout_table()
         self._events: list[Event] = []
         for event in events:
             self.record(event)
@@ -769,8 +770,8 @@ class Dispatch:
 
     # --- internals --------------------------------------------------------------------------
 
-    @cached_property
-    def _table(self) -> _Table:
+    def _layout_table(self) -> _Table:
+        """The candidate table laid out for rounds, with its score scale (built once, up front)."""
         problem = self._problem
         table = self._table_data
         index = problem.index

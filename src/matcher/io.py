@@ -79,6 +79,7 @@ import pydantic
 
 from .errors import Issue, MatcherError, OptionError, ProblemError
 from .models import COMPONENTS, Category, Level, Need, Organization, Priority, Problem, Region
+from .models.columnar import problem_from_tables as problem_from_columns
 from .models.vocab import Language
 from .solution import Solution
 
@@ -347,6 +348,11 @@ def problem_from_tables(
 ) -> Problem:
     """Build a problem from DataFrames keyed by table name (English or Chinese, see the module).
 
+    Headers and cells are normalized column by column, then the tables go to the columnar path
+    of :meth:`Problem.from_frames <matcher.Problem.from_frames>` (the same checks and issues as
+    validating one dict per row, without a Python object per row). A table with a column that
+    names no field, or two columns for one field, is read row by row instead.
+
     Raises
     ------
     ProblemError
@@ -370,6 +376,37 @@ def problem_from_tables(
     missing = [name for name in ("regions", "organizations", "needs") if name not in named]
     if missing:
         raise _missing_tables(missing)
+    columns = {
+        "regions": _field_columns(named["regions"], Region, "regions"),
+        "organizations": _field_columns(named["organizations"], Organization, "organizations"),
+        "needs": _field_columns(named["needs"], Need, "needs"),
+    }
+    if all(frame is not None for frame in columns.values()):
+        pairs = {
+            section: _pair_records(named[section], section)
+            for section in _pair_sections()
+            if section in named
+        }
+        if policy is not None:
+            policy = dict(policy)
+        elif "policy" in named:
+            policy = _policy_from_frame(named["policy"])
+        return problem_from_columns(
+            columns["regions"],  # type: ignore[arg-type]  # checked just above
+            columns["organizations"],  # type: ignore[arg-type]
+            columns["needs"],  # type: ignore[arg-type]
+            policy=policy,
+            pair_rows=pairs,
+        )
+    # An unknown column, two columns for one field, a whole nested object in one cell: the row
+    # path names the issues and decides what wins.
+    return _problem_by_rows(named, policy)
+
+
+def _problem_by_rows(
+    named: Mapping[str, pd.DataFrame], policy: Mapping[str, Any] | None
+) -> Problem:
+    """:func:`problem_from_tables` one row at a time: a dict per row, validated as a document."""
     data: dict[str, Any] = {
         "regions": region_records(named["regions"]),
         "organizations": organization_records(named["organizations"]),
@@ -960,6 +997,84 @@ def _records(
             record.setdefault("capabilities", {})
         records.append(record)
     return records
+
+
+def _field_columns(
+    frame: pd.DataFrame, model: type[pydantic.BaseModel], section: str
+) -> pd.DataFrame | None:
+    """A table with its headers and cells normalized as :func:`_records` normalizes them, column
+    by column: one column per field (``capability_<category>`` for capabilities, a dict column
+    for other per-category and nested fields), ``None`` for missing cells.
+
+    ``None`` when the table needs the row path: an unknown column, two columns for one field,
+    or a whole nested or per-category object in one column.
+    """
+    kinds = _kinds(model)
+    mapping = _column_map(frame.columns, model, section)
+    targets = [mapping[column] for column in frame.columns]
+    if len(set(targets)) != len(targets):
+        return None
+    size = len(frame)
+    columns: dict[str, list[Any]] = {}
+    for position, (field, sub) in enumerate(targets):
+        kind = kinds.get(field)
+        if kind is None or (kind.kind in ("dict", "model") and sub is None):
+            return None
+        cells = frame.iloc[:, position].tolist()
+        if kind.kind == "dict" and field == "capabilities":
+            columns[f"capability_{sub}"] = _cells(cells, kind)
+        elif kind.kind in ("dict", "model"):
+            sub_kind = kind
+            if kind.kind == "model" and kind.model is not None:
+                sub_kind = _kinds(kind.model).get(str(sub), _Kind("scalar"))
+            objects = columns.setdefault(field, [None] * size)
+            for row, value in enumerate(_cells(cells, sub_kind)):
+                if value is not None:
+                    if objects[row] is None:
+                        objects[row] = {}
+                    objects[row][sub] = value
+        else:
+            columns[field] = _cells(cells, kind)
+    return pd.DataFrame(
+        {name: pd.Series(values, dtype=object) for name, values in columns.items()},
+        index=pd.RangeIndex(size),
+    )
+
+
+def _cells(cells: list[Any], kind: _Kind) -> list[Any]:
+    """:func:`_cell` of each cell, ``None`` for missing ones (repeated values converted once)."""
+    converted: list[Any] = []
+    append = converted.append
+    seen: dict[tuple[type, Any], Any] = {}
+    plain_text = kind.kind == "scalar" and kind.scalar is str and not kind.literal
+    for value in cells:
+        cls = value.__class__
+        if cls is str:
+            text = value.strip()
+            if not text:
+                append(None)
+                continue
+            if plain_text:
+                append(text)  # what _cell gives a string for a text field
+                continue
+        elif cls is float:
+            if value != value:
+                append(None)
+                continue
+        elif value is None:
+            append(None)
+            continue
+        elif cls is not int and cls is not bool:
+            append(None if _missing(value) else _cell(value, kind))
+            continue
+        if kind.kind == "list":
+            append(_cell(value, kind))
+            continue
+        key = (cls, value)
+        if key not in seen:
+            seen[key] = _cell(value, kind)
+        append(seen[key])
+    return converted
 
 
 def _pair_records(frame: pd.DataFrame, section: str) -> list[dict[str, Any]]:

@@ -68,21 +68,48 @@ class Hierarchy:
     @classmethod
     def build(cls, regions: Sequence[Region]) -> Hierarchy:
         """Index ``regions`` (ids unique, parents known and of a higher level)."""
-        ids = tuple(region.id for region in regions)
+        return cls.from_columns(
+            ids=[r.id for r in regions],
+            levels=[r.level for r in regions],
+            parents=[r.parent for r in regions],
+            priorities=[r.priority for r in regions],
+            lat=[r.lat for r in regions],
+            lon=[r.lon for r in regions],
+        )
+
+    @classmethod
+    def from_columns(
+        cls,
+        ids: Sequence[str],
+        levels: Sequence[Level],
+        parents: Sequence[str | None],
+        priorities: Sequence[Priority | None],
+        lat: Sequence[float | None],
+        lon: Sequence[float | None],
+    ) -> Hierarchy:
+        """Index regions given field by field (ids unique, parents known and of a higher level).
+
+        Examples
+        --------
+        >>> tree = Hierarchy.from_columns(
+        ...     ids=["p", "c"], levels=[Level.PROVINCE, Level.CITY], parents=[None, "p"],
+        ...     priorities=[None, Priority.KEY], lat=[None, None], lon=[None, None])
+        >>> tree.ancestors("c"), [_TIERS[t].value for t in tree.tier]
+        (['p'], ['normal', 'key'])
+        """
+        ids = tuple(ids)
         position = {region_id: i for i, region_id in enumerate(ids)}
         n = len(ids)
-        parent = np.array(
-            [position.get(r.parent, -1) if r.parent else -1 for r in regions], np.int64
-        )
-        depth = np.array([r.level.depth for r in regions], np.int64)
-        own_tier = np.array(
-            [_TIERS.index(r.priority) if r.priority is not None else -1 for r in regions], np.int64
-        )
-        lat = np.array([np.nan if r.lat is None else r.lat for r in regions], np.float64)
-        lon = np.array([np.nan if r.lon is None else r.lon for r in regions], np.float64)
-        has_coordinates = ~(np.isnan(lat) | np.isnan(lon))
-        lat[~has_coordinates] = np.nan
-        lon[~has_coordinates] = np.nan
+        parent = np.array([position.get(p, -1) if p else -1 for p in parents], np.int64)
+        depth_of = {level: level.depth for level in Level}
+        depth = np.array([depth_of[level] for level in levels], np.int64)
+        tier_code: dict[Priority | None, int] = {tier: code for code, tier in enumerate(_TIERS)}
+        own_tier = np.array([tier_code.get(p, -1) for p in priorities], np.int64)
+        lat_array = np.array([np.nan if x is None else x for x in lat], np.float64)
+        lon_array = np.array([np.nan if x is None else x for x in lon], np.float64)
+        has_coordinates = ~(np.isnan(lat_array) | np.isnan(lon_array))
+        lat_array[~has_coordinates] = np.nan
+        lon_array[~has_coordinates] = np.nan
 
         ancestor_at = np.full((n, len(_LEVELS)), -1, np.int64)
         tier = own_tier.copy()
@@ -96,11 +123,11 @@ class Hierarchy:
             ancestor_at[rows, d] = rows
             inherit_tier = tier[inner] < 0
             tier[inner[inherit_tier]] = tier[outer[inherit_tier]]
-            inherit_xy = np.isnan(lat[inner])
-            lat[inner[inherit_xy]] = lat[outer[inherit_xy]]
-            lon[inner[inherit_xy]] = lon[outer[inherit_xy]]
+            inherit_xy = np.isnan(lat_array[inner])
+            lat_array[inner[inherit_xy]] = lat_array[outer[inherit_xy]]
+            lon_array[inner[inherit_xy]] = lon_array[outer[inherit_xy]]
         tier[tier < 0] = _TIERS.index(Priority.NORMAL)
-        return cls(ids, parent, depth, ancestor_at, tier, lat, lon, position)
+        return cls(ids, parent, depth, ancestor_at, tier, lat_array, lon_array, position)
 
     def __len__(self) -> int:
         return len(self.ids)

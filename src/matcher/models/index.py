@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -12,13 +13,23 @@ from .hierarchy import Hierarchy
 from .need import Need
 from .organization import Organization
 from .region import Region
-from .vocab import CATEGORY_CODES, Category, Credit, OrgType
+from .vocab import CATEGORY_CODES, Category, Credit, OrgType, Scope
 
-__all__ = ["ProblemIndex", "in_sorted"]
+__all__ = [
+    "NEED_FIELDS",
+    "ORGANIZATION_FIELDS",
+    "REGION_FIELDS",
+    "Columns",
+    "ProblemIndex",
+    "in_sorted",
+]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
+
+#: Validated rows given field by field: field name -> one value per row.
+Columns = Mapping[str, Sequence[Any]]
 
 ORG_TYPES: list[OrgType] = list(OrgType)
 CREDITS: list[Credit] = list(Credit)
@@ -94,33 +105,89 @@ class ProblemIndex:
         pending: Sequence[tuple[str, str]] = (),
     ) -> ProblemIndex:
         """Lay out validated entities (ids unique, references known) as arrays."""
-        tree = Hierarchy.build(regions)
+        return cls.from_columns(
+            _columns(regions, REGION_FIELDS),
+            _columns(organizations, ORGANIZATION_FIELDS),
+            _columns(needs, NEED_FIELDS),
+            pair_scores,
+            pinned=pinned,
+            declined=declined,
+            pending=pending,
+        )
+
+    @classmethod
+    def from_columns(
+        cls,
+        regions: Columns,
+        organizations: Columns,
+        needs: Columns,
+        pair_scores: Sequence[tuple[str, str, float]] | None,
+        pinned: Sequence[tuple[str, str]] = (),
+        declined: Sequence[tuple[str, str]] = (),
+        pending: Sequence[tuple[str, str]] = (),
+    ) -> ProblemIndex:
+        """Lay out validated entities given field by field, one sequence per field.
+
+        ``regions``, ``organizations`` and ``needs`` map the field names in
+        :data:`REGION_FIELDS`, :data:`ORGANIZATION_FIELDS` and :data:`NEED_FIELDS` to the
+        validated values of every row (defaults filled in), as the models hold them. Ids must be
+        unique and references known, as :class:`~matcher.Problem` validation guarantees.
+
+        Examples
+        --------
+        >>> from matcher.models.vocab import Level, Scope
+        >>> index = ProblemIndex.from_columns(
+        ...     {"id": ["14"], "level": [Level.PROVINCE], "parent": [None], "priority": [None],
+        ...      "lat": [None], "lon": [None]},
+        ...     {"id": ["o1"], "org_type": [OrgType.TRAINING], "scope": [Scope.PROVINCE],
+        ...      "home_region": ["14"], "service_regions": [None],
+        ...      "capabilities": [{Category.TALENT: 0.8}], "max_projects": [2],
+        ...      "credit": [Credit.NORMAL], "ratings": [()], "acceptance": [{}],
+        ...      "budget": [None], "inspection_passed": [True], "grade": [0],
+        ...      "declines_regions": [()], "declines_categories": [()],
+        ...      "prefers_regions": [()], "prefers_categories": [()]},
+        ...     {"id": ["n1"], "region": ["14"], "category": [Category.TALENT],
+        ...      "beneficiaries": [120], "vulnerable_groups": [()], "cost": [0.0],
+        ...      "continues": [None], "partners": [1], "lead_primary": [False],
+        ...      "aid": ["direct_aid"]},
+        ...     None)
+        >>> index.org_capability[0].tolist(), index.need_category.tolist()
+        ([0.0, 0.8, 0.0, 0.0, 0.0, 0.0], [1])
+        """
+        tree = Hierarchy.from_columns(
+            ids=regions["id"],
+            levels=regions["level"],
+            parents=regions["parent"],
+            priorities=regions["priority"],
+            lat=regions["lat"],
+            lon=regions["lon"],
+        )
         where = tree.position
-        need_ids = tuple(n.id for n in needs)
-        org_ids = tuple(o.id for o in organizations)
+        need_ids = tuple(needs["id"])
+        org_ids = tuple(organizations["id"])
+        n_orgs = len(org_ids)
         need_position = {need_id: i for i, need_id in enumerate(need_ids)}
         org_position = {org_id: i for i, org_id in enumerate(org_ids)}
 
-        capability = np.zeros((len(organizations), len(Category)), np.float64)
-        acceptance = np.ones((len(organizations), len(Category)), np.float64)
-        for row, org in enumerate(organizations):
-            for category, value in org.capabilities.items():
-                capability[row, CATEGORY_CODES[category]] = value
-            for category, value in org.acceptance.items():
-                acceptance[row, CATEGORY_CODES[category]] = value
+        def per_category(name: str, fill: float) -> FloatArray:
+            table = np.full((n_orgs, len(Category)), fill, np.float64)
+            for row, values in enumerate(organizations[name]):
+                for category, value in values.items():
+                    table[row, CATEGORY_CODES[category]] = value
+            return table
 
-        def category_mask(field: str) -> BoolArray:
-            mask = np.zeros((len(organizations), len(Category)), bool)
-            for row, org in enumerate(organizations):
-                for category in getattr(org, field):
+        def category_mask(name: str) -> BoolArray:
+            mask = np.zeros((n_orgs, len(Category)), bool)
+            for row, listed in enumerate(organizations[name]):
+                for category in listed:
                     mask[row, CATEGORY_CODES[category]] = True
             return mask
 
-        def region_keys(field: str) -> IntArray:
+        def region_keys(name: str) -> IntArray:
             listed = [
                 row * len(tree) + where[region_id]
-                for row, org in enumerate(organizations)
-                for region_id in getattr(org, field)
+                for row, regions_of in enumerate(organizations[name])
+                for region_id in regions_of
             ]
             return np.sort(np.array(listed, np.int64))
 
@@ -131,14 +198,15 @@ class ProblemIndex:
 
         def keys(refs: Sequence[tuple[str, str]]) -> IntArray:
             need, org = pairs(refs)
-            return np.sort(need * len(organizations) + org)
+            return np.sort(need * n_orgs + org)
 
         pinned_need, pinned_org = pairs(pinned)
 
+        service_regions = organizations["service_regions"]
         service = [
             (row, where[region_id])
-            for row, org in enumerate(organizations)
-            for region_id in org.service_regions or ()
+            for row, listed in enumerate(service_regions)
+            for region_id in listed or ()
         ]
         service_array = np.array(service, np.int64).reshape(-1, 2)
 
@@ -148,45 +216,49 @@ class ProblemIndex:
             pair_org = np.array([org_position[o] for _, o, _ in pair_scores], np.int64)
             pair_score = np.array([s for _, _, s in pair_scores], np.float64)
 
+        org_type_code = {org_type: code for code, org_type in enumerate(ORG_TYPES)}
+        credit_code = {credit: code for code, credit in enumerate(CREDITS)}
+        scope_depth = {scope: scope.level.depth for scope in Scope}
+        continues = needs["continues"]
+        ratings = organizations["ratings"]
         return cls(
             hierarchy=tree,
             need_ids=need_ids,
-            need_region=np.array([where[n.region] for n in needs], np.int64),
-            need_category=np.array([CATEGORY_CODES[n.category] for n in needs], np.int64),
-            need_beneficiaries=np.array([n.beneficiaries for n in needs], np.float64),
-            need_vulnerable=np.array([len(set(n.vulnerable_groups)) for n in needs], np.int64),
-            need_cost=np.array([n.cost for n in needs], np.float64),
+            need_region=np.array([where[r] for r in needs["region"]], np.int64),
+            need_category=np.array([CATEGORY_CODES[c] for c in needs["category"]], np.int64),
+            need_beneficiaries=np.array(needs["beneficiaries"], np.float64).reshape(-1),
+            need_vulnerable=np.array([len(set(g)) for g in needs["vulnerable_groups"]], np.int64),
+            need_cost=np.array(needs["cost"], np.float64).reshape(-1),
             need_previous_org=np.array(
-                [org_position.get(n.continues.org_id, -1) if n.continues else -1 for n in needs],
-                np.int64,
+                [org_position.get(c.org_id, -1) if c else -1 for c in continues], np.int64
             ),
-            need_previous_stars=np.array(
-                [n.continues.stars if n.continues else 0 for n in needs], np.int64
+            need_previous_stars=np.array([c.stars if c else 0 for c in continues], np.int64),
+            need_partners=np.array(needs["partners"], np.int64).reshape(-1),
+            need_lead_primary=np.array(needs["lead_primary"], bool).reshape(-1),
+            need_capacity_building=np.array(
+                [aid == "capacity_building" for aid in needs["aid"]], bool
             ),
-            need_partners=np.array([n.partners for n in needs], np.int64),
-            need_lead_primary=np.array([n.lead_primary for n in needs], bool),
-            need_capacity_building=np.array([n.aid == "capacity_building" for n in needs], bool),
             org_ids=org_ids,
-            org_type=np.array([ORG_TYPES.index(o.org_type) for o in organizations], np.int64),
-            org_scope_depth=np.array([o.scope.level.depth for o in organizations], np.int64),
-            org_home=np.array([where[o.home_region] for o in organizations], np.int64),
-            org_capability=capability,
-            org_capacity=np.array([o.max_projects for o in organizations], np.int64),
-            org_credit=np.array([CREDITS.index(o.credit) for o in organizations], np.int64),
-            org_rating_count=np.array([len(o.ratings) for o in organizations], np.float64),
-            org_rating_sum=np.array([sum(o.ratings) for o in organizations], np.float64),
+            org_type=np.array([org_type_code[t] for t in organizations["org_type"]], np.int64),
+            org_scope_depth=np.array([scope_depth[s] for s in organizations["scope"]], np.int64),
+            org_home=np.array([where[h] for h in organizations["home_region"]], np.int64),
+            org_capability=per_category("capabilities", 0.0),
+            org_capacity=np.array(organizations["max_projects"], np.int64).reshape(-1),
+            org_credit=np.array([credit_code[c] for c in organizations["credit"]], np.int64),
+            org_rating_count=np.array([len(r) for r in ratings], np.float64),
+            org_rating_sum=np.array([sum(r) for r in ratings], np.float64),
             service_org=service_array[:, 0].copy(),
             service_region=service_array[:, 1].copy(),
-            org_has_service=np.array([o.service_regions is not None for o in organizations], bool),
+            org_has_service=np.array([s is not None for s in service_regions], bool),
             pair_need=pair_need,
             pair_org=pair_org,
             pair_score=pair_score,
-            org_acceptance=acceptance,
+            org_acceptance=per_category("acceptance", 1.0),
             org_budget=np.array(
-                [np.inf if o.budget is None else o.budget for o in organizations], np.float64
+                [np.inf if b is None else b for b in organizations["budget"]], np.float64
             ),
-            org_inspection=np.array([o.inspection_passed for o in organizations], bool),
-            org_grade=np.array([o.grade for o in organizations], np.int64),
+            org_inspection=np.array(organizations["inspection_passed"], bool).reshape(-1),
+            org_grade=np.array(organizations["grade"], np.int64).reshape(-1),
             org_declines_category=category_mask("declines_categories"),
             org_prefers_category=category_mask("prefers_categories"),
             declines_region_key=region_keys("declines_regions"),
@@ -198,6 +270,46 @@ class ProblemIndex:
             need_position=need_position,
             org_position=org_position,
         )
+
+
+#: The fields :meth:`ProblemIndex.from_columns` reads, per kind of row.
+REGION_FIELDS = ("id", "level", "parent", "priority", "lat", "lon")
+ORGANIZATION_FIELDS = (
+    "id",
+    "org_type",
+    "scope",
+    "home_region",
+    "service_regions",
+    "capabilities",
+    "max_projects",
+    "credit",
+    "ratings",
+    "acceptance",
+    "budget",
+    "inspection_passed",
+    "grade",
+    "declines_regions",
+    "declines_categories",
+    "prefers_regions",
+    "prefers_categories",
+)
+NEED_FIELDS = (
+    "id",
+    "region",
+    "category",
+    "beneficiaries",
+    "vulnerable_groups",
+    "cost",
+    "continues",
+    "partners",
+    "lead_primary",
+    "aid",
+)
+
+
+def _columns(items: Sequence[Any], fields: Sequence[str]) -> dict[str, list[Any]]:
+    """``items`` field by field: ``{field: [item.field for item in items]}``."""
+    return {name: [getattr(item, name) for item in items] for name in fields}
 
 
 def in_sorted(values: IntArray, sorted_set: IntArray) -> BoolArray:

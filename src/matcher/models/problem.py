@@ -27,15 +27,19 @@ needs[0].region: unknown region 'nowhere'
 
 from __future__ import annotations
 
+import gc
 import json
-from collections.abc import Callable, Iterable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
 import pandas as pd
 import pydantic
-from pydantic import Field, model_validator
+from pydantic import Field, SerializerFunctionWrapHandler, model_serializer, model_validator
 
 from ..errors import Issue, ProblemError
 from .base import Id, Model
@@ -47,6 +51,9 @@ from .region import Region
 from .vocab import Level, Scope
 
 __all__ = ["PairRef", "PairScore", "Problem"]
+
+#: A table: a DataFrame, or a mapping of column names to columns (lists, numpy arrays).
+Table = pd.DataFrame | Mapping[str, Any]
 
 
 class PairScore(Model):
@@ -66,6 +73,22 @@ class PairRef(Model):
 
 #: The problem's lists of pairs, checked alike: known ids, no duplicates.
 _PAIR_LISTS = ("pair_scores", "pinned", "declined", "pending")
+
+#: The fields a problem loaded from tables builds on first use (see :meth:`Problem.from_frames`).
+_ROW_FIELDS = ("regions", "organizations", "needs")
+
+#: Key, in a problem's ``__dict__``, of the rows it has yet to build.
+_PENDING = "_pending_rows"
+
+_rows_lock = threading.RLock()
+
+
+class PendingRows(Protocol):
+    """Validated rows of a problem, built into models on demand."""
+
+    def rows(self, field: str) -> tuple[Model, ...]:
+        """The models of ``field`` (``regions``, ``organizations`` or ``needs``)."""
+        ...
 
 
 class Problem(Model):
@@ -119,6 +142,73 @@ class Problem(Model):
             pending=[(p.need_id, p.org_id) for p in self.pending],
         )
 
+    # --- rows built on first use -----------------------------------------------------------------
+    #
+    # A problem loaded from tables (``from_frames``) is validated column by column and starts
+    # without its ``regions``, ``organizations`` and ``needs`` tuples: its ``__dict__`` holds the
+    # validated columns under ``_PENDING`` and the index, already built, under ``index``. The
+    # first read of a missing field builds its models (no validation: the values are checked);
+    # everything that reads ``__dict__`` wholesale (serialization, equality, iteration, repr,
+    # hashing) builds them all first. ``__dict__`` is swapped for a complete one, in field order
+    # (the order serialization follows), so that a reader never sees it half-done.
+
+    if not TYPE_CHECKING:
+
+        def __getattr__(self, name: str) -> Any:
+            if name in type(self).model_fields:
+                with _rows_lock:
+                    self._build_rows((name,))
+                    if name in self.__dict__:
+                        return self.__dict__[name]
+            return super().__getattr__(name)
+
+    def _build_rows(self, names: Sequence[str] = _ROW_FIELDS) -> None:
+        """Build the pending row tuples among ``names``."""
+        if _PENDING not in self.__dict__:
+            return
+        with _rows_lock, _gc_paused():
+            current = self.__dict__
+            pending: PendingRows | None = current.get(_PENDING)
+            missing = [name for name in names if name in _ROW_FIELDS and name not in current]
+            if pending is None or not missing:
+                return
+            built = {name: pending.rows(name) for name in missing}
+            complete: dict[str, Any] = {}
+            for name in type(self).model_fields:
+                if name in current:
+                    complete[name] = current[name]
+                elif name in built:
+                    complete[name] = built[name]
+            for key, value in current.items():
+                if key not in complete and key != _PENDING:
+                    complete[key] = value
+            if any(name not in complete for name in _ROW_FIELDS):
+                complete[_PENDING] = pending
+            object.__setattr__(self, "__dict__", complete)
+
+    @model_serializer(mode="wrap")
+    def _serialize(self, handler: SerializerFunctionWrapHandler) -> Any:
+        self._build_rows()
+        return handler(self)
+
+    def __eq__(self, other: object) -> bool:
+        self._build_rows()
+        if isinstance(other, Problem):
+            other._build_rows()
+        return super().__eq__(other)
+
+    def __hash__(self) -> int:
+        self._build_rows()
+        return hash(tuple(self.__dict__.get(name) for name in type(self).model_fields))
+
+    def __iter__(self) -> Iterator[tuple[str, Any]]:  # type: ignore[override]
+        self._build_rows()
+        return super().__iter__()
+
+    def __repr_args__(self) -> Any:
+        self._build_rows()
+        return super().__repr_args__()
+
     def region(self, region_id: str) -> Region:
         """The region with id ``region_id``."""
         return self.regions[self.index.hierarchy.index(region_id)]
@@ -150,14 +240,15 @@ class Problem(Model):
                 raise ProblemError([Issue("", f"cannot read {path}: {error.strerror}")]) from None
         else:
             text = source
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as error:
-            message = f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
-            raise ProblemError([Issue("", message)]) from None
-        except UnicodeDecodeError as error:
-            raise ProblemError([Issue("", f"not UTF-8 text: {error.reason}")]) from None
-        return cls.model_validate(data)
+        with _gc_paused():
+            try:
+                data = json.loads(text)
+            except json.JSONDecodeError as error:
+                message = f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
+                raise ProblemError([Issue("", message)]) from None
+            except UnicodeDecodeError as error:
+                raise ProblemError([Issue("", f"not UTF-8 text: {error.reason}")]) from None
+            return cls.model_validate(data)
 
     def replace(self, **changes: Any) -> Problem:
         """A new problem with some top-level fields replaced; this one is left untouched.
@@ -209,19 +300,32 @@ class Problem(Model):
     @classmethod
     def from_frames(
         cls,
-        regions: pd.DataFrame,
-        organizations: pd.DataFrame,
-        needs: pd.DataFrame,
+        regions: Table,
+        organizations: Table,
+        needs: Table,
         *,
         policy: Policy | Mapping[str, Any] | None = None,
-        pair_scores: pd.DataFrame | None = None,
+        pair_scores: Table | None = None,
     ) -> Problem:
-        """Build a problem from DataFrames, one row per entity.
+        """Build a problem from tables, one row per entity.
 
-        Columns are the fields of :class:`Region`, :class:`Organization` and :class:`Need`. An
-        organization's capabilities come from columns ``capability_<category>`` (for example
-        ``capability_industry``); ``service_regions`` and ``vulnerable_groups`` take lists or
-        ``;``-separated text. Missing cells (NaN, None) mean "not given".
+        Each table is a DataFrame or a mapping of column names to columns (lists or numpy
+        arrays). Columns are the fields of :class:`Region`, :class:`Organization` and
+        :class:`Need`. An organization's capabilities come from columns ``capability_<category>``
+        (for example ``capability_industry``); ``service_regions``, ``ratings`` and
+        ``vulnerable_groups`` take lists or ``;``-separated text. Missing cells (NaN, None) mean
+        "not given".
+
+        The tables are checked column by column, with the same rules and the same issues (JSON
+        paths such as ``needs[12].beneficiaries``) as :meth:`model_validate` on the same rows,
+        and the index is built from the columns. The ``regions``, ``organizations`` and
+        ``needs`` tuples are built on first use, so that solving a large problem does not pay
+        for a Python object per row.
+
+        Raises
+        ------
+        ProblemError
+            With every issue found, as :meth:`model_validate` reports them.
 
         Examples
         --------
@@ -230,20 +334,55 @@ class Problem(Model):
         ...     regions=pd.DataFrame({"id": ["14"], "level": ["province"]}),
         ...     organizations=pd.DataFrame({"id": ["o1"], "org_type": ["training"],
         ...         "scope": ["province"], "home_region": ["14"], "capability_talent": [0.8]}),
-        ...     needs=pd.DataFrame({"id": ["n1"], "region": ["14"], "category": ["talent"]}))
+        ...     needs={"id": ["n1"], "region": ["14"], "category": ["人才培养"]})
+        >>> problem.index.need_category.tolist()
+        [1]
         >>> problem.organizations[0].capabilities
         {<Category.TALENT: 'talent'>: 0.8}
         """
-        data: dict[str, Any] = {
-            "regions": _records(regions),
-            "organizations": [_organization_record(row) for row in _records(organizations)],
-            "needs": [_split_lists(row, "vulnerable_groups") for row in _records(needs)],
-        }
-        if policy is not None:
-            data["policy"] = policy
-        if pair_scores is not None:
-            data["pair_scores"] = _records(pair_scores)
-        return cls.model_validate(data)
+        from .columnar import problem_from_tables
+
+        return problem_from_tables(
+            regions, organizations, needs, policy=policy, pair_scores=pair_scores
+        )
+
+
+def _from_frames_by_rows(
+    regions: pd.DataFrame,
+    organizations: pd.DataFrame,
+    needs: pd.DataFrame,
+    *,
+    policy: Policy | Mapping[str, Any] | None = None,
+    pair_scores: pd.DataFrame | None = None,
+) -> Problem:
+    """:meth:`Problem.from_frames` one row at a time: a dict per row, validated as a document."""
+    data: dict[str, Any] = {
+        "regions": _records(regions),
+        "organizations": [_organization_record(row) for row in _records(organizations)],
+        "needs": [_split_lists(row, "vulnerable_groups") for row in _records(needs)],
+    }
+    if policy is not None:
+        data["policy"] = policy
+    if pair_scores is not None:
+        data["pair_scores"] = _records(pair_scores)
+    with _gc_paused():
+        return Problem.model_validate(data)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many objects that form no cycles.
+
+    Each collection walks every live object, so building 100,000 models with it running costs
+    more in collections than in the models themselves.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _merge(base: dict[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
@@ -297,7 +436,7 @@ def _issue_order(issue: Issue) -> tuple[Any, ...]:
     # Sort by path with numeric indices compared as numbers: needs[10] after needs[9].
     parts: list[Any] = []
     for token in issue.path.replace("]", "").replace("[", ".").split("."):
-        parts.append((0, int(token), "") if token.isdigit() else (1, 0, token))
+        parts.append((0, int(token), "") if token.isdecimal() else (1, 0, token))
     return (parts, issue.message)
 
 
@@ -311,11 +450,14 @@ def _path(location: Iterable[int | str]) -> str:
     return text
 
 
-def _field_issues(error: pydantic.ValidationError) -> list[Issue]:
+def _field_issues(
+    error: pydantic.ValidationError, prefix: tuple[int | str, ...] = ()
+) -> list[Issue]:
+    """The issues of a validation error, at paths below ``prefix``."""
     issues = []
     for detail in error.errors(include_url=False):
         kind = detail["type"]
-        location = tuple(detail["loc"])
+        location = prefix + tuple(detail["loc"])
         # A tagged union or a function-plain validator may append its own name: drop those.
         location = tuple(
             p for p in location if not (isinstance(p, str) and "[" in p and p != "[key]")
@@ -362,35 +504,124 @@ def _as_level(value: Any) -> Level | None:
         return None
 
 
-def _unique_ids(section: str, items: list[tuple[int, Any]], issues: list[Issue]) -> dict[str, int]:
+def _unique_ids(section: str, rows: RowValues, issues: list[Issue]) -> dict[str, int]:
     first: dict[str, int] = {}
-    for i, item in items:
-        item_id = _get(item, "id")
+    for i, item_id in zip(rows.positions, rows.columns.get("id", ()), strict=True):
         if not isinstance(item_id, str) or not item_id:
             continue
-        if item_id in first:
+        at = first.setdefault(item_id, i)
+        if at != i:
             issues.append(
-                Issue(
-                    f"{section}[{i}].id",
-                    f"duplicate id {item_id!r} (first at {section}[{first[item_id]}])",
-                )
+                Issue(f"{section}[{i}].id", f"duplicate id {item_id!r} (first at {section}[{at}])")
             )
-        else:
-            first[item_id] = i
     return first
+
+
+#: The fields the cross-reference checks read, per section.
+_REFERENCE_FIELDS: dict[str, tuple[str, ...]] = {
+    "regions": ("id", "parent", "level"),
+    "organizations": (
+        "id",
+        "home_region",
+        "scope",
+        "service_regions",
+        "declines_regions",
+        "prefers_regions",
+    ),
+    "needs": ("id", "region"),
+    **{name: ("need_id", "org_id") for name in _PAIR_LISTS},
+}
+
+
+@dataclass(frozen=True)
+class RowValues:
+    """Some fields of a list of rows, column by column, for the cross-reference checks.
+
+    ``positions[k]`` is the position in the document of the row whose values are
+    ``columns[field][k]``; strings are stripped, as validation strips them.
+
+    Examples
+    --------
+    >>> rows = RowValues.of({"needs": [{"id": " n1 ", "region": "14"}, "junk"]}, "needs")
+    >>> list(rows.positions), dict(rows.columns)
+    ([0], {'id': ['n1'], 'region': ['14']})
+    """
+
+    positions: Sequence[int]
+    columns: Mapping[str, Sequence[Any]]
+
+    @classmethod
+    def of(cls, data: Any, name: str) -> RowValues:
+        """The rows of section ``name`` of a raw document or a validated problem."""
+        fields = _REFERENCE_FIELDS[name]
+        if isinstance(data, Problem):  # every row a model, its strings stripped
+            rows = getattr(data, name) or ()
+            return cls(range(len(rows)), {f: [getattr(row, f) for row in rows] for f in fields})
+        items = _items(data, name)
+        return cls(
+            [i for i, _ in items],
+            {field: [_get(item, field) for _, item in items] for field in fields},
+        )
 
 
 def _reference_issues(data: Any) -> list[Issue]:
     """Cross-reference checks that work on raw dicts as well as on validated models."""
+    policy = _get(data, "policy") if isinstance(data, Mapping | pydantic.BaseModel) else None
+    rules = _get(policy, "rules") if isinstance(policy, Mapping | pydantic.BaseModel) else None
+    return reference_issues(
+        {name: RowValues.of(data, name) for name in _REFERENCE_FIELDS},
+        [(i, _get(rule, "region")) for i, rule in _items(rules, "regions")],
+    )
+
+
+def reference_issues(
+    sections: Mapping[str, RowValues], rule_regions: Sequence[tuple[int, Any]] = ()
+) -> list[Issue]:
+    """Cross-reference checks of a whole problem given section by section.
+
+    Parameters
+    ----------
+    sections
+        ``regions``, ``organizations``, ``needs`` and the pair lists (``pair_scores``,
+        ``pinned``, ``declined``, ``pending``; any may be left out), with the fields in
+        :data:`_REFERENCE_FIELDS`, raw or validated.
+    rule_regions
+        ``(i, region)`` for each region rule of the policy, ``policy.rules.regions[i]``.
+
+    Returns
+    -------
+    list of Issue
+        Unsorted, possibly with repeats (the caller sorts and deduplicates).
+
+    Examples
+    --------
+    >>> regions = RowValues([0, 1], {"id": ["14", "1401"], "parent": [None, "14"],
+    ...                              "level": ["city", "province"]})
+    >>> needs = RowValues([0, 1], {"id": ["n1", "n1"], "region": ["1401", "99"]})
+    >>> for issue in sorted(reference_issues({"regions": regions, "needs": needs})):
+    ...     print(issue)
+    needs[1].id: duplicate id 'n1' (first at needs[0])
+    needs[1].region: unknown region '99'
+    regions[1].parent: a city cannot contain a province (parent '14' of '1401')
+    """
     issues: list[Issue] = []
-    regions = _items(data, "regions")
+    empty = RowValues((), {})
+    regions = sections.get("regions", empty)
     region_at = _unique_ids("regions", regions, issues)
-    region_item = dict(regions)  # position in the document -> the region there
+    region_ids = regions.columns.get("id", ())
+    region_levels = [_as_level(level) for level in regions.columns.get("level", ())]
     parent_of: dict[str, str] = {}
     level_of: dict[str, Level] = {}
-    for i, region in regions:
-        region_id, parent = _get(region, "id"), _get(region, "parent")
-        level = _as_level(_get(region, "level"))
+    level_at = {
+        i: level for i, level in zip(regions.positions, region_levels, strict=True)
+    }  # position in the document -> the level of the region there
+    for i, region_id, parent, level in zip(
+        regions.positions,
+        region_ids,
+        regions.columns.get("parent", ()),
+        region_levels,
+        strict=True,
+    ):
         if isinstance(region_id, str) and level is not None:
             level_of.setdefault(region_id, level)
         if not isinstance(parent, str) or not parent:
@@ -400,7 +631,7 @@ def _reference_issues(data: Any) -> list[Issue]:
             continue
         if isinstance(region_id, str):
             parent_of.setdefault(region_id, parent)
-        parent_level = _as_level(_get(region_item[region_at[parent]], "level"))
+        parent_level = level_at[region_at[parent]]
         if level is not None and parent_level is not None and parent_level.depth >= level.depth:
             issues.append(
                 Issue(
@@ -410,15 +641,23 @@ def _reference_issues(data: Any) -> list[Issue]:
                 )
             )
 
+    ancestry: dict[str, set[Level] | None] = {}
+
     def ancestor_levels(region_id: str) -> set[Level] | None:
         """Levels of the region and its ancestors; None when one of them has no valid level."""
-        found, seen = set(), set()
+        if region_id in ancestry:
+            return ancestry[region_id]
+        start = region_id
+        found: set[Level] | None = set()
+        seen = set()
         while region_id and region_id not in seen:
             if region_id not in level_of:
-                return None
+                found = None
+                break
             seen.add(region_id)
-            found.add(level_of[region_id])
+            found.add(level_of[region_id])  # type: ignore[union-attr]
             region_id = parent_of.get(region_id, "")
+        ancestry[start] = found
         return found
 
     def check_region(path: str, value: Any) -> bool:
@@ -427,12 +666,17 @@ def _reference_issues(data: Any) -> list[Issue]:
             return False
         return isinstance(value, str)
 
-    organizations = _items(data, "organizations")
+    organizations = sections.get("organizations", empty)
     org_at = _unique_ids("organizations", organizations, issues)
-    for i, org in organizations:
-        home = _get(org, "home_region")
+    org_columns = organizations.columns
+    for i, home, scope_value in zip(
+        organizations.positions,
+        org_columns.get("home_region", ()),
+        org_columns.get("scope", ()),
+        strict=True,
+    ):
         if check_region(f"organizations[{i}].home_region", home):
-            scope = _as_scope(_get(org, "scope"))
+            scope = _as_scope(scope_value)
             levels = ancestor_levels(home)
             if (
                 scope is not None
@@ -447,23 +691,26 @@ def _reference_issues(data: Any) -> list[Issue]:
                         f"{scope.value}; {home!r} is not",
                     )
                 )
-        for field in ("service_regions", "declines_regions", "prefers_regions"):
-            listed = _get(org, field)
+    for field in ("service_regions", "declines_regions", "prefers_regions"):
+        for i, listed in zip(organizations.positions, org_columns.get(field, ()), strict=True):
             if isinstance(listed, list | tuple):
                 for k, region_id in enumerate(listed):
                     check_region(f"organizations[{i}].{field}[{k}]", region_id)
 
-    policy = _get(data, "policy") if isinstance(data, Mapping | pydantic.BaseModel) else None
-    rules = _get(policy, "rules") if isinstance(policy, Mapping | pydantic.BaseModel) else None
-    for i, rule in _items(rules, "regions"):
-        check_region(f"policy.rules.regions[{i}].region", _get(rule, "region"))
+    for i, region_id in rule_regions:
+        check_region(f"policy.rules.regions[{i}].region", region_id)
 
-    needs = _items(data, "needs")
+    needs = sections.get("needs", empty)
     need_at = _unique_ids("needs", needs, issues)
-    for i, need in needs:
-        check_region(f"needs[{i}].region", _get(need, "region"))
+    for i, region_id in zip(needs.positions, needs.columns.get("region", ()), strict=True):
+        if region_id.__class__ is str and region_id in region_at:
+            continue  # the common case, checked quickly
+        check_region(f"needs[{i}].region", region_id)
 
-    pair_lists = {name: _pair_refs(data, name, need_at, org_at, issues) for name in _PAIR_LISTS}
+    pair_lists = {
+        name: _pair_refs(sections.get(name, empty), name, need_at, org_at, issues)
+        for name in _PAIR_LISTS
+    }
     pinned_at: dict[str, int] = {}
     for (need_id, org_id), i in pair_lists["pinned"].items():
         if need_id in pinned_at:
@@ -475,12 +722,20 @@ def _reference_issues(data: Any) -> list[Issue]:
 
 
 def _pair_refs(
-    data: Any, name: str, need_at: dict[str, int], org_at: dict[str, int], issues: list[Issue]
+    pairs: RowValues,
+    name: str,
+    need_at: dict[str, int],
+    org_at: dict[str, int],
+    issues: list[Issue],
 ) -> dict[tuple[str, str], int]:
     """Check one list of pairs (known ids, no duplicates); its pairs with their positions."""
     seen: dict[tuple[str, str], int] = {}
-    for i, pair in _items(data, name):
-        need_id, org_id = _get(pair, "need_id"), _get(pair, "org_id")
+    for i, need_id, org_id in zip(
+        pairs.positions,
+        pairs.columns.get("need_id", ()),
+        pairs.columns.get("org_id", ()),
+        strict=True,
+    ):
         if isinstance(need_id, str) and need_id and need_id not in need_at:
             issues.append(Issue(f"{name}[{i}].need_id", f"unknown need {need_id!r}"))
         if isinstance(org_id, str) and org_id and org_id not in org_at:

@@ -218,7 +218,11 @@ class Level(_Vocabulary):
     @property
     def depth(self) -> int:
         """0 for the nation, 5 for a village."""
-        return list(Level).index(self)
+        return _DEPTHS[self]
+
+
+#: Level -> depth, looked up rather than searched (loading a national problem asks 100,000 times).
+_DEPTHS: dict[Level, int] = {level: depth for depth, level in enumerate(Level)}
 
 
 class Scope(_Vocabulary):

@@ -1,0 +1,557 @@
+"""Tables straight to a validated problem, checked column by column.
+
+:meth:`Problem.from_frames <matcher.Problem.from_frames>` lands here. Each column of the regions,
+organizations and needs tables is checked as a whole (numpy and pandas where they help, one
+tight loop where not): a cell passes when it is already in the form validation would keep (a
+string with no surrounding blanks, a finite number within the field's bounds, a label any
+language names, ...). The few rows with a cell that does not pass go through the models' own
+validation, one dict per row exactly as the row path builds it, so that every message and
+every accepted spelling is the models' own. The cross-reference checks are the ones
+:meth:`Problem.model_validate <matcher.Problem.model_validate>` runs, fed with columns.
+
+The result is a :class:`~matcher.Problem` whose index is built from the columns and whose
+``regions``, ``organizations`` and ``needs`` tuples are built on first use, without validating
+again, from the checked values (:class:`TableRows`).
+
+Examples
+--------
+>>> import pandas as pd, matcher
+>>> problem = problem_from_tables(
+...     regions={"id": ["14", "1401"], "level": ["省", "city"], "parent": [None, "14"]},
+...     organizations=pd.DataFrame({"id": ["o1"], "org_type": ["training"], "scope": ["province"],
+...                                 "home_region": ["14"], "capability_talent": [0.8]}),
+...     needs=pd.DataFrame({"id": ["n1", "n2"], "region": ["1401", "1401"],
+...                         "category": ["talent", "人才培养"], "beneficiaries": [120, -5]}))
+Traceback (most recent call last):
+...
+matcher.errors.ProblemError: 1 problem in the input
+  needs[1].beneficiaries: input should be greater than or equal to 0
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pydantic
+
+from ..errors import Issue, ProblemError
+from .base import Model
+from .index import ProblemIndex
+from .need import Need
+from .organization import Organization
+from .policy import Policy
+from .problem import (
+    _PAIR_LISTS,
+    _PENDING,
+    _REFERENCE_FIELDS,
+    PairRef,
+    PairScore,
+    Problem,
+    RowValues,
+    Table,
+    _field_issues,
+    _gc_paused,
+    _get,
+    _issue_order,
+    _organization_record,
+    _records,
+    _split_lists,
+    reference_issues,
+)
+from .region import Region
+from .vocab import Category, Credit, Level, OrgType, Priority, Scope, VulnerableGroup
+
+__all__ = ["TableRows", "problem_from_tables"]
+
+BoolArray = npt.NDArray[np.bool_]
+
+#: Integers beyond this do not survive a float64 column; such cells go through validation.
+_EXACT_INTEGERS = 2.0**53
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """What a field accepts, as far as the column checks go (anything else: row validation)."""
+
+    kind: Literal["id", "str", "enum", "int", "float", "bool", "literal", "list", "row"]
+    optional: bool = False  # None is a valid value (``X | None``)
+    enum: type[enum.Enum] | None = None
+    low: float = -np.inf
+    high: float = np.inf
+    choices: tuple[str, ...] = ()
+    item: _Kind | None = None  # of a list
+    split: bool = False  # a list may be given as ";"-separated text
+
+
+_ID = _Kind("id")
+_STR = _Kind("str")
+_ROW = _Kind("row")
+_CATEGORIES = _Kind("list", item=_Kind("enum", enum=Category))
+_REGION_IDS = _Kind("list", item=_ID)
+
+#: The column checks of each model's fields; a field missing here is left to row validation.
+_KINDS: dict[str, dict[str, _Kind]] = {
+    "regions": {
+        "id": _ID,
+        "name": _STR,
+        "level": _Kind("enum", enum=Level),
+        "parent": _Kind("id", optional=True),
+        "priority": _Kind("enum", optional=True, enum=Priority),
+        "lat": _Kind("float", optional=True, low=-90.0, high=90.0),
+        "lon": _Kind("float", optional=True, low=-180.0, high=180.0),
+    },
+    "organizations": {
+        "id": _ID,
+        "name": _STR,
+        "org_type": _Kind("enum", enum=OrgType),
+        "scope": _Kind("enum", enum=Scope),
+        "home_region": _ID,
+        "service_regions": _Kind("list", optional=True, item=_ID, split=True),
+        "capabilities": _ROW,  # built from the capability_<category> columns
+        "max_projects": _Kind("int", low=0),
+        "credit": _Kind("enum", enum=Credit),
+        "ratings": _Kind("list", item=_Kind("int", low=1, high=5), split=True),
+        "acceptance": _ROW,
+        "budget": _Kind("float", optional=True, low=0.0),
+        "inspection_passed": _Kind("bool"),
+        "grade": _Kind("int", low=0, high=5),
+        "declines_regions": _REGION_IDS,
+        "declines_categories": _CATEGORIES,
+        "prefers_regions": _REGION_IDS,
+        "prefers_categories": _CATEGORIES,
+    },
+    "needs": {
+        "id": _ID,
+        "region": _ID,
+        "category": _Kind("enum", enum=Category),
+        "title": _STR,
+        "beneficiaries": _Kind("int", low=0),
+        "vulnerable_groups": _Kind("list", item=_Kind("enum", enum=VulnerableGroup), split=True),
+        "cost": _Kind("float", low=0.0),
+        "continues": _ROW,
+        "partners": _Kind("int", low=1),
+        "lead_primary": _Kind("bool"),
+        "aid": _Kind("literal", choices=("direct_aid", "capacity_building")),
+    },
+}
+
+_MODELS: dict[str, type[Model]] = {
+    "regions": Region,
+    "organizations": Organization,
+    "needs": Need,
+}
+
+#: How the row path turns one table row into the dict it validates.
+_PREPARE: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "regions": lambda row: row,
+    "organizations": _organization_record,
+    "needs": lambda row: _split_lists(row, "vulnerable_groups"),
+}
+
+_CAPABILITY = "capability_"
+_UNIT = _Kind("float", low=0.0, high=1.0)
+
+
+@dataclass
+class _Section:
+    """One table, checked: every field's values (defaults filled in) and its rows' fields set."""
+
+    name: str
+    size: int
+    columns: dict[str, list[Any]]
+    fields_set: list[frozenset[str]]
+    validated: dict[int, Model] = field(default_factory=dict)  # rows that went through the model
+    raw: dict[int, dict[str, Any]] = field(default_factory=dict)  # their row-path dicts
+    issues: list[Issue] = field(default_factory=list)
+
+    def reference_values(self, raw: bool) -> RowValues:
+        """The fields the cross-reference checks read; ``raw``: as the rows were given."""
+        fields = _REFERENCE_FIELDS[self.name]
+        columns = {name: list(self.columns[name]) for name in fields}
+        if raw:
+            for row, record in self.raw.items():
+                for name in fields:
+                    columns[name][row] = _get(record, name)
+        return RowValues(range(self.size), columns)
+
+
+@dataclass(frozen=True)
+class TableRows:
+    """The checked rows of a problem loaded from tables; :meth:`rows` builds their models.
+
+    A model is built the way :meth:`pydantic.BaseModel.model_construct` builds one, with the
+    values and the set of given fields that validating the row would give: the values were
+    checked column by column, so nothing is validated twice.
+    """
+
+    sections: Mapping[str, _Section]
+
+    def rows(self, name: str) -> tuple[Model, ...]:
+        """The models of ``name`` (``regions``, ``organizations`` or ``needs``), in table order."""
+        section = self.sections[name]
+        model = _MODELS[name]
+        fields = tuple(model.model_fields)
+        new = object.__new__
+        set_attribute = object.__setattr__
+        rows: list[Model] = []
+        append = rows.append
+        columns = [section.columns[f] for f in fields]
+        for values, given in zip(zip(*columns, strict=True), section.fields_set, strict=True):
+            row = new(model)
+            set_attribute(row, "__dict__", dict(zip(fields, values, strict=True)))
+            set_attribute(row, "__pydantic_fields_set__", set(given))
+            set_attribute(row, "__pydantic_extra__", None)
+            set_attribute(row, "__pydantic_private__", None)
+            append(row)
+        for position, validated in section.validated.items():
+            rows[position] = validated
+        return tuple(rows)
+
+
+def problem_from_tables(
+    regions: Table,
+    organizations: Table,
+    needs: Table,
+    *,
+    policy: Policy | Mapping[str, Any] | None = None,
+    pair_scores: Table | None = None,
+    pair_rows: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+) -> Problem:
+    """A problem from tables, checked column by column (see the module notes).
+
+    Same arguments, result and errors as :meth:`Problem.from_frames
+    <matcher.Problem.from_frames>`, which calls it; ``pair_rows`` gives lists of pairs
+    (``pair_scores``, ``pinned``, ``declined``, ``pending``) as dicts, as a document has them.
+    """
+    frames = {
+        "regions": _frame(regions),
+        "organizations": _frame(organizations),
+        "needs": _frame(needs),
+    }
+    pair_lists = dict(pair_rows or {})
+    if pair_scores is not None:
+        pair_lists["pair_scores"] = _records(_frame(pair_scores))
+    if any(frame.columns.map(str).has_duplicates for frame in frames.values()):
+        # Two columns for one field: only the row path knows which one wins.
+        document: dict[str, Any] = {
+            "regions": _records(frames["regions"]),
+            "organizations": [_organization_record(r) for r in _records(frames["organizations"])],
+            "needs": [_split_lists(r, "vulnerable_groups") for r in _records(frames["needs"])],
+            **pair_lists,
+        }
+        if policy is not None:
+            document["policy"] = policy
+        with _gc_paused():
+            return Problem.model_validate(document)
+    with _gc_paused():
+        sections = {name: _check(name, frame) for name, frame in frames.items()}
+        issues = [issue for section in sections.values() for issue in section.issues]
+        given: dict[str, Any] = {}
+        checked: dict[str, Any] = {"policy": Policy(), "pair_scores": None}
+        if policy is not None:
+            given["policy"] = checked["policy"] = policy
+            try:
+                checked["policy"] = Policy.model_validate(policy)
+            except pydantic.ValidationError as error:
+                issues += _field_issues(error, ("policy",))
+        for name in _PAIR_LISTS:
+            if name in pair_lists:
+                given[name] = checked[name] = pair_lists[name]
+                try:
+                    checked[name] = _PAIRS[name].validate_python(pair_lists[name])
+                except pydantic.ValidationError as error:
+                    issues += _field_issues(error, (name,))
+        issues += _references(sections, given if issues else checked, raw=bool(issues))
+        if issues:
+            raise ProblemError(sorted(set(issues), key=_issue_order))
+
+        scores = checked["pair_scores"]
+        refs = {
+            name: [(p.need_id, p.org_id) for p in checked.get(name, ())]
+            for name in ("pinned", "declined", "pending")
+        }
+        index = ProblemIndex.from_columns(
+            sections["regions"].columns,
+            sections["organizations"].columns,
+            sections["needs"].columns,
+            None if scores is None else [(p.need_id, p.org_id, p.score) for p in scores],
+            **refs,
+        )
+        problem = Problem.model_construct(  # type: ignore[call-arg]  # the rows come later
+            {*_ROW_NAMES, *given},
+            policy=checked["policy"],
+            pair_scores=scores,
+            pinned=checked.get("pinned", ()),
+            declined=checked.get("declined", ()),
+            pending=checked.get("pending", ()),
+        )
+        problem.__dict__[_PENDING] = TableRows(sections)
+        problem.__dict__["index"] = index
+        return problem
+
+
+_ROW_NAMES = ("regions", "organizations", "needs")
+_SCORES = pydantic.TypeAdapter(tuple[PairScore, ...])
+_REFS = pydantic.TypeAdapter(tuple[PairRef, ...])
+_PAIRS = {name: _SCORES if name == _PAIR_LISTS[0] else _REFS for name in _PAIR_LISTS}
+
+
+def _frame(table: Table) -> pd.DataFrame:
+    return table if isinstance(table, pd.DataFrame) else pd.DataFrame(dict(table))
+
+
+def _references(
+    sections: Mapping[str, _Section], document: Mapping[str, Any], *, raw: bool
+) -> list[Issue]:
+    """The cross-reference issues: from the values as given when validation found issues (as the
+    row path does), from the validated ones otherwise. ``document`` holds the policy and the
+    lists of pairs, given or validated likewise."""
+    values = {name: section.reference_values(raw) for name, section in sections.items()}
+    for name in _PAIR_LISTS:
+        values[name] = RowValues.of({name: document.get(name)}, name)
+    policy = document.get("policy")
+    rules = _get(policy, "rules") if isinstance(policy, Mapping | pydantic.BaseModel) else None
+    regions = _get(rules, "regions") if isinstance(rules, Mapping | pydantic.BaseModel) else None
+    rule_regions = [
+        (i, _get(rule, "region"))
+        for i, rule in enumerate(regions if isinstance(regions, list | tuple) else ())
+        if isinstance(rule, Mapping | pydantic.BaseModel)
+    ]
+    return reference_issues(values, rule_regions)
+
+
+# --- one table ----------------------------------------------------------------------------------
+
+
+def _check(name: str, frame: pd.DataFrame) -> _Section:
+    """Check one table column by column; the rows with a cell that does not pass, row by row."""
+    model = _MODELS[name]
+    kinds = _KINDS[name]
+    size = len(frame)
+    values: dict[str, list[Any]] = {}
+    given: dict[str, BoolArray] = {}
+    unsure = np.zeros(size, bool)  # rows that go through the model
+    capability_columns: list[tuple[Category, list[Any], BoolArray]] = []
+    for position, column in enumerate(frame.columns):
+        label = str(column)
+        series = frame.iloc[:, position]
+        missing = series.isna().to_numpy(bool)
+        kind = kinds.get(label)
+        if name == "organizations" and label.startswith(_CAPABILITY):
+            category = _member(Category, label.removeprefix(_CAPABILITY))
+            if category is None or any(category is c for c, _, _ in capability_columns):
+                unsure |= ~missing  # a key the model rejects, or a second column for one key
+                continue
+            converted, good = _convert(series, _UNIT, missing)
+            unsure |= ~missing & ~good
+            capability_columns.append((category, converted, ~missing))
+            continue
+        if kind is None or kind.kind == "row":
+            unsure |= ~missing  # an unknown field, or one only the model reads
+            continue
+        converted, good = _convert(series, kind, missing)
+        unsure |= ~missing & ~good
+        values[label] = converted
+        given[label] = ~missing
+    if name == "organizations":
+        values["capabilities"] = _capabilities(capability_columns, size)
+        given["capabilities"] = np.ones(size, bool)
+    for label, info in model.model_fields.items():
+        if info.is_required():
+            unsure |= ~given.get(label, np.zeros(size, bool))
+    section = _Section(name, size, _fill(model, values, given, size), _fields_set(given, size))
+    rows = np.flatnonzero(unsure)
+    if rows.size:
+        _validate_rows(section, frame, rows)
+    return section
+
+
+def _validate_rows(section: _Section, frame: pd.DataFrame, rows: npt.NDArray[np.intp]) -> None:
+    """Validate ``rows`` of the table as the row path does; keep their models or issues."""
+    model = _MODELS[section.name]
+    prepare = _PREPARE[section.name]
+    for row, record in zip(rows.tolist(), _records(frame.iloc[rows]), strict=True):
+        record = prepare(record)
+        section.raw[row] = record
+        try:
+            validated = model.model_validate(record)
+        except pydantic.ValidationError as error:
+            section.issues += _field_issues(error, (section.name, row))
+            continue
+        section.validated[row] = validated
+        for label, value in validated.__dict__.items():
+            section.columns[label][row] = value
+
+
+def _fill(
+    model: type[Model], values: dict[str, list[Any]], given: dict[str, BoolArray], size: int
+) -> dict[str, list[Any]]:
+    """Every field's values, the default where a cell is not given."""
+    filled: dict[str, list[Any]] = {}
+    for label, info in model.model_fields.items():
+        if info.default_factory is not None:
+            factory: Callable[[], Any] = info.default_factory  # type: ignore[assignment]
+            column = values.get(label, [None] * size)
+            mask = given.get(label, np.zeros(size, bool)).tolist()
+            filled[label] = [v if g else factory() for v, g in zip(column, mask, strict=True)]
+        elif label not in values:
+            filled[label] = [None if info.is_required() else info.default] * size
+        else:
+            default = None if info.is_required() else info.default
+            mask = given[label].tolist()
+            filled[label] = [v if g else default for v, g in zip(values[label], mask, strict=True)]
+    return filled
+
+
+def _fields_set(given: Mapping[str, BoolArray], size: int) -> list[frozenset[str]]:
+    """The fields given in each row, as validation would record them."""
+    labels = list(given)
+    code = np.zeros(size, np.int64)
+    for bit, label in enumerate(labels):
+        code |= given[label].astype(np.int64) << bit
+    patterns, inverse = np.unique(code, return_inverse=True)
+    sets = [
+        frozenset(label for bit, label in enumerate(labels) if pattern >> bit & 1)
+        for pattern in patterns.tolist()
+    ]
+    return [sets[k] for k in np.asarray(inverse).reshape(-1).tolist()]
+
+
+def _capabilities(
+    columns: Sequence[tuple[Category, list[Any], BoolArray]], size: int
+) -> list[dict[Category, float]]:
+    """Each organization's capabilities from its capability_<category> cells, in column order."""
+    if not columns:
+        return [{} for _ in range(size)]
+    categories = [category for category, _, _ in columns]
+    cells = [
+        [v if g else None for v, g in zip(column, mask.tolist(), strict=True)]
+        for _, column, mask in columns
+    ]
+    return [
+        {c: v for c, v in zip(categories, row, strict=True) if v is not None}
+        for row in zip(*cells, strict=True)
+    ]
+
+
+# --- one column ---------------------------------------------------------------------------------
+
+
+def _convert(series: pd.Series, kind: _Kind, missing: BoolArray) -> tuple[list[Any], BoolArray]:
+    """A column's values as validation gives them, and which cells are sure to pass unchanged.
+
+    Cells that are missing or not sure come back as ``None`` (their rows are validated).
+    """
+    if kind.kind in ("int", "float"):
+        return _numbers(series, kind, missing)
+    cells = series.to_numpy(dtype=object)
+    if kind.kind == "list":
+        assert kind.item is not None
+        item = kind.item
+        parts: list[Any] = []
+        for cell, absent in zip(cells.tolist(), missing.tolist(), strict=True):
+            if absent:
+                parts.append(None)
+            elif kind.split and cell.__class__ is str:
+                parts.append([p.strip() for p in cell.split(";") if p.strip()])
+            elif cell.__class__ in (list, tuple):
+                parts.append(list(cell))
+            else:
+                parts.append(None)
+        flat = [p for listed in parts if listed is not None for p in listed]
+        items, good_items = _scalars(flat, item)
+        lengths = np.array([0 if p is None else len(p) for p in parts], np.int64)
+        stops = np.cumsum(lengths)
+        bad_before = np.concatenate([[0], np.cumsum(~good_items)])
+        good = ~missing & np.array([p is not None for p in parts], bool)
+        good &= bad_before[stops] == bad_before[stops - lengths]
+        converted = [
+            tuple(items[stop - length : stop]) if g else None
+            for stop, length, g in zip(stops.tolist(), lengths.tolist(), good.tolist(), strict=True)
+        ]
+        return converted, good
+    return _scalars(cells.tolist(), kind)
+
+
+def _scalars(values: list[Any], kind: _Kind) -> tuple[list[Any], BoolArray]:
+    """Values and sureness of cells given one by one (list items, text columns)."""
+    if kind.kind in ("int", "float"):
+        numbers = pd.Series(values, dtype=object)
+        return _numbers(numbers, kind, numbers.isna().to_numpy(bool))
+    if kind.kind in ("id", "str"):
+        # Sure: a string that stripping leaves alone (and, for an id, not empty).
+        if kind.kind == "str":
+            sure = [v.__class__ is str and v == v.strip() for v in values]
+        else:
+            sure = [v.__class__ is str and v != "" and v == v.strip() for v in values]
+        good = np.array(sure, bool).reshape(-1)
+    elif kind.kind == "enum":
+        assert kind.enum is not None
+        labels = {v for v in values if v.__class__ is str}
+        members = {label: _member(kind.enum, label) for label in labels}
+        enum_type = kind.enum
+        values = [
+            members.get(v) if v.__class__ is str else v if isinstance(v, enum_type) else None
+            for v in values
+        ]
+        good = np.fromiter((v is not None for v in values), bool, len(values))
+    elif kind.kind == "bool":
+        good = np.fromiter((v.__class__ is bool for v in values), bool, len(values))
+    elif kind.kind == "literal":
+        choices = set(kind.choices)
+        good = np.fromiter((v.__class__ is str and v in choices for v in values), bool, len(values))
+    else:
+        good = np.zeros(len(values), bool)
+    return [v if g else None for v, g in zip(values, good.tolist(), strict=True)], good
+
+
+def _numbers(series: pd.Series, kind: _Kind, missing: BoolArray) -> tuple[list[Any], BoolArray]:
+    """Values and sureness of a number column: finite, within bounds, whole for integers."""
+    if series.dtype.kind in "iuf":
+        numbers = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        typed = ~missing
+    else:  # text, booleans, mixed objects: plain ints and floats, and digits for integers
+        cells = series.to_numpy(dtype=object).tolist()
+        numbers = np.array([_plain_number(c, kind) for c in cells], np.float64).reshape(-1)
+        typed = ~np.isnan(numbers) & ~missing
+    with np.errstate(invalid="ignore"):
+        good = typed & np.isfinite(numbers) & (numbers >= kind.low) & (numbers <= kind.high)
+        if kind.kind == "int":
+            good &= (numbers == np.floor(numbers)) & (np.abs(numbers) < _EXACT_INTEGERS)
+    if kind.kind == "int":
+        whole = np.where(good, numbers, 0.0).astype(np.int64).tolist()
+        values: list[Any] = [v if g else None for v, g in zip(whole, good.tolist(), strict=True)]
+    else:
+        values = [v if g else None for v, g in zip(numbers.tolist(), good.tolist(), strict=True)]
+    return values, good
+
+
+def _plain_number(cell: Any, kind: _Kind) -> float:
+    """``cell`` as a float when it is a plain int or float (or, for an integer field, plain
+    digits such as ``"5"``); NaN for anything that validation alone should judge."""
+    if cell.__class__ in (int, float):
+        return float(cell)
+    if (
+        kind.kind == "int"
+        and cell.__class__ is str
+        and 0 < len(cell) < 16
+        and cell.isascii()
+        and cell.isdigit()
+        and (cell[0] != "0" or cell == "0")
+    ):
+        return float(int(cell))
+    return np.nan
+
+
+def _member(enum_type: type[enum.Enum], label: str) -> Any:
+    """The member ``label`` names (id or label in either language), ``None`` when none."""
+    try:
+        return enum_type(label)
+    except ValueError:
+        return None

@@ -9,7 +9,10 @@ the objective at ``penalty`` per unit.
 Goals are solved level by level (lexicographic: each later level keeps the earlier ones at their
 best value) or as one weighted sum. The ``score`` level (score less penalties) always comes last in
 lexicographic mode. Every level is hinted with the plan of the level before, the first with the
-min-cost flow plan of the unconstrained problem.
+min-cost flow plan of the unconstrained problem. Before that, the LP relaxation bounds the earlier
+levels (:mod:`matcher.solvers.levels`); held at those bounds, a single search of the last level
+proves them all when it finds a plan (the 2023 plan's goals at 1,000 needs: one search instead of
+three, 6.4 s down to about 2 s).
 
 When hard rules cannot all hold, :func:`find_conflict` asks CP-SAT, on a copy of the model with no
 objective and one assumption literal per hard rule, for a set of rules that cannot hold together,
@@ -31,6 +34,7 @@ from ortools.sat.python import cp_model
 from ..constraints import MONEY_UNIT, PER_MILLE, RuleSet
 from ..models.rules import Softness
 from .base import AssignmentModel, IntArray, SideRules, SolverResult, Status, integer_scores
+from .levels import ModelRelaxation, Row
 from .relaxation import solve_relaxation
 
 __all__ = ["SideRules", "find_conflict", "solve_with_rules"]
@@ -54,6 +58,8 @@ PENALTY_RESOLUTION = 1000
 FAIRNESS_RESOLUTION = 1_000_000
 #: Weighted objectives are summed in 1/WEIGHT_RESOLUTION of a scaled score point.
 WEIGHT_RESOLUTION = 1000
+#: Share of the time limit the LP bounds of the earlier goal levels may take.
+LP_SHARE = 0.25
 
 _STATUS = {
     cp_model.OPTIMAL: Status.OPTIMAL,
@@ -69,6 +75,8 @@ class _Built:
     levels: list[tuple[str, Expr]]
     assumptions: dict[str, cp_model.IntVar]
     scale: float
+    #: Per fairness level (by position): each region's served variables and its size.
+    fairness: dict[int, list[tuple[list[int], int]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -231,6 +239,7 @@ def _build(
         )
 
     levels: list[tuple[str, Expr]] = []
+    fairness: dict[int, list[tuple[list[int], int]]] = {}
     if objective:
         score = cp_model.LinearExpr.weighted_sum(x, integer.tolist())
         if limits.penalties:
@@ -249,11 +258,15 @@ def _build(
                 levels.append(("organizations", sum(engaged)))
             else:
                 t = cp.new_int_var(0, FAIRNESS_RESOLUTION, f"fairness{i}")
+                regions = []
                 for members in side.fairness_groups[i]:
                     served = sum(y[n] for n in members.tolist())
                     cp.add(FAIRNESS_RESOLUTION * served >= len(members) * t)
+                    variables = [y[n].index for n in members.tolist() if not isinstance(y[n], int)]
+                    regions.append((variables, len(members)))
+                fairness[len(levels)] = regions
                 levels.append((f"fairness:{goal.level.value}", t))
-    return _Built(cp, x, levels, limits.assumptions or {}, scale)
+    return _Built(cp, x, levels, limits.assumptions or {}, scale, fairness)
 
 
 def solve_with_rules(
@@ -358,15 +371,16 @@ def _stages(
     hint: IntArray | None,
     workers: int,
 ) -> tuple[Status, IntArray, float, dict[str, float | int | str]]:
-    """CP-SAT over every goal stage; the status, chosen pairs, bound on the last stage, stats."""
+    """CP-SAT over every goal stage; the status, chosen pairs, bound on the last stage, stats.
+
+    Lexicographic goals first try to settle the earlier levels by their LP bounds (see
+    :mod:`matcher.solvers.levels`): held at those bounds, one search of the last level either finds
+    a plan, which proves every earlier level at its best, or fails, and the levels are then
+    searched one by one.
+    """
     started = time.perf_counter()
     built = _build(model, side, objective=True, with_assumptions=False)
-    cp, x = built.cp, built.x
-    if hint is not None:
-        hinted = np.zeros(model.n_pairs, bool)
-        hinted[hint] = True
-        for variable, value in zip(x, hinted.tolist(), strict=True):
-            cp.add_hint(variable, value)
+    _add_hint(built, hint)
     build_seconds = time.perf_counter() - started
 
     if side.goal_mode == "weighted":
@@ -380,10 +394,87 @@ def _stages(
         stages = built.levels
     unit = built.scale * (WEIGHT_RESOLUTION if side.goal_mode == "weighted" else 1)
 
+    settled = 0
+    outcome: tuple[Status, IntArray, float, str] | None = None
+    if len(stages) > 1 and side.goal_mode != "weighted":
+        held = _level_bounds(built, started + LP_SHARE * (deadline - started))
+        if held is not None:
+            for (_, expr), value in zip(built.levels[:-1], held, strict=True):
+                built.cp.add(expr >= value)
+            outcome = _search(built, stages[-1:], deadline, seed, workers, unit, probing=False)
+            if outcome[0] is Status.INFEASIBLE:
+                # An LP bound that no plan reaches: search the levels one by one on a fresh model.
+                outcome = None
+                built = _build(model, side, objective=True, with_assumptions=False)
+                _add_hint(built, hint)
+                stages = built.levels
+            else:
+                settled = len(held)
+    if outcome is None:
+        outcome = _search(built, stages, deadline, seed, workers, unit)
+    status, chosen, bound, solver_status = outcome
+    stats: dict[str, float | int | str] = {
+        "scale": built.scale,
+        "tolerance": min(model.n_needs, int(model.capacity.sum())) / built.scale,
+        "build_seconds": build_seconds,
+        "cpsat_status": solver_status if stages else "",
+        "levels": len(stages),
+        "levels_by_lp": settled,
+    }
+    return status, chosen, float(bound), stats
+
+
+def _add_hint(built: _Built, hint: IntArray | None) -> None:
+    if hint is None:
+        return
+    hinted = np.zeros(len(built.x), bool)
+    hinted[hint] = True
+    for variable, value in zip(built.x, hinted.tolist(), strict=True):
+        built.cp.add_hint(variable, value)
+
+
+def _level_bounds(built: _Built, deadline: float) -> list[int] | None:
+    """Bounds on every level but the last, each with the earlier ones held at theirs (LP)."""
+    lp = ModelRelaxation(built.cp)
+    held: list[Row] = []
+    values: list[int] = []
+    for i, (_, expr) in enumerate(built.levels[:-1]):
+        if i in built.fairness:
+            value = lp.fairness_bound(
+                expr, built.fairness[i], FAIRNESS_RESOLUTION, held, deadline=deadline
+            )
+        else:
+            value = lp.count_bound(expr, held, deadline=deadline)
+        if value is None:
+            return None
+        variables, coefficients, constant = lp.terms(expr)
+        held.append((variables, coefficients, value - constant))
+        values.append(value)
+    return values
+
+
+def _search(
+    built: _Built,
+    stages: Sequence[tuple[str, Expr]],
+    deadline: float,
+    seed: int,
+    workers: int,
+    unit: float,
+    *,
+    probing: bool = True,
+) -> tuple[Status, IntArray, float, str]:
+    """CP-SAT level by level, each later level keeping the earlier ones at their best.
+
+    ``probing=False`` skips CP-SAT's probing in presolve: on a model whose earlier levels are held
+    at their bounds it costs about half a second at 1,000 needs and does not pay back. Returns the
+    status, the chosen pairs, the bound on the last level (in score points) and the last CP-SAT
+    status name.
+    """
+    cp, x = built.cp, built.x
     status = Status.OPTIMAL
     chosen = np.zeros(0, np.int64)
     bound = np.inf
-    code = cp_model.UNKNOWN
+    solver_status = "UNKNOWN"
     for i, (_, expr) in enumerate(stages):
         cp.maximize(expr)
         solver = cp_model.CpSolver()
@@ -391,7 +482,10 @@ def _stages(
         solver.parameters.num_workers = workers
         solver.parameters.random_seed = seed
         solver.parameters.linearization_level = 2
+        if not probing:
+            solver.parameters.cp_model_probing_level = 0
         code = solver.solve(cp)
+        solver_status = solver.status_name(code)
         level_status = _STATUS.get(code, Status.UNKNOWN)
         if level_status in (Status.INFEASIBLE, Status.UNKNOWN):
             # Out of time at a later level: the plan of the level before still stands.
@@ -408,14 +502,7 @@ def _stages(
             cp.clear_hints()  # type: ignore[no-untyped-call]
             for variable, value in zip(x, values.tolist(), strict=True):
                 cp.add_hint(variable, value)
-    stats: dict[str, float | int | str] = {
-        "scale": built.scale,
-        "tolerance": min(model.n_needs, int(model.capacity.sum())) / built.scale,
-        "build_seconds": build_seconds,
-        "cpsat_status": cp_model.CpSolver().status_name(code) if stages else "",
-        "levels": len(stages),
-    }
-    return status, chosen, float(bound), stats
+    return status, chosen, float(bound), solver_status
 
 
 def _weighted(expr: Expr, weight: float, name: str, scale: float) -> Expr:

@@ -1,0 +1,209 @@
+"""Upper bounds of goal levels from the LP relaxation of a CP-SAT model, solved by HiGHS.
+
+A lexicographic goal is solved level by level; proving each earlier level's best value with a
+CP-SAT search of its own is what costs most. The LP relaxation of the same model (every integer
+variable relaxed to its interval) bounds a level in a fraction of that time, and counts are whole:
+``floor`` of the LP value bounds a count level. A fairness level (the smallest served share over
+regions) takes one of the values ``floor(FAIRNESS_RESOLUTION * a / size)``; the largest of those at
+which the LP with every region's served count rounded up to a whole number stays feasible bounds it.
+When one plan reaches every such bound, each earlier level is proven at its best, so a single
+CP-SAT search (the last level, with the earlier ones held at their bounds) settles the goal.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+from ortools.sat.python import cp_model
+from scipy import sparse
+from scipy.optimize import linprog
+
+__all__ = ["ModelRelaxation", "Row"]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+#: A row ``sum of coefficient * variable >= value``: variable indices, coefficients, value.
+Row = tuple[Sequence[int], Sequence[int], int]
+
+#: Room left for HiGHS' tolerances when an LP value is rounded down to a whole level value.
+ROUNDING_SLACK = 1e-6
+#: CP-SAT's bounds beyond this magnitude mean "no bound".
+_INFINITE = 2**62
+
+
+class ModelRelaxation:
+    """The LP relaxation of a CP-SAT model whose constraints are all linear and unconditional.
+
+    Constraints are read from the model's proto when a bound is asked for, so constraints added
+    to the model in between (an earlier level held at its value) are part of the next LP.
+
+    Parameters
+    ----------
+    cp
+        The model; :attr:`usable` is ``False`` when it holds a constraint the LP cannot read.
+    """
+
+    def __init__(self, cp: cp_model.CpModel) -> None:
+        self.cp = cp
+        self.usable = True
+        self._parsed = 0
+        self._rows: list[IntArray] = []
+        self._cols: list[IntArray] = []
+        self._vals: list[FloatArray] = []
+        self._lower: list[float] = []
+        self._upper: list[float] = []
+        self._bounds = np.zeros((0, 2))
+
+    def _sync(self) -> None:
+        variables = self.cp.proto.variables
+        known = self._bounds.shape[0]
+        if len(variables) > known:
+            added = [list(variables[v].domain) for v in range(known, len(variables))]
+            fresh = np.array([(d[0], d[-1]) for d in added], np.float64)
+            self._bounds = np.concatenate([self._bounds, fresh])
+        constraints = self.cp.proto.constraints
+        for i in range(self._parsed, len(constraints)):
+            constraint = constraints[i]
+            if len(constraint.enforcement_literal) or not constraint.has_linear():
+                self.usable = False
+                return
+            linear = constraint.linear
+            domain = list(linear.domain)
+            self._add(list(linear.vars), list(linear.coeffs), domain[0], domain[-1])
+        self._parsed = len(constraints)
+
+    def _add(
+        self, variables: Sequence[int], coefficients: Sequence[int], low: int, high: int
+    ) -> None:
+        row = len(self._lower)
+        self._rows.append(np.full(len(variables), row, np.int64))
+        self._cols.append(np.asarray(variables, np.int64))
+        self._vals.append(np.asarray(coefficients, np.float64))
+        self._lower.append(-np.inf if low <= -_INFINITE else float(low))
+        self._upper.append(np.inf if high >= _INFINITE else float(high))
+
+    def terms(self, expr: cp_model.LinearExprT) -> tuple[list[int], list[int], int]:
+        """Variables, coefficients and constant of a linear expression of the model."""
+        self.cp.maximize(expr)
+        objective = self.cp.proto.objective
+        sign = -1 if objective.scaling_factor < 0 else 1
+        coefficients = [sign * c for c in objective.coeffs]
+        return list(objective.vars), coefficients, round(sign * objective.offset)
+
+    def maximize(
+        self,
+        expr: cp_model.LinearExprT,
+        at_least: Sequence[Row] = (),
+        *,
+        deadline: float,
+    ) -> float | None:
+        """The LP maximum of ``expr``; ``-inf`` when the LP is infeasible, ``None`` when unknown.
+
+        ``at_least`` adds rows ``sum of coefficient * variable >= value`` to this LP only.
+        """
+        variables, coefficients, constant = self.terms(expr)
+        self._sync()
+        remaining = deadline - time.perf_counter()
+        if not self.usable or remaining <= 0 or self._bounds.shape[0] == 0:
+            return None
+        n_rows = len(self._lower)
+        empty = np.zeros(0, np.int64)
+        rows, cols = [empty, *self._rows], [empty, *self._cols]
+        vals = [np.zeros(0), *self._vals]
+        lower, upper = list(self._lower), list(self._upper)
+        for i, (members, weights, value) in enumerate(at_least):
+            rows.append(np.full(len(members), n_rows + i, np.int64))
+            cols.append(np.asarray(members, np.int64))
+            vals.append(np.asarray(weights, np.float64))
+            lower.append(float(value))
+            upper.append(np.inf)
+        bounds = self._bounds
+        n_vars = bounds.shape[0]
+        matrix = sparse.csr_array(
+            (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+            shape=(len(lower), n_vars),
+        )
+        low, high = np.array(lower), np.array(upper)
+        cost = np.zeros(n_vars)
+        np.add.at(cost, np.asarray(variables, np.int64), -np.asarray(coefficients, np.float64))
+        result = linprog(
+            cost,
+            A_ub=sparse.vstack([matrix[np.isfinite(high)], -matrix[np.isfinite(low)]]).tocsc(),
+            b_ub=np.concatenate([high[np.isfinite(high)], -low[np.isfinite(low)]]),
+            bounds=bounds,
+            method="highs",
+            options={"time_limit": remaining},
+        )
+        if result.status == 2:
+            return float("-inf")
+        if result.status != 0 or result.fun is None:
+            return None
+        return -float(result.fun) + constant
+
+    def count_bound(
+        self, expr: cp_model.LinearExprT, at_least: Sequence[Row] = (), *, deadline: float
+    ) -> int | None:
+        """The largest whole value ``expr`` can take by the LP; ``None`` when unknown or infeasible."""
+        value = self.maximize(expr, at_least, deadline=deadline)
+        if value is None or not np.isfinite(value):
+            return None
+        return int(np.floor(value + ROUNDING_SLACK * max(1.0, abs(value))))
+
+    def fairness_bound(
+        self,
+        level: cp_model.IntVar,
+        groups: Sequence[tuple[Sequence[int], int]],
+        resolution: int,
+        at_least: Sequence[Row] = (),
+        *,
+        deadline: float,
+    ) -> int | None:
+        """A bound on ``level = min over groups of floor(resolution * served / size)``.
+
+        ``groups`` holds, per region, the served variables of its needs and its size. The bound is
+        the largest candidate value ``v`` at which the LP, with every region serving at least
+        ``ceil(size * v / resolution)`` needs (whole needs: the rounding keeps every plan), stays
+        feasible; ``None`` when an LP gives no answer. ``at_least`` holds the earlier levels.
+        """
+        if not groups:
+            return resolution
+        top = self.count_bound(level, at_least, deadline=deadline)
+        if top is None:
+            return None
+        candidates = np.unique(
+            np.concatenate(
+                [(resolution * np.arange(size + 1, dtype=np.int64)) // size for _, size in groups]
+            )
+        )
+        candidates = candidates[candidates <= top]
+        if candidates.size == 0:
+            return None
+
+        def feasible(value: int) -> bool | None:
+            floors = [
+                (members, [1] * len(members), -(-size * value // resolution))
+                for members, size in groups
+            ]
+            if any(need > len(members) for members, _, need in floors):
+                return False
+            answer = self.maximize(0, [*at_least, *floors], deadline=deadline)
+            return None if answer is None else bool(np.isfinite(answer))
+
+        # The largest feasible candidate: feasibility only shrinks as the value grows, and the
+        # answer tends to lie near the top, so probe down from it in doubling steps, then bisect.
+        low, high = 0, candidates.size - 1  # candidates[0] holds (every floor is 0): no LP
+        step = 0
+        while low < high:
+            probe = max(low + 1, high - step) if step >= 0 else (low + high + 1) // 2
+            answer = feasible(int(candidates[probe]))
+            if answer is None:
+                return None
+            if answer:
+                low, step = probe, -1
+            else:
+                high = probe - 1
+                step = 2 * step + 1 if step >= 0 else step
+        return int(candidates[low])

@@ -1,0 +1,232 @@
+"""A plan within every organization's budget, repaired from the unconstrained optimum.
+
+Budgets are knapsacks, one per organization: the hardest of the program's rules for CP-SAT at
+province scale, and the one the min-cost flow plan breaks. :func:`within_budgets` keeps, for each
+organization over budget, the subset of its needs worth most within budget, then places the needs
+it let go with min-cost flow on what capacity and money are left, and repeats; a last greedy pass
+fills what the flow cannot without breaking a budget. The plan it returns keeps every hard rule, or
+it returns ``None``: CP-SAT starts from it, and it stands when the search does no better.
+
+Examples
+--------
+>>> import numpy as np
+>>> from matcher.constraints import RuleSet
+>>> from matcher.models.rules import Softness
+>>> from matcher.solvers.base import AssignmentModel, SideRules
+>>> model = AssignmentModel(3, 1, need=np.array([0, 1, 2]), org=np.array([0, 0, 0]),
+...                         score=np.array([3.0, 2.0, 2.0]), capacity=np.array([3]))
+>>> side = SideRules(rules=RuleSet(budgets=Softness()), partners=np.ones(3, np.int64),
+...     lead_needed=np.zeros(3, bool), pair_primary=np.zeros(3, bool),
+...     need_cost=np.array([4.0, 2.0, 2.0]), capacity_building=np.zeros(3, bool),
+...     org_budget=np.array([4.0]), key_need=np.zeros(3, bool), goals=(), goal_mode="lexicographic")
+>>> within_budgets(model, side, start=np.array([0, 1, 2])).tolist()  # 2 + 2 beats 3, both fit
+[1, 2]
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from .base import AssignmentModel, BoolArray, IntArray, SideRules
+from .flow import FlowSolver
+
+__all__ = ["within_budgets"]
+
+#: Rounds of keep-the-best-subset and re-place-the-rest.
+ROUNDS = 4
+#: Rounds of Lagrangian prices on the budgets (each one min-cost flow and one repair).
+PRICE_ROUNDS = 8
+#: Step of the price update, as a share of the Polyak step.
+STEP = 1.0
+#: Organizations holding more needs than this are trimmed greedily, not by enumeration.
+EXACT_UP_TO = 12
+
+
+def within_budgets(
+    model: AssignmentModel,
+    side: SideRules,
+    start: IntArray,
+    *,
+    rounds: int = ROUNDS,
+    prices: int = PRICE_ROUNDS,
+) -> IntArray | None:
+    """Chosen pairs that keep every budget and every other hard rule, grown from ``start``.
+
+    Parameters
+    ----------
+    model, side
+        The model and its rules; only budgets may be among the rules that ``start`` breaks.
+    start
+        A plan that keeps capacities (the min-cost flow plan of the unconstrained model).
+    rounds
+        How many times to trim and re-place.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        Sorted pair indices; ``None`` when the rules are not ones this repair covers (soft rules,
+        partnerships, fixed pairs, goals other than the score) or a hard rule still fails.
+    """
+    if not _covered(model, side):
+        return None
+    spend_of = np.rint(side.need_cost / side.partners).astype(np.int64)[model.need]
+    budget = np.where(np.isfinite(side.org_budget), np.floor(side.org_budget), np.inf)
+    best = _repaired(model, spend_of, budget, np.unique(start), rounds)
+    best_value = model.objective(best)
+    # Lagrangian prices on money: organizations over budget charge for it, and the flow moves
+    # their costliest needs elsewhere before the repair trims what is left.
+    price = np.zeros(model.n_orgs)
+    plan, upper = np.unique(start), np.inf
+    for _ in range(prices):
+        spend = np.bincount(model.org[plan], spend_of[plan], minlength=model.n_orgs)
+        excess = np.where(np.isfinite(budget), spend - budget, 0.0)
+        dual = (
+            model.objective(plan)
+            - float(price @ spend)
+            + float(price @ np.where(np.isfinite(budget), budget, 0.0))
+        )
+        upper = min(upper, dual)
+        norm = float(excess @ excess)
+        if norm == 0.0:
+            break
+        price = np.maximum(0.0, price + STEP * (upper - best_value) / norm * excess)
+        priced = replace(model, score=model.score - price[model.org] * spend_of)
+        plan = FlowSolver().solve(priced).chosen
+        candidate = _repaired(model, spend_of, budget, plan, rounds)
+        if model.objective(candidate) > best_value:
+            best, best_value = candidate, model.objective(candidate)
+    return best if _keeps_counts(model, side, best) else None
+
+
+def _repaired(
+    model: AssignmentModel, spend_of: IntArray, budget: np.ndarray, chosen: IntArray, rounds: int
+) -> IntArray:
+    """``chosen`` trimmed to the budgets and refilled, ``rounds`` times, then filled greedily."""
+    for _ in range(rounds):
+        chosen = _trim(model, spend_of, budget, chosen)
+        placed = _place(model, spend_of, budget, chosen)
+        if placed.size == 0:
+            break
+        chosen = np.union1d(chosen, placed)
+    return _fill(model, spend_of, budget, _trim(model, spend_of, budget, chosen))
+
+
+def _covered(model: AssignmentModel, side: SideRules) -> bool:
+    rules = side.rules
+    softness = [group.softness for group in rules.groups]
+    softness += [rule[1] for rule in (rules.min_organizations, rules.total_fund) if rule]
+    softness += [rules.budgets] if rules.budgets is not None else []
+    return (
+        rules.budgets is not None
+        and rules.capacity_building_share is None
+        and all(s.hard for s in softness)
+        and model.fixed.size == 0
+        and not (side.partners > 1).any()
+        and not side.lead_needed.any()
+        and all(goal.kind == "score" for goal in side.goals)
+    )
+
+
+def _trim(
+    model: AssignmentModel, spend_of: IntArray, budget: np.ndarray, chosen: IntArray
+) -> IntArray:
+    """Each organization over budget keeps the subset of its needs worth most within budget."""
+    spend = np.bincount(model.org[chosen], spend_of[chosen], minlength=model.n_orgs)
+    over = np.flatnonzero(spend > budget)
+    if over.size == 0:
+        return chosen
+    drop = np.zeros(model.n_pairs, bool)
+    held = chosen[np.isin(model.org[chosen], over)]
+    held = held[np.argsort(model.org[held], kind="stable")]
+    cuts = np.flatnonzero(np.diff(model.org[held])) + 1
+    for pairs in np.split(held, cuts):
+        keep = _best_subset(model.score[pairs], spend_of[pairs], budget[model.org[pairs[0]]])
+        drop[pairs[~keep]] = True
+    return chosen[~drop[chosen]]
+
+
+def _best_subset(score: np.ndarray, spend: IntArray, budget: float) -> BoolArray:
+    """Which items to keep: the most score within ``budget`` (exact for a few, else greedy)."""
+    k = score.size
+    if k <= EXACT_UP_TO:
+        masks = (np.arange(1 << k)[:, None] >> np.arange(k)) & 1
+        fits = masks @ spend <= budget
+        value = np.where(fits, masks @ score, -np.inf)
+        return np.asarray(masks[int(np.argmax(value))] == 1)
+    keep = np.zeros(k, bool)
+    room = budget
+    for i in np.argsort(-score, kind="stable").tolist():
+        if spend[i] <= room:
+            keep[i] = True
+            room -= spend[i]
+    return keep
+
+
+def _place(
+    model: AssignmentModel, spend_of: IntArray, budget: np.ndarray, chosen: IntArray
+) -> IntArray:
+    """Pairs that place free needs on what capacity and money are left (min-cost flow)."""
+    free_need = np.ones(model.n_needs, bool)
+    free_need[model.need[chosen]] = False
+    room = model.capacity - np.bincount(model.org[chosen], minlength=model.n_orgs)
+    money = budget - np.bincount(model.org[chosen], spend_of[chosen], minlength=model.n_orgs)
+    usable = np.flatnonzero(
+        free_need[model.need]
+        & (room[model.org] > 0)
+        & (spend_of <= money[model.org])
+        & (model.score > 0)
+    )
+    if usable.size == 0:
+        return usable
+    rest = AssignmentModel(
+        model.n_needs,
+        model.n_orgs,
+        model.need[usable],
+        model.org[usable],
+        model.score[usable],
+        np.maximum(room, 0),
+    )
+    return usable[FlowSolver().solve(rest).chosen]
+
+
+def _fill(
+    model: AssignmentModel, spend_of: IntArray, budget: np.ndarray, chosen: IntArray
+) -> IntArray:
+    """Best score first, every free need that still fits an organization's room and money."""
+    free_need = np.ones(model.n_needs, bool)
+    free_need[model.need[chosen]] = False
+    room = model.capacity - np.bincount(model.org[chosen], minlength=model.n_orgs)
+    money = budget - np.bincount(model.org[chosen], spend_of[chosen], minlength=model.n_orgs)
+    usable = np.flatnonzero(free_need[model.need] & (room[model.org] > 0) & (model.score > 0))
+    added = []
+    for p in usable[np.argsort(-model.score[usable], kind="stable")].tolist():
+        n, o = int(model.need[p]), int(model.org[p])
+        if free_need[n] and room[o] > 0 and spend_of[p] <= money[o]:
+            free_need[n] = False
+            room[o] -= 1
+            money[o] -= spend_of[p]
+            added.append(p)
+    return np.sort(np.concatenate([chosen, np.array(added, np.int64)]))
+
+
+def _keeps_counts(model: AssignmentModel, side: SideRules, chosen: IntArray) -> bool:
+    """Whether the counting rules and the fund hold for ``chosen`` (budgets hold by construction)."""
+    served = np.zeros(model.n_needs, bool)
+    served[model.need[chosen]] = True
+    for group in side.rules.groups:
+        count = int(served[group.needs].sum())
+        if (group.lower is not None and count < group.lower) or (
+            group.upper is not None and count > group.upper
+        ):
+            return False
+    rules = side.rules
+    engaged = np.unique(model.org[chosen]).size
+    if rules.min_organizations is not None and engaged < rules.min_organizations[0]:
+        return False
+    if rules.total_fund is not None:
+        spent = float(np.rint(side.need_cost)[served].sum())
+        if spent > np.floor(rules.total_fund[0]):
+            return False
+    return True

@@ -164,14 +164,22 @@ def _best_subset(score: np.ndarray, spend: IntArray, budget: float) -> BoolArray
     return keep
 
 
-def _place(
+def _left(
     model: AssignmentModel, spend_of: IntArray, budget: np.ndarray, chosen: IntArray
-) -> IntArray:
-    """Pairs that place free needs on what capacity and money are left (min-cost flow)."""
+) -> tuple[BoolArray, IntArray, np.ndarray]:
+    """What ``chosen`` leaves: needs still free, each organization's room and money."""
     free_need = np.ones(model.n_needs, bool)
     free_need[model.need[chosen]] = False
     room = model.capacity - np.bincount(model.org[chosen], minlength=model.n_orgs)
     money = budget - np.bincount(model.org[chosen], spend_of[chosen], minlength=model.n_orgs)
+    return free_need, room, money
+
+
+def _place(
+    model: AssignmentModel, spend_of: IntArray, budget: np.ndarray, chosen: IntArray
+) -> IntArray:
+    """Pairs that place free needs on what capacity and money are left (min-cost flow)."""
+    free_need, room, money = _left(model, spend_of, budget, chosen)
     usable = np.flatnonzero(
         free_need[model.need]
         & (room[model.org] > 0)
@@ -195,10 +203,7 @@ def _fill(
     model: AssignmentModel, spend_of: IntArray, budget: np.ndarray, chosen: IntArray
 ) -> IntArray:
     """Best score first, every free need that still fits an organization's room and money."""
-    free_need = np.ones(model.n_needs, bool)
-    free_need[model.need[chosen]] = False
-    room = model.capacity - np.bincount(model.org[chosen], minlength=model.n_orgs)
-    money = budget - np.bincount(model.org[chosen], spend_of[chosen], minlength=model.n_orgs)
+    free_need, room, money = _left(model, spend_of, budget, chosen)
     usable = np.flatnonzero(free_need[model.need] & (room[model.org] > 0) & (model.score > 0))
     added = []
     for p in usable[np.argsort(-model.score[usable], kind="stable")].tolist():

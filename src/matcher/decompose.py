@@ -60,8 +60,12 @@ class Part:
     pairs: IntArray
     n_components: int
 
-    def model(self, whole: AssignmentModel) -> AssignmentModel:
-        """The part as a model of its own, needs and organizations renumbered in order."""
+    def model(self, whole: AssignmentModel, scale: float | None = None) -> AssignmentModel:
+        """The part as a model of its own, needs and organizations renumbered in order.
+
+        ``scale`` is the whole model's integer scale (``flow_scale(whole)`` when ``None``), which
+        the part keeps so that integer back ends round every part alike.
+        """
         need = np.searchsorted(self.needs, whole.need[self.pairs])
         org = np.searchsorted(self.orgs, whole.org[self.pairs])
         fixed = np.flatnonzero(np.isin(self.pairs, whole.fixed, assume_unique=True))
@@ -75,7 +79,7 @@ class Part:
             capacity=whole.capacity[self.orgs],
             fixed=fixed.astype(np.int64),
             side=side,
-            scale=whole.scale if whole.scale is not None else flow_scale(whole),
+            scale=flow_scale(whole) if scale is None else scale,
         )
 
 
@@ -140,18 +144,20 @@ def solve_in_parts(
     second, and never more than ``time_limit``). The merged status is the weakest of the parts'.
     """
     total = max(1, model.n_pairs)
-    tasks = [
+    scale = flow_scale(model)
+    tasks = (
         (
             backend,
-            part.model(model),
+            part.model(model, scale),
             min(time_limit, max(1.0, time_limit * part.pairs.size / total)),
             seed,
         )
         for part in parts
-    ]
+    )
     if executor is None:
         results = [_solve_part(*task) for task in tasks]
     else:
+        # Submitted as they are cut out, so that the workers start on the first parts at once.
         futures = [executor.submit(_solve_part, *task) for task in tasks]
         results = [future.result() for future in futures]
     return _merge(model, parts, results)

@@ -23,8 +23,9 @@ def flow_scale(model: AssignmentModel) -> float:
     """The factor the flow rounds ``model``'s scores with (``model.scale`` when it is given)."""
     if model.scale is not None:
         return model.scale
-    positive = model.score[model.score > 0]
-    return integer_scores(positive, model.n_needs + model.n_orgs + 2)[1]
+    top = float(model.score.max()) if model.n_pairs else 0.0
+    # The scale depends on the largest positive score only: no need to round every score.
+    return integer_scores(np.array([max(top, 0.0)]), model.n_needs + model.n_orgs + 2)[1]
 
 
 class FlowSolver(Solver):

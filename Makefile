@@ -26,8 +26,8 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff format --check src tests benchmarks examples
 	$(BIN)/mypy
 
-# The whole benchmark suite in one run (every scale, every peer, the profile): about an hour on
-# 2 cores; writes benchmarks/RESULTS.md. BENCH_ARGS adds options, e.g. BENCH_ARGS=--repeat=1.
+# The whole benchmark suite in one run (every scale, every peer, the profile): about 25 minutes
+# on 2 cores; writes benchmarks/RESULTS.md. BENCH_ARGS adds options, e.g. BENCH_ARGS=--repeat=1.
 BENCH_ARGS ?=
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/run.py --sizes shanxi,province,national,xlarge $(BENCH_ARGS)

@@ -87,6 +87,14 @@ def assert_agree(*frames: Any, **options: Any) -> matcher.Problem | list[matcher
     """Both paths give the same problem (index, rows, JSON) or the same issues."""
     by_columns = outcome(matcher.Problem.from_frames, *frames, **options)
     by_rows = outcome(_from_frames_by_rows, *frames, **options)
+    return assert_outcomes_agree(by_columns, by_rows)
+
+
+def assert_outcomes_agree(
+    by_columns: matcher.Problem | list[matcher.Issue],
+    by_rows: matcher.Problem | list[matcher.Issue],
+) -> matcher.Problem | list[matcher.Issue]:
+    """The same issues, or problems alike in index, rows, JSON and given fields."""
     if isinstance(by_rows, list):
         assert by_columns == by_rows
         return by_rows
@@ -473,16 +481,7 @@ def io_outcomes(tables: dict[str, pd.DataFrame]) -> tuple[Any, Any]:
 
 
 def assert_io_agrees(tables: dict[str, pd.DataFrame]) -> matcher.Problem | list[matcher.Issue]:
-    by_columns, by_rows = io_outcomes(tables)
-    if isinstance(by_rows, list):
-        assert by_columns == by_rows
-        return by_rows
-    assert isinstance(by_columns, matcher.Problem), by_columns
-    assert_same_index(by_columns, by_rows)
-    assert by_columns.to_json() == by_rows.to_json()
-    assert by_columns == by_rows
-    assert_same_rows(by_columns, by_rows)
-    return by_columns
+    return assert_outcomes_agree(*io_outcomes(tables))
 
 
 @pytest.fixture(scope="module")

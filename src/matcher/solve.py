@@ -17,7 +17,9 @@ matcher.errors.UnknownSolverError: unknown solver 'simplex'; choose one of auto,
 from __future__ import annotations
 
 import math
+import multiprocessing
 import os
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -83,9 +85,9 @@ def solve(
         pairs on when there are several parts; ``solution.stats["parts"]`` tells how many.
     executor
         Where the parts run: any :class:`concurrent.futures.Executor`, such as a Dask cluster's
-        ``distributed.Client(...).get_executor()``. ``None`` means a local process pool with one
-        worker per core when the machine has several and there are several parts, else this
-        process. Giving one implies ``decompose``.
+        ``distributed.Client(...).get_executor()``. ``None`` means a pool of forked worker processes,
+        one per core, on Linux with several cores and several parts; else this process. Giving
+        one implies ``decompose``.
 
     Returns
     -------
@@ -189,17 +191,22 @@ def _run(
         return solve_in_parts(
             backend, model, parts, time_limit=time_limit, seed=seed, executor=executor
         )
-    with ProcessPoolExecutor(workers) as pool:
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
         return solve_in_parts(
             backend, model, parts, time_limit=time_limit, seed=seed, executor=pool
         )
 
 
 def _usable_cores() -> int:
-    """Cores this process may run on (its affinity where the platform tells it)."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
+    """Cores a local pool may use: this process's affinity, and one where workers cannot fork.
+
+    Forked workers start at once and share the parent's memory; spawned ones would import
+    matcher again and re-run a caller's script that lacks an ``if __name__ == "__main__"``
+    guard, so without ``fork`` (or off Linux, where forking is not safe) the parts run here.
+    """
+    if not sys.platform.startswith("linux") or not hasattr(os, "sched_getaffinity"):
+        return 1
+    return len(os.sched_getaffinity(0))
 
 
 def _solve_around_fixed(

@@ -296,6 +296,8 @@ def _bad_cases() -> list[tuple[str, int, str, Any, list[str]]]:
         ("needs", 14, "colour", "red", ["needs[14].colour"]),
         ("needs", 15, "region", 140100, ["needs[15].region"]),
         ("organizations", 1, "max_projects", -1, ["organizations[1].max_projects"]),
+        ("organizations", 0, "max_projects", 2**70, ["organizations[0].max_projects"]),
+        ("needs", 16, "partners", 10**12, ["needs[16].partners"]),
         ("organizations", 2, "home_region", "nowhere", ["organizations[2].home_region"]),
         ("organizations", 3, "capability_talent", 1.5, ["organizations[3].capabilities.talent"]),
         (

@@ -6,7 +6,11 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-__all__ = ["Id", "Model", "Unit"]
+__all__ = ["MAX_COUNT", "Id", "Model", "Unit"]
+
+#: The largest count a document may give (projects, partners, served needs): larger ones cannot
+#: be meant, and would overflow the solvers' 64-bit integer arithmetic.
+MAX_COUNT = 1_000_000_000
 
 
 class Model(BaseModel):

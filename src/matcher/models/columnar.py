@@ -41,7 +41,7 @@ import pandas as pd
 import pydantic
 
 from ..errors import Issue, ProblemError
-from .base import Model
+from .base import MAX_COUNT, Model
 from .index import ProblemIndex
 from .need import Need
 from .organization import Organization
@@ -114,7 +114,7 @@ _KINDS: dict[str, dict[str, _Kind]] = {
         "home_region": _ID,
         "service_regions": _Kind("list", optional=True, item=_ID, split=True),
         "capabilities": _ROW,  # built from the capability_<category> columns
-        "max_projects": _Kind("int", low=0),
+        "max_projects": _Kind("int", low=0, high=MAX_COUNT),
         "credit": _Kind("enum", enum=Credit),
         "ratings": _Kind("list", item=_Kind("int", low=1, high=5), split=True),
         "acceptance": _ROW,
@@ -135,7 +135,7 @@ _KINDS: dict[str, dict[str, _Kind]] = {
         "vulnerable_groups": _Kind("list", item=_Kind("enum", enum=VulnerableGroup), split=True),
         "cost": _Kind("float", low=0.0),
         "continues": _ROW,
-        "partners": _Kind("int", low=1),
+        "partners": _Kind("int", low=1, high=MAX_COUNT),
         "lead_primary": _Kind("bool"),
         "aid": _Kind("literal", choices=("direct_aid", "capacity_building")),
     },

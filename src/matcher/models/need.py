@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from .base import Id, Model
+from .base import MAX_COUNT, Id, Model
 from .vocab import Category, VulnerableGroup
 
 __all__ = ["Continuation", "Need"]
@@ -63,6 +63,6 @@ class Need(Model):
     vulnerable_groups: tuple[VulnerableGroup, ...] = ()
     cost: Annotated[float, Field(ge=0.0)] = 0.0
     continues: Continuation | None = None
-    partners: Annotated[int, Field(ge=1)] = 1
+    partners: Annotated[int, Field(ge=1, le=MAX_COUNT)] = 1
     lead_primary: bool = False
     aid: Literal["direct_aid", "capacity_building"] = "direct_aid"

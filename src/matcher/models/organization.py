@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from .base import Id, Model, Unit
+from .base import MAX_COUNT, Id, Model, Unit
 from .vocab import Category, Credit, OrgType, Scope
 
 __all__ = ["Organization", "Stars"]
@@ -68,7 +68,7 @@ class Organization(Model):
     home_region: Id
     service_regions: tuple[Id, ...] | None = None
     capabilities: dict[Category, Unit]
-    max_projects: Annotated[int, Field(ge=0)] = 1
+    max_projects: Annotated[int, Field(ge=0, le=MAX_COUNT)] = 1
     credit: Credit = Credit.NORMAL
     ratings: tuple[Stars, ...] = ()
     acceptance: dict[Category, Unit] = Field(default_factory=dict)

@@ -25,7 +25,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import Field, model_validator
 
-from .base import Id, Model, Unit
+from .base import MAX_COUNT, Id, Model, Unit
 from .vocab import Category, Level, Priority
 
 __all__ = [
@@ -40,7 +40,7 @@ __all__ = [
     "Rules",
 ]
 
-Count = Annotated[int, Field(ge=0)]
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 Penalty = Annotated[float, Field(ge=0.0)]
 
 

@@ -12,8 +12,10 @@ import dataclasses
 import math
 import pickle
 import threading
+import typing
 from typing import Any
 
+import annotated_types
 import numpy as np
 import pandas as pd
 import pydantic
@@ -23,7 +25,7 @@ from hypothesis import strategies as st
 
 import matcher
 from matcher import io
-from matcher.models import Need, Organization, Region
+from matcher.models import Need, Organization, Region, columnar
 from matcher.models.columnar import _KINDS
 from matcher.models.problem import _PENDING, _from_frames_by_rows
 from strategies import SMALL, documents
@@ -571,3 +573,25 @@ def mutated_io_tables(draw: Any) -> dict[str, pd.DataFrame]:
 @given(tables=mutated_io_tables())
 def test_io_columns_and_rows_agree_on_random_tables(tables: dict[str, pd.DataFrame]) -> None:
     assert_io_agrees(tables)
+
+
+def _field_bounds(info: Any) -> tuple[float, float]:
+    """``ge`` / ``le`` of a field, looked for in its metadata and in an ``Optional[Annotated]``."""
+    metadata = list(info.metadata)
+    for argument in typing.get_args(info.annotation):
+        for extra in getattr(argument, "__metadata__", ()):
+            metadata += getattr(extra, "metadata", [extra])
+    low = next((m.ge for m in metadata if isinstance(m, annotated_types.Ge)), -math.inf)
+    high = next((m.le for m in metadata if isinstance(m, annotated_types.Le)), math.inf)
+    return float(low), float(high)
+
+
+def test_column_checks_keep_the_models_numeric_bounds() -> None:
+    """The column checks restate the models' bounds: they must not drift apart."""
+    checked = 0
+    for section, model in columnar._MODELS.items():
+        for name, kind in columnar._KINDS[section].items():
+            if kind.kind in ("int", "float"):
+                assert (kind.low, kind.high) == _field_bounds(model.model_fields[name]), name
+                checked += 1
+    assert checked >= 8

@@ -97,7 +97,7 @@ def split(model: AssignmentModel, *, min_task_pairs: int | None = None) -> list[
     Returns
     -------
     list of Part
-        One part per task, largest first; a single part when rules couple everything. Needs and
+        One part per task; a single part when rules couple everything. Needs and
         organizations without a candidate pair belong to no part: no plan can use them.
     """
     n, m = model.n_needs, model.n_orgs

@@ -61,6 +61,7 @@ from .problem import (
     _issue_order,
     _organization_record,
     _records,
+    _row_document,
     _split_lists,
     reference_issues,
 )
@@ -239,12 +240,7 @@ def problem_from_tables(
         pair_lists["pair_scores"] = _records(_frame(pair_scores))
     if any(frame.columns.map(str).has_duplicates for frame in frames.values()):
         # Two columns for one field: only the row path knows which one wins.
-        document: dict[str, Any] = {
-            "regions": _records(frames["regions"]),
-            "organizations": [_organization_record(r) for r in _records(frames["organizations"])],
-            "needs": [_split_lists(r, "vulnerable_groups") for r in _records(frames["needs"])],
-            **pair_lists,
-        }
+        document = _row_document(**frames) | pair_lists
         if policy is not None:
             document["policy"] = policy
         with _gc_paused():

@@ -356,17 +356,25 @@ def _from_frames_by_rows(
     pair_scores: pd.DataFrame | None = None,
 ) -> Problem:
     """:meth:`Problem.from_frames` one row at a time: a dict per row, validated as a document."""
-    data: dict[str, Any] = {
-        "regions": _records(regions),
-        "organizations": [_organization_record(row) for row in _records(organizations)],
-        "needs": [_split_lists(row, "vulnerable_groups") for row in _records(needs)],
-    }
+    data = _row_document(regions, organizations, needs)
     if policy is not None:
         data["policy"] = policy
     if pair_scores is not None:
         data["pair_scores"] = _records(pair_scores)
     with _gc_paused():
         return Problem.model_validate(data)
+
+
+def _row_document(
+    regions: pd.DataFrame, organizations: pd.DataFrame, needs: pd.DataFrame
+) -> dict[str, Any]:
+    """The document the row path validates: one dict per table row, lists split, capabilities
+    gathered from their ``capability_<category>`` columns."""
+    return {
+        "regions": _records(regions),
+        "organizations": [_organization_record(row) for row in _records(organizations)],
+        "needs": [_split_lists(row, "vulnerable_groups") for row in _records(needs)],
+    }
 
 
 @contextmanager

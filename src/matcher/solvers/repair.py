@@ -4,7 +4,8 @@ Budgets are knapsacks, one per organization: the hardest of the program's rules 
 province scale, and the one the min-cost flow plan breaks. :func:`within_budgets` keeps, for each
 organization over budget, the subset of its needs worth most within budget, then places the needs
 it let go with min-cost flow on what capacity and money are left, and repeats; a last greedy pass
-fills what the flow cannot without breaking a budget. The plan it returns keeps every hard rule, or
+fills what the flow cannot without breaking a budget. It repairs the unconstrained plan and the
+plans of the flow under Lagrangian prices on money, and keeps the best. The plan it returns keeps every hard rule, or
 it returns ``None``: CP-SAT starts from it, and it stands when the search does no better.
 
 Examples
@@ -61,7 +62,11 @@ def within_budgets(
     start
         A plan that keeps capacities (the min-cost flow plan of the unconstrained model).
     rounds
-        How many times to trim and re-place.
+        How many times to trim and re-place, per plan repaired.
+    prices
+        Rounds of Lagrangian prices on money: each prices the budgets by how far the last plan
+        overspent them (a subgradient step), solves the min-cost flow under those prices and
+        repairs its plan; the best repaired plan is kept.
 
     Returns
     -------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 import numpy as np
@@ -87,15 +89,23 @@ def test_warm_equals_cold_after_any_change(
     if layout.n_pairs:
         keep[(keep >= 0) & ~later[np.maximum(keep, 0)]] = -1
     changed[keep[keep >= 0]] += data.draw(st.integers(0, 3))
+    # Capacities may move too, as far as the kept plan still fits.
+    load = np.bincount(layout.org[keep[keep >= 0]], minlength=layout.n_orgs)
+    shift = np.array(data.draw(st.lists(st.integers(-2, 2), min_size=layout.n_orgs,
+                                        max_size=layout.n_orgs)), np.int64)  # fmt: skip
+    room = np.maximum(capacity + shift, load)
 
     warm = solve_round(
-        layout, changed, later, capacity, keep, first.prices,
-        max_start=10**9, max_share=1.0, max_iterations=10**6,
-    )  # fmt: skip
-    cold = solve_round(layout, changed, later, capacity)
+        layout, changed, later, room, keep, first.prices, max_start=10**9, max_work=10**12
+    )
+    cold = solve_round(layout, changed, later, room)
     assert value(changed, warm) == value(changed, cold)
-    assert certificate_holds(layout, changed, later, capacity, warm)
+    assert certificate_holds(layout, changed, later, room, warm)
     assert (changed[warm.row_of[warm.row_of >= 0]] > 0).all()
+    if layout.n_pairs:
+        assert warm.method in ("kept", "warm")  # the repair always finds its certificate
+    # The least proving prices are the same for every optimal plan, however it was found.
+    assert warm.prices.tolist() == cold.prices.tolist()
 
 
 def test_a_few_declines_on_a_province_stay_warm_and_exact() -> None:
@@ -124,6 +134,65 @@ def test_a_few_declines_on_a_province_stay_warm_and_exact() -> None:
         assert int(warm.stats["needs_resolved"]) < index.n_needs // 10
         assert value(bonus, warm) == value(bonus, cold)
         assert certificate_holds(layout, bonus, later, capacity, warm)
+
+
+def test_five_percent_declines_on_a_province_stay_warm_exact_and_local() -> None:
+    problem = matcher.synth.generate(3000, 600, seed=4)
+    table = build_candidates(problem)
+    index = problem.index
+    layout = Layout.build(index.n_needs, index.n_orgs, table.need, table.org)
+    scale = integer_scale(float(np.abs(table.score).max()) + 1.0, index.n_needs + index.n_orgs + 2)
+    score = np.rint(table.score * scale).astype(np.int64)
+    active = np.ones(layout.n_pairs, bool)
+    capacity = index.org_capacity
+    first = solve_round(layout, score, active, capacity)
+    chosen = np.flatnonzero(first.row_of >= 0)
+    gone = np.random.default_rng(1).choice(chosen, size=chosen.size // 20, replace=False)
+    later = active.copy()
+    later[first.row_of[gone]] = False
+    keep = first.row_of.copy()
+    keep[gone] = -1
+    bonus = score.copy()
+    bonus[keep[keep >= 0]] += int(scale)
+    warm = solve_round(layout, bonus, later, capacity, keep, first.prices)
+    cold = solve_round(layout, bonus, later, capacity)
+    assert warm.method == "warm"
+    assert value(bonus, warm) == value(bonus, cold)
+    assert warm.prices.tolist() == cold.prices.tolist()
+    assert certificate_holds(layout, bonus, later, capacity, warm)
+    # The repair reads a small part of the pairs, not the province.
+    assert int(warm.stats["pairs_scanned"]) < layout.n_pairs // 4
+    # Deterministic: the same inputs give the same plan and prices.
+    again = solve_round(layout, bonus, later, capacity, keep, first.prices)
+    assert (again.row_of == warm.row_of).all() and (again.prices == warm.prices).all()
+
+
+def test_the_repair_leaves_its_inputs_alone() -> None:
+    layout = Layout.build(2, 1, np.array([0, 1]), np.array([0, 0]))
+    keep, prices = np.array([-1, 1]), np.array([0])
+    outcome = solve_round(layout, np.array([5, 3]), np.ones(2, bool), np.array([1]), keep, prices)
+    assert outcome.row_of.tolist() == [0, -1] and outcome.prices.tolist() == [3]
+    assert keep.tolist() == [-1, 1] and prices.tolist() == [0]
+
+
+def test_a_kept_plan_over_capacity_or_too_much_work_goes_cold() -> None:
+    layout = Layout.build(2, 1, np.array([0, 1]), np.array([0, 0]))
+    score, active = np.array([5, 3]), np.ones(2, bool)
+    full = solve_round(layout, score, active, np.array([1]), np.array([0, 1]), np.array([0]))
+    assert full.method == "cold" and full.stats["fallback"] == "the kept plan exceeds a capacity"
+    busy = solve_round(
+        layout, score, active, np.array([1]), np.array([-1, 1]), np.array([0]), max_work=0
+    )
+    assert busy.method == "cold" and "scanned more than 0 pairs" in str(busy.stats["fallback"])
+    assert busy.row_of.tolist() == [0, -1]
+
+
+def test_importing_matcher_does_not_load_numba() -> None:
+    code = "import sys, matcher, matcher.dispatch; print('numba' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"
 
 
 def test_too_many_changes_go_cold_and_say_why() -> None:

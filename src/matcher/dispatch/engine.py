@@ -14,21 +14,18 @@ slackness: ``u[n] = s[n, a(n)] - v[a(n)] >= 0`` for an assigned need, ``u[n] = 0
 unassigned one, ``v[o] = 0`` where an organization has room left. Given a plan, the least such
 prices are longest-path distances over the organizations (Bellman-Ford, run as numpy passes), so one
 computation both prices every organization and proves the plan optimal. ``v[o]`` is what one more
-project slot at ``o`` would add to the plan.
+project slot at ``o`` would add to the plan. The least prices are the same for every optimal plan,
+so a warm and a cold round report the same ones.
 
 Warm re-dispatch
 ----------------
-After a few offers are declined, the plan that keeps every other offer is checked, with the previous
-round's prices, against the new round's scores. Only the needs and organizations that break a
-condition are re-solved (min-cost flow on the sub-network they span, the rest of the plan held in
-place), their organizations' prices are recomputed, and the check is repeated on the pairs that
-touch them; a broken condition at a region organization is traced along the chain of best bids to
-the needs that cause it. The region only grows, so the loop ends: every condition holds -- the
-combined plan is then optimal for the whole round, with the prices as certificate -- or the region
-passes a bound and the round is solved cold. Scores are integers on one fixed scale per dispatch,
-so the certificate is exact arithmetic. Many changes at once (hundreds of declines spread over a
-province) touch so much of the network that a cold flow is faster: :func:`solve_round` goes cold
-straight away when the first check finds more than ``max_start`` broken needs and organizations.
+After a few offers are declined, the plan that keeps every other offer and the previous round's
+prices are repaired together by successive shortest paths (:mod:`.augment`, compiled): each need
+left without an organization and each freed slot is carried along the cheapest chain of moves, and
+the prices move with it. The result is optimal for the whole round; its prices are lowered to the
+least that prove it (one shortest-path pass) and checked on every pair. Scores are integers on one fixed scale per dispatch, so the certificate
+is exact arithmetic. When a change breaks the kept plan in too many places, or the paths grow past
+a budget of work, :func:`solve_round` solves cold instead and says why.
 """
 
 from __future__ import annotations
@@ -146,10 +143,11 @@ class RoundOutcome:
     prices
         Per organization, its integer shadow price (in score units times the scale).
     method
-        ``kept`` (the kept plan was already optimal), ``warm`` (a region was re-solved) or
+        ``kept`` (the kept plan was already optimal), ``warm`` (the kept plan was repaired) or
         ``cold`` (the whole round was solved).
     stats
-        Sizes and times: needs and organizations re-solved, loop iterations, seconds per phase.
+        Sizes and times: needs and slots re-placed (``units``), needs that changed
+        (``needs_resolved``), pairs scanned, seconds per phase.
     """
 
     row_of: IntArray
@@ -167,8 +165,7 @@ def solve_round(
     prices: IntArray | None = None,
     *,
     max_start: int | None = None,
-    max_share: float = 0.1,
-    max_iterations: int = 20,
+    max_work: int | None = None,
 ) -> RoundOutcome:
     """Solve one round exactly, warm when a kept plan and earlier prices are given.
 
@@ -188,11 +185,11 @@ def solve_round(
     prices
         Prices from an earlier round of the same dispatch (same scale), to start from.
     max_start
-        Go cold at once when the first check breaks more needs and organizations than this
-        (default: 20 plus 2% of the needs).
-    max_share, max_iterations
-        Go cold when the region passes this share of the needs (and ``max_start``), or the loop
-        this many rounds.
+        Go cold at once when the change leaves more needs and slots to re-place than this
+        (default: no limit; the work bound decides).
+    max_work
+        Go cold when the repair has scanned this many pairs (default: 30 times the pairs, plus
+        100,000), about what a cold flow costs.
 
     Returns
     -------
@@ -222,12 +219,10 @@ def solve_round(
     """
     started = time.perf_counter()
     if keep is not None and prices is not None and layout.n_pairs:
-        limit = max_start if max_start is not None else 20 + layout.n_needs // 50
+        units = max_start if max_start is not None else layout.n_needs + layout.n_orgs
+        work = max_work if max_work is not None else 30 * layout.n_pairs + 100_000
         try:
-            return _warm(
-                layout, score, active, capacity, keep, prices, started,
-                max_start=limit, max_share=max_share, max_iterations=max_iterations,
-            )  # fmt: skip
+            return _warm(layout, score, active, capacity, keep, prices, started, units, work)
         except NoCertificate as reason:
             outcome = _cold(layout, score, active, capacity, started)
             outcome.stats["fallback"] = str(reason)
@@ -406,57 +401,6 @@ def _least_prices(
     return prices, bid, passes
 
 
-# --- checks -------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Region:
-    needs: BoolArray
-    orgs: BoolArray
-
-    def size(self) -> tuple[int, int]:
-        return int(self.needs.sum()), int(self.orgs.sum())
-
-
-def _violations(
-    layout: Layout,
-    score: IntArray,
-    rows: IntArray,
-    row_of: IntArray,
-    prices: IntArray,
-    capacity: IntArray,
-    region: _Region,
-) -> bool:
-    """Mark the needs and organizations of every broken condition on ``rows``; any found?
-
-    Conditions: ``u[n] + v[o] >= s`` on each row, ``u >= 0`` for assigned needs, ``v = 0`` where
-    an organization has room. Organizations of broken rows and needs of broken rows join the
-    region; so do organizations with a positive price and room, and needs with negative surplus.
-    """
-    u = _surplus(layout, score, row_of, prices)
-    broken = _most_broken(layout, score, rows, u, prices)
-    found = bool(broken.size)
-    region.needs[layout.need[broken]] = True
-    region.orgs[layout.org[broken]] = True
-    assigned = row_of >= 0
-    negative = assigned & (u < 0)
-    if negative.any():
-        found = True
-        region.needs[negative] = True
-    load = np.bincount(layout.org[row_of[assigned]], minlength=layout.n_orgs)
-    idle = (load < capacity) & (prices > 0)
-    if idle.any():
-        found = True
-        region.orgs[idle] = True
-    return found
-
-
-def _close(layout: Layout, row_of: IntArray, region: _Region) -> None:
-    """Add the organizations that hold the region's needs (so that releasing them frees room)."""
-    held = np.flatnonzero(region.needs & (row_of >= 0))
-    region.orgs[layout.org[row_of[held]]] = True
-
-
 # --- warm ---------------------------------------------------------------------------------------
 
 
@@ -468,194 +412,35 @@ def _warm(
     keep: IntArray,
     prices: IntArray,
     started: float,
-    *,
-    max_start: int,
-    max_share: float,
-    max_iterations: int,
+    max_units: int,
+    max_work: int,
 ) -> RoundOutcome:
+    from .augment import augment  # compiled with numba: imported on first use
+
     # A pair that is no longer active, or no longer adds score, leaves the kept plan.
-    kept = np.maximum(keep, 0)
-    row_of = np.where((keep >= 0) & active[kept] & (score[kept] > 0), keep, -1)
-    load = np.bincount(layout.org[row_of[row_of >= 0]], minlength=layout.n_orgs)
-    if (load > capacity).any():
+    usable = active & (score > 0)
+    row_of = np.where((keep >= 0) & usable[np.maximum(keep, 0)], keep, -1)
+    repaired = augment(
+        layout.need_start, layout.need, layout.org, layout.by_org, layout.org_start,
+        score, usable, capacity, row_of, prices, max_units=max_units, max_work=max_work,
+    )  # fmt: skip
+    if repaired.status == "too many units":
+        raise NoCertificate(f"{repaired.units} needs and slots break the kept plan's prices")
+    if repaired.status == "too much work":
+        raise NoCertificate(f"the repair scanned more than {max_work:,} pairs")
+    if repaired.status == "over capacity":
         raise NoCertificate("the kept plan exceeds a capacity")
-    prices = np.maximum(prices, 0)
-    region = _Region(np.zeros(layout.n_needs, bool), np.zeros(layout.n_orgs, bool))
-    all_rows = np.flatnonzero(active)
-    if not _violations(layout, score, all_rows, row_of, prices, capacity, region):
-        return RoundOutcome(
-            row_of,
-            prices,
-            "kept",
-            {
-                "needs_resolved": 0,
-                "orgs_resolved": 0,
-                "iterations": 0,
-                "total_seconds": time.perf_counter() - started,
-            },
-        )
-    broken = int(region.needs.sum() + region.orgs.sum())
-    if broken > max_start:
-        raise NoCertificate(f"{broken} needs and organizations break the kept plan's prices")
-    limit = max(max_share * layout.n_needs, max_start)
-    iterations = 0
-    passes = 0
-    flow_seconds = prices_seconds = 0.0
-    while True:
-        iterations += 1
-        if iterations > max_iterations:
-            raise NoCertificate(f"no certificate after {max_iterations} re-solves")
-        _close(layout, row_of, region)
-        if region.needs.sum() > limit:
-            raise NoCertificate(f"the region to re-solve passed {max_share:.0%} of the needs")
-        needs = np.flatnonzero(region.needs)
-        rows = layout.rows_of_needs(needs)
-        inside = rows[active[rows] & region.orgs[layout.org[rows]]]
-        # Needs outside the region keep their organization and its room.
-        outside = np.flatnonzero(~region.needs & (row_of >= 0))
-        room = capacity - np.bincount(layout.org[row_of[outside]], minlength=layout.n_orgs)
-        t0 = time.perf_counter()
-        chosen = _flow(layout.need[inside], layout.org[inside], score[inside], room)
-        row_of[needs] = -1
-        row_of[layout.need[inside[chosen]]] = inside[chosen]
-        t1 = time.perf_counter()
-        try:
-            prices, bid, k = _least_prices(
-                layout, score, active, row_of, prices, region.orgs, max_passes=MAX_PASSES
-            )
-        except Diverged as diverged:
-            # A cycle of bids through needs held in place: let the rising organizations' needs move.
-            holder = np.where(row_of >= 0, layout.org[np.maximum(row_of, 0)], -1)
-            rising = np.zeros(layout.n_orgs, bool)
-            rising[diverged.orgs] = True
-            fresh = (holder >= 0) & rising[np.maximum(holder, 0)] & ~region.needs
-            if not fresh.any():
-                raise NoCertificate("prices do not settle inside the region") from None
-            region.needs |= fresh
-            passes += MAX_PASSES
-            continue
-        passes += k
-        t2 = time.perf_counter()
-        flow_seconds += t1 - t0
-        prices_seconds += t2 - t1
-        grown = _grow(
-            layout, score, active, capacity, row_of, prices, bid, region,
-            per_need=PER_NEED << min(iterations, 16),
-        )  # fmt: skip
-        if not grown:
-            break
-    needs_resolved, orgs_resolved = region.size()
+    if repaired.status != "optimal":  # pragma: no cover - the final check guards the kernel
+        raise NoCertificate("the repaired plan failed its optimality check")
+    changed = int((repaired.row_of != row_of).sum())
     return RoundOutcome(
-        row_of,
-        prices,
-        "warm",
+        repaired.row_of,
+        repaired.prices,
+        "warm" if repaired.units else "kept",
         {
-            "needs_resolved": needs_resolved,
-            "orgs_resolved": orgs_resolved,
-            "iterations": iterations,
-            "price_passes": passes,
-            "flow_seconds": flow_seconds,
-            "prices_seconds": prices_seconds,
+            "units": repaired.units,
+            "needs_resolved": changed,
+            "pairs_scanned": repaired.work,
             "total_seconds": time.perf_counter() - started,
         },
     )
-
-
-def _grow(
-    layout: Layout,
-    score: IntArray,
-    active: BoolArray,
-    capacity: IntArray,
-    row_of: IntArray,
-    prices: IntArray,
-    bid: IntArray,
-    region: _Region,
-    *,
-    per_need: int,
-) -> bool:
-    """After a re-solve: add what still breaks a condition to the region; whether anything did.
-
-    Every pair into a region organization holds by construction (its price is the least solution
-    of exactly those constraints). Left to check: the pairs from the region's needs, and from needs
-    that region organizations hold, to organizations outside the region; a price above a held
-    need's score; a positive price with room. The last two are caused by a need that bids for the
-    organization: following the chain of best bids back finds it, and it joins the region together
-    with the needs it would displace.
-    """
-    solved = _Region(region.needs.copy(), region.orgs.copy())
-    u = _surplus(layout, score, row_of, prices)
-    assigned = row_of >= 0
-    holder = np.where(assigned, layout.org[np.maximum(row_of, 0)], -1)
-    held = assigned & solved.orgs[np.maximum(holder, 0)]
-    load = np.bincount(holder[assigned], minlength=layout.n_orgs)
-    negative = held & (u < 0)
-    over = np.zeros(layout.n_orgs, bool)
-    over[holder[negative]] = True
-    over |= solved.orgs & (load < capacity) & (prices > 0)
-    for o in np.flatnonzero(over).tolist():
-        region.needs[_trace(layout, row_of, bid, solved, o)] = True
-    region.needs |= negative
-    if over.any() and region.size() == solved.size():
-        raise NoCertificate("a region need bids against its own plan")
-
-    needs = np.flatnonzero(solved.needs | held)
-    rows = layout.rows_of_needs(needs)
-    rows = rows[active[rows] & ~solved.orgs[layout.org[rows]]]
-    broken = _most_broken(layout, score, rows, u, prices, per_need)
-    region.needs[layout.need[broken]] = True
-    region.orgs[layout.org[broken]] = True
-    return bool(over.any() or negative.any() or broken.size)
-
-
-#: Passes after which rising prices in a warm region count as a plan to improve.
-MAX_PASSES = 40
-
-#: How many of a need's broken pairs join the region at first (the most broken first); the number
-#: doubles with each re-solve, so that a need scanning many organizations does not take long.
-PER_NEED = 2
-
-
-def _most_broken(
-    layout: Layout,
-    score: IntArray,
-    rows: IntArray,
-    u: IntArray,
-    prices: IntArray,
-    per_need: int = PER_NEED,
-) -> IntArray:
-    """Rows among ``rows`` with ``u + v < s``, the ``per_need`` most broken of each need."""
-    need = layout.need[rows]
-    excess = score[rows] - u[need] - prices[layout.org[rows]]
-    hit = excess > 0
-    rows, need, excess = rows[hit], need[hit], excess[hit]
-    if rows.size == 0:
-        return rows
-    order = np.lexsort((rows, -excess, need))
-    rows, need = rows[order], need[order]
-    first = np.r_[True, need[1:] != need[:-1]]
-    rank = np.arange(rows.size) - np.maximum.accumulate(np.where(first, np.arange(rows.size), 0))
-    return rows[rank < per_need]
-
-
-def _trace(layout: Layout, row_of: IntArray, bid: IntArray, solved: _Region, org: int) -> list[int]:
-    """Follow best bids from ``org`` back; the needs outside the region met on the way.
-
-    A bid chain runs organization -> the need whose bid sets its price -> the organization that
-    holds that need -> ... and ends at a need that is unassigned or held where the price is fixed
-    or 0. Any need on it that is held in place (outside the region) may be what keeps the price
-    up, so all of them join the region.
-    """
-    found: list[int] = []
-    for _ in range(layout.n_orgs + 1):
-        row = int(bid[org])
-        if row < 0:
-            break
-        need = int(layout.need[row])
-        if not solved.needs[need]:
-            found.append(need)
-        own = int(row_of[need])
-        holder = int(layout.org[own]) if own >= 0 else -1
-        if holder < 0 or not solved.orgs[holder] or bid[holder] < 0:
-            break
-        org = holder
-    return found

@@ -13,7 +13,8 @@ Each re-dispatch is checked: its plan passes ``matcher.verify`` on the round pro
 what ``matcher.solve`` scores on that same problem (relative 1e-9). Times are medians over
 ``--repeat`` runs, cold solves interleaved with re-dispatches so that both see the same machine
 load. The state before each measured ``propose`` is rebuilt by replaying the event log (outside the
-timing).
+timing). The report is printed and written into ``benchmarks/README.md`` between
+``<!-- redispatch:start -->`` and ``<!-- redispatch:end -->``.
 
 Usage::
 
@@ -24,18 +25,23 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import datetime as dt
 import io
 import math
 import pstats
+import shlex
 import statistics
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 import matcher
+from markers import write_block  # the script's folder is on the path
 from matcher.dispatch import Dispatch, Proposal
 
 #: Target: a re-dispatch after 5% declines takes at most this share of a cold solve.
@@ -202,11 +208,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--orgs", type=int, default=2_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--out", type=Path, default=Path(__file__).with_name("README.md"))
     args = parser.parse_args(argv)
     report = run(
         args.needs, args.orgs, repeat=args.repeat, shares=(0.0, 0.01, 0.05), profile=args.profile
     )
-    print(render(report))
+    text = render(report)
+    print(text)
+    command = "python benchmarks/redispatch.py " + shlex.join(
+        argv if argv is not None else sys.argv[1:]
+    )
+    block = f"Measured {dt.date.today()} with `{command.strip()}`.\n\n```text\n{text}\n```"
+    write_block(args.out, "redispatch", "Re-dispatch", block)
 
 
 if __name__ == "__main__":

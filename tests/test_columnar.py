@@ -27,7 +27,7 @@ import matcher
 from matcher import io
 from matcher.models import Need, Organization, Region, columnar
 from matcher.models.columnar import _KINDS
-from matcher.models.problem import _PENDING, _from_frames_by_rows
+from matcher.models.problem import _from_frames_by_rows
 from strategies import SMALL, documents
 
 Frames = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]
@@ -206,7 +206,7 @@ def loaded() -> matcher.Problem:
 
 
 def test_rows_wait_until_they_are_read(loaded: matcher.Problem) -> None:
-    assert "index" in loaded.__dict__ and _PENDING in loaded.__dict__
+    assert "index" in loaded.__dict__ and loaded.rows_pending
     assert not {"regions", "organizations", "needs"} & set(loaded.__dict__)
     plan = matcher.solve(loaded, solver="flow")
     assert "needs" not in loaded.__dict__ and "organizations" not in loaded.__dict__
@@ -214,7 +214,7 @@ def test_rows_wait_until_they_are_read(loaded: matcher.Problem) -> None:
     assert loaded.need(first.id) is first
     assert list(loaded.__dict__)[:4] == ["regions", "needs", "policy", "pair_scores"]
     assert loaded.organizations[0].id == loaded.index.org_ids[0]
-    assert _PENDING not in loaded.__dict__
+    assert not loaded.rows_pending
     assert list(loaded.__dict__)[:3] == ["regions", "organizations", "needs"]
     assert matcher.verify(loaded, plan) == []
 
@@ -513,7 +513,7 @@ def test_io_tables_load_by_columns_as_by_rows(
     rich_tables: dict[str, dict[str, pd.DataFrame]], language: str
 ) -> None:
     tables = rich_tables[language]
-    assert _PENDING in io.problem_from_tables(tables).__dict__  # it takes the columnar path
+    assert io.problem_from_tables(tables).rows_pending  # it takes the columnar path
     problem = assert_io_agrees(tables)
     assert isinstance(problem, matcher.Problem)
     assert problem.pinned and problem.policy.weights.priority == 6.0

@@ -42,13 +42,13 @@ import pydantic
 
 from ..errors import Issue, ProblemError
 from .base import MAX_COUNT, Model
+from .deferred import gc_paused
 from .index import ProblemIndex
 from .need import Need
 from .organization import Organization
 from .policy import Policy
 from .problem import (
     _PAIR_LISTS,
-    _PENDING,
     _REFERENCE_FIELDS,
     PairRef,
     PairScore,
@@ -56,7 +56,6 @@ from .problem import (
     RowValues,
     Table,
     _field_issues,
-    _gc_paused,
     _get,
     _issue_order,
     _organization_record,
@@ -243,9 +242,9 @@ def problem_from_tables(
         document = _row_document(**frames) | pair_lists
         if policy is not None:
             document["policy"] = policy
-        with _gc_paused():
+        with gc_paused():
             return Problem.model_validate(document)
-    with _gc_paused():
+    with gc_paused():
         sections = {name: _check(name, frame) for name, frame in frames.items()}
         issues = [issue for section in sections.values() for issue in section.issues]
         given: dict[str, Any] = {}
@@ -279,20 +278,14 @@ def problem_from_tables(
             None if scores is None else [(p.need_id, p.org_id, p.score) for p in scores],
             **refs,
         )
-        problem = Problem.model_construct(  # type: ignore[call-arg]  # the rows come later
-            {*_ROW_NAMES, *given},
-            policy=checked["policy"],
-            pair_scores=scores,
-            pinned=checked.get("pinned", ()),
-            declined=checked.get("declined", ()),
-            pending=checked.get("pending", ()),
+        # The fields given, checked; model_construct fills in the defaults of the others.
+        problem = Problem.with_pending_rows(
+            TableRows(sections), **{name: checked[name] for name in given}
         )
-        problem.__dict__[_PENDING] = TableRows(sections)
         problem.__dict__["index"] = index
         return problem
 
 
-_ROW_NAMES = ("regions", "organizations", "needs")
 _SCORES = pydantic.TypeAdapter(tuple[PairScore, ...])
 _REFS = pydantic.TypeAdapter(tuple[PairRef, ...])
 _PAIRS = {name: _SCORES if name == _PAIR_LISTS[0] else _REFS for name in _PAIR_LISTS}

@@ -27,22 +27,20 @@ needs[0].region: unknown region 'nowhere'
 
 from __future__ import annotations
 
-import gc
 import json
-import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, Self
+from typing import Any, ClassVar, Self
 
 import pandas as pd
 import pydantic
-from pydantic import Field, SerializerFunctionWrapHandler, model_serializer, model_validator
+from pydantic import Field, model_validator
 
 from ..errors import Issue, ProblemError
 from .base import Id, Model
+from .deferred import Deferred, gc_paused
 from .index import ProblemIndex
 from .need import Need
 from .organization import Organization
@@ -74,24 +72,8 @@ class PairRef(Model):
 #: The problem's lists of pairs, checked alike: known ids, no duplicates.
 _PAIR_LISTS = ("pair_scores", "pinned", "declined", "pending")
 
-#: The fields a problem loaded from tables builds on first use (see :meth:`Problem.from_frames`).
-_ROW_FIELDS = ("regions", "organizations", "needs")
 
-#: Key, in a problem's ``__dict__``, of the rows it has yet to build.
-_PENDING = "_pending_rows"
-
-_rows_lock = threading.RLock()
-
-
-class PendingRows(Protocol):
-    """Validated rows of a problem, built into models on demand."""
-
-    def rows(self, field: str) -> tuple[Model, ...]:
-        """The models of ``field`` (``regions``, ``organizations`` or ``needs``)."""
-        ...
-
-
-class Problem(Model):
+class Problem(Deferred):
     """Everything one matching round needs, validated and immutable.
 
     Build it with :meth:`model_validate` (a dict), :meth:`from_json` (a path or JSON text) or
@@ -112,6 +94,9 @@ class Problem(Model):
     pinned: tuple[PairRef, ...] = ()
     declined: tuple[PairRef, ...] = ()
     pending: tuple[PairRef, ...] = ()
+
+    #: Built on first read when the problem was loaded from tables (:meth:`from_frames`).
+    deferred_fields: ClassVar[tuple[str, ...]] = ("regions", "organizations", "needs")
 
     @model_validator(mode="wrap")
     @classmethod
@@ -141,73 +126,6 @@ class Problem(Model):
             declined=[(p.need_id, p.org_id) for p in self.declined],
             pending=[(p.need_id, p.org_id) for p in self.pending],
         )
-
-    # --- rows built on first use -----------------------------------------------------------------
-    #
-    # A problem loaded from tables (``from_frames``) is validated column by column and starts
-    # without its ``regions``, ``organizations`` and ``needs`` tuples: its ``__dict__`` holds the
-    # validated columns under ``_PENDING`` and the index, already built, under ``index``. The
-    # first read of a missing field builds its models (no validation: the values are checked);
-    # everything that reads ``__dict__`` wholesale (serialization, equality, iteration, repr,
-    # hashing) builds them all first. ``__dict__`` is swapped for a complete one, in field order
-    # (the order serialization follows), so that a reader never sees it half-done.
-
-    if not TYPE_CHECKING:
-
-        def __getattr__(self, name: str) -> Any:
-            if name in type(self).model_fields:
-                with _rows_lock:
-                    self._build_rows((name,))
-                    if name in self.__dict__:
-                        return self.__dict__[name]
-            return super().__getattr__(name)
-
-    def _build_rows(self, names: Sequence[str] = _ROW_FIELDS) -> None:
-        """Build the pending row tuples among ``names``."""
-        if _PENDING not in self.__dict__:
-            return
-        with _rows_lock, _gc_paused():
-            current = self.__dict__
-            pending: PendingRows | None = current.get(_PENDING)
-            missing = [name for name in names if name in _ROW_FIELDS and name not in current]
-            if pending is None or not missing:
-                return
-            built = {name: pending.rows(name) for name in missing}
-            complete: dict[str, Any] = {}
-            for name in type(self).model_fields:
-                if name in current:
-                    complete[name] = current[name]
-                elif name in built:
-                    complete[name] = built[name]
-            for key, value in current.items():
-                if key not in complete and key != _PENDING:
-                    complete[key] = value
-            if any(name not in complete for name in _ROW_FIELDS):
-                complete[_PENDING] = pending
-            object.__setattr__(self, "__dict__", complete)
-
-    @model_serializer(mode="wrap")
-    def _serialize(self, handler: SerializerFunctionWrapHandler) -> Any:
-        self._build_rows()
-        return handler(self)
-
-    def __eq__(self, other: object) -> bool:
-        self._build_rows()
-        if isinstance(other, Problem):
-            other._build_rows()
-        return super().__eq__(other)
-
-    def __hash__(self) -> int:
-        self._build_rows()
-        return hash(tuple(self.__dict__.get(name) for name in type(self).model_fields))
-
-    def __iter__(self) -> Iterator[tuple[str, Any]]:  # type: ignore[override]
-        self._build_rows()
-        return super().__iter__()
-
-    def __repr_args__(self) -> Any:
-        self._build_rows()
-        return super().__repr_args__()
 
     def region(self, region_id: str) -> Region:
         """The region with id ``region_id``."""
@@ -240,7 +158,7 @@ class Problem(Model):
                 raise ProblemError([Issue("", f"cannot read {path}: {error.strerror}")]) from None
         else:
             text = source
-        with _gc_paused():
+        with gc_paused():
             try:
                 data = json.loads(text)
             except json.JSONDecodeError as error:
@@ -361,7 +279,7 @@ def _from_frames_by_rows(
         data["policy"] = policy
     if pair_scores is not None:
         data["pair_scores"] = _records(pair_scores)
-    with _gc_paused():
+    with gc_paused():
         return Problem.model_validate(data)
 
 
@@ -375,22 +293,6 @@ def _row_document(
         "organizations": [_organization_record(row) for row in _records(organizations)],
         "needs": [_split_lists(row, "vulnerable_groups") for row in _records(needs)],
     }
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building many objects that form no cycles.
-
-    Each collection walks every live object, so building 100,000 models with it running costs
-    more in collections than in the models themselves.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _merge(base: dict[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:

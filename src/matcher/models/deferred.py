@@ -1,0 +1,139 @@
+"""Models whose long tuples of rows are built on first read.
+
+A problem loaded from tables and a plan fresh from a solver both hold their rows as arrays: building
+a pydantic model per row costs more than the solve itself at scale. Such a model starts without
+those fields: its ``__dict__`` holds, under ``_PENDING``, an object that builds them
+(:class:`PendingRows`). The first read of a missing field builds its models (without validation:
+the values were checked where they came from); everything that reads ``__dict__`` wholesale
+(serialization, equality, iteration, repr, hashing, pickling) builds them all first. ``__dict__`` is
+swapped for a complete one, in field order (the order serialization follows), so that a reader
+never sees it half-done.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self, cast
+
+from pydantic import SerializerFunctionWrapHandler, model_serializer
+
+from .base import Model
+
+__all__ = ["Deferred", "PendingRows", "gc_paused"]
+
+#: Key, in a model's ``__dict__``, of the rows it has yet to build.
+_PENDING = "_pending_rows"
+
+_rows_lock = threading.RLock()
+
+
+class PendingRows(Protocol):
+    """Rows of a model, built on demand."""
+
+    def rows(self, field: str) -> tuple[Model, ...]:
+        """The models of ``field``."""
+        ...
+
+
+class Deferred(Model):
+    """A model whose fields named in :attr:`deferred_fields` may be built on first read."""
+
+    #: The fields that may wait for their first read.
+    deferred_fields: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def with_pending_rows(cls, builder: PendingRows, /, **fields: Any) -> Self:
+        """A model with ``fields`` now and the deferred fields from ``builder`` when read.
+
+        ``fields`` are taken as they are (:meth:`model_construct`): they must be valid.
+        """
+        model = cast(Self, cls.model_construct({*cls.deferred_fields, *fields}, **fields))
+        model.__dict__[_PENDING] = builder
+        return model
+
+    if not TYPE_CHECKING:
+
+        def __getattr__(self, name: str) -> Any:
+            if name in type(self).deferred_fields:
+                with _rows_lock:
+                    self._build_rows((name,))
+                    if name in self.__dict__:
+                        return self.__dict__[name]
+            return super().__getattr__(name)
+
+    @property
+    def rows_pending(self) -> bool:
+        """Whether some deferred field is still to be built."""
+        return _PENDING in self.__dict__
+
+    def _build_rows(self, names: Sequence[str] | None = None) -> None:
+        """Build the pending fields among ``names`` (all by default)."""
+        if _PENDING not in self.__dict__:
+            return
+        deferred = type(self).deferred_fields
+        with _rows_lock, gc_paused():
+            current = self.__dict__
+            pending: PendingRows | None = current.get(_PENDING)
+            wanted = deferred if names is None else names
+            missing = [name for name in wanted if name in deferred and name not in current]
+            if pending is None or not missing:
+                return
+            built = {name: pending.rows(name) for name in missing}
+            complete: dict[str, Any] = {}
+            for name in type(self).model_fields:
+                if name in current:
+                    complete[name] = current[name]
+                elif name in built:
+                    complete[name] = built[name]
+            for key, value in current.items():
+                if key not in complete and key != _PENDING:
+                    complete[key] = value
+            if any(name not in complete for name in deferred):
+                complete[_PENDING] = pending
+            object.__setattr__(self, "__dict__", complete)
+
+    @model_serializer(mode="wrap")
+    def _serialize(self, handler: SerializerFunctionWrapHandler) -> Any:
+        self._build_rows()
+        return handler(self)
+
+    def __eq__(self, other: object) -> bool:
+        self._build_rows()
+        if isinstance(other, Deferred):
+            other._build_rows()
+        return super().__eq__(other)
+
+    def __hash__(self) -> int:
+        self._build_rows()
+        return hash(tuple(self.__dict__.get(name) for name in type(self).model_fields))
+
+    def __iter__(self) -> Iterator[tuple[str, Any]]:  # type: ignore[override]
+        self._build_rows()
+        return super().__iter__()
+
+    def __repr_args__(self) -> Any:
+        self._build_rows()
+        return super().__repr_args__()
+
+    def __getstate__(self) -> dict[Any, Any]:
+        self._build_rows()
+        return super().__getstate__()
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many objects that form no cycles.
+
+    Each collection walks every live object, so building 100,000 models with it running costs
+    more in collections than in the models themselves.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import pickle
+import threading
 from typing import Any
 
 import pytest
@@ -149,6 +151,32 @@ def test_equality_ignores_timings(kpi_problem: matcher.Problem) -> None:
     assert first.timings and second.timings
     assert first == second
     assert first != first.model_copy(update={"objective": first.objective + 1})
+
+
+def test_records_wait_for_their_first_read_and_change_nothing() -> None:
+    problem = matcher.synth.shanxi(seed=3, n_needs=120, n_orgs=30)
+    built = matcher.solve(problem)
+    assert built.rows_pending
+    assert len(built.assignments) + len(built.unmet) == 120 and not built.rows_pending
+    fresh = matcher.solve(problem)
+    assert fresh.rows_pending
+    assert fresh.to_json() == built.to_json()  # serializing builds them
+    assert matcher.solve(problem) == built  # so does comparing
+    assert pickle.loads(pickle.dumps(matcher.solve(problem))) == built
+    copied = matcher.solve(problem).model_copy(update={"solver": "copy"})
+    assert copied.assignments == built.assignments and copied.unmet == built.unmet
+    assert matcher.Solution.from_json(built.to_json()) == built
+    # Threads reading a fresh plan at once see the same records.
+    shared = matcher.solve(problem)
+    seen: list[int] = []
+    threads = [
+        threading.Thread(target=lambda: seen.append(id(shared.assignments))) for _ in range(8)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(seen)) == 1
 
 
 @settings(max_examples=40, deadline=None)

@@ -16,7 +16,7 @@ True
 from __future__ import annotations
 
 import unicodedata
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import pandas as pd
 from pydantic import ConfigDict, Field, PrivateAttr
@@ -26,6 +26,7 @@ from .errors import OptionError
 from .kpis import Kpis, Tally
 from .models import COMPONENTS, Category, Priority, Problem
 from .models.base import Model
+from .models.deferred import Deferred
 from .models.vocab import Language
 from .solvers.base import Status
 
@@ -110,7 +111,7 @@ class Conflict(Model):
     message_en: str
 
 
-class Solution(Model):
+class Solution(Deferred):
     """A dispatch plan (派单) and everything known about it.
 
     Attributes
@@ -160,10 +161,15 @@ class Solution(Model):
     _timings: dict[str, float] = PrivateAttr(default_factory=dict)
     _problem: Problem | None = PrivateAttr(default=None)
 
+    #: Built on first read when the plan comes from a solve (:mod:`matcher.records`).
+    deferred_fields: ClassVar[tuple[str, ...]] = ("assignments", "unmet")
+
     def __eq__(self, other: object) -> bool:
         # Plans are equal when their fields are; wall-clock timings do not take part.
         if not isinstance(other, Solution):
             return NotImplemented
+        self._build_rows()
+        other._build_rows()
         return self.__dict__ == other.__dict__
 
     __hash__ = None  # type: ignore[assignment]

@@ -21,7 +21,6 @@ import multiprocessing
 import os
 import sys
 import time
-from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import replace
@@ -36,10 +35,11 @@ from .decompose import solve_in_parts, split
 from .eligibility import PRIMARY_MATRIX, RULES, barred_organizations, ineligibility
 from .errors import Issue, OptionError, ProblemError, UnknownSolverError
 from .kpis import compute_kpis
-from .models import COMPONENTS, Category, Priority, Problem
+from .models import Category, Priority, Problem
 from .models.index import ORG_TYPES
 from .models.rules import Goal
-from .solution import Assignment, Conflict, Solution, Unmet, UnmetReason
+from .records import PlanRows
+from .solution import Conflict, Solution
 from .solvers import SOLVERS, AssignmentModel, Solver, SolverResult, Status
 from .solvers.base import SideRules
 
@@ -300,8 +300,6 @@ def assemble(
     index = problem.index
     chosen = result.chosen
     need, org, score = table.need[chosen], table.org[chosen], table.score[chosen]
-    need_tier = index.hierarchy.tier[index.need_region]
-    region_ids = index.hierarchy.ids
     stats = {k: v for k, v in result.stats.items() if not k.endswith("_seconds")}
 
     objective, bound = result.objective, result.bound
@@ -324,126 +322,24 @@ def assemble(
         else:
             objective, bound = 0.0, float("-inf") if result.status is Status.INFEASIBLE else bound
 
-    # The arrays come from validated data: build the records without validating each again.
-    assignments = tuple(
-        Assignment.model_construct(
-            need_id=index.need_ids[n],
-            org_id=index.org_ids[o],
-            score=s,
-            category=_CATEGORIES[index.need_category[n]],
-            region=region_ids[index.need_region[n]],
-            tier=_TIERS[need_tier[n]],
-            components=dict(zip(COMPONENTS, values, strict=True)),
-        )
-        for n, o, s, values in zip(
-            need.tolist(),
-            org.tolist(),
-            score.tolist(),
-            table.components_at(chosen).tolist(),
-            strict=True,
-        )
-    )
     infeasible = result.status is Status.INFEASIBLE
-    return Solution(
+    solution = Solution(
         status=result.status,
         objective=objective,
         bound=bound,
         solver=solver,
-        assignments=assignments,
-        unmet=_unmet(problem, table, need, org, served, side is not None, infeasible),
+        assignments=(),
+        unmet=(),
         kpis=compute_kpis(problem, org, served, ~barred_organizations(problem)),
         levels=levels,
         soft_violations=tuple(soft),
         conflicts=tuple(conflicts),
         stats=stats,
     )
+    # The records are built when first read (most callers read arrays, KPIs and levels only).
+    rows = PlanRows(problem, table, chosen, served, ruled=side is not None, infeasible=infeasible)
+    return solution.defer(rows)
 
 
 def _level_name(goal: Goal) -> str:
     return f"fairness:{goal.level.value}" if goal.kind == "fairness" else goal.kind
-
-
-def _unmet(
-    problem: Problem,
-    table: CandidateTable,
-    need: IntArray,
-    org: IntArray,
-    served: BoolArray,
-    ruled: bool,
-    infeasible: bool,
-) -> tuple[Unmet, ...]:
-    index = problem.index
-    n_candidates = np.bincount(table.need, minlength=index.n_needs)
-    load = np.bincount(org, minlength=index.n_orgs)
-    open_pair = (table.score > 0) & (load[table.org] < index.org_capacity[table.org])
-    has_open = np.bincount(table.need, weights=open_pair, minlength=index.n_needs) > 0
-    has_positive = np.bincount(table.need, weights=table.score > 0, minlength=index.n_needs) > 0
-    need_tier = index.hierarchy.tier[index.need_region]
-    region_ids = index.hierarchy.ids
-    exclusions = _exclusions(problem, np.flatnonzero(~served & (n_candidates == 0)))
-
-    unmet = []
-    reason: UnmetReason
-    for n in np.flatnonzero(~served).tolist():
-        count = int(n_candidates[n])
-        partners = int(index.need_partners[n])
-        excluded: dict[str, int] = {}
-        if count == 0:
-            excluded = exclusions[n]
-            removed = ", ".join(f"{rule} removes {k}" for rule, k in excluded.items())
-            reason = "no_candidate"
-            detail = "no eligible organization" + (f": {removed}" if removed else "")
-        elif infeasible:
-            reason, detail = "infeasible", "the hard rules cannot all hold (see conflicts)"
-        elif count < partners:
-            reason, detail = (
-                "too_few_candidates",
-                f"needs {partners} partners, has {count} candidates",
-            )
-        elif not has_positive[n] and not ruled:
-            reason, detail = "non_positive_score", f"all {count} candidates score 0 or less"
-        elif has_open[n] or (ruled and not has_positive[n]):
-            if ruled:
-                reason, detail = "rules", "a candidate had room; the policy's rules hold it back"
-            else:
-                reason, detail = (
-                    "not_chosen",
-                    "a candidate had room but the plan is not proven best",
-                )
-        else:
-            reason, detail = "capacity", f"all {count} candidates with a positive score are full"
-        unmet.append(
-            Unmet.model_construct(
-                need_id=index.need_ids[n],
-                reason=reason,
-                detail=detail,
-                category=_CATEGORIES[index.need_category[n]],
-                region=region_ids[index.need_region[n]],
-                tier=_TIERS[need_tier[n]],
-                candidates=count,
-                excluded=excluded,
-            )
-        )
-    return tuple(unmet)
-
-
-def _exclusions(problem: Problem, needs: IntArray) -> dict[int, dict[str, int]]:
-    """For needs without candidates: organizations removed by each rule (first failing rule)."""
-    index = problem.index
-    if needs.size == 0 or index.n_orgs == 0:
-        return {int(n): {} for n in needs.tolist()}
-    # Without pair_scores the verdict depends only on (region, category): evaluate each once.
-    if index.pair_need is None:
-        keys = index.need_region[needs] * len(Category) + index.need_category[needs]
-    else:
-        keys = needs
-    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    result: dict[int, dict[str, int]] = {}
-    orgs = np.arange(index.n_orgs, dtype=np.int64)
-    verdicts = []
-    for representative in needs[first].tolist():
-        codes = Counter(ineligibility(problem, representative, orgs).tolist())
-        verdicts.append({RULES[c - 1]: codes[c] for c in sorted(codes) if c})
-    for n, group in zip(needs.tolist(), inverse.tolist(), strict=True):
-        result[n] = dict(verdicts[group])
-    return result

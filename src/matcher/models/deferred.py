@@ -54,6 +54,17 @@ class Deferred(Model):
         model.__dict__[_PENDING] = builder
         return model
 
+    def defer(self, builder: PendingRows) -> Self:
+        """Drop the deferred fields, to be built by ``builder`` when first read; returns ``self``.
+
+        For a model just made (with placeholders in those fields) and not yet shared.
+        """
+        deferred = type(self).deferred_fields
+        kept = {key: value for key, value in self.__dict__.items() if key not in deferred}
+        kept[_PENDING] = builder
+        object.__setattr__(self, "__dict__", kept)
+        return self
+
     if not TYPE_CHECKING:
 
         def __getattr__(self, name: str) -> Any:

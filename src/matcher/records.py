@@ -1,0 +1,192 @@
+"""A plan's records -- its assignments, and its unmet needs with their reasons -- from arrays.
+
+A solve ends with arrays: the chosen pairs, their scores and components, and per need whether it
+is served. :class:`PlanRows` keeps those (and the few per-need facts the reasons need, so that it
+holds no candidate table) and builds the :class:`~matcher.solution.Assignment` and
+:class:`~matcher.solution.Unmet` records when the plan's ``assignments`` or ``unmet`` is first read
+(see :mod:`matcher.models.deferred`). Reading the plan's arrays, KPIs and levels never builds them.
+
+Examples
+--------
+>>> import matcher
+>>> solution = matcher.solve(matcher.synth.shanxi(seed=0, n_needs=40, n_orgs=12))
+>>> solution.rows_pending
+True
+>>> len(solution.assignments) + len(solution.unmet)
+40
+>>> solution.rows_pending
+False
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import numpy.typing as npt
+
+from .candidates import CandidateTable
+from .eligibility import RULES, ineligibility
+from .models import COMPONENTS, Category, Priority, Problem
+from .models.base import Model
+from .solution import Assignment, Unmet, UnmetReason
+
+__all__ = ["PlanRows"]
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+_CATEGORIES = list(Category)
+_TIERS = list(Priority)
+
+
+class PlanRows:
+    """The records of one plan, built on demand from its arrays.
+
+    Parameters
+    ----------
+    problem, table
+        The problem and its candidate table (read now, not kept).
+    chosen
+        Rows of ``table`` the plan takes.
+    served
+        Per need, whether the plan serves it.
+    ruled
+        Whether policy rules took part (an unmet need with room is then held back by them).
+    infeasible
+        Whether there is no plan (every unmet need then says so).
+    """
+
+    def __init__(
+        self,
+        problem: Problem,
+        table: CandidateTable,
+        chosen: IntArray,
+        served: BoolArray,
+        *,
+        ruled: bool,
+        infeasible: bool,
+    ) -> None:
+        index = problem.index
+        self._problem = problem
+        self._need, self._org = table.need[chosen], table.org[chosen]
+        self._score = table.score[chosen]
+        self._components = table.components_at(chosen)
+        self._unserved = np.flatnonzero(~served)
+        self._ruled, self._infeasible = ruled, infeasible
+        n = index.n_needs
+        self._candidates = np.bincount(table.need, minlength=n)
+        load = np.bincount(self._org, minlength=index.n_orgs)
+        open_pair = (table.score > 0) & (load[table.org] < index.org_capacity[table.org])
+        self._has_open = np.bincount(table.need, weights=open_pair, minlength=n) > 0
+        self._has_positive = np.bincount(table.need, weights=table.score > 0, minlength=n) > 0
+
+    def rows(self, field: str) -> tuple[Model, ...]:
+        """The records of ``field``: ``assignments`` or ``unmet``."""
+        return self.assignments() if field == "assignments" else self.unmet()
+
+    def assignments(self) -> tuple[Assignment, ...]:
+        """One record per chosen pair (built without validation: the arrays are checked data)."""
+        index = self._problem.index
+        need_tier = index.hierarchy.tier[index.need_region]
+        region_ids = index.hierarchy.ids
+        return tuple(
+            Assignment.model_construct(
+                need_id=index.need_ids[n],
+                org_id=index.org_ids[o],
+                score=s,
+                category=_CATEGORIES[index.need_category[n]],
+                region=region_ids[index.need_region[n]],
+                tier=_TIERS[need_tier[n]],
+                components=dict(zip(COMPONENTS, values, strict=True)),
+            )
+            for n, o, s, values in zip(
+                self._need.tolist(),
+                self._org.tolist(),
+                self._score.tolist(),
+                self._components.tolist(),
+                strict=True,
+            )
+        )
+
+    def unmet(self) -> tuple[Unmet, ...]:
+        """One record per unserved need, with the reason it is not served."""
+        problem = self._problem
+        index = problem.index
+        n_candidates = self._candidates
+        need_tier = index.hierarchy.tier[index.need_region]
+        region_ids = index.hierarchy.ids
+        unserved = self._unserved
+        exclusions = _exclusions(problem, unserved[n_candidates[unserved] == 0])
+        ruled = self._ruled
+        unmet = []
+        reason: UnmetReason
+        for n in unserved.tolist():
+            count = int(n_candidates[n])
+            partners = int(index.need_partners[n])
+            excluded: dict[str, int] = {}
+            if count == 0:
+                excluded = exclusions[n]
+                removed = ", ".join(f"{rule} removes {k}" for rule, k in excluded.items())
+                reason = "no_candidate"
+                detail = "no eligible organization" + (f": {removed}" if removed else "")
+            elif self._infeasible:
+                reason, detail = "infeasible", "the hard rules cannot all hold (see conflicts)"
+            elif count < partners:
+                reason, detail = (
+                    "too_few_candidates",
+                    f"needs {partners} partners, has {count} candidates",
+                )
+            elif not self._has_positive[n] and not ruled:
+                reason, detail = "non_positive_score", f"all {count} candidates score 0 or less"
+            elif self._has_open[n] or (ruled and not self._has_positive[n]):
+                if ruled:
+                    reason, detail = (
+                        "rules",
+                        "a candidate had room; the policy's rules hold it back",
+                    )
+                else:
+                    reason, detail = (
+                        "not_chosen",
+                        "a candidate had room but the plan is not proven best",
+                    )
+            else:
+                reason, detail = (
+                    "capacity",
+                    f"all {count} candidates with a positive score are full",
+                )
+            unmet.append(
+                Unmet.model_construct(
+                    need_id=index.need_ids[n],
+                    reason=reason,
+                    detail=detail,
+                    category=_CATEGORIES[index.need_category[n]],
+                    region=region_ids[index.need_region[n]],
+                    tier=_TIERS[need_tier[n]],
+                    candidates=count,
+                    excluded=excluded,
+                )
+            )
+        return tuple(unmet)
+
+
+def _exclusions(problem: Problem, needs: IntArray) -> dict[int, dict[str, int]]:
+    """For needs without candidates: organizations removed by each rule (first failing rule)."""
+    index = problem.index
+    if needs.size == 0 or index.n_orgs == 0:
+        return {int(n): {} for n in needs.tolist()}
+    # Without pair_scores the verdict depends only on (region, category): evaluate each once.
+    if index.pair_need is None:
+        keys = index.need_region[needs] * len(Category) + index.need_category[needs]
+    else:
+        keys = needs
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    result: dict[int, dict[str, int]] = {}
+    orgs = np.arange(index.n_orgs, dtype=np.int64)
+    verdicts = []
+    for representative in needs[first].tolist():
+        codes = Counter(ineligibility(problem, representative, orgs).tolist())
+        verdicts.append({RULES[c - 1]: codes[c] for c in sorted(codes) if c})
+    for n, group in zip(needs.tolist(), inverse.tolist(), strict=True):
+        result[n] = dict(verdicts[group])
+    return result

@@ -42,6 +42,15 @@ def certificate_holds(
     )
 
 
+def integer_round(problem: matcher.Problem) -> tuple[Layout, IntArray, float]:
+    """A problem's candidate pairs as a round: layout, integer scores and their scale."""
+    table = build_candidates(problem)
+    index = problem.index
+    layout = Layout.build(index.n_needs, index.n_orgs, table.need, table.org)
+    scale = integer_scale(float(np.abs(table.score).max()) + 1.0, index.n_needs + index.n_orgs + 2)
+    return layout, np.rint(table.score * scale).astype(np.int64), scale
+
+
 def value(score: IntArray, outcome: RoundOutcome) -> int:
     return int(score[outcome.row_of[outcome.row_of >= 0]].sum())
 
@@ -110,13 +119,9 @@ def test_warm_equals_cold_after_any_change(
 
 def test_a_few_declines_on_a_province_stay_warm_and_exact() -> None:
     problem = matcher.synth.shanxi(seed=2)
-    table = build_candidates(problem)
     index = problem.index
-    layout = Layout.build(index.n_needs, index.n_orgs, table.need, table.org)
-    scale = integer_scale(float(np.abs(table.score).max()) + 1.0, index.n_needs + index.n_orgs + 2)
-    score = np.rint(table.score * scale).astype(np.int64)
-    active = np.ones(layout.n_pairs, bool)
-    capacity = index.org_capacity
+    layout, score, scale = integer_round(problem)
+    active, capacity = np.ones(layout.n_pairs, bool), index.org_capacity
     first = solve_round(layout, score, active, capacity)
     rng = np.random.default_rng(0)
     chosen = np.flatnonzero(first.row_of >= 0)
@@ -138,13 +143,8 @@ def test_a_few_declines_on_a_province_stay_warm_and_exact() -> None:
 
 def test_five_percent_declines_on_a_province_stay_warm_exact_and_local() -> None:
     problem = matcher.synth.generate(3000, 600, seed=4)
-    table = build_candidates(problem)
-    index = problem.index
-    layout = Layout.build(index.n_needs, index.n_orgs, table.need, table.org)
-    scale = integer_scale(float(np.abs(table.score).max()) + 1.0, index.n_needs + index.n_orgs + 2)
-    score = np.rint(table.score * scale).astype(np.int64)
-    active = np.ones(layout.n_pairs, bool)
-    capacity = index.org_capacity
+    layout, score, scale = integer_round(problem)
+    active, capacity = np.ones(layout.n_pairs, bool), problem.index.org_capacity
     first = solve_round(layout, score, active, capacity)
     chosen = np.flatnonzero(first.row_of >= 0)
     gone = np.random.default_rng(1).choice(chosen, size=chosen.size // 20, replace=False)

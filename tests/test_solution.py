@@ -7,6 +7,7 @@ import pickle
 import threading
 from typing import Any
 
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 
@@ -187,6 +188,16 @@ def test_json_round_trip_on_random_plans(problem: matcher.Problem) -> None:
         back = matcher.Solution.from_json(solution.to_json())
         assert back == solution, name
         assert matcher.verify(problem, back) == [], name
+
+
+@settings(max_examples=30, deadline=None)
+@given(problems(SMALL))
+def test_a_fresh_plan_frames_its_arrays_as_its_records(problem: matcher.Problem) -> None:
+    fresh = matcher.solve(problem)
+    frame = fresh.to_frame()
+    assert fresh.rows_pending  # laid out from the arrays
+    built = matcher.Solution.from_json(fresh.to_json())
+    pd.testing.assert_frame_equal(frame, built.to_frame())
 
 
 def test_to_frame(kpi_solution: matcher.Solution) -> None:

@@ -21,9 +21,11 @@ False
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from .candidates import CandidateTable
 from .eligibility import RULES, ineligibility
@@ -38,6 +40,8 @@ BoolArray = npt.NDArray[np.bool_]
 
 _CATEGORIES = list(Category)
 _TIERS = list(Priority)
+_CATEGORY_VALUES = np.array([c.value for c in _CATEGORIES], dtype=object)
+_TIER_VALUES = np.array([t.value for t in _TIERS], dtype=object)
 
 
 class PlanRows:
@@ -84,6 +88,23 @@ class PlanRows:
     def rows(self, field: str) -> tuple[Model, ...]:
         """The records of ``field``: ``assignments`` or ``unmet``."""
         return self.assignments() if field == "assignments" else self.unmet()
+
+    def assignment_frame(self) -> pd.DataFrame:
+        """:meth:`Solution.to_frame <matcher.Solution.to_frame>`, laid out from the arrays."""
+        index = self._problem.index
+        need = self._need
+        tier = index.hierarchy.tier[index.need_region[need]]
+        columns: dict[str, Any] = {
+            "need_id": np.asarray(index.need_ids, dtype=object)[need],
+            "org_id": np.asarray(index.org_ids, dtype=object)[self._org],
+            "score": self._score,
+            "category": _CATEGORY_VALUES[index.need_category[need]],
+            "region": np.asarray(index.hierarchy.ids, dtype=object)[index.need_region[need]],
+            "tier": _TIER_VALUES[tier],
+        }
+        for k, name in enumerate(COMPONENTS):
+            columns[name] = self._components[:, k]
+        return pd.DataFrame(columns)
 
     def assignments(self) -> tuple[Assignment, ...]:
         """One record per chosen pair (built without validation: the arrays are checked data)."""

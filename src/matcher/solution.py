@@ -222,6 +222,11 @@ class Solution(Deferred):
 
     def to_frame(self) -> pd.DataFrame:
         """One row per assignment: ids, score, category, region, tier and each score component."""
+        from .records import PlanRows
+
+        builder = self.pending_builder("assignments")
+        if isinstance(builder, PlanRows):  # fresh from a solve: straight from its arrays
+            return builder.assignment_frame()
         columns = ["need_id", "org_id", "score", "category", "region", "tier", *COMPONENTS]
         rows = [
             {
@@ -235,7 +240,8 @@ class Solution(Deferred):
             }
             for a in self.assignments
         ]
-        return pd.DataFrame(rows, columns=columns)
+        numbers = dict.fromkeys(["score", *COMPONENTS], "float64")  # typed even when empty
+        return pd.DataFrame(rows, columns=columns).astype(numbers)
 
     def unmet_frame(self) -> pd.DataFrame:
         """One row per unmet need: id, reason, detail, category, region, tier, candidates."""

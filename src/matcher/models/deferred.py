@@ -80,6 +80,10 @@ class Deferred(Model):
         """Whether some deferred field is still to be built."""
         return _PENDING in self.__dict__
 
+    def pending_builder(self, name: str) -> PendingRows | None:
+        """What will build field ``name``, or ``None`` when it is built (or never deferred)."""
+        return None if name in self.__dict__ else self.__dict__.get(_PENDING)
+
     def _build_rows(self, names: Sequence[str] | None = None) -> None:
         """Build the pending fields among ``names`` (all by default)."""
         if _PENDING not in self.__dict__:

@@ -23,9 +23,10 @@ After a few offers are declined, the plan that keeps every other offer and the p
 prices are repaired together by successive shortest paths (:mod:`.augment`, compiled): each need
 left without an organization and each freed slot is carried along the cheapest chain of moves, and
 the prices move with it. The result is optimal for the whole round; its prices are lowered to the
-least that prove it (one shortest-path pass) and checked on every pair. Scores are integers on one fixed scale per dispatch, so the certificate
-is exact arithmetic. When a change breaks the kept plan in too many places, or the paths grow past
-a budget of work, :func:`solve_round` solves cold instead and says why.
+least that prove it (one shortest-path pass) and checked on every pair. Scores are integers on one
+fixed scale per dispatch, so the certificate is exact arithmetic. When a change breaks the kept
+plan in too many places, or the paths grow past a budget of work, :func:`solve_round` solves cold
+instead and says why.
 """
 
 from __future__ import annotations
@@ -43,7 +44,6 @@ from ..solvers.base import integer_scores
 __all__ = ["Layout", "RoundOutcome", "integer_scale", "solve_round"]
 
 IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
 #: Largest integer score, as the core's flow back end bounds it (no overflow in cost scaling).
@@ -96,24 +96,6 @@ class Layout:
     @property
     def n_pairs(self) -> int:
         return int(self.need.size)
-
-    def rows_of_needs(self, needs: IntArray) -> IntArray:
-        """Rows of the given needs, need by need."""
-        return _slices(self.need_start, needs, None)
-
-    def rows_of_orgs(self, orgs: IntArray) -> IntArray:
-        """Rows of the given organizations, grouped by organization in the given order."""
-        return _slices(self.org_start, orgs, self.by_org)
-
-
-def _slices(start: IntArray, ids: IntArray, order: IntArray | None) -> IntArray:
-    lo, hi = start[ids], start[ids + 1]
-    counts = hi - lo
-    total = int(counts.sum())
-    if total == 0:
-        return np.zeros(0, np.int64)
-    offsets = np.repeat(lo - (np.cumsum(counts) - counts), counts) + np.arange(total)
-    return offsets if order is None else order[offsets]
 
 
 def integer_scale(top: float, n_nodes: int) -> float:
@@ -238,15 +220,11 @@ def _cold(
 ) -> RoundOutcome:
     rows = np.flatnonzero(active & (score > 0))
     row_of = np.full(layout.n_needs, -1, np.int64)
-    sizes = (layout.n_needs, layout.n_orgs)
-    chosen = _flow(layout.need[rows], layout.org[rows], score[rows], capacity, sizes)
+    chosen = _flow(layout.need[rows], layout.org[rows], score[rows], capacity, layout.n_needs)
     row_of[layout.need[rows[chosen]]] = rows[chosen]
     solved = time.perf_counter()
-    everyone = np.ones(layout.n_orgs, bool)
     try:
-        prices, _, iterations = _least_prices(
-            layout, score, active, row_of, np.zeros(layout.n_orgs, np.int64), everyone
-        )
+        prices, iterations = _least_prices(layout, score, active, row_of)
     except Diverged:  # pragma: no cover - the flow plan is optimal, so prices settle
         prices, iterations = np.zeros(layout.n_orgs, np.int64), -1
     finished = time.perf_counter()
@@ -267,32 +245,21 @@ def _cold(
 
 
 def _flow(
-    need: IntArray,
-    org: IntArray,
-    score: IntArray,
-    capacity: IntArray,
-    sizes: tuple[int, int] | None = None,
+    need: IntArray, org: IntArray, score: IntArray, capacity: IntArray, n_needs: int
 ) -> IntArray:
     """Positions (into the given pairs) of a best assignment, by min-cost flow.
 
-    The network is the core's: source -> need -> organization -> sink with a free bypass. With
-    ``sizes`` (needs, organizations) nodes are numbered as given; otherwise needs and
-    organizations are renumbered to those the pairs use (a region's sub-network).
+    The network is the core's: source -> need -> organization -> sink with a free bypass.
     """
     positive = np.flatnonzero(score > 0)
     if positive.size == 0:
         return positive
-    if sizes is None:
-        needs, need_local = np.unique(need[positive], return_inverse=True)
-        orgs, org_local = np.unique(org[positive], return_inverse=True)
-    else:
-        needs, need_local = np.arange(sizes[0]), need[positive]
-        orgs, org_local = np.arange(sizes[1]), org[positive]
-    n, m = needs.size, orgs.size
+    need_local, org_local = need[positive], org[positive]
+    n, m = n_needs, capacity.size
     source, sink = 0, n + m + 1
     tails = np.concatenate([np.zeros(n, np.int64), need_local + 1, np.arange(n + 1, n + m + 1)])
     heads = np.concatenate([np.arange(1, n + 1), org_local + n + 1, np.full(m, sink)])
-    caps = np.concatenate([np.ones(n + positive.size, np.int64), capacity[orgs]])
+    caps = np.concatenate([np.ones(n + positive.size, np.int64), capacity])
     costs = np.concatenate([np.zeros(n, np.int64), -score[positive], np.zeros(m, np.int64)])
     network = min_cost_flow.SimpleMinCostFlow()
     network.add_arcs_with_capacity_and_unit_cost(
@@ -309,72 +276,39 @@ def _flow(
 # --- prices -------------------------------------------------------------------------------------
 
 
-def _surplus(layout: Layout, score: IntArray, row_of: IntArray, prices: IntArray) -> IntArray:
-    """Each need's surplus ``u``: its pair's score less its organization's price; 0 if unassigned."""
-    u = np.zeros(layout.n_needs, np.int64)
-    assigned = np.flatnonzero(row_of >= 0)
-    rows = row_of[assigned]
-    u[assigned] = score[rows] - prices[layout.org[rows]]
-    return u
-
-
 class Diverged(Exception):
-    """Prices keep rising around a cycle: the plan improves by moving needs these :attr:`orgs` hold."""
-
-    def __init__(self, orgs: IntArray) -> None:
-        super().__init__("prices do not settle")
-        self.orgs = orgs
+    """Prices keep rising around a cycle: the plan is not optimal."""
 
 
 def _least_prices(
-    layout: Layout,
-    score: IntArray,
-    active: BoolArray,
-    row_of: IntArray,
-    prices: IntArray,
-    free: BoolArray,
-    *,
-    max_passes: int | None = None,
-) -> tuple[IntArray, IntArray, int]:
-    """The least prices of the ``free`` organizations, the others' held fixed.
+    layout: Layout, score: IntArray, active: BoolArray, row_of: IntArray
+) -> tuple[IntArray, int]:
+    """The least prices that prove an optimal plan, and the passes it took.
 
-    Each free organization's price is the largest of 0 and the bids ``s[n, o] - u[n]`` over the
-    active pairs of needs not assigned to it, where ``u`` of a need held by a free organization
-    moves with that organization's price: Bellman-Ford for longest paths, from 0, in numpy passes
-    that only revisit bids whose holder's price rose. It settles after as many passes as the
-    longest chain of displacements. Prices that keep rising mean the plan can be improved: the
-    needs whose bids drive them are raised with :class:`Diverged`.
-
-    Returns
-    -------
-    (prices, bid, passes)
-        ``bid[o]`` is the row whose bid set ``o``'s price (-1 where the price is 0 or ``o`` is
-        not free): following bids back leads to the need that makes an organization dear.
+    Each organization's price is the largest of 0 and the bids ``s[n, o] - u[n]`` over the active
+    pairs of needs not assigned to it, where ``u`` of an assigned need moves with its
+    organization's price: Bellman-Ford for longest paths, from 0, in numpy passes that only
+    revisit bids whose holder's price rose. It settles after as many passes as the longest chain
+    of displacements; prices that keep rising raise :class:`Diverged`.
     """
-    orgs = np.flatnonzero(free)
-    prices = prices.copy()
-    prices[orgs] = 0
-    bid = np.full(layout.n_orgs, -1, np.int64)
-    rows = layout.rows_of_orgs(orgs)
+    prices = np.zeros(layout.n_orgs, np.int64)
+    rows = layout.by_org
     own = row_of[layout.need[rows]]
-    rows, own = rows[active[rows] & (own != rows)], own[active[rows] & (own != rows)]
+    bidding = active[rows] & (own != rows)
+    rows, own = rows[bidding], own[bidding]
     if rows.size == 0:
-        return prices, bid, 0
+        return prices, 0
     head = layout.org[rows]
     holder = np.where(own >= 0, layout.org[np.maximum(own, 0)], -1)
     # bid = s[row] - u[need]; u = own score less the holder's price (0 when unassigned)
     base = score[rows] - np.where(own >= 0, score[np.maximum(own, 0)], 0)
-    moving = (holder >= 0) & free[np.maximum(holder, 0)]
-    fixed = ~moving & (holder >= 0)
-    base[fixed] += prices[holder[fixed]]
+    moving = holder >= 0
     arcs = np.arange(rows.size)
     moving_arcs = np.flatnonzero(moving)
     moving_tail = holder[moving_arcs]
-    limit = max_passes if max_passes is not None else orgs.size + 2
     passes = 0
-    late = np.zeros(layout.n_orgs, bool)  # organizations that rose in the second half
     # Rows come grouped by organization (ascending), and so does any subset of them: each pass
-    # takes group maxima with reduceat, and the first row reaching the maximum records the bid.
+    # takes group maxima with reduceat.
     while arcs.size:
         passes += 1
         candidate = base[arcs] + np.where(moving[arcs], prices[np.maximum(holder[arcs], 0)], 0)
@@ -385,20 +319,14 @@ def _least_prices(
         up = best > prices[group_heads]
         if not up.any():
             break
-        group = np.repeat(np.arange(starts.size), np.diff(np.r_[starts, heads.size]))
-        hits = np.flatnonzero(up[group] & (candidate == best[group]))
-        first = hits[np.r_[True, group[hits][1:] != group[hits][:-1]]]
-        bid[heads[first]] = rows[arcs[first]]
         rose = group_heads[up]
         prices[rose] = best[up]
-        if 2 * passes > limit:
-            late[rose] = True
-        if passes >= limit:
-            raise Diverged(np.flatnonzero(late))
+        if passes > layout.n_orgs + 2:
+            raise Diverged
         changed = np.zeros(layout.n_orgs, bool)
         changed[rose] = True
         arcs = moving_arcs[changed[moving_tail]]
-    return prices, bid, passes
+    return prices, passes
 
 
 # --- warm ---------------------------------------------------------------------------------------

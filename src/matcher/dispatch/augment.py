@@ -42,7 +42,8 @@ Every unassigned need stays at the sink's potential (its surplus is 0), so the s
 free; and an organization with room and a need keeps the sink's potential too (both arcs between
 them cost 0), so its price is 0 whenever it has room.
 
-The kernel is compiled with numba (cached on disk after the first call in an environment).
+The kernel is compiled with numba on first use and cached on disk (beside the package, or in the
+user's cache folder where that is read-only), so later processes load it.
 """
 
 from __future__ import annotations
@@ -70,7 +71,10 @@ OPTIMAL, TOO_MANY_UNITS, TOO_MUCH_WORK, NO_CERTIFICATE, OVER_CAPACITY = range(5)
 
 
 def _compiled(function: _F) -> _F:
-    return cast(_F, numba.njit(cache=True, nogil=True)(function))
+    try:
+        return cast(_F, numba.njit(cache=True, nogil=True)(function))
+    except RuntimeError:  # pragma: no cover - nowhere to cache: compile in each process
+        return cast(_F, numba.njit(nogil=True)(function))
 
 
 @dataclass(frozen=True, eq=False)

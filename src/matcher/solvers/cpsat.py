@@ -69,8 +69,10 @@ class CpSatSolver(Solver):
             plain = replace(model, side=None, fixed=np.zeros(0, np.int64))
             hint = np.union1d(FlowSolver().solve(plain).chosen, model.fixed)
         if model.side is not None:
+            # The flow plan's seconds count against the limit.
+            left = max(0.05, time_limit - (time.perf_counter() - started))
             return solve_with_rules(
-                model, model.side, time_limit=time_limit, seed=seed, hint=hint, workers=self.workers
+                model, model.side, time_limit=left, seed=seed, hint=hint, workers=self.workers
             )
         positive = np.flatnonzero(model.score > 0)
         coefficients, scale = integer_scores(

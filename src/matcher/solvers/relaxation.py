@@ -21,7 +21,7 @@ from ..constraints import MONEY_UNIT, PER_MILLE
 from ..models.rules import Softness
 from .base import AssignmentModel, IntArray, SideRules
 
-__all__ = ["Relaxation", "solve_relaxation"]
+__all__ = ["LinearProgram", "Relaxation", "linear_program", "solve_relaxation"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -68,18 +68,46 @@ class _Rows:
         )
 
 
+@dataclass(frozen=True, eq=False)
+class LinearProgram:
+    """``minimize c @ v`` subject to ``a_ub @ v <= b_ub`` and ``lower <= v <= upper``.
+
+    The variables ``v`` are the pairs' ``x`` first (``n_pairs`` of them), then one ``z`` per
+    organization, then one slack per soft limit. With every ``x`` whole, the rows are the rules
+    as CP-SAT reads them, except that a need of several partners may take only some of them: its
+    rows count it served in proportion (see :func:`matcher.solvers.rounding.round_relaxation`).
+    """
+
+    a_ub: sparse.csc_array
+    b_ub: FloatArray
+    c: FloatArray
+    lower: FloatArray
+    upper: FloatArray
+    n_pairs: int
+
+
 def solve_relaxation(
     model: AssignmentModel,
     side: SideRules,
     *,
     time_limit: float,
     start: IntArray | None = None,
+    lp: LinearProgram | None = None,
 ) -> Relaxation:
     """Solve the LP relaxation of ``model`` under ``side`` (a :class:`SideRules`), maximizing score.
 
-    ``start`` is the subset of pairs the column generation begins with (all pairs when ``None``).
+    ``start`` is the subset of pairs the column generation begins with (all pairs when ``None``:
+    one dual simplex solve, whose optimum is a vertex). ``lp`` is :func:`linear_program`'s answer,
+    when the caller has it already.
     """
+    lp = linear_program(model, side) if lp is None else lp
+    return _column_generation(
+        lp.a_ub, lp.b_ub, lp.c, lp.lower, lp.upper, model.need, start, time_limit
+    )
 
+
+def linear_program(model: AssignmentModel, side: SideRules) -> LinearProgram:
+    """The LP relaxation of ``model`` under ``side``, its rows assembled from numpy arrays."""
     rules = side.rules
     n_pairs, n_needs, n_orgs = model.n_pairs, model.n_needs, model.n_orgs
     need, org = model.need, model.org
@@ -114,9 +142,10 @@ def solve_relaxation(
             val = np.append(val, 1.0 if lower is not None else -1.0)
         rows.add(row, col, val, np.full(n_rows, low), np.full(n_rows, high))
 
-    # A need takes at most `partners` organizations; an organization at most its capacity.
-    rows.add(need, np.arange(n_pairs), ones, np.zeros(n_needs), side.partners.astype(float))
-    rows.add(org, np.arange(n_pairs), ones, np.zeros(n_orgs), model.capacity.astype(float))
+    # A need takes at most `partners` organizations; an organization at most its capacity. (No
+    # lower rows: ``x >= 0`` implies them, and each would double a row of the LP.)
+    rows.add(need, np.arange(n_pairs), ones, np.full(n_needs, -np.inf), side.partners.astype(float))
+    rows.add(org, np.arange(n_pairs), ones, np.full(n_orgs, -np.inf), model.capacity.astype(float))
     lead = np.flatnonzero(side.lead_needed[need])
     if lead.size:  # primary-type share >= served share: sum_primary x - sum x / k >= 0
         weight = np.where(side.pair_primary[lead], 1.0, 0.0) - served_share[lead]
@@ -194,7 +223,7 @@ def solve_relaxation(
     lo, hi = np.array(rows.lower), np.array(rows.upper)
     a_ub = sparse.vstack([a[np.isfinite(hi)], -a[np.isfinite(lo)]]).tocsc()
     b_ub = np.concatenate([hi[np.isfinite(hi)], -lo[np.isfinite(lo)]])
-    return _column_generation(a_ub, b_ub, c, lower, upper, need, start, time_limit)
+    return LinearProgram(a_ub, b_ub, c, lower, upper, n_pairs)
 
 
 def _column_generation(
@@ -229,7 +258,7 @@ def _column_generation(
             A_ub=a_ub[:, columns],
             b_ub=b_ub,
             bounds=np.column_stack([lower[columns], upper[columns]]),
-            method="highs",
+            method="highs-ds",  # simplex: the optimum is a vertex, few fractional pairs
             options={"time_limit": max(1.0, deadline - time.perf_counter())},
         )
         if result.status == 2:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import re
 import shlex
 import sys
 import time
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import matcher
+from markers import write_block  # the script's folder is on the path
 
 FAMILIES: dict[str, dict[str, Any]] = {
     "all families": matcher.synth.PLAN_POLICY,
@@ -99,16 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     command = "python benchmarks/policy.py " + shlex.join(
         argv if argv is not None else sys.argv[1:]
     )
-    block = render(rows, command.strip())
-    text = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
-    marked = f"<!-- policy:start -->\n{block}\n<!-- policy:end -->"
-    if "<!-- policy:start -->" in text:
-        text = re.sub(
-            r"<!-- policy:start -->.*<!-- policy:end -->", lambda _: marked, text, flags=re.S
-        )
-    else:
-        text += f"\n## Policy rules\n\n{marked}\n"
-    args.out.write_text(text, encoding="utf-8")
+    write_block(args.out, "policy", "Policy rules", render(rows, command.strip()))
     return 0
 
 

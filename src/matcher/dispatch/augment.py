@@ -90,7 +90,7 @@ class Augmented:
     row_of
         Per need, the chosen row or -1.
     prices
-        Per organization, its price: 0 where it has room.
+        Per organization, the least price that proves the plan (0 where it has room).
     units
         Excess units the change left to place (0: the kept plan was optimal as it was).
     work
@@ -590,7 +590,7 @@ def _repair(
     if units > max_units:
         return TOO_MANY_UNITS, row_of, v, units, np.int64(0)
 
-    # Each organization's needs, packed in slots; each organization's best unassigned candidate.
+    # Each organization's needs, packed in slots.
     slot_start = np.zeros(n_orgs + 1, np.int64)
     for o in range(n_orgs):
         slot_start[o + 1] = slot_start[o] + room[o]
@@ -603,9 +603,9 @@ def _repair(
             slot_of[n] = slot_start[o] + filled[o]
             slots[slot_of[n]] = n
             filled[o] += 1
-    # Each need's usable rows, sorted on first use by their bid at the starting prices. Prices
-    # only rise (potentials only fall), so p[n] - bid bounds the reduced cost of a row from below
-    # and a search reads a need's rows in that order, lazily, stopping at the nearest deficit.
+    # Each need's usable rows, sorted on first use by their bid at the starting prices. Potentials
+    # only fall in phase 1 (the one that reads rows), so p[n] - bid bounds the reduced cost of a
+    # row from below and a search reads a need's rows in that order, lazily, up to its target.
     bid = np.empty(need.size, np.int64)
     for r in range(need.size):
         bid[r] = score[r] - v[org[r]]

@@ -207,3 +207,26 @@ def test_timed_out_child_is_reported(run: ModuleType) -> None:
     args = _args(run, "--child-timeout", "0.01")
     record = run._child("matcher", SIZE, OPTIONS, run.child_timeout("matcher", OPTIONS, args))
     assert record["timed_out"] and "stopped after" in record["error"]
+
+
+def test_redispatch_benchmark_checks_and_writes_its_report(tmp_path: Path) -> None:
+    folder = RUNNER.parent
+    sys.path.insert(0, str(folder))  # the scripts import their shared marker writer
+    try:
+        spec = importlib.util.spec_from_file_location(
+            "matcher_benchmarks_redispatch", folder / "redispatch.py"
+        )
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
+        out = tmp_path / "README.md"
+        out.write_text("# Benchmarks\n", encoding="utf-8")
+        for _ in range(2):  # the second run replaces the block it wrote
+            module.main(["--needs", "300", "--orgs", "60", "--repeat", "1", "--out", str(out)])
+    finally:
+        sys.path.remove(str(folder))
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("# Benchmarks\n")
+    assert text.count("<!-- redispatch:start -->") == 1 and "<!-- redispatch:end -->" in text
+    assert "FAILED" not in text and text.count("exact (") == 4

@@ -35,7 +35,7 @@ from .decompose import solve_in_parts, split
 from .eligibility import PRIMARY_MATRIX, RULES, barred_organizations, ineligibility
 from .errors import Issue, OptionError, ProblemError, UnknownSolverError
 from .kpis import compute_kpis
-from .models import Category, Priority, Problem
+from .models import Priority, Problem
 from .models.index import ORG_TYPES
 from .models.rules import Goal
 from .records import PlanRows
@@ -48,7 +48,6 @@ __all__ = ["AUTO_DECOMPOSE_PAIRS", "assemble", "needs_rules", "solve"]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
-_CATEGORIES = list(Category)
 _TIERS = list(Priority)
 
 #: ``decompose=None`` splits a model into independent parts from this many candidate pairs on.

@@ -84,6 +84,17 @@ class RuleSet:
     total_fund: tuple[float, Softness] | None = None
     capacity_building_share: tuple[float, Softness] | None = None
 
+    def softness(self, *, money: bool = True) -> list[Softness]:
+        """How hard each rule is: the groups, organizations engaged, the aid mix, and (with
+        ``money``) the budgets and the fund."""
+        found = [group.softness for group in self.groups]
+        pairs = (self.min_organizations, self.capacity_building_share)
+        found += [pair[1] for pair in pairs if pair is not None]
+        if money:
+            found += [self.total_fund[1]] if self.total_fund is not None else []
+            found += [self.budgets] if self.budgets is not None else []
+        return found
+
     @property
     def empty(self) -> bool:
         return not (

@@ -426,14 +426,8 @@ def _rounds(side: SideRules) -> bool:
 
     The start is compared with CP-SAT's plan by score alone, which is the goal only then.
     """
-    rules = side.rules
-    softness = [group.softness for group in rules.groups]
-    for rule in (rules.min_organizations, rules.total_fund, rules.capacity_building_share):
-        if rule is not None:
-            softness.append(rule[1])
-    if rules.budgets is not None:
-        softness.append(rules.budgets)
-    return all(s.hard for s in softness) and all(goal.kind == "score" for goal in side.goals)
+    hard = all(s.hard for s in side.rules.softness())
+    return hard and all(goal.kind == "score" for goal in side.goals)
 
 
 def _rounding_columns(model: AssignmentModel, hint: IntArray | None) -> IntArray:
@@ -682,11 +676,7 @@ def find_conflict(
 
 def _largest_penalty(rules: RuleSet) -> float:
     """The largest penalty per unit of a soft counting rule (0 when none is soft)."""
-    softness = [g.softness for g in rules.groups]
-    for pair in (rules.min_organizations, rules.capacity_building_share):
-        if pair is not None:
-            softness.append(pair[1])
-    return max((s.penalty for s in softness if not s.hard), default=0.0)
+    return max((s.penalty for s in rules.softness(money=False) if not s.hard), default=0.0)
 
 
 def _positions(keys: IntArray, size: int) -> list[list[int]]:

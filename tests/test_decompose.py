@@ -23,6 +23,7 @@ from matcher.models import Category, Problem
 from matcher.solve import _side_rules
 from matcher.solvers import FlowSolver
 from matcher.solvers.base import AssignmentModel
+from matcher.solvers.budget import Budget
 from strategies import SMALL, problems
 
 FLOORS = {
@@ -126,12 +127,12 @@ def test_decomposed_flow_equals_the_whole_and_verifies(threads: ThreadPoolExecut
 
 
 @pytest.mark.usefixtures("small_tasks")
-def test_default_process_pool_gives_the_plan_of_an_inline_solve() -> None:
+def test_parts_solved_here_give_the_plan_of_an_inline_solve() -> None:
     problem = synth.generate(1200, 240, seed=3, n_provinces=3, national_share=0.0)
     pooled = matcher.solve(problem, "flow", decompose=True)
     model = plain_model(problem)
     inline = decompose.solve_in_parts(
-        FlowSolver(), model, decompose.split(model), time_limit=1.0, executor=None
+        FlowSolver(), model, decompose.split(model), budget=Budget.start(1.0), executor=None
     )
     assert [(a.need_id, a.org_id) for a in pooled.assignments] == [
         (problem.index.need_ids[model.need[p]], problem.index.org_ids[model.org[p]])
@@ -149,7 +150,9 @@ def test_decomposition_never_changes_the_optimum(problem: Problem, pinned: bool)
         problem = problem.replace(pinned=[{"need_id": first.need_id, "org_id": first.org_id}])
         whole = matcher.solve(problem, "flow", decompose=False)
     model = plain_model(problem)
-    inline = decompose.solve_in_parts(FlowSolver(), model, decompose.split(model), time_limit=1.0)
+    inline = decompose.solve_in_parts(
+        FlowSolver(), model, decompose.split(model), budget=Budget.start(1.0)
+    )
     with ThreadPoolExecutor(2) as pool:
         parts = matcher.solve(problem, "flow", executor=pool)
     assert_same_objective(parts, whole)

@@ -20,6 +20,7 @@ from .constraints import NeedGroup
 from .models import Problem
 from .solution import Conflict
 from .solvers.base import AssignmentModel, SideRules
+from .solvers.budget import Budget
 from .solvers.cpsat_rules import find_conflict
 
 __all__ = ["explain_conflict", "precheck"]
@@ -114,13 +115,16 @@ def _describe(name: str, side: SideRules, problem: Problem) -> tuple[str, str]:
 
 
 def explain_conflict(
-    problem: Problem, model: AssignmentModel, side: SideRules, *, time_limit: float, seed: int
+    problem: Problem, model: AssignmentModel, side: SideRules, *, budget: Budget, seed: int
 ) -> list[Conflict]:
-    """Small sets of named hard rules that cannot hold together, in Chinese and English."""
+    """Small sets of named hard rules that cannot hold together, in Chinese and English.
+
+    The search for them spends what is left of the call's ``budget``.
+    """
     found = precheck(problem, model, side)
     if found:
         return found
-    core = find_conflict(model, side, time_limit=time_limit, seed=seed)
+    core = find_conflict(model, side, budget=budget, seed=seed)
     if not core:
         return []
     parts = [_describe(name, side, problem) for name in core]

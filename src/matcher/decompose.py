@@ -19,7 +19,9 @@ Examples
 ...                         score=np.array([1.0, 2.0, 3.0, 4.0]), capacity=np.array([1, 1]))
 >>> [part.needs.tolist() for part in split(model, min_task_pairs=1)]
 [[0, 1], [2, 3]]
->>> result = solve_in_parts(FlowSolver(), model, split(model, min_task_pairs=1), time_limit=1.0)
+>>> from matcher.solvers.budget import Budget
+>>> parts = split(model, min_task_pairs=1)
+>>> result = solve_in_parts(FlowSolver(), model, parts, budget=Budget.start(1.0))
 >>> result.chosen.tolist(), result.objective, result.stats["parts"]
 ([1, 3], 6.0, 2)
 """
@@ -38,6 +40,7 @@ from scipy.sparse.csgraph import connected_components
 
 from .constraints import RuleSet
 from .solvers.base import AssignmentModel, SideRules, Solver, SolverResult, Status
+from .solvers.budget import Budget
 from .solvers.flow import flow_scale
 
 __all__ = ["MAX_TASKS", "MIN_TASK_PAIRS", "Part", "solve_in_parts", "split"]
@@ -134,14 +137,16 @@ def solve_in_parts(
     model: AssignmentModel,
     parts: Sequence[Part],
     *,
-    time_limit: float,
+    budget: Budget,
     seed: int = 0,
     executor: Executor | None = None,
 ) -> SolverResult:
     """Solve each part with ``backend`` (on ``executor``, or here one after another) and merge.
 
-    A part may search for its share of ``time_limit`` in proportion to its pairs (at least one
-    second, and never more than ``time_limit``). The merged status is the weakest of the parts'.
+    A part may spend a share of the ``budget``'s work in proportion to its pairs, and stops at its
+    deadline (a part sent to an executor takes the seconds left when it is sent). The merged
+    status is the weakest of the parts'; the phases a deadline stopped come back in
+    ``stats["time_capped"]``.
     """
     total = max(1, model.n_pairs)
     scale = flow_scale(model)
@@ -149,7 +154,8 @@ def solve_in_parts(
         (
             backend,
             part.model(model, scale),
-            min(time_limit, max(1.0, time_limit * part.pairs.size / total)),
+            budget.work * part.pairs.size / total,
+            budget.seconds_left(),
             seed,
         )
         for part in parts
@@ -160,13 +166,23 @@ def solve_in_parts(
         # Submitted as they are cut out, so that the workers start on the first parts at once.
         futures = [executor.submit(_solve_part, *task) for task in tasks]
         results = [future.result() for future in futures]
-    return _merge(model, parts, results)
+    for result in results:
+        for phase in str(result.stats.get("time_capped", "")).split(","):
+            if phase:
+                budget.cap(phase)
+    merged = _merge(model, parts, results)
+    merged.stats.pop("time_capped", None)
+    return merged
 
 
 def _solve_part(
-    backend: Solver, model: AssignmentModel, time_limit: float, seed: int
+    backend: Solver, model: AssignmentModel, work: float, seconds: float, seed: int
 ) -> SolverResult:
-    return backend.solve(model, time_limit=time_limit, seed=seed)
+    budget = Budget.start(seconds, work)
+    result = backend.solve(model, time_limit=seconds, seed=seed, budget=budget)
+    if budget.capped:
+        result.stats["time_capped"] = ",".join(budget.capped)
+    return result
 
 
 def _merge(

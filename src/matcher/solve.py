@@ -17,12 +17,9 @@ matcher.errors.UnknownSolverError: unknown solver 'simplex'; choose one of auto,
 from __future__ import annotations
 
 import math
-import multiprocessing
-import os
-import sys
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import replace
 
 import numpy as np
@@ -42,6 +39,7 @@ from .records import PlanRows
 from .solution import Conflict, Solution
 from .solvers import SOLVERS, AssignmentModel, Solver, SolverResult, Status
 from .solvers.base import SideRules
+from .solvers.budget import WORK_PER_SECOND, Budget
 
 __all__ = ["AUTO_DECOMPOSE_PAIRS", "assemble", "needs_rules", "solve"]
 
@@ -52,6 +50,8 @@ _TIERS = list(Priority)
 
 #: ``decompose=None`` splits a model into independent parts from this many candidate pairs on.
 AUTO_DECOMPOSE_PAIRS = 200_000
+#: Seeds are reduced modulo this, the range every back end takes (CP-SAT's is a 32-bit int).
+SEED_RANGE = 2**31
 
 
 def solve(
@@ -62,6 +62,7 @@ def solve(
     seed: int = 0,
     decompose: bool | None = None,
     executor: Executor | None = None,
+    work_limit: float | None = None,
 ) -> Solution:
     """Find the best dispatch plan for ``problem``.
 
@@ -73,10 +74,14 @@ def solve(
         ``"auto"`` (min-cost flow while the problem is network-shaped, which every problem without
         extra rules is), ``"flow"``, ``"cpsat"``, ``"greedy"``, or a :class:`~matcher.solvers.Solver`.
     time_limit
-        Seconds a back end with a clock (CP-SAT) may search; when it runs out it returns its best
-        plan with status ``feasible`` and a proven ``bound``.
+        Seconds the whole call may take: every phase (candidates, parts, LP bounds, searches,
+        conflict finding) shares one deadline, and the call returns its best plan and a proven
+        ``bound`` by then (status ``feasible`` when unproven). It is a safety cap: searches stop on
+        ``work_limit``, so a plan does not depend on how busy the machine is, unless the cap
+        stops a phase first; ``solution.stats["time_capped"]`` then names the phases it stopped.
     seed
-        Random seed of back ends that search.
+        Random seed of back ends that search: any whole number (reduced to what each back end
+        takes).
     decompose
         Solve the independent parts of the candidate graph (connected components, joined where a
         rule counts across them) one by one and merge them: the same objective as the whole
@@ -84,9 +89,13 @@ def solve(
         pairs on when there are several parts; ``solution.stats["parts"]`` tells how many.
     executor
         Where the parts run: any :class:`concurrent.futures.Executor`, such as a Dask cluster's
-        ``distributed.Client(...).get_executor()``. ``None`` means a pool of forked worker processes,
-        one per core, on Linux with several cores and several parts; else this process. Giving
-        one implies ``decompose``.
+        ``distributed.Client(...).get_executor()`` or a ``ProcessPoolExecutor``. ``None`` solves
+        them here, one after another: matcher starts no process of its own (forking a process that
+        may hold threads can deadlock). Giving one implies ``decompose``.
+    work_limit
+        Deterministic work every search of the call may spend together, in CP-SAT's deterministic
+        seconds; ``None`` means :data:`~matcher.solvers.budget.WORK_PER_SECOND` per second of
+        ``time_limit``. Same problem, options and seed: the same plan, byte for byte.
 
     Returns
     -------
@@ -98,15 +107,21 @@ def solve(
     UnknownSolverError
         When ``solver`` names no back end.
     OptionError
-        When ``time_limit`` is not a positive number, or ``executor`` is given with
-        ``decompose=False``.
+        When ``time_limit`` or ``work_limit`` is not a positive number, ``seed`` is not a whole
+        number, or ``executor`` is given with ``decompose=False``.
     """
     backend = _backend(solver, problem)
-    if not isinstance(time_limit, int | float) or not math.isfinite(time_limit) or time_limit <= 0:
-        raise OptionError(f"time_limit must be a positive number of seconds, not {time_limit!r}")
+    time_limit = _positive("time_limit", time_limit)
+    work = (
+        WORK_PER_SECOND * time_limit if work_limit is None else _positive("work_limit", work_limit)
+    )
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        raise OptionError(f"seed must be a whole number, not {seed!r}")
+    seed = int(seed) % SEED_RANGE
     if decompose is False and executor is not None:
         raise OptionError("an executor runs the parts of a decomposed solve: drop decompose=False")
     started = time.perf_counter()
+    budget = Budget.start(time_limit, work)
     table = build_candidates(problem)
     index = problem.index
     side = _side_rules(problem, table) if needs_rules(problem) else None
@@ -123,13 +138,15 @@ def solve(
     candidates_done = time.perf_counter()
 
     def run(model: AssignmentModel) -> SolverResult:
-        return _run(backend, model, float(time_limit), int(seed), decompose, executor)
+        return _run(backend, model, budget, seed, decompose, executor)
 
     result = _solve_around_fixed(run, model) if side is None else run(model)
     solved = time.perf_counter()
     conflicts: list[Conflict] = []
     if side is not None and result.status is Status.INFEASIBLE:
-        conflicts = explain_conflict(problem, model, side, time_limit=float(time_limit), seed=seed)
+        conflicts = explain_conflict(problem, model, side, budget=budget, seed=seed)
+    if budget.capped:
+        result.stats["time_capped"] = ",".join(budget.capped)
     solution = assemble(problem, table, result, backend.name, side, conflicts)
     solution._problem = problem
     solution.timings.update(
@@ -173,39 +190,28 @@ def _pinned_pairs(problem: Problem, table: CandidateTable) -> IntArray:
 def _run(
     backend: Solver,
     model: AssignmentModel,
-    time_limit: float,
+    budget: Budget,
     seed: int,
     decompose: bool | None,
     executor: Executor | None,
 ) -> SolverResult:
     """Solve ``model`` whole, or in parts when asked to or when it is large and falls apart."""
     wanted = decompose or executor is not None
-    if decompose is False or (not wanted and model.n_pairs < AUTO_DECOMPOSE_PAIRS):
-        return backend.solve(model, time_limit=time_limit, seed=seed)
-    parts = split(model)
+    whole = decompose is False or (not wanted and model.n_pairs < AUTO_DECOMPOSE_PAIRS)
+    parts = [] if whole else split(model)
     if not parts or (len(parts) == 1 and not wanted):
-        return backend.solve(model, time_limit=time_limit, seed=seed)
-    workers = min(_usable_cores(), len(parts))
-    if executor is not None or workers < 2:
-        return solve_in_parts(
-            backend, model, parts, time_limit=time_limit, seed=seed, executor=executor
-        )
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        return solve_in_parts(
-            backend, model, parts, time_limit=time_limit, seed=seed, executor=pool
-        )
+        return backend.solve(model, time_limit=budget.seconds_left(), seed=seed, budget=budget)
+    return solve_in_parts(backend, model, parts, budget=budget, seed=seed, executor=executor)
 
 
-def _usable_cores() -> int:
-    """Cores a local pool may use: this process's affinity, and one where workers cannot fork.
-
-    Forked workers start at once and share the parent's memory; spawned ones would import
-    matcher again and re-run a caller's script that lacks an ``if __name__ == "__main__"``
-    guard, so without ``fork`` (or off Linux, where forking is not safe) the parts run here.
-    """
-    if not sys.platform.startswith("linux") or not hasattr(os, "sched_getaffinity"):
-        return 1
-    return len(os.sched_getaffinity(0))
+def _positive(name: str, value: object) -> float:
+    """``value`` as a positive, finite number of seconds or work units, or an :class:`OptionError`."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.number):
+        raise OptionError(f"{name} must be a positive number, not {value!r}")
+    number = float(value)
+    if not math.isfinite(number) or number <= 0:
+        raise OptionError(f"{name} must be a positive number, not {value!r}")
+    return number
 
 
 def _solve_around_fixed(

@@ -12,6 +12,7 @@ import numpy.typing as npt
 
 from ..constraints import RuleSet
 from ..models.rules import Goal
+from .budget import Budget
 
 __all__ = [
     "AssignmentModel",
@@ -134,8 +135,14 @@ class Solver(ABC):
         time_limit: float,
         seed: int,
         hint: IntArray | None = None,
+        budget: Budget | None = None,
     ) -> SolverResult:
-        """Solve ``model``; ``hint`` is a set of chosen pairs to start from, when the back end can."""
+        """Solve ``model``; ``hint`` is a set of chosen pairs to start from, when the back end can.
+
+        ``budget``, when given, is the whole call's allowance of work and time (``time_limit`` is
+        then the seconds left on it); a back end that searches spends its work from it and stops
+        at its deadline, and records there when the deadline stopped it.
+        """
 
 
 def integer_scores(

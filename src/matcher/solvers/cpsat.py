@@ -18,6 +18,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from .base import AssignmentModel, IntArray, Solver, SolverResult, Status, integer_scores
+from .budget import Budget
 from .cpsat_rules import solve_with_rules
 from .flow import FlowSolver
 from .greedy import relaxation_bound
@@ -63,16 +64,24 @@ class CpSatSolver(Solver):
         time_limit: float = 10.0,
         seed: int = 0,
         hint: IntArray | None = None,
+        budget: Budget | None = None,
     ) -> SolverResult:
         started = time.perf_counter()
+        budget = Budget.start(time_limit) if budget is None else budget
+        unconstrained = None
         if hint is None and self.use_hint:
-            plain = replace(model, side=None, fixed=np.zeros(0, np.int64))
-            hint = np.union1d(FlowSolver().solve(plain).chosen, model.fixed)
+            plain = FlowSolver().solve(replace(model, side=None, fixed=np.zeros(0, np.int64)))
+            hint = np.union1d(plain.chosen, model.fixed)
+            unconstrained = plain.objective + float(plain.stats["tolerance"])
         if model.side is not None:
-            # The flow plan's seconds count against the limit.
-            left = max(0.05, time_limit - (time.perf_counter() - started))
             return solve_with_rules(
-                model, model.side, time_limit=left, seed=seed, hint=hint, workers=self.workers
+                model,
+                model.side,
+                budget=budget,
+                seed=seed,
+                hint=hint,
+                workers=self.workers,
+                unconstrained=unconstrained,
             )
         positive = np.flatnonzero(model.score > 0)
         coefficients, scale = integer_scores(
@@ -98,11 +107,10 @@ class CpSatSolver(Solver):
         built = time.perf_counter()
 
         solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = float(time_limit)
         solver.parameters.num_workers = self.workers
         solver.parameters.random_seed = seed
         solver.parameters.linearization_level = self.linearization_level
-        code = solver.solve(cp)
+        code = budget.run_cpsat(solver, cp, "cpsat")
         status = _STATUS.get(code, Status.UNKNOWN)
         if status in (Status.OPTIMAL, Status.FEASIBLE):
             values = np.array([solver.boolean_value(v) for v in x], dtype=np.bool_)

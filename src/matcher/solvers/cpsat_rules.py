@@ -39,10 +39,11 @@ from ortools.sat.python import cp_model
 from ..constraints import MONEY_UNIT, PER_MILLE, RuleSet
 from ..models.rules import Softness
 from .base import AssignmentModel, IntArray, SideRules, SolverResult, Status, integer_scores
+from .budget import Budget
 from .flow import FlowSolver
 from .levels import ModelRelaxation, Row
 from .relaxation import linear_program, solve_relaxation
-from .repair import within_budgets
+from .repair import rough_plan
 from .rounding import SUPPORT, improve, round_relaxation
 
 __all__ = ["SideRules", "find_conflict", "solve_with_rules"]
@@ -56,8 +57,6 @@ BoolArray = npt.NDArray[np.bool_]
 SCORE_CEILING = 2.0**22
 #: Above this many candidate pairs, CP-SAT searches only the pairs that matter (see below).
 RESTRICT_ABOVE = 30_000
-#: CP-SAT workers on restricted (large) models.
-LARGE_WORKERS = 2
 #: How many of each need's best candidates CP-SAT keeps when it restricts the pairs.
 TOP_K = 6
 #: Smallest objective coefficient of one step of a soft rule's slack.
@@ -66,12 +65,8 @@ PENALTY_RESOLUTION = 1000
 FAIRNESS_RESOLUTION = 1_000_000
 #: Weighted objectives are summed in 1/WEIGHT_RESOLUTION of a scaled score point.
 WEIGHT_RESOLUTION = 1000
-#: Share of the time limit the LP bounds of the earlier goal levels may take.
-LP_SHARE = 0.25
 #: Up to this many candidate pairs the LP relaxation is solved whole, not by column generation.
 FULL_LP_UP_TO = 500_000
-#: Share of the time left after the LP that rounding its vertex may take.
-ROUNDING_SHARE = 0.5
 #: How many of each need's best candidates the rounding may use beyond the LP's pairs.
 ROUNDING_TOP_K = 1
 
@@ -287,37 +282,98 @@ def solve_with_rules(
     model: AssignmentModel,
     side: SideRules,
     *,
-    time_limit: float,
+    budget: Budget,
     seed: int,
     hint: IntArray | None,
     workers: int = 1,
+    unconstrained: float | None = None,
 ) -> SolverResult:
-    """Solve ``model`` under ``side`` rules, goal level by goal level.
+    """Solve ``model`` under ``side`` rules, goal level by goal level, on ``budget``.
 
-    Up to :data:`RESTRICT_ABOVE` candidate pairs CP-SAT sees them all. Above, the LP relaxation is
-    solved first (HiGHS): it bounds every plan. With every rule hard and the score the goal, its
-    vertex is rounded by an integer program and improved by a neighbourhood search (see
-    :func:`_restricted`); else CP-SAT searches the pairs that matter: each need's :data:`TOP_K`
-    best candidates, every pair the LP uses, the hint's and the pinned ones. The plan is proven
-    optimal when it reaches the LP bound; otherwise the gap to it is reported.
+    ``unconstrained`` is the optimum of the model without its rules (the flow's, with its
+    tolerance), when the caller has it: it bounds a plan the search cannot prove.
+
+    First a plan that keeps every hard rule is made fast from ``hint`` (the flow plan repaired to
+    the budgets, :func:`~matcher.solvers.repair.rough_plan`): it starts the search and stands when
+    the search finds nothing before its work or the deadline runs out, so a short limit still
+    gives a plan and its gap. Up to :data:`RESTRICT_ABOVE` candidate pairs CP-SAT then sees them
+    all. Above, the LP relaxation is solved first (HiGHS): it bounds every plan. With every rule
+    hard and the score the goal, its vertex is rounded by an integer program and improved by a
+    neighbourhood search (see :func:`_restricted`); else CP-SAT searches the pairs that matter:
+    each need's :data:`TOP_K` best candidates, every pair the LP uses, the start's and the pinned
+    ones. The plan is proven optimal when it reaches the LP bound; otherwise the gap to it is
+    reported.
     """
     started = time.perf_counter()
-    deadline = started + time_limit
+    start = rough_plan(model, side, hint, budget=budget) if hint is not None else None
     if model.n_pairs <= RESTRICT_ABOVE:
-        status, chosen, bound, stats = _stages(model, side, deadline, seed, hint, workers)
+        status, chosen, bound, stats = _stages(
+            model, side, budget, seed, hint if start is None else start, workers
+        )
         stats["variables"] = model.n_pairs
     else:
-        status, chosen, bound, stats = _restricted(model, side, deadline, seed, hint, workers)
+        status, chosen, bound, stats = _restricted(model, side, budget, seed, hint, start, workers)
+    if start is not None:
+        stats["start_objective"] = model.objective(start)
+        if status is Status.UNKNOWN:
+            status, chosen = Status.FEASIBLE, start
+    if status is Status.FEASIBLE and not np.isfinite(bound):
+        bound = _ceiling(model, side, unconstrained)
     stats["solve_seconds"] = time.perf_counter() - started - float(stats.get("build_seconds", 0))
     return SolverResult(status, np.sort(chosen), float("nan"), bound, stats)
+
+
+def _ceiling(model: AssignmentModel, side: SideRules, unconstrained: float | None = None) -> float:
+    """A bound on the objective that needs no search: each level at its most.
+
+    No plan scores more than the unconstrained optimum of the needs of one organization (the
+    flow's, with its rounding tolerance) plus the ``partners`` best scores of each need of several,
+    serves more needs than can be served or engages more organizations than have a candidate, and
+    a fairness ratio is at most 1; a weighted goal sums those at its weights.
+    """
+    alone = side.partners[model.need] == 1
+    if unconstrained is not None and alone.all():
+        score = unconstrained
+    else:
+        bare = FlowSolver().solve(
+            AssignmentModel(
+                model.n_needs,
+                model.n_orgs,
+                model.need[alone],
+                model.org[alone],
+                model.score[alone],
+                model.capacity,
+            )
+        )
+        order = np.flatnonzero(~alone)
+        order = order[np.lexsort((-model.score[order], model.need[order]))]
+        first = np.searchsorted(model.need[order], model.need[order], side="left")
+        best = order[np.arange(order.size) - first < side.partners[model.need[order]]]
+        score = (
+            bare.objective
+            + float(bare.stats.get("tolerance", 0.0))
+            + float(np.maximum(model.score[best], 0.0).sum())
+        )
+    if side.goal_mode != "weighted":
+        return score
+    servable = side.servable if side.servable.size else np.ones(model.n_needs, bool)
+    most = {
+        "score": score,
+        "served": float(servable.sum()),
+        "key_served": float((servable & side.key_need).sum()),
+        "organizations": float(np.unique(model.org).size),
+        "fairness": 1.0,
+    }
+    return float(sum(goal.weight * most[goal.kind] for goal in side.goals))
 
 
 def _restricted(
     model: AssignmentModel,
     side: SideRules,
-    deadline: float,
+    budget: Budget,
     seed: int,
     hint: IntArray | None,
+    start: IntArray | None,
     workers: int,
 ) -> tuple[Status, IntArray, float, dict[str, float | int | str]]:
     """A large model: the LP relaxation bounds it, then a plan from the pairs that matter.
@@ -325,9 +381,17 @@ def _restricted(
     When every rule is hard and the score is the goal, the LP's vertex is rounded by a small
     integer program and improved by a large neighbourhood search (:mod:`matcher.solvers.rounding`),
     a few tenths of a percent from the bound. Otherwise, or when the rounding finds no plan,
-    CP-SAT searches the pairs that matter, hinted with the flow plan repaired to the budgets.
+    CP-SAT searches the pairs that matter, hinted with ``start`` (a plan keeping every hard rule)
+    when there is one.
     """
-    time_limit = deadline - time.perf_counter()
+    if budget.expired():
+        budget.cap("relaxation")
+        return (
+            Status.UNKNOWN,
+            np.zeros(0, np.int64),
+            float("inf"),
+            {"restricted_from": model.n_pairs},
+        )
     lp = linear_program(model, side)
     # Up to FULL_LP_UP_TO pairs one dual simplex solve of the whole LP beats pricing columns in
     # (10,000 needs: 6 s instead of 16 s, and the LP optimum itself as the bound).
@@ -335,7 +399,7 @@ def _restricted(
     relaxed = solve_relaxation(
         model,
         side,
-        time_limit=0.5 * time_limit,
+        budget=budget,
         start=None if model.n_pairs <= FULL_LP_UP_TO else _best_pairs(model, hint),
         lp=lp,
     )
@@ -346,21 +410,9 @@ def _restricted(
     bound = relaxed.bound * (1 + 1e-9) + 1e-9 if side.goal_mode != "weighted" else np.inf
     stats: dict[str, float | int | str]
     if _rounds(side):
-        if not np.isfinite(bound) and not (side.partners > 1).any():
-            # The LP ran out of time. Every rule hard, one organization a need, the score the
-            # goal: a plan is a plan of the bare assignment, whose optimum (the flow's) bounds it.
-            bare = FlowSolver().solve(replace(model, side=None, fixed=np.zeros(0, np.int64)))
-            bound = bare.objective + float(bare.stats.get("tolerance", 0.0))
         rounding_started = time.perf_counter()
         columns = _rounding_columns(model, hint)
-        rounded = round_relaxation(
-            model,
-            side,
-            relaxed.x,
-            time_limit=ROUNDING_SHARE * (deadline - rounding_started),
-            columns=columns,
-            lp=lp,
-        )
+        rounded = round_relaxation(model, side, relaxed.x, budget=budget, columns=columns, lp=lp)
         if rounded is not None:
             # Neighbourhoods around the organizations the LP splits (every one when it split none
             # or ran out of time), unless the plan is at the bound already.
@@ -370,8 +422,10 @@ def _restricted(
             chosen = rounded
             if not _reaches(model.objective(rounded), relaxed.bound):
                 chosen = improve(
-                    model, side, rounded, deadline=deadline, seeds=seeds, lp=lp, random_seed=seed
+                    model, side, rounded, budget=budget, seeds=seeds, lp=lp, random_seed=seed
                 )
+            if start is not None and model.objective(start) > model.objective(chosen):
+                chosen = start
             reached = _reaches(model.objective(chosen), relaxed.bound)
             stats = {
                 "start_objective": model.objective(rounded),
@@ -384,8 +438,6 @@ def _restricted(
             }
             return (Status.OPTIMAL if reached else Status.FEASIBLE), chosen, bound, stats
 
-    # Budgets bind: the flow plan trimmed to them and refilled is a plan that keeps every rule.
-    start = within_budgets(model, side, hint) if hint is not None else None
     keep = _pairs_that_matter(model, relaxed.x, hint if start is None else start)
     sub, sub_side = _restrict(model, side, keep)
     # Else the LP's near-integral choices make a better start than the flow plan.
@@ -393,16 +445,15 @@ def _restricted(
         sub_hint = np.flatnonzero(relaxed.x[keep] >= 0.5)
     else:
         sub_hint = np.searchsorted(keep, start)
-    # Many pairs: a second worker's neighbourhood search finds feasible plans the LP-guided
-    # single worker does not (10,000 needs with budgets: a 1.5% gap instead of no plan).
-    status, sub_chosen, _, stats = _stages(
-        sub, sub_side, deadline, seed, sub_hint, max(workers, LARGE_WORKERS)
-    )
+    status, sub_chosen, _, stats = _stages(sub, sub_side, budget, seed, sub_hint, workers)
     chosen = keep[sub_chosen]
-    if start is not None:
-        stats["start_objective"] = model.objective(start)
-        if status is Status.UNKNOWN or model.objective(chosen) < model.objective(start):
-            status, chosen = Status.FEASIBLE, start
+    if (
+        start is not None
+        and status is not Status.UNKNOWN
+        and _rounds(side)
+        and model.objective(chosen) < model.objective(start)
+    ):
+        status, chosen = Status.FEASIBLE, start
     if status is Status.OPTIMAL:
         status = Status.FEASIBLE  # optimal among the kept pairs, not proven against the bound
     stats.update(
@@ -478,7 +529,7 @@ def _restrict(
 def _stages(
     model: AssignmentModel,
     side: SideRules,
-    deadline: float,
+    budget: Budget,
     seed: int,
     hint: IntArray | None,
     workers: int,
@@ -488,8 +539,11 @@ def _stages(
     Lexicographic goals first try to settle the earlier levels by their LP bounds (see
     :mod:`matcher.solvers.levels`): held at those bounds, one search of the last level either finds
     a plan, which proves every earlier level at its best, or fails, and the levels are then
-    searched one by one.
+    searched one by one. Past the deadline nothing is built: the status is then unknown.
     """
+    if budget.expired():
+        budget.cap("search")
+        return Status.UNKNOWN, np.zeros(0, np.int64), float("inf"), {"levels": 0}
     started = time.perf_counter()
     built = _build(model, side, objective=True, with_assumptions=False)
     _add_hint(built, hint)
@@ -509,11 +563,11 @@ def _stages(
     settled = 0
     outcome: tuple[Status, IntArray, float, str] | None = None
     if len(stages) > 1 and side.goal_mode != "weighted":
-        held = _level_bounds(built, started + LP_SHARE * (deadline - started))
+        held = _level_bounds(built, budget)
         if held is not None:
             for (_, expr), value in zip(built.levels[:-1], held, strict=True):
                 built.cp.add(expr >= value)
-            outcome = _search(built, stages[-1:], deadline, seed, workers, unit, probing=False)
+            outcome = _search(built, stages[-1:], budget, seed, workers, unit, probing=False)
             if outcome[0] is Status.INFEASIBLE:
                 # An LP bound that no plan reaches: search the levels one by one on a fresh model.
                 outcome = None
@@ -523,7 +577,7 @@ def _stages(
             else:
                 settled = len(held)
     if outcome is None:
-        outcome = _search(built, stages, deadline, seed, workers, unit)
+        outcome = _search(built, stages, budget, seed, workers, unit)
     status, chosen, bound, solver_status = outcome
     stats: dict[str, float | int | str] = {
         "scale": built.scale,
@@ -545,19 +599,24 @@ def _add_hint(built: _Built, hint: IntArray | None) -> None:
         built.cp.add_hint(variable, value)
 
 
-def _level_bounds(built: _Built, deadline: float) -> list[int] | None:
-    """Bounds on every level but the last, each with the earlier ones held at theirs (LP)."""
+def _level_bounds(built: _Built, budget: Budget) -> list[int] | None:
+    """Bounds on every level but the last, each with the earlier ones held at theirs (LP).
+
+    The LPs run to their end (they stop on no clock but the deadline, which is recorded).
+    """
     lp = ModelRelaxation(built.cp)
     held: list[Row] = []
     values: list[int] = []
     for i, (_, expr) in enumerate(built.levels[:-1]):
         if i in built.fairness:
             value = lp.fairness_bound(
-                expr, built.fairness[i], FAIRNESS_RESOLUTION, held, deadline=deadline
+                expr, built.fairness[i], FAIRNESS_RESOLUTION, held, deadline=budget.deadline
             )
         else:
-            value = lp.count_bound(expr, held, deadline=deadline)
+            value = lp.count_bound(expr, held, deadline=budget.deadline)
         if value is None:
+            if budget.expired():
+                budget.cap("level bounds")
             return None
         variables, coefficients, constant = lp.terms(expr)
         held.append((variables, coefficients, value - constant))
@@ -568,7 +627,7 @@ def _level_bounds(built: _Built, deadline: float) -> list[int] | None:
 def _search(
     built: _Built,
     stages: Sequence[tuple[str, Expr]],
-    deadline: float,
+    budget: Budget,
     seed: int,
     workers: int,
     unit: float,
@@ -577,10 +636,11 @@ def _search(
 ) -> tuple[Status, IntArray, float, str]:
     """CP-SAT level by level, each later level keeping the earlier ones at their best.
 
-    ``probing=False`` skips CP-SAT's probing in presolve: on a model whose earlier levels are held
-    at their bounds it costs about half a second at 1,000 needs and does not pay back. Returns the
-    status, the chosen pairs, the bound on the last level (in score points) and the last CP-SAT
-    status name.
+    Each level may spend an equal share of the work left for the levels still to come (what one
+    does not use passes on). ``probing=False`` skips CP-SAT's probing in presolve: on a model whose
+    earlier levels are held at their bounds it costs about half a second at 1,000 needs and does
+    not pay back. Returns the status, the chosen pairs, the bound on the last level (in score
+    points) and the last CP-SAT status name.
     """
     cp, x = built.cp, built.x
     status = Status.OPTIMAL
@@ -590,17 +650,16 @@ def _search(
     for i, (_, expr) in enumerate(stages):
         cp.maximize(expr)
         solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = max(0.05, deadline - time.perf_counter())
         solver.parameters.num_workers = workers
         solver.parameters.random_seed = seed
         solver.parameters.linearization_level = 2
         if not probing:
             solver.parameters.cp_model_probing_level = 0
-        code = solver.solve(cp)
+        code = budget.run_cpsat(solver, cp, "search", work=budget.work / (len(stages) - i))
         solver_status = solver.status_name(code)
         level_status = _STATUS.get(code, Status.UNKNOWN)
         if level_status in (Status.INFEASIBLE, Status.UNKNOWN):
-            # Out of time at a later level: the plan of the level before still stands.
+            # Out of work at a later level: the plan of the level before still stands.
             status = level_status if i == 0 else Status.FEASIBLE
             break
         values = np.array([solver.boolean_value(v) for v in x], dtype=np.bool_)
@@ -634,13 +693,14 @@ def _weighted(expr: Expr, weight: float, name: str, scale: float) -> Expr:
 
 
 def find_conflict(
-    model: AssignmentModel, side: SideRules, *, time_limit: float, seed: int
+    model: AssignmentModel, side: SideRules, *, budget: Budget, seed: int
 ) -> list[str] | None:
     """A minimal set of hard rules that cannot hold together, or ``None`` if they can.
 
     The rules are the names given to hard constraints (``regions[0]:140121:min``, ``program:
     min_organizations``, ``money:total_fund`` …). Each is switched by an assumption literal; CP-SAT
     returns a core, which is then shrunk by dropping one rule at a time while the rest still fail.
+    Every search draws on ``budget``; one that ends undecided counts as not failing.
     """
     built = _build(model, side, objective=False, with_assumptions=True)
     names = list(built.assumptions)
@@ -651,11 +711,10 @@ def find_conflict(
         built.cp.clear_assumptions()
         built.cp.add_assumptions([built.assumptions[n] for n in active])
         solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = time_limit
         solver.parameters.num_workers = 1
         solver.parameters.random_seed = seed
         solver.parameters.linearization_level = 2
-        code = solver.solve(built.cp)
+        code = budget.run_cpsat(solver, built.cp, "conflict")
         if code == cp_model.INFEASIBLE:
             core = solver.sufficient_assumptions_for_infeasibility()
             index_of = {built.assumptions[n].index: n for n in names}

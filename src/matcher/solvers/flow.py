@@ -15,6 +15,7 @@ from ortools.graph.python import min_cost_flow
 
 from ..errors import SolverError
 from .base import AssignmentModel, IntArray, Solver, SolverResult, Status, integer_scores
+from .budget import Budget
 
 __all__ = ["FlowSolver", "flow_scale"]
 
@@ -41,6 +42,7 @@ class FlowSolver(Solver):
         time_limit: float = 10.0,
         seed: int = 0,
         hint: IntArray | None = None,
+        budget: Budget | None = None,
     ) -> SolverResult:
         started = time.perf_counter()
         positive = np.flatnonzero(model.score > 0)

@@ -12,6 +12,7 @@ import time
 import numpy as np
 
 from .base import AssignmentModel, FloatArray, IntArray, Solver, SolverResult, Status
+from .budget import Budget
 
 __all__ = ["GreedySolver", "relaxation_bound"]
 
@@ -29,6 +30,7 @@ class GreedySolver(Solver):
         time_limit: float = 10.0,
         seed: int = 0,
         hint: IntArray | None = None,
+        budget: Budget | None = None,
     ) -> SolverResult:
         started = time.perf_counter()
         positive = np.flatnonzero(model.score > 0)

@@ -9,7 +9,6 @@ Rows are assembled from numpy arrays as one sparse matrix, never one pair at a t
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +19,7 @@ from scipy.optimize import linprog
 from ..constraints import MONEY_UNIT, PER_MILLE
 from ..models.rules import Softness
 from .base import AssignmentModel, IntArray, SideRules
+from .budget import Budget
 
 __all__ = ["LinearProgram", "Relaxation", "linear_program", "solve_relaxation"]
 
@@ -90,7 +90,7 @@ def solve_relaxation(
     model: AssignmentModel,
     side: SideRules,
     *,
-    time_limit: float,
+    budget: Budget,
     start: IntArray | None = None,
     lp: LinearProgram | None = None,
 ) -> Relaxation:
@@ -98,12 +98,11 @@ def solve_relaxation(
 
     ``start`` is the subset of pairs the column generation begins with (all pairs when ``None``:
     one dual simplex solve, whose optimum is a vertex). ``lp`` is :func:`linear_program`'s answer,
-    when the caller has it already.
+    when the caller has it already. HiGHS stops at the ``budget``'s deadline only (recorded as a
+    cap); the bound then stands as far as the pricing got.
     """
     lp = linear_program(model, side) if lp is None else lp
-    return _column_generation(
-        lp.a_ub, lp.b_ub, lp.c, lp.lower, lp.upper, model.need, start, time_limit
-    )
+    return _column_generation(lp.a_ub, lp.b_ub, lp.c, lp.lower, lp.upper, model.need, start, budget)
 
 
 def linear_program(model: AssignmentModel, side: SideRules) -> LinearProgram:
@@ -234,7 +233,7 @@ def _column_generation(
     upper: FloatArray,
     pair_need: IntArray,
     start: IntArray | None,
-    time_limit: float,
+    budget: Budget,
 ) -> Relaxation:
     """Solve the LP on a subset of the pair columns, pricing the rest with the duals.
 
@@ -243,7 +242,6 @@ def _column_generation(
     could bring at most (its reduced cost times its upper bound) is a valid bound on the full LP,
     so the bound holds even when time runs out before the pricing closes.
     """
-    deadline = time.perf_counter() + time_limit
     n_vars, n_pairs = c.size, pair_need.size
     included = np.ones(n_vars, bool)
     if start is not None:
@@ -252,6 +250,9 @@ def _column_generation(
     best = np.inf
     x = np.zeros(n_vars)
     for _ in range(MAX_ROUNDS):
+        if budget.expired():
+            budget.cap("relaxation")
+            break
         columns = np.flatnonzero(included)
         result = linprog(
             c[columns],
@@ -259,7 +260,7 @@ def _column_generation(
             b_ub=b_ub,
             bounds=np.column_stack([lower[columns], upper[columns]]),
             method="highs-ds",  # simplex: the optimum is a vertex, few fractional pairs
-            options={"time_limit": max(1.0, deadline - time.perf_counter())},
+            options={"time_limit": max(1e-3, budget.seconds_left())},
         )
         if result.status == 2:
             if included.all():
@@ -267,6 +268,8 @@ def _column_generation(
             included[:] = True  # the subset may lack pairs a floor needs: price nothing, take all
             continue
         if result.status != 0 or result.x is None:
+            if result.status == 1:
+                budget.cap("relaxation")
             break
         x[:] = 0.0
         x[columns] = result.x
@@ -274,7 +277,7 @@ def _column_generation(
         gain = np.where(~included & (reduced < 0), -reduced * upper, 0.0)
         best = min(best, -float(result.fun) + float(gain.sum()))
         entering = _best_per_need(gain, pair_need, ENTERING_PER_NEED)
-        if not entering.any() or time.perf_counter() > deadline:
+        if not entering.any():
             break
         included |= entering
     return Relaxation(True, best, x[:n_pairs].copy())

@@ -31,9 +31,10 @@ from dataclasses import replace
 import numpy as np
 
 from .base import AssignmentModel, BoolArray, IntArray, SideRules
+from .budget import Budget
 from .flow import FlowSolver
 
-__all__ = ["within_budgets"]
+__all__ = ["rough_plan", "within_budgets"]
 
 #: Rounds of keep-the-best-subset and re-place-the-rest.
 ROUNDS = 4
@@ -52,6 +53,7 @@ def within_budgets(
     *,
     rounds: int = ROUNDS,
     prices: int = PRICE_ROUNDS,
+    budget: Budget | None = None,
 ) -> IntArray | None:
     """Chosen pairs that keep every budget and every other hard rule, grown from ``start``.
 
@@ -67,6 +69,8 @@ def within_budgets(
         Rounds of Lagrangian prices on money: each prices the budgets by how far the last plan
         overspent them (a subgradient step), solves the min-cost flow under those prices and
         repairs its plan; the best repaired plan is kept.
+    budget
+        The call's budget: no price round starts after its deadline (recorded as a cap).
 
     Returns
     -------
@@ -76,9 +80,52 @@ def within_budgets(
     """
     if not _covered(model, side):
         return None
+    best = _repair_budgets(model, side, start, rounds, prices, budget)
+    return best if _keeps_counts(model, side, best) else None
+
+
+def rough_plan(
+    model: AssignmentModel, side: SideRules, start: IntArray, *, budget: Budget | None = None
+) -> IntArray | None:
+    """A plan that keeps every hard rule, found fast: what a search that runs out of time returns.
+
+    Soft rules and goals never make a plan invalid, so only the hard rules count: ``start`` (the
+    unconstrained optimum) repaired to the budgets when they are hard (:func:`within_budgets`'
+    repair), kept when every hard counting rule and the fund then hold.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        Sorted pair indices; ``None`` when the repair does not reach every hard rule, or the model
+        has what it does not cover (fixed pairs, partnerships, a lead, a hard aid mix).
+    """
+    share = side.rules.capacity_building_share
+    if (
+        model.fixed.size
+        or (side.partners > 1).any()
+        or side.lead_needed.any()
+        or (share is not None and share[1].hard)
+    ):
+        return None
+    plan = np.unique(start)
+    budgets = side.rules.budgets
+    if budgets is not None and budgets.hard:
+        plan = _repair_budgets(model, side, plan, ROUNDS, PRICE_ROUNDS, budget)
+    return plan if _keeps_counts(model, side, plan) else None
+
+
+def _repair_budgets(
+    model: AssignmentModel,
+    side: SideRules,
+    start: IntArray,
+    rounds: int,
+    prices: int,
+    budget: Budget | None,
+) -> IntArray:
+    """The repair behind :func:`within_budgets`: the best of the repaired start and priced plans."""
     spend_of = np.rint(side.need_cost / side.partners).astype(np.int64)[model.need]
-    budget = np.where(np.isfinite(side.org_budget), np.floor(side.org_budget), np.inf)
-    best = _repaired(model, spend_of, budget, np.unique(start), rounds)
+    money = np.where(np.isfinite(side.org_budget), np.floor(side.org_budget), np.inf)
+    best = _repaired(model, spend_of, money, np.unique(start), rounds, budget)
     best_value = model.objective(best)
     # Lagrangian prices on money: organizations over budget charge for it, and the flow moves
     # their costliest needs elsewhere before the repair trims what is left.
@@ -86,36 +133,48 @@ def within_budgets(
     plan, upper = np.unique(start), np.inf
     for _ in range(prices):
         spend = np.bincount(model.org[plan], spend_of[plan], minlength=model.n_orgs)
-        excess = np.where(np.isfinite(budget), spend - budget, 0.0)
+        excess = np.where(np.isfinite(money), spend - money, 0.0)
         dual = (
             model.objective(plan)
             - float(price @ spend)
-            + float(price @ np.where(np.isfinite(budget), budget, 0.0))
+            + float(price @ np.where(np.isfinite(money), money, 0.0))
         )
         upper = min(upper, dual)
         norm = float(excess @ excess)
         if norm == 0.0:
             break
+        if budget is not None and budget.expired():
+            budget.cap("budget repair")
+            break
         price = np.maximum(0.0, price + STEP * (upper - best_value) / norm * excess)
         priced = replace(model, score=model.score - price[model.org] * spend_of)
         plan = FlowSolver().solve(priced).chosen
-        candidate = _repaired(model, spend_of, budget, plan, rounds)
+        candidate = _repaired(model, spend_of, money, plan, rounds, budget)
         if model.objective(candidate) > best_value:
             best, best_value = candidate, model.objective(candidate)
-    return best if _keeps_counts(model, side, best) else None
+    return best
 
 
 def _repaired(
-    model: AssignmentModel, spend_of: IntArray, budget: np.ndarray, chosen: IntArray, rounds: int
+    model: AssignmentModel,
+    spend_of: IntArray,
+    money: np.ndarray,
+    chosen: IntArray,
+    rounds: int,
+    budget: Budget | None,
 ) -> IntArray:
-    """``chosen`` trimmed to the budgets and refilled, ``rounds`` times, then filled greedily."""
+    """``chosen`` trimmed to the money and refilled, ``rounds`` times (fewer past the ``budget``'s
+    deadline), then filled greedily."""
     for _ in range(rounds):
-        chosen = _trim(model, spend_of, budget, chosen)
-        placed = _place(model, spend_of, budget, chosen)
+        chosen = _trim(model, spend_of, money, chosen)
+        if budget is not None and budget.expired():
+            budget.cap("budget repair")
+            break
+        placed = _place(model, spend_of, money, chosen)
         if placed.size == 0:
             break
         chosen = np.union1d(chosen, placed)
-    return _fill(model, spend_of, budget, _trim(model, spend_of, budget, chosen))
+    return _fill(model, spend_of, money, _trim(model, spend_of, money, chosen))
 
 
 def _covered(model: AssignmentModel, side: SideRules) -> bool:
@@ -222,10 +281,12 @@ def _fill(
 
 
 def _keeps_counts(model: AssignmentModel, side: SideRules, chosen: IntArray) -> bool:
-    """Whether the counting rules and the fund hold for ``chosen`` (budgets hold by construction)."""
+    """Whether the hard counting rules and fund hold for ``chosen`` (budgets hold by construction)."""
     served = np.zeros(model.n_needs, bool)
     served[model.need[chosen]] = True
     for group in side.rules.groups:
+        if not group.softness.hard:
+            continue
         count = int(served[group.needs].sum())
         if (group.lower is not None and count < group.lower) or (
             group.upper is not None and count > group.upper
@@ -233,9 +294,10 @@ def _keeps_counts(model: AssignmentModel, side: SideRules, chosen: IntArray) -> 
             return False
     rules = side.rules
     engaged = np.unique(model.org[chosen]).size
-    if rules.min_organizations is not None and engaged < rules.min_organizations[0]:
+    least = rules.min_organizations
+    if least is not None and least[1].hard and engaged < least[0]:
         return False
-    if rules.total_fund is not None:
+    if rules.total_fund is not None and rules.total_fund[1].hard:
         spent = float(np.rint(side.need_cost)[served].sum())
         if spent > np.floor(rules.total_fund[0]):
             return False

@@ -27,26 +27,20 @@ Examples
 ...     need_cost=np.array([4.0, 2.0, 2.0]), capacity_building=np.zeros(3, bool),
 ...     org_budget=np.array([4.0]), key_need=np.zeros(3, bool), goals=(), goal_mode="lexicographic")
 >>> x = np.array([0.0, 1.0, 1.0])  # the LP's optimum: 2 + 2 within the budget of 4
->>> round_relaxation(model, side, x, time_limit=5.0, columns=np.array([0])).tolist()
+>>> from matcher.solvers.budget import Budget
+>>> round_relaxation(model, side, x, budget=Budget.start(5.0), columns=np.array([0])).tolist()
 [1, 2]
 """
 
 from __future__ import annotations
 
-import ctypes
-import os
-import sys
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
-
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, milp
 
 from .base import AssignmentModel, IntArray, SideRules
+from .budget import Budget
+from .highs import solve_integer_program
 from .relaxation import LinearProgram, linear_program
 
 __all__ = ["improve", "round_relaxation"]
@@ -59,10 +53,10 @@ SUPPORT = 1e-6
 MIP_GAP = 1e-5
 #: Organizations around the seed one in a neighbourhood of :func:`improve`.
 NEIGHBOURS = 5
-#: Most seconds one neighbourhood's integer program may take.
-STEP_SECONDS = 2.0
-#: Below this many seconds left, :func:`improve` starts no other neighbourhood.
-MIN_STEP_SECONDS = 0.2
+#: Branch-and-bound nodes the rounding's integer program may explore.
+ROUNDING_NODES = 2000
+#: Branch-and-bound nodes one neighbourhood's integer program may explore.
+STEP_NODES = 200
 #: Neighbourhoods in a row that bring nothing before :func:`improve` stops.
 PATIENCE = 10
 #: Least gain in score that counts as an improvement.
@@ -77,7 +71,7 @@ def round_relaxation(
     side: SideRules,
     x: FloatArray,
     *,
-    time_limit: float,
+    budget: Budget,
     columns: IntArray | None = None,
     lp: LinearProgram | None = None,
 ) -> IntArray | None:
@@ -89,8 +83,9 @@ def round_relaxation(
         The model and its rules.
     x
         The LP's value per pair (a vertex: see :func:`matcher.solvers.relaxation.solve_relaxation`).
-    time_limit
-        Seconds HiGHS may take; when it stops early, the best plan it has found stands.
+    budget
+        The call's budget: HiGHS explores at most :data:`ROUNDING_NODES` nodes and stops at the
+        deadline; when it stops early, the best plan it has found stands.
     columns
         More pairs the plan may use (each need's best, the flow plan …).
     lp
@@ -100,14 +95,15 @@ def round_relaxation(
     -------
     numpy.ndarray or None
         Sorted pair indices of a plan that keeps every hard rule, best on those pairs (to
-        :data:`MIP_GAP`) when HiGHS finished; ``None`` when it found no plan in time or none exists
-        on those pairs.
+        :data:`MIP_GAP`) when HiGHS finished; ``None`` when it found no plan within its limits or
+        none exists on those pairs.
     """
     lp = linear_program(model, side) if lp is None else lp
     use = x > SUPPORT
     if columns is not None:
         use[columns] = True
-    return _best_on(model, side, lp, np.flatnonzero(use), np.zeros(0, np.int64), time_limit)
+    held = np.zeros(0, np.int64)
+    return _best_on(model, side, lp, np.flatnonzero(use), held, budget, ROUNDING_NODES)
 
 
 def improve(
@@ -115,7 +111,7 @@ def improve(
     side: SideRules,
     plan: IntArray,
     *,
-    deadline: float,
+    budget: Budget,
     seeds: IntArray,
     lp: LinearProgram | None = None,
     random_seed: int = 0,
@@ -127,9 +123,10 @@ def improve(
     most of its candidate needs. The needs the plan gives to those organizations, and the unserved
     needs that could go to one of them, are let free: each may take any of its candidates or none.
     Every other pair of the plan stays, and the integer program on those pairs (every rule's row
-    as it stands) is solved by HiGHS. The plan keeps every hard rule at each step and its score
-    never falls. It stops at ``deadline`` or after ``patience`` neighbourhoods in a row that bring
-    nothing (10,000 needs: from 53,233 to 53,264 in about 5 s, then no more).
+    as it stands) is solved by HiGHS, on at most :data:`STEP_NODES` nodes. The plan keeps every
+    hard rule at each step and its score never falls. It stops after ``patience`` neighbourhoods in
+    a row that bring nothing, after ten rounds of the seeds, or at the budget's deadline (then
+    recorded as a cap): the same steps on any machine unless the deadline comes first.
 
     Parameters
     ----------
@@ -137,8 +134,8 @@ def improve(
         The model and its rules.
     plan
         Chosen pairs that keep every hard rule.
-    deadline
-        ``time.perf_counter()`` value to stop at.
+    budget
+        The call's budget; no neighbourhood starts after its deadline.
     seeds
         Organizations to centre neighbourhoods on, in turn (those whose money binds, say).
     lp
@@ -162,8 +159,10 @@ def improve(
     idle = 0
     order = rng.permutation(seeds)
     for step in range(10 * order.size):
-        remaining = deadline - time.perf_counter()
-        if remaining <= MIN_STEP_SECONDS or idle >= patience:
+        if idle >= patience:
+            break
+        if budget.expired():
+            budget.cap("neighbourhood search")
             break
         seed_org = int(order[step % order.size])
         # The seed's candidate needs, then the organizations that share most of them.
@@ -180,9 +179,7 @@ def improve(
         free_need &= np.bincount(model.need[inside[model.org]], minlength=model.n_needs) > 0
         free = np.flatnonzero(free_need[model.need] & (model.score > 0))
         held = plan[~inside[model.org[plan]]]
-        candidate = _best_on(
-            model, side, lp, np.union1d(free, plan), held, min(remaining, STEP_SECONDS)
-        )
+        candidate = _best_on(model, side, lp, np.union1d(free, plan), held, budget, STEP_NODES)
         if candidate is not None and model.objective(candidate) > value + IMPROVEMENT:
             plan, value, idle = candidate, model.objective(candidate), 0
         else:
@@ -196,11 +193,10 @@ def _best_on(
     lp: LinearProgram,
     pairs: IntArray,
     held: IntArray,
-    time_limit: float,
+    budget: Budget,
+    nodes: int,
 ) -> IntArray | None:
     """The best plan on ``pairs`` (and the fixed ones) that takes every pair of ``held``."""
-    if time_limit <= 0:
-        return None
     pairs = np.union1d(np.union1d(pairs, model.fixed), held)
     n_pairs = lp.n_pairs
     cols = np.concatenate([pairs, np.arange(n_pairs, lp.c.size)])
@@ -212,81 +208,44 @@ def _best_on(
     # All partners or none: sum x - partners * y = 0 for each need of several partners.
     need = model.need[pairs]
     shared = np.unique(need[side.partners[need] > 1])
-    constraints = []
-    if shared.size:
-        member = np.flatnonzero(side.partners[need] > 1)
-        row = np.searchsorted(shared, need[member])
-        equal = sparse.csr_array(
+    member = np.flatnonzero(side.partners[need] > 1)
+    row = np.searchsorted(shared, need[member])
+    equal = sparse.csc_array(
+        (
+            np.concatenate([np.ones(member.size), -side.partners[shared].astype(float)]),
             (
-                np.concatenate([np.ones(member.size), -side.partners[shared].astype(float)]),
-                (
-                    np.concatenate([row, np.arange(shared.size)]),
-                    np.concatenate([member, n_vars + np.arange(shared.size)]),
-                ),
+                np.concatenate([row, np.arange(shared.size)]),
+                np.concatenate([member, n_vars + np.arange(shared.size)]),
             ),
-            shape=(shared.size, n_vars + shared.size),
-        )
-        constraints.append(LinearConstraint(equal, 0.0, 0.0))
-        a = sparse.hstack([a, sparse.csr_array((a.shape[0], shared.size))]).tocsr()
-    constraints.insert(0, LinearConstraint(a, -np.inf, lp.b_ub))
-
-    whole = np.zeros(n_vars + shared.size)
-    whole[: pairs.size] = 1
-    whole[n_vars:] = 1
-    with _c_stdout_silenced():
-        result = milp(
-            np.concatenate([lp.c[cols], np.zeros(shared.size)]),
-            constraints=constraints,
-            bounds=Bounds(
-                np.concatenate([lower, np.zeros(shared.size)]),
-                np.concatenate([lp.upper[cols], np.ones(shared.size)]),
-            ),
-            integrality=whole,
-            options={"time_limit": float(time_limit), "mip_rel_gap": MIP_GAP, "disp": False},
-        )
-    if result.x is None:
+        ),
+        shape=(shared.size, n_vars + shared.size),
+    )
+    rows = sparse.vstack([sparse.hstack([a, sparse.csc_array((a.shape[0], shared.size))]), equal])
+    whole = np.zeros(n_vars + shared.size, bool)
+    whole[: pairs.size] = True
+    whole[n_vars:] = True
+    solution = solve_integer_program(
+        np.concatenate([lp.c[cols], np.zeros(shared.size)]),
+        sparse.csc_array(rows),
+        np.concatenate([np.full(lp.b_ub.size, -np.inf), np.zeros(shared.size)]),
+        np.concatenate([lp.b_ub, np.zeros(shared.size)]),
+        np.concatenate([lower, np.zeros(shared.size)]),
+        np.concatenate([lp.upper[cols], np.ones(shared.size)]),
+        whole,
+        budget=budget,
+        node_limit=nodes,
+        gap=MIP_GAP,
+        phase="rounding",
+    )
+    if solution is None:
         return None
-    values = np.asarray(result.x[:n_vars], np.float64).copy()
+    values = solution[:n_vars].copy()
     taken = values[: pairs.size] > 0.5
     values[: pairs.size] = taken
     chosen = pairs[taken]
     if not _holds(lp.a_ub[:, cols], lp.b_ub, values) or not _all_or_none(model, side, chosen):
         return None
     return chosen
-
-
-@contextmanager
-def _c_stdout_silenced() -> Iterator[None]:
-    """Keep what the solver's C code prints off the process's standard output.
-
-    scipy's HiGHS sometimes prints a debugging line from its branch and bound to the C stdout (no
-    option silences it), which would land inside a CLI's JSON. File descriptor 1 points to the null
-    device meanwhile; C buffers are flushed before it comes back.
-    """
-    with _SILENCE:
-        try:
-            sys.stdout.flush()
-            saved = os.dup(1)
-        except (OSError, ValueError):  # no standard output to protect
-            yield
-            return
-        null = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(null, 1)
-        try:
-            yield
-        finally:
-            _flush_c_stdio()
-            os.dup2(saved, 1)
-            os.close(saved)
-            os.close(null)
-
-
-def _flush_c_stdio() -> None:
-    with suppress(OSError, AttributeError, TypeError):  # no C library to reach
-        ctypes.CDLL(None).fflush(None)
-
-
-_SILENCE = threading.Lock()
 
 
 def _holds(a: sparse.csc_array, b: FloatArray, values: FloatArray) -> bool:

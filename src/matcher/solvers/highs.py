@@ -1,0 +1,119 @@
+"""Integer programs solved by HiGHS through highspy, silent from the first call.
+
+HiGHS prints a banner and its log to the process's standard output unless ``output_flag`` is off
+before any other call; highspy's ``Highs`` class makes a call in its constructor, so the C++ class
+underneath (``highspy._Highs``, which highspy exports) is used and the option set first. No file
+descriptor is touched. A search stops at a node limit (the same work on any machine) or at the
+budget's deadline, which is then recorded.
+
+Examples
+--------
+>>> import numpy as np
+>>> from scipy import sparse
+>>> from matcher.solvers.budget import Budget
+>>> a = sparse.csc_array(np.array([[1.0, 1.0, 1.0]]))  # at most two of three items
+>>> x = solve_integer_program(
+...     np.array([-3.0, -2.0, -2.0]), a, np.array([-np.inf]), np.array([2.0]),
+...     np.zeros(3), np.ones(3), np.ones(3, bool), budget=Budget.start(5.0), node_limit=100)
+>>> (x > 0.5).tolist()
+[True, True, False]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+from highspy import HighsModelStatus, HighsVarType, MatrixFormat, ObjSense
+from highspy._core import _Highs
+from scipy import sparse
+
+from .budget import Budget
+
+__all__ = ["solve_integer_program"]
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+#: Statuses under which HiGHS' best plan stands (proven, or stopped by a limit with a plan).
+_PLAN = {
+    HighsModelStatus.kOptimal,
+    HighsModelStatus.kSolutionLimit,
+    HighsModelStatus.kTimeLimit,
+    HighsModelStatus.kIterationLimit,
+    HighsModelStatus.kInterrupt,
+}
+
+
+def solve_integer_program(
+    c: FloatArray,
+    a: sparse.csc_array,
+    row_lower: FloatArray,
+    row_upper: FloatArray,
+    lower: FloatArray,
+    upper: FloatArray,
+    integral: BoolArray,
+    *,
+    budget: Budget,
+    node_limit: int,
+    gap: float = 1e-5,
+    phase: str = "integer program",
+) -> FloatArray | None:
+    """Minimize ``c @ x`` subject to ``row_lower <= a @ x <= row_upper`` and the column bounds.
+
+    Parameters
+    ----------
+    c, a, row_lower, row_upper, lower, upper
+        The program; infinite bounds are HiGHS' infinity.
+    integral
+        Which columns must be whole.
+    budget
+        The call's budget: HiGHS stops at its deadline (``phase`` is then recorded as capped).
+    node_limit
+        Branch-and-bound nodes HiGHS may explore: the limit that makes its answer repeatable.
+    gap
+        Relative gap at which HiGHS stops.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        The best values HiGHS found, ``None`` when it found none (infeasible, or out of nodes
+        or time first).
+    """
+    seconds = budget.seconds_left()
+    if seconds <= 0:
+        budget.cap(phase)
+        return None
+    highs = _Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("time_limit", float(seconds))
+    highs.setOptionValue("mip_max_nodes", int(node_limit))
+    highs.setOptionValue("mip_rel_gap", float(gap))
+    matrix = sparse.csc_array(a)
+    matrix.sort_indices()
+    inf = np.inf
+    highs.passModel(
+        int(c.size),
+        int(matrix.shape[0]),
+        int(matrix.nnz),
+        int(MatrixFormat.kColwise),
+        int(ObjSense.kMinimize),
+        0.0,
+        np.ascontiguousarray(c, np.float64),
+        np.ascontiguousarray(lower, np.float64),
+        np.ascontiguousarray(upper, np.float64),
+        np.nan_to_num(np.asarray(row_lower, np.float64), neginf=-inf),
+        np.nan_to_num(np.asarray(row_upper, np.float64), posinf=inf),
+        matrix.indptr.astype(np.int32),
+        matrix.indices.astype(np.int32),
+        matrix.data.astype(np.float64),
+        np.where(integral, int(HighsVarType.kInteger), int(HighsVarType.kContinuous)).astype(
+            np.int32
+        ),
+    )
+    highs.run()
+    status = highs.getModelStatus()
+    if status == HighsModelStatus.kTimeLimit:
+        budget.cap(phase)
+    if status not in _PLAN or highs.getInfo().primal_solution_status != 2:
+        return None
+    return np.asarray(highs.getSolution().col_value, np.float64)

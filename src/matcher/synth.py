@@ -26,7 +26,6 @@ True
 
 from __future__ import annotations
 
-import gc
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -467,20 +466,12 @@ def _build(
         raise OptionError(f"n_provinces must be in 1..{MAX_PROVINCES}, got {n_provinces}")
     if townships is None:
         townships = n_needs >= _TOWNSHIP_THRESHOLD
-    # The cyclic garbage collector finds nothing to free among the fresh records and models but
-    # rescans them again and again as they pile up: pausing it saves about a third at 100k needs.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        geo = _geography(n_provinces, townships)
-        need_seed, org_seed = np.random.SeedSequence(seed).spawn(2)
-        needs = _needs(np.random.default_rng(need_seed), geo, n_needs)
-        orgs = _organizations(np.random.default_rng(org_seed), geo, n_orgs, n_needs, national_share)
-        data = {"regions": geo.regions, "organizations": orgs, "needs": needs}
-        return Problem.model_validate(data)
-    finally:
-        if collecting:
-            gc.enable()
+    geo = _geography(n_provinces, townships)
+    need_seed, org_seed = np.random.SeedSequence(seed).spawn(2)
+    needs = _needs(np.random.default_rng(need_seed), geo, n_needs)
+    orgs = _organizations(np.random.default_rng(org_seed), geo, n_orgs, n_needs, national_share)
+    data = {"regions": geo.regions, "organizations": orgs, "needs": needs}
+    return Problem.model_validate(data)
 
 
 @dataclass(frozen=True)

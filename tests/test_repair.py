@@ -16,7 +16,7 @@ from matcher.models import Problem
 from matcher.solve import _side_rules
 from matcher.solvers import FlowSolver, cpsat_rules
 from matcher.solvers.base import AssignmentModel
-from matcher.solvers.repair import within_budgets
+from matcher.solvers.repair import PRICE_ROUNDS, rough_plan
 from milp_oracle import milp_optimum
 
 BUDGETS = {"rules": {"money": {"budgets": True}, "program": {"min_served": 5}}}
@@ -56,7 +56,7 @@ def test_the_repaired_plan_keeps_every_rule_and_never_beats_the_optimum(
     side = model.side
     assert side is not None
     start = FlowSolver().solve(replace(model, side=None)).chosen
-    plan = within_budgets(model, side, start)
+    plan = rough_plan(model, side, start, prices=PRICE_ROUNDS)
     if plan is None:  # the counting rule failed: nothing to check but that it said so
         return
     assert np.unique(model.need[plan]).size == plan.size
@@ -69,13 +69,15 @@ def test_the_repaired_plan_keeps_every_rule_and_never_beats_the_optimum(
     assert model.objective(plan) <= optimum.levels["score"] + 1e-6
 
 
-def test_a_policy_it_does_not_cover_gets_no_plan() -> None:
-    problem = tight_budgets(1, 40, 8)
+def test_soft_budgets_leave_the_start_as_it_is_and_partnerships_get_no_plan() -> None:
+    problem = tight_budgets(0, 60, 12)
     soft = problem.with_policy(rules={"money": {"budgets": True, "hard": False}})
     model = model_of(soft)
     assert model.side is not None
     start = FlowSolver().solve(replace(model, side=None)).chosen
-    assert within_budgets(model, model.side, start) is None
+    assert rough_plan(model, model.side, start).tolist() == np.unique(start).tolist()
+    partners = replace(model.side, partners=np.full(model.n_needs, 2, np.int64))
+    assert rough_plan(model, partners, start) is None
 
 
 def test_large_models_start_from_the_repair_and_never_end_below_it(
@@ -99,7 +101,7 @@ def test_the_flow_plan_breaks_tight_budgets_and_the_repair_keeps_them() -> None:
         model.org[start], np.rint(model.side.need_cost)[model.need[start]], minlength=model.n_orgs
     )
     assert (spend > np.floor(model.side.org_budget)).any()
-    plan = within_budgets(model, model.side, start)
+    plan = rough_plan(model, model.side, start, prices=PRICE_ROUNDS)
     assert plan is not None
     optimum = milp_optimum(problem).levels["score"]
     assert 0.9 * optimum <= model.objective(plan) <= optimum + 1e-6

@@ -43,7 +43,7 @@ from .budget import Budget
 from .flow import FlowSolver
 from .levels import ModelRelaxation, Row
 from .relaxation import linear_program, solve_relaxation
-from .repair import rough_plan
+from .repair import PRICE_ROUNDS, rough_plan
 from .rounding import SUPPORT, improve, round_relaxation
 
 __all__ = ["SideRules", "find_conflict", "solve_with_rules"]
@@ -438,6 +438,9 @@ def _restricted(
             }
             return (Status.OPTIMAL if reached else Status.FEASIBLE), chosen, bound, stats
 
+    if start is not None and hint is not None:
+        # Budgets bind at this size: prices on money give CP-SAT a better start.
+        start = rough_plan(model, side, hint, prices=PRICE_ROUNDS, budget=budget)
     keep = _pairs_that_matter(model, relaxed.x, hint if start is None else start)
     sub, sub_side = _restrict(model, side, keep)
     # Else the LP's near-integral choices make a better start than the flow plan.

@@ -1,12 +1,13 @@
-"""A plan within every organization's budget, repaired from the unconstrained optimum.
+"""A plan that keeps every hard rule, repaired from the unconstrained optimum, fast.
 
 Budgets are knapsacks, one per organization: the hardest of the program's rules for CP-SAT at
-province scale, and the one the min-cost flow plan breaks. :func:`within_budgets` keeps, for each
+province scale, and the one the min-cost flow plan breaks. :func:`rough_plan` keeps, for each
 organization over budget, the subset of its needs worth most within budget, then places the needs
 it let go with min-cost flow on what capacity and money are left, and repeats; a last greedy pass
-fills what the flow cannot without breaking a budget. It repairs the unconstrained plan and the
-plans of the flow under Lagrangian prices on money, and keeps the best. The plan it returns keeps every hard rule, or
-it returns ``None``: CP-SAT starts from it, and it stands when the search does no better.
+fills what the flow cannot without breaking a budget. Asked to, it also repairs the plans of the
+flow under Lagrangian prices on money, and keeps the best. The plan it returns keeps every hard
+rule, or it returns ``None``: the search starts from it, and it stands when the search finds no
+better plan in its work or time, so even a very short limit gives a plan.
 
 Examples
 --------
@@ -20,7 +21,7 @@ Examples
 ...     lead_needed=np.zeros(3, bool), pair_primary=np.zeros(3, bool),
 ...     need_cost=np.array([4.0, 2.0, 2.0]), capacity_building=np.zeros(3, bool),
 ...     org_budget=np.array([4.0]), key_need=np.zeros(3, bool), goals=(), goal_mode="lexicographic")
->>> within_budgets(model, side, start=np.array([0, 1, 2])).tolist()  # 2 + 2 beats 3, both fit
+>>> rough_plan(model, side, start=np.array([0, 1, 2])).tolist()  # 2 + 2 beats 3, both fit
 [1, 2]
 """
 
@@ -34,7 +35,7 @@ from .base import AssignmentModel, BoolArray, IntArray, SideRules
 from .budget import Budget
 from .flow import FlowSolver
 
-__all__ = ["rough_plan", "within_budgets"]
+__all__ = ["rough_plan"]
 
 #: Rounds of keep-the-best-subset and re-place-the-rest.
 ROUNDS = 4
@@ -46,58 +47,39 @@ STEP = 1.0
 EXACT_UP_TO = 12
 
 
-def within_budgets(
+def rough_plan(
     model: AssignmentModel,
     side: SideRules,
     start: IntArray,
     *,
-    rounds: int = ROUNDS,
-    prices: int = PRICE_ROUNDS,
+    prices: int = 0,
     budget: Budget | None = None,
 ) -> IntArray | None:
-    """Chosen pairs that keep every budget and every other hard rule, grown from ``start``.
+    """A plan that keeps every hard rule, grown from ``start``: what a search starts from, and
+    what stands when it finds nothing in time.
+
+    Soft rules and goals never make a plan invalid, so only the hard rules count. When budgets are
+    hard, ``start`` is trimmed to them and refilled (:data:`ROUNDS` times); the plan stands when
+    every hard counting rule and the fund then hold.
 
     Parameters
     ----------
     model, side
-        The model and its rules; only budgets may be among the rules that ``start`` breaks.
+        The model and its rules.
     start
         A plan that keeps capacities (the min-cost flow plan of the unconstrained model).
-    rounds
-        How many times to trim and re-place, per plan repaired.
     prices
         Rounds of Lagrangian prices on money: each prices the budgets by how far the last plan
         overspent them (a subgradient step), solves the min-cost flow under those prices and
-        repairs its plan; the best repaired plan is kept.
+        repairs its plan; the best repaired plan is kept. Each round is one min-cost flow.
     budget
-        The call's budget: no price round starts after its deadline (recorded as a cap).
+        The call's budget: no round starts after its deadline (recorded as a cap).
 
     Returns
     -------
     numpy.ndarray or None
-        Sorted pair indices; ``None`` when the rules are not ones this repair covers (soft rules,
-        partnerships, fixed pairs, goals other than the score) or a hard rule still fails.
-    """
-    if not _covered(model, side):
-        return None
-    best = _repair_budgets(model, side, start, rounds, prices, budget)
-    return best if _keeps_counts(model, side, best) else None
-
-
-def rough_plan(
-    model: AssignmentModel, side: SideRules, start: IntArray, *, budget: Budget | None = None
-) -> IntArray | None:
-    """A plan that keeps every hard rule, found fast: what a search that runs out of time returns.
-
-    Soft rules and goals never make a plan invalid, so only the hard rules count: ``start`` (the
-    unconstrained optimum) repaired to the budgets when they are hard (:func:`within_budgets`'
-    repair), kept when every hard counting rule and the fund then hold.
-
-    Returns
-    -------
-    numpy.ndarray or None
-        Sorted pair indices; ``None`` when the repair does not reach every hard rule, or the model
-        has what it does not cover (fixed pairs, partnerships, a lead, a hard aid mix).
+        Sorted pair indices; ``None`` when a hard rule still fails, or the model has what the
+        repair does not cover (fixed pairs, partnerships, a lead, a hard aid mix).
     """
     share = side.rules.capacity_building_share
     if (
@@ -110,7 +92,7 @@ def rough_plan(
     plan = np.unique(start)
     budgets = side.rules.budgets
     if budgets is not None and budgets.hard:
-        plan = _repair_budgets(model, side, plan, ROUNDS, PRICE_ROUNDS, budget)
+        plan = _repair_budgets(model, side, plan, prices, budget)
     return plan if _keeps_counts(model, side, plan) else None
 
 
@@ -118,19 +100,18 @@ def _repair_budgets(
     model: AssignmentModel,
     side: SideRules,
     start: IntArray,
-    rounds: int,
     prices: int,
     budget: Budget | None,
 ) -> IntArray:
-    """The repair behind :func:`within_budgets`: the best of the repaired start and priced plans."""
+    """The best of the repaired start and of the repaired plans under ``prices`` rounds of prices."""
     spend_of = np.rint(side.need_cost / side.partners).astype(np.int64)[model.need]
     money = np.where(np.isfinite(side.org_budget), np.floor(side.org_budget), np.inf)
-    best = _repaired(model, spend_of, money, np.unique(start), rounds, budget)
+    best = _repaired(model, spend_of, money, start, ROUNDS, budget)
     best_value = model.objective(best)
     # Lagrangian prices on money: organizations over budget charge for it, and the flow moves
     # their costliest needs elsewhere before the repair trims what is left.
     price = np.zeros(model.n_orgs)
-    plan, upper = np.unique(start), np.inf
+    plan, upper = start, np.inf
     for _ in range(prices):
         spend = np.bincount(model.org[plan], spend_of[plan], minlength=model.n_orgs)
         excess = np.where(np.isfinite(money), spend - money, 0.0)
@@ -149,7 +130,7 @@ def _repair_budgets(
         price = np.maximum(0.0, price + STEP * (upper - best_value) / norm * excess)
         priced = replace(model, score=model.score - price[model.org] * spend_of)
         plan = FlowSolver().solve(priced).chosen
-        candidate = _repaired(model, spend_of, money, plan, rounds, budget)
+        candidate = _repaired(model, spend_of, money, plan, ROUNDS, budget)
         if model.objective(candidate) > best_value:
             best, best_value = candidate, model.objective(candidate)
     return best
@@ -175,22 +156,6 @@ def _repaired(
             break
         chosen = np.union1d(chosen, placed)
     return _fill(model, spend_of, money, _trim(model, spend_of, money, chosen))
-
-
-def _covered(model: AssignmentModel, side: SideRules) -> bool:
-    rules = side.rules
-    softness = [group.softness for group in rules.groups]
-    softness += [rule[1] for rule in (rules.min_organizations, rules.total_fund) if rule]
-    softness += [rules.budgets] if rules.budgets is not None else []
-    return (
-        rules.budgets is not None
-        and rules.capacity_building_share is None
-        and all(s.hard for s in softness)
-        and model.fixed.size == 0
-        and not (side.partners > 1).any()
-        and not side.lead_needed.any()
-        and all(goal.kind == "score" for goal in side.goals)
-    )
 
 
 def _trim(

@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench bench-portal clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,13 @@ lint: $(VENV)/.installed
 BENCH_ARGS ?=
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/run.py --sizes shanxi,province,national,xlarge $(BENCH_ARGS)
+
+# The portal benchmark (issue 16: request latency, first call against steady state, import time,
+# pair-score loading): writes its block into benchmarks/RESULTS.md. BEFORE=path/to/src adds a
+# "before" column measured in the same run (about 10 minutes on 2 cores).
+BEFORE ?=
+bench-portal: $(VENV)/.installed
+	$(BIN)/python benchmarks/portal.py $(if $(BEFORE),--before-src $(BEFORE)) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .hypothesis .mypy_cache .ruff_cache

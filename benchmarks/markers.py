@@ -6,6 +6,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+#: A section :func:`write_block` appended: its heading, its markers and the block between them.
+_SECTION = re.compile(r"\n## [^\n]*\n\n<!-- (\S+):start -->\n.*?\n<!-- \1:end -->\n", re.S)
+
 
 def write_block(path: Path, name: str, heading: str, block: str) -> None:
     """Replace the marked block of ``path`` with ``block``, or append it under ``## heading``."""
@@ -17,3 +20,9 @@ def write_block(path: Path, name: str, heading: str, block: str) -> None:
     else:
         text += f"\n## {heading}\n\n{marked}\n"
     path.write_text(text, encoding="utf-8")
+
+
+def appended_sections(text: str) -> str:
+    """The sections :func:`write_block` appended to ``text``, in order, for a writer that
+    rewrites the rest of the file to carry over."""
+    return "".join(match.group(0) for match in _SECTION.finditer(text))

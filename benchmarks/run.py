@@ -67,6 +67,7 @@ import numpy as np
 import numpy.typing as npt
 
 import matcher
+from markers import appended_sections  # the script's folder is on the path
 from matcher import synth
 from matcher.candidates import build_candidates
 from matcher.models import Problem
@@ -858,10 +859,11 @@ def _version(package: str) -> str:
         return "not installed"
 
 
-def _git_revision() -> str | None:
+def _git_revision(where: Path = ROOT) -> str | None:
+    """The revision of the git tree holding ``where`` (this repository by default)."""
     try:
         done = subprocess.run(
-            ["git", "-C", str(ROOT), "describe", "--always", "--dirty", "--abbrev=12"],
+            ["git", "-C", str(where), "describe", "--always", "--dirty", "--abbrev=12"],
             capture_output=True,
             text=True,
             timeout=10,
@@ -1290,9 +1292,10 @@ def _profiles(results: list[Record]) -> list[str]:
 
 
 def write_results(out: Path, text: str) -> None:
-    """Write the report (the whole file)."""
+    """Write the report (the whole file), keeping the blocks other benchmarks wrote into it."""
+    kept = appended_sections(out.read_text(encoding="utf-8")) if out.exists() else ""
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
+    out.write_text(text + kept, encoding="utf-8")
 
 
 # --- command line ---------------------------------------------------------------------------------

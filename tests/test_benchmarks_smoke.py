@@ -6,14 +6,17 @@ No timing is asserted; the peers must reach the min-cost flow optimum (or stay b
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
+import matcher
 from matcher.models import Problem
 
 RUNNER = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
@@ -22,21 +25,34 @@ SIZE = f"{NEEDS}x{ORGS}"
 OPTIONS = {"cpsat_time_limit": 10.0, "highs_time_limit": 30.0, "naive_cpsat_time_limit": 10.0}
 
 
-def _load_runner() -> ModuleType:
-    name = "matcher_benchmarks_run"
+@contextlib.contextmanager
+def _benchmarks_on_path() -> Iterator[None]:
+    """The scripts import their shared helpers (markers.py, run.py) from their folder."""
+    folder = str(RUNNER.parent)
+    sys.path.insert(0, folder)
+    try:
+        yield
+    finally:
+        sys.path.remove(folder)
+
+
+def _load(script: str) -> ModuleType:
+    """A benchmark script of the folder, loaded as a module once."""
+    name = f"matcher_benchmarks_{script}"
     if name in sys.modules:
         return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, RUNNER)
+    spec = importlib.util.spec_from_file_location(name, RUNNER.with_name(f"{script}.py"))
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module  # dataclasses look their module up while the class is built
-    spec.loader.exec_module(module)
+    with _benchmarks_on_path():
+        spec.loader.exec_module(module)
     return module
 
 
 @pytest.fixture(scope="module")
 def run() -> ModuleType:
-    return _load_runner()
+    return _load("run")
 
 
 @pytest.fixture(scope="module")
@@ -210,23 +226,68 @@ def test_timed_out_child_is_reported(run: ModuleType) -> None:
 
 
 def test_redispatch_benchmark_checks_and_writes_its_report(tmp_path: Path) -> None:
-    folder = RUNNER.parent
-    sys.path.insert(0, str(folder))  # the scripts import their shared marker writer
-    try:
-        spec = importlib.util.spec_from_file_location(
-            "matcher_benchmarks_redispatch", folder / "redispatch.py"
-        )
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module
-        spec.loader.exec_module(module)
-        out = tmp_path / "README.md"
-        out.write_text("# Benchmarks\n", encoding="utf-8")
-        for _ in range(2):  # the second run replaces the block it wrote
-            module.main(["--needs", "300", "--orgs", "60", "--repeat", "1", "--out", str(out)])
-    finally:
-        sys.path.remove(str(folder))
+    module = _load("redispatch")
+    out = tmp_path / "README.md"
+    out.write_text("# Benchmarks\n", encoding="utf-8")
+    for _ in range(2):  # the second run replaces the block it wrote
+        module.main(["--needs", "300", "--orgs", "60", "--repeat", "1", "--out", str(out)])
     text = out.read_text(encoding="utf-8")
     assert text.startswith("# Benchmarks\n")
     assert text.count("<!-- redispatch:start -->") == 1 and "<!-- redispatch:end -->" in text
     assert "FAILED" not in text and text.count("exact (") == 4
+
+
+def test_results_keep_the_blocks_other_benchmarks_write(run: ModuleType, tmp_path: Path) -> None:
+    out = tmp_path / "RESULTS.md"
+    markers = _load("markers")
+    run.write_results(out, "# Benchmark results\n\nfirst report\n")
+    markers.write_block(out, "portal", "Portal requests", "| a | b |")
+    markers.write_block(out, "other", "Other", "text")
+    run.write_results(out, "# Benchmark results\n\nsecond report\n")
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("# Benchmark results\n\nsecond report\n\n## Portal requests\n")
+    assert "first report" not in text
+    assert text.count("<!-- portal:start -->\n| a | b |\n<!-- portal:end -->") == 1
+    assert text.endswith("## Other\n\n<!-- other:start -->\ntext\n<!-- other:end -->\n")
+
+
+def test_portal_explanations_are_extrapolated_from_a_sample(problem: Problem) -> None:
+    portal = _load("portal")
+    solution = matcher.solve(problem)
+    everything = portal.explain_all(problem, solution, None)
+    if everything["form"] == "bulk":
+        assert everything["rows"] == NEEDS
+        return
+    assert everything["explained"] == everything["rows"] == NEEDS
+    assert not everything["extrapolated"] and everything["seconds"] == everything["measured"]
+    sample = portal.explain_all(problem, solution, 4)
+    assert sample["extrapolated"] and sample["explained"] == 8
+    assert sample["seconds"] > sample["measured"]
+    assert portal._sample(["a", "b", "c", "d", "e", "f"], 3) == ["a", "c", "e"]
+    assert portal.limit_target(2.0) == 2.5 and portal.limit_target(20.0) == 22.0
+
+
+def test_portal_benchmark_measures_both_trees_in_fresh_processes(tmp_path: Path) -> None:
+    portal = _load("portal")
+    out = tmp_path / "RESULTS.md"
+    out.write_text("# Benchmark results\n", encoding="utf-8")
+    src = RUNNER.parents[1] / "src"
+    raw = tmp_path / "raw.json"
+    with _benchmarks_on_path():
+        argv = ["--quick", "--before-src", str(src), "--out", str(out), "--json", str(raw)]
+        assert portal.main(argv) == 0
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("# Benchmark results\n\n## Portal requests\n")
+    assert text.count("<!-- portal:start -->") == 1 and "<!-- portal:end -->" in text
+    assert "| size | request | target (s) | before | now |" in text
+    table = [line for line in text.splitlines() if line.startswith("| 300 needs |")]
+    assert len(table) == 10 and all(line.count(" | ") == 4 for line in table)
+    assert "failed" not in text and "300x60: before and now solve to the same objective" in text
+    results = json.loads(raw.read_text(encoding="utf-8"))["results"]
+    for label in ("before", "now"):
+        sizes = results[label]["sizes"]["300x60"]
+        assert sizes["solve"]["status"] == "optimal" and len(sizes["solve"]["steady"]) >= 1
+        assert sizes["explain"]["rows"] == 300 and len(sizes["explain"]["one"]) == 6
+        assert sizes["redispatch"]["declines"] > 0
+        assert results[label]["pairs"]["pairs"] == 60 * 60
+        assert len(results[label]["import"]) == 2

@@ -25,6 +25,7 @@ from matcher.candidates import build_candidates
 from matcher.dispatch import Dispatch
 from matcher.models import Problem
 from matcher.solve import _side_rules
+from matcher.solvers import cpsat_rules
 from matcher.solvers.base import AssignmentModel
 from matcher.solvers.budget import Budget
 from matcher.solvers.relaxation import solve_relaxation
@@ -142,6 +143,16 @@ def test_concurrent_solves_give_the_serial_plans_byte_for_byte(
     assert in_threads(calls) == serial * 2
     for problem, text in zip(problems, serial, strict=True):
         assert matcher.verify(problem, matcher.Solution.from_json(text)) == []
+
+
+def test_concurrent_rounded_plans_give_the_serial_plans(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The large-model path (LP, HiGHS rounding, neighbourhood search) is repeatable too."""
+    monkeypatch.setattr(cpsat_rules, "RESTRICT_ABOVE", 0)
+    problems = [budgeted(seed, 500, 100) for seed in range(2)]
+    serial = [fingerprint(matcher.solve(p, time_limit=120)) for p in problems]
+    assert all("relaxation_bound" in matcher.Solution.from_json(t).stats for t in serial)
+    calls = [(lambda p=p: fingerprint(matcher.solve(p, time_limit=120))) for p in problems]
+    assert in_threads(calls) == serial * 2
 
 
 def test_concurrent_redispatches_give_the_serial_proposals() -> None:

@@ -101,6 +101,7 @@ __all__ = [
     "region_records",
     "write_plan",
     "write_problem",
+    "write_tables",
 ]
 
 Source = str | Path | pd.DataFrame
@@ -297,6 +298,8 @@ def read_problem(
         loaded = _load_sources(sources)
     missing = [name for name in ("regions", "organizations", "needs") if name not in loaded]
     if missing:
+        if organizations is None and needs is None:
+            raise ProblemError(Issue(f"{source} · {name}", "table is missing") for name in missing)
         raise _missing_tables(missing)
     zh = {
         section: table.origin.zh if table.origin else _is_zh(table.name, *table.frame.columns)
@@ -716,6 +719,66 @@ def write_plan(
     _require("openpyxl", "excel")
     frames = plan_frames(solution, problem, _checked_language(language))
     _write_workbook(frames, Path(destination), percent=True)
+
+
+def write_tables(tables: Mapping[str, pd.DataFrame], destination: str | Path) -> None:
+    """Write tables to an Excel workbook (a sheet each), a CSV file (one table) or a folder of
+    CSV files, with no cell that a spreadsheet would run.
+
+    Text stays text: in a workbook every text cell is a string cell, never a formula; in CSV a
+    text cell that begins with ``=``, ``+``, ``-``, ``@``, tab or CR gets a leading ``'``
+    (OWASP's rule against CSV injection), which :func:`read_table` takes off again. Numbers stay
+    numbers. CSV files are UTF-8 with a BOM, as Excel reads Chinese.
+
+    Parameters
+    ----------
+    tables
+        Sheet or file name -> table.
+    destination
+        A path ending in ``.xlsx``, one ending in ``.csv`` (for a single table), or a folder
+        (created if needed).
+
+    Raises
+    ------
+    OptionError
+        When a ``.csv`` destination is given several tables.
+    ProblemError
+        When the destination cannot be written, naming it.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "名单.csv"
+    >>> write_tables({"名单": pd.DataFrame({"名称": ["=HYPERLINK(1)", "-3"], "数": [-3, 4]})}, path)
+    >>> print(path.read_text(encoding="utf-8-sig"), end="")
+    "名称","数"
+    "'=HYPERLINK(1)",-3
+    "'-3",4
+    >>> read_table(path).to_dict("list")
+    {'名称': ['=HYPERLINK(1)', '-3'], '数': ['-3', '4']}
+    """
+    destination = Path(destination)
+    suffix = destination.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        _write_workbook(tables, destination)
+        return
+    if suffix == ".csv":
+        if len(tables) != 1:
+            raise OptionError(f"{destination}: a CSV file holds one table, not {len(tables)}")
+        _write_csv(next(iter(tables.values())), destination)
+        return
+    try:
+        destination.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise _problem_error(str(destination), _say("cannot_write", False, reason=reason)) from None
+    for name, frame in tables.items():
+        _write_csv(frame, destination / f"{_file_stem(str(name))}.csv")
+
+
+def _file_stem(name: str) -> str:
+    """``name`` as a file name: no path separators or characters Windows refuses."""
+    return re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", name).strip(" .") or "table"
 
 
 # --- labels of the plan sheets -----------------------------------------------------------------------
@@ -1440,8 +1503,6 @@ def _read_csv(path: Path, separator: str) -> _Loaded:
             continue
     else:
         raise _problem_error(str(path), _say("not_text", zh))
-    if "\x00" in text:
-        raise _problem_error(str(path), _say("not_text", zh))
     try:
         raw = pd.read_csv(
             StringIO(text),
@@ -1570,7 +1631,7 @@ def _read_parquet(path: Path) -> _Loaded:
     zh = _is_zh(path.name)
     data = _read_bytes(path)
     try:
-        table = pq.read_table(BytesIO(data))
+        table = pq.ParquetFile(BytesIO(data)).read()
         names = [str(name) for name in table.column_names]
         frame = table.rename_columns([str(i) for i in range(len(names))]).to_pandas()
     except Exception as error:  # pyarrow raises many kinds on a damaged file
@@ -1790,7 +1851,7 @@ def _checked_table(
 ) -> pd.DataFrame:
     if frame.shape[1] == 0:
         issues.append(Issue(section, _say("no_columns" if len(frame) else "empty", zh)))
-        return frame
+        return pd.DataFrame()  # its rows hold nothing to check
     kinds = _kinds(model)
     mapping = _column_map(frame.columns, model, headers)
     labels = [_label(column) for column in frame.columns]
@@ -1824,6 +1885,7 @@ def _checked_table(
         first_at.setdefault(label, position)
     checked = frame.iloc[:, keep]
     checked.columns = pd.Index([labels[p] for p in keep], dtype=object)
+    found: list[tuple[int, int, Issue]] = []
     for j, position in enumerate(keep):
         field, sub = mapping[frame.columns[position]]
         cells = _checked_cells(checked.iloc[:, j], kinds[field], sub, zh)
@@ -1831,10 +1893,9 @@ def _checked_table(
             continue
         values, bad = cells
         path = f"{field}.{sub}" if sub is not None else field
-        issues.extend(Issue(f"{section}[{row}].{path}", message) for row, message in bad)
-        if checked is frame:
-            checked = frame.copy()
+        found.extend((row, j, Issue(f"{section}[{row}].{path}", message)) for row, message in bad)
         checked.isetitem(j, _object_array(values))
+    issues.extend(issue for _, _, issue in sorted(found, key=lambda item: item[:2]))
     return checked
 
 
@@ -1994,10 +2055,13 @@ def _policy_row(frame: pd.DataFrame, key: str) -> tuple[int | None, str | None]:
     """The row of the policy table that gives ``key`` (or a key around it), and its column."""
     if frame.shape[1] < 2 or not key:
         return None, key or None
-    keys = [str(k).strip() for k in frame.iloc[:, 0].tolist()]
-    for row, given in enumerate(keys):
-        if given == key or key.startswith(given + ".") or given.startswith(key + "."):
-            return row, _label(frame.columns[1])
+    keys = [_label(k) for k in frame.iloc[:, 0].tolist()]
+    for row in (
+        *(row for row, given in enumerate(keys) if given == key),
+        *(row for row, given in enumerate(keys) if key.startswith(given + ".")),
+        *(row for row, given in enumerate(keys) if given.startswith(key + ".")),
+    ):
+        return row, _label(frame.columns[1])
     return None, key
 
 
@@ -2027,7 +2091,7 @@ def _write_workbook(
             _put(sheet.cell(row=1, column=position), str(column))
             is_share = percent and str(column) in ("share", "满足率")
             for row, value in enumerate(values, 2):
-                if not _missing(value):
+                if isinstance(value, str) or not _missing(value):  # "  " is text to keep
                     cell = sheet.cell(row=row, column=position)
                     _put(cell, value)
                     if is_share:

@@ -40,6 +40,19 @@ a BOM) or GB18030, as Excel writes them on Chinese Windows.
 
 Excel needs ``openpyxl`` and Parquet needs ``pyarrow`` (the ``excel`` and ``parquet`` extras).
 
+Untrusted tables
+----------------
+Tables come from whoever typed them, and what matcher writes is opened in Excel. Every function
+here raises only matcher's errors: a :class:`~matcher.ProblemError` lists every issue, each
+placed where it is, ``needs.xlsx · 需求 · 第 5 行 · 受益人数`` in a file (``row 5`` when the table
+is named and headed in English; rows are numbered as a spreadsheet shows them) or
+``needs[3].beneficiaries`` in a DataFrame; no exception of pandas, openpyxl, pyarrow, zipfile or
+the file system reaches the caller. Files are read by matcher's own readers, which keep headers
+as written (a header twice is an issue, not ``x.1``), leave out rows with no value, and report a
+formula without a saved value or an Excel error where it is. :func:`problem_from_tables` lists
+the checks made before validation. Writers leave nothing a spreadsheet would run: text is
+written as text (:func:`write_tables`), and reads back as written.
+
 Examples
 --------
 >>> import pandas as pd

@@ -1531,8 +1531,11 @@ def _read_csv(path: Path, separator: str) -> _Loaded:
     except (pd.errors.ParserError, ValueError, csv.Error) as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise _problem_error(str(path), _say("not_csv", zh, reason=reason)) from None
-    raw = raw.map(_unquote) if raw.size else raw
-    return _table_from_raw(path, None, raw, first_row=1)
+    for j in range(raw.shape[1]):  # cells :func:`_csv_text` guarded, as they were
+        quoted = np.flatnonzero(raw.iloc[:, j].str.startswith("'", na=False).to_numpy(dtype=bool))
+        if len(quoted):
+            raw.iloc[quoted, j] = [_unquote(value) for value in raw.iloc[quoted, j].tolist()]
+    return _table_from_raw(path, None, raw, range(1, len(raw) + 1))
 
 
 def _unquote(value: Any) -> Any:
@@ -1578,11 +1581,11 @@ def _read_workbook(
             )
         grids = {title: _sheet_cells(book[title]) for title in chosen}
         book.close()
-        if any(formulas for _, formulas in grids.values()):
+        if any(formulas for _, _, formulas in grids.values()):
             book = load(data_only=True)
-            for title, (grid, formulas) in grids.items():
+            for title, (grid, numbers, formulas) in grids.items():
                 if formulas:
-                    _fill_cached(book[title], grid, formulas)
+                    _fill_cached(book[title], grid, numbers, formulas)
             book.close()
     except ProblemError:
         raise
@@ -1590,25 +1593,31 @@ def _read_workbook(
         reason = f"{type(error).__name__}: {error}"[:200]
         raise _problem_error(str(path), _say("not_workbook", zh, reason=reason)) from None
     return [
-        _table_from_raw(path, title, pd.DataFrame(grid, dtype=object), first_row=1)
-        for title, (grid, _) in grids.items()
+        _table_from_raw(path, title, pd.DataFrame(grid, dtype=object), numbers)
+        for title, (grid, numbers, _) in grids.items()
     ]
 
 
-def _sheet_cells(sheet: Any) -> tuple[list[list[Any]], list[tuple[int, int]]]:
-    """A sheet's cells row by row (from row 1), and the positions of its formula cells."""
+def _sheet_cells(sheet: Any) -> tuple[list[list[Any]], list[int], list[tuple[int, int]]]:
+    """A sheet's rows that hold a value, their row numbers, and where its formula cells are.
+
+    The size the file claims for the sheet is ignored: rows and columns are the ones it holds.
+    """
+    sheet.reset_dimensions()
     grid: list[list[Any]] = []
+    numbers: list[int] = []
     formulas: list[tuple[int, int]] = []
-    for r, row in enumerate(sheet.iter_rows()):
+    for number, row in enumerate(sheet.iter_rows(), 1):
+        if not any(cell.value is not None for cell in row):
+            continue
         values: list[Any] = []
         for c, cell in enumerate(row):
             value = cell.value
+            kind = cell.data_type
             if value is None:
                 values.append(None)
-                continue
-            kind = cell.data_type
-            if kind == "f":
-                formulas.append((r, c))
+            elif kind == "f":
+                formulas.append((len(grid), c))
                 values.append(_Unreadable(str(value), formula=True))
             elif kind == "e":
                 values.append(_Unreadable(str(value), formula=False))
@@ -1616,23 +1625,32 @@ def _sheet_cells(sheet: Any) -> tuple[list[list[Any]], list[tuple[int, int]]]:
                 values.append(_xml_unescape(value))
             else:
                 values.append(value)
+        while values[-1] is None:  # a row as wide as its last value
+            values.pop()
         grid.append(values)
-    return grid, formulas
+        numbers.append(number)
+    width = max(map(len, grid), default=0)
+    for values in grid:
+        values.extend([None] * (width - len(values)))
+    return grid, numbers, formulas
 
 
-def _fill_cached(sheet: Any, grid: list[list[Any]], formulas: Sequence[tuple[int, int]]) -> None:
+def _fill_cached(
+    sheet: Any, grid: list[list[Any]], numbers: list[int], formulas: Sequence[tuple[int, int]]
+) -> None:
     """Put the value Excel saved with each formula in its place; a formula without one stays."""
-    wanted: dict[int, list[int]] = {}
-    for r, c in formulas:
-        wanted.setdefault(r, []).append(c)
-    for r, row in enumerate(sheet.iter_rows()):
-        for c in wanted.get(r, ()):
+    sheet.reset_dimensions()
+    wanted: dict[int, list[tuple[int, int]]] = {}
+    for k, c in formulas:
+        wanted.setdefault(numbers[k], []).append((k, c))
+    for number, row in enumerate(sheet.iter_rows(), 1):
+        for k, c in wanted.get(number, ()):
             if c < len(row) and row[c].value is not None:
                 cell = row[c]
                 if cell.data_type == "e":
-                    grid[r][c] = _Unreadable(str(cell.value), formula=False)
+                    grid[k][c] = _Unreadable(str(cell.value), formula=False)
                 else:
-                    grid[r][c] = (
+                    grid[k][c] = (
                         _xml_unescape(cell.value) if isinstance(cell.value, str) else cell.value
                     )
 
@@ -1655,11 +1673,14 @@ def _read_parquet(path: Path) -> _Loaded:
     return _Loaded(path.stem, frame, origin)
 
 
-def _table_from_raw(path: Path, sheet: str | None, raw: pd.DataFrame, first_row: int) -> _Loaded:
-    """The table in ``raw`` (cells with no header row): the first row with a value is the header,
-    rows without a value are left out, and so are columns with neither header nor value."""
+def _table_from_raw(
+    path: Path, sheet: str | None, raw: pd.DataFrame, numbers: Sequence[int]
+) -> _Loaded:
+    """The table in ``raw``, cells as read, row ``i`` being row ``numbers[i]`` of the file: the
+    first row with a value is the header, rows without a value are left out, and so are columns
+    with neither header nor value."""
     name = sheet if sheet is not None else path.stem
-    filled = raw.map(_has_value).to_numpy(dtype=bool) if raw.size else np.zeros((0, 0), bool)
+    filled = _filled(raw)
     rows_with_values = np.asarray(filled.any(axis=1), dtype=bool)
     if not rows_with_values.any():
         zh = _is_zh(path.name, sheet or "")
@@ -1669,7 +1690,7 @@ def _table_from_raw(path: Path, sheet: str | None, raw: pd.DataFrame, first_row:
     body_rows = np.flatnonzero(rows_with_values[head + 1 :]) + head + 1
     headers = [None if _missing(h) else str(h).strip() for h in raw.iloc[head].tolist()]
     zh = _is_zh(path.name, sheet or "", *(h for h in headers if h))
-    origin = _Origin(str(path), sheet, [first_row + int(r) for r in body_rows], zh)
+    origin = _Origin(str(path), sheet, [numbers[int(r)] for r in body_rows], zh)
     body = raw.iloc[body_rows].reset_index(drop=True)
     keep = [j for j, h in enumerate(headers) if h or filled[body_rows, j].any()]
     frame = body.iloc[:, keep]
@@ -1707,8 +1728,19 @@ def _file_issues(table: _Loaded) -> list[Issue]:
     return issues
 
 
-def _has_value(value: Any) -> bool:
-    return not _missing(value)
+def _filled(raw: pd.DataFrame) -> npt.NDArray[np.bool_]:
+    """Which cells hold a value (not missing, not blank text), with a Python test only for the
+    cells that pandas does not already call missing."""
+    filled = np.array(raw.notna().to_numpy(dtype=bool))
+    for j in range(raw.shape[1]):
+        rows = np.flatnonzero(filled[:, j])
+        if len(rows):
+            cells = raw.iloc[rows, j].tolist()
+            filled[rows, j] = [
+                bool(value.strip()) if value.__class__ is str else not _missing(value)
+                for value in cells
+            ]
+    return filled
 
 
 def _xml_unescape(text: str) -> str:

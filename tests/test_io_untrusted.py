@@ -144,6 +144,8 @@ def test_good_odd_files_read_right(good: matcher.Problem) -> None:
     assert read_with("needs", DATA / "needs_gb18030.csv") == good
     assert read_with("needs", DATA / "needs_numeric_ids.xlsx") == good  # 140121 typed as a number
     assert read_with("needs", DATA / "needs_header_only.csv").needs == ()
+    # A sheet that claims a million rows and every column is read as the rows it holds.
+    assert read_with("needs", DATA / "needs_huge_dimension.xlsx") == good
     # A formula with the value Excel saved is read as that value.
     cached = read_with("needs", DATA / "needs_formula_cached.xlsx")
     assert cached == variants.update_needs(good, {"n2": {"beneficiaries": 120}})
@@ -327,6 +329,33 @@ def test_destinations_that_cannot_be_written(synth: matcher.Problem, tmp_path: P
         io.write_problem(synth, tmp_path / "x", format="json")  # type: ignore[arg-type]
     with pytest.raises(OptionError, match="one table"):
         io.write_tables({"a": pd.DataFrame(), "b": pd.DataFrame()}, tmp_path / "x.csv")
+
+
+def test_arguments_of_the_wrong_kind(synth: matcher.Problem, tmp_path: Path) -> None:
+    plan = matcher.solve(synth)
+    calls = [
+        lambda: io.read_problem(123),  # type: ignore[arg-type]
+        lambda: io.read_table(None),  # type: ignore[arg-type]
+        lambda: io.read_plan(None),  # type: ignore[arg-type]
+        lambda: io.problem_from_tables([("needs", pd.DataFrame())]),  # type: ignore[arg-type]
+        lambda: io.problem_frames(plan),  # type: ignore[arg-type]
+        lambda: io.plan_frames(synth),  # type: ignore[arg-type]
+        lambda: io.plan_frames(plan, problem=plan),  # type: ignore[arg-type]
+        lambda: io.write_plan(plan, 7),  # type: ignore[arg-type]
+        lambda: io.write_problem(synth, tmp_path / "p.xlsx", language="中文"),  # type: ignore[arg-type]
+        lambda: io.write_tables({"a": [1, 2]}, tmp_path / "t.xlsx"),  # type: ignore[dict-item]
+        lambda: io.need_records({"id": ["n1"]}),  # type: ignore[arg-type]
+    ]
+    for call in calls:
+        with pytest.raises(OptionError):
+            call()
+    with pytest.raises(ProblemError) as error:
+        io.problem_from_frames(1, "x", None)  # type: ignore[arg-type]
+    assert [str(i) for i in error.value.issues] == [
+        "regions: is not a table (a pandas.DataFrame)",
+        "organizations: is not a table (a pandas.DataFrame)",
+        "needs: is not a table (a pandas.DataFrame)",
+    ]
 
 
 # --- nothing written can run ----------------------------------------------------------------------

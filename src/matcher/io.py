@@ -85,6 +85,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from io import BytesIO, StringIO
+from os import PathLike
 from pathlib import Path
 from typing import Any, Literal
 
@@ -238,7 +239,7 @@ def read_table(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFr
     >>> read_table(path).to_dict("records")
     [{'编码': '014', '名称': '山西省', '级别': '省'}]
     """
-    path = Path(path)
+    path = _path(path, "path")
     suffix = path.suffix.lower()
     if suffix not in _TABLE_SUFFIXES and suffix != ".txt":
         raise OptionError(
@@ -301,7 +302,7 @@ def read_problem(
     if organizations is None and needs is None:
         if isinstance(source, pd.DataFrame):
             raise _missing_tables(["organizations", "needs"])
-        loaded = _read_collection(Path(source))
+        loaded = _read_collection(_path(source, "source"))
     else:
         if organizations is None or needs is None:
             raise _missing_tables(["organizations" if organizations is None else "needs"])
@@ -402,6 +403,7 @@ def problem_from_tables(
     >>> problem_from_tables(tables).policy.weights.priority
     6.0
     """
+    _expect(tables, Mapping, "tables")
     named, given = _named_sections(tables)
     zh = {section: _is_zh(given[section], *frame.columns) for section, frame in named.items()}
     return _problem(named, policy, zh=zh)
@@ -416,16 +418,19 @@ def _problem_by_rows(
 
 def region_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows of a regions table as dicts ready for :class:`~matcher.Region` validation."""
+    _expect(frame, pd.DataFrame, "frame")
     return _records(frame, Region, "regions")
 
 
 def organization_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows of an organizations table as dicts ready for :class:`~matcher.Organization`."""
+    _expect(frame, pd.DataFrame, "frame")
     return _records(frame, Organization, "organizations")
 
 
 def need_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows of a needs table as dicts ready for :class:`~matcher.Need` validation."""
+    _expect(frame, pd.DataFrame, "frame")
     return _records(frame, Need, "needs")
 
 
@@ -457,7 +462,8 @@ def problem_frames(problem: Problem, language: Language = "en") -> dict[str, pd.
     >>> problem_from_tables(frames) == problem
     True
     """
-    zh = language == "zh"
+    _expect(problem, Problem, "problem")
+    zh = _checked_language(language) == "zh"
     frames = {
         "regions": _model_frame(problem.regions, Region, "regions", zh),
         "organizations": _model_frame(problem.organizations, Organization, "organizations", zh),
@@ -501,7 +507,7 @@ def write_problem(
     if format not in ("csv", "parquet"):
         raise OptionError(f"format must be 'csv' or 'parquet', not {format!r}")
     frames = problem_frames(problem, _checked_language(language))
-    destination = Path(destination)
+    destination = _path(destination, "destination")
     if destination.suffix.lower() in (".xlsx", ".xlsm"):
         _write_workbook(frames, destination)
         return
@@ -543,7 +549,7 @@ def read_plan(source: str | Path) -> Solution:
     PlanError
         When the file cannot be read or is not a plan, with every issue found.
     """
-    path = Path(source)
+    path = _path(source, "source")
     try:
         text = path.read_bytes()
     except OSError as error:
@@ -603,7 +609,10 @@ def plan_frames(
     >>> sheets["by_tier"]["name"].tolist()
     ['Key assistance area', 'Former poverty area', 'Other area']
     """
-    zh = language == "zh"
+    _expect(solution, Solution, "solution")
+    if problem is not None:
+        _expect(problem, Problem, "problem")
+    zh = _checked_language(language) == "zh"
     names = _Names.of(problem)
     component_columns = list(COMPONENTS)
 
@@ -731,7 +740,7 @@ def write_plan(
     """
     _require("openpyxl", "excel")
     frames = plan_frames(solution, problem, _checked_language(language))
-    _write_workbook(frames, Path(destination), percent=True)
+    _write_workbook(frames, _path(destination, "destination"), percent=True)
 
 
 def write_tables(tables: Mapping[str, pd.DataFrame], destination: str | Path) -> None:
@@ -770,7 +779,10 @@ def write_tables(tables: Mapping[str, pd.DataFrame], destination: str | Path) ->
     >>> read_table(path).to_dict("list")
     {'名称': ['=HYPERLINK(1)', '-3'], '数': ['-3', '4']}
     """
-    destination = Path(destination)
+    destination = _path(destination, "destination")
+    _expect(tables, Mapping, "tables")
+    for table in tables.values():
+        _expect(table, pd.DataFrame, "each table")
     suffix = destination.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         _write_workbook(tables, destination)
@@ -2365,3 +2377,15 @@ def _checked_language(language: Any) -> Language:
     if language not in ("zh", "en"):
         raise OptionError(f"language must be 'zh' or 'en', not {_shown(language)}")
     return language  # type: ignore[no-any-return]
+
+
+def _path(value: Any, name: str) -> Path:
+    """``value`` as a path, or an :class:`OptionError` naming the argument."""
+    if isinstance(value, str | PathLike):
+        return Path(value)
+    raise OptionError(f"{name} must be a path, not {type(value).__name__}")
+
+
+def _expect(value: Any, kind: type, name: str) -> None:
+    if not isinstance(value, kind):
+        raise OptionError(f"{name} must be a {kind.__name__}, not {type(value).__name__}")

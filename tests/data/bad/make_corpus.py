@@ -175,6 +175,22 @@ def main() -> None:
     rows = needs_rows()
     rows[1][1] = 140121  # ids typed as numbers: read as text
     workbook("needs_numeric_ids.xlsx", {"需求": rows})
+    # A sheet that claims to span A1:XFD1048576 but holds four rows: read as the rows it holds.
+    workbook("needs_huge_dimension.xlsx", {"需求": needs_rows()})
+    path = HERE / "needs_huge_dimension.xlsx"
+    parts = {}
+    with zipfile.ZipFile(path) as source:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                content = content.replace(
+                    b'<dimension ref="A1:E4"', b'<dimension ref="A1:XFD1048576"'
+                )
+                assert b"XFD1048576" in content
+            parts[item.filename] = content
+    with zipfile.ZipFile(path, "w") as target:
+        for name, content in parts.items():
+            target.writestr(name, content)
     write("needs.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(200))
 
     regions = [line.split(",") for line in REGIONS.strip().splitlines()]

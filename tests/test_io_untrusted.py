@@ -327,6 +327,10 @@ def test_destinations_that_cannot_be_written(synth: matcher.Problem, tmp_path: P
         io.write_problem(synth, tmp_path / "x", language="fr")  # type: ignore[arg-type]
     with pytest.raises(OptionError, match="format"):
         io.write_problem(synth, tmp_path / "x", format="json")  # type: ignore[arg-type]
+    lone = pd.DataFrame({"x": pd.Series(["a\ud800"], dtype=object)})  # not Unicode text
+    for name in ("lone.csv", "lone.xlsx"):
+        with pytest.raises(ProblemError, match="cannot write: UnicodeEncodeError"):
+            io.write_tables({"t": lone}, tmp_path / name)
     with pytest.raises(OptionError, match="one table"):
         io.write_tables({"a": pd.DataFrame(), "b": pd.DataFrame()}, tmp_path / "x.csv")
 

@@ -73,6 +73,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime
 import enum
@@ -82,7 +83,7 @@ import re
 import types
 import typing
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from io import BytesIO, StringIO
 from os import PathLike
@@ -511,24 +512,14 @@ def write_problem(
     if destination.suffix.lower() in (".xlsx", ".xlsm"):
         _write_workbook(frames, destination)
         return
-    try:
+    with _file_errors(destination, "write"):
         destination.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        reason = error.strerror or type(error).__name__
-        raise _problem_error(
-            str(destination), _say("cannot_write", language == "zh", reason=reason)
-        ) from None
     for name, frame in frames.items():
         if format == "parquet":
             _require("pyarrow", "parquet")
             path = destination / f"{name}.parquet"
-            try:
+            with _file_errors(path, "write"):
                 frame.to_parquet(path, index=False)
-            except OSError as error:
-                reason = error.strerror or type(error).__name__
-                raise _problem_error(
-                    str(path), _say("cannot_write", language == "zh", reason=reason)
-                ) from None
         else:
             _write_csv(frame, destination / f"{name}.csv")
 
@@ -792,11 +783,8 @@ def write_tables(tables: Mapping[str, pd.DataFrame], destination: str | Path) ->
             raise OptionError(f"{destination}: a CSV file holds one table, not {len(tables)}")
         _write_csv(next(iter(tables.values())), destination)
         return
-    try:
+    with _file_errors(destination, "write"):
         destination.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        reason = error.strerror or type(error).__name__
-        raise _problem_error(str(destination), _say("cannot_write", False, reason=reason)) from None
     for name, frame in tables.items():
         _write_csv(frame, destination / f"{_file_stem(str(name))}.csv")
 
@@ -1287,11 +1275,8 @@ def _read_collection(path: Path) -> dict[str, _Loaded]:
     tables: dict[str, _Loaded] = {}
     issues: list[Issue] = []
     if path.is_dir():
-        try:
+        with _file_errors(path, "read"):
             files = sorted(path.iterdir())
-        except OSError as error:
-            reason = error.strerror or type(error).__name__
-            raise _problem_error(str(path), _say("cannot_read", zh, reason=reason)) from None
         found = []
         for file in files:
             if file.suffix.lower() in _TABLE_SUFFIXES and _section_of(file.stem):
@@ -1507,14 +1492,21 @@ def _read_file(
     return [_read_csv(path, "," if suffix == ".csv" else "\t")]
 
 
-def _read_bytes(path: Path) -> bytes:
+@contextlib.contextmanager
+def _file_errors(path: Path, action: Literal["read", "write"]) -> Iterator[None]:
+    """The file system's errors, and text that cannot be encoded, as a :class:`ProblemError`
+    naming ``path``."""
     try:
+        yield
+    except (OSError, UnicodeError) as error:
+        reason = getattr(error, "strerror", None) or f"{type(error).__name__}: {error}"[:120]
+        message = _say(f"cannot_{action}", _is_zh(path.name), reason=reason)
+        raise _problem_error(str(path), message) from None
+
+
+def _read_bytes(path: Path) -> bytes:
+    with _file_errors(path, "read"):
         return path.read_bytes()
-    except OSError as error:
-        reason = error.strerror or type(error).__name__
-        raise _problem_error(
-            str(path), _say("cannot_read", _is_zh(path.name), reason=reason)
-        ) from None
 
 
 def _read_csv(path: Path, separator: str) -> _Loaded:
@@ -2140,29 +2132,24 @@ def _write_workbook(
 
     book = openpyxl.Workbook()
     book.remove(book.active)
-    for name, frame in frames.items():
-        sheet = book.create_sheet(_sheet_title(str(name), book.sheetnames))
-        sheet.freeze_panes = "A2"
-        for position, column in enumerate(frame.columns, 1):
-            values = frame.iloc[:, position - 1].tolist()
-            _put(sheet.cell(row=1, column=position), str(column))
-            is_share = percent and str(column) in ("share", "满足率")
-            for row, value in enumerate(values, 2):
-                if isinstance(value, str) or not _missing(value):  # "  " is text to keep
-                    cell = sheet.cell(row=row, column=position)
-                    _put(cell, value)
-                    if is_share:
-                        cell.number_format = "0.0%"
-            cells = [str(column), *(str(v) for v in values[:200])]
-            width = min(60, max(_display_width(text) for text in cells) + 2)
-            sheet.column_dimensions[_column_letter(position)].width = width
-    try:
+    with _file_errors(path, "write"):  # text that is not Unicode fails here, not in openpyxl
+        for name, frame in frames.items():
+            sheet = book.create_sheet(_sheet_title(str(name), book.sheetnames))
+            sheet.freeze_panes = "A2"
+            for position, column in enumerate(frame.columns, 1):
+                values = frame.iloc[:, position - 1].tolist()
+                _put(sheet.cell(row=1, column=position), str(column))
+                is_share = percent and str(column) in ("share", "满足率")
+                for row, value in enumerate(values, 2):
+                    if isinstance(value, str) or not _missing(value):  # "  " is text to keep
+                        cell = sheet.cell(row=row, column=position)
+                        _put(cell, value)
+                        if is_share:
+                            cell.number_format = "0.0%"
+                cells = [str(column), *(str(v) for v in values[:200])]
+                width = min(60, max(_display_width(text) for text in cells) + 2)
+                sheet.column_dimensions[_column_letter(position)].width = width
         book.save(path)
-    except OSError as error:
-        reason = error.strerror or type(error).__name__
-        raise _problem_error(
-            str(path), _say("cannot_write", _is_zh(path.name), reason=reason)
-        ) from None
 
 
 def _put(cell: Any, value: Any) -> None:
@@ -2187,11 +2174,14 @@ def _put(cell: Any, value: Any) -> None:
 def _xlsx_text(text: str) -> str:
     """``text`` with the characters XML cannot hold (and CR, which XML turns into LF) written as
     Excel escapes them; an underscore that would start such an escape is escaped too."""
+    if _SURROGATE.search(text):
+        text.encode("utf-8")  # raises: a lone surrogate is not text a file can hold
     if "_x" in text:
         text = _XML_ESCAPE.sub(lambda m: "_x005F" + m.group(0), text)
     return _XML_UNSAFE.sub(lambda m: f"_x{ord(m.group(0)):04X}_", text)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _XML_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0d\x0e-\x1f\ufffe\uffff]")
 
 
@@ -2212,20 +2202,15 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
     leading ``'`` (OWASP's rule against CSV injection); :func:`read_table` takes it off again.
     Numbers are written as numbers.
     """
-    safe = frame.copy()
-    safe.columns = [_csv_text(str(column)) for column in frame.columns]
-    for position in range(safe.shape[1]):
-        column = safe.iloc[:, position]
-        if column.dtype == object or column.dtype.kind not in "biufcmM":
-            cells = [_csv_text(v) if isinstance(v, str) else v for v in column.tolist()]
-            safe.isetitem(position, _object_array(cells))
-    try:
+    with _file_errors(path, "write"):  # text that is not Unicode fails here too
+        safe = frame.copy()
+        safe.columns = [_csv_text(str(column)) for column in frame.columns]
+        for position in range(safe.shape[1]):
+            column = safe.iloc[:, position]
+            if column.dtype == object or column.dtype.kind not in "biufcmM":
+                cells = [_csv_text(v) if isinstance(v, str) else v for v in column.tolist()]
+                safe.isetitem(position, _object_array(cells))
         safe.to_csv(path, index=False, encoding="utf-8-sig", quoting=csv.QUOTE_NONNUMERIC)
-    except OSError as error:
-        reason = error.strerror or type(error).__name__
-        raise _problem_error(
-            str(path), _say("cannot_write", _is_zh(path.name), reason=reason)
-        ) from None
 
 
 def _csv_text(text: str) -> str:

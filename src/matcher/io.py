@@ -1074,8 +1074,9 @@ def _field_columns(
     by column: one column per field (``capability_<category>`` for capabilities, a dict column
     for other per-category and nested fields), ``None`` for missing cells.
 
-    ``None`` when the table needs the row path: an unknown column, two columns for one field,
-    or a whole nested or per-category object in one column.
+    ``None`` when the table needs the row path: a whole nested or per-category object in one
+    column (an unknown column or two columns for one field never get here: the table checks
+    take them out first; see :func:`_checked_tables`).
     """
     kinds = _kinds(model)
     mapping = _column_map(frame.columns, model, section)

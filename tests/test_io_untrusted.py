@@ -228,6 +228,7 @@ def test_cells_of_the_wrong_kind(synth: matcher.Problem) -> None:
     needs = with_cell(needs, 4, "需求名称", b"\xe4\xb8\xad")
     needs = with_cell(needs, 5, "所在地区", ["140121", "1401"])
     needs = with_cell(needs, 6, "受益人数", np.bool_(False))
+    needs = with_cell(needs, 7, "受益人数", b"40")
     organizations = with_cell(tables["组织"], 1, "最多承接项目数", False)
     assert issues_of({**tables, "需求": needs, "组织": organizations}) == [
         "organizations[1].max_projects: 是/否值不能当作数字或文本",
@@ -235,6 +236,7 @@ def test_cells_of_the_wrong_kind(synth: matcher.Problem) -> None:
         "needs[4].title: 字节串不是文本或数字",
         "needs[5].region: 一个单元格只能填一个值",
         "needs[6].beneficiaries: 是/否值不能当作数字或文本",
+        "needs[7].beneficiaries: 字节串不是文本或数字",
     ]
     english = frames(synth, "en")
     needs = with_cell(english["needs"], 0, "beneficiaries", True)
@@ -298,6 +300,9 @@ def test_folders_and_sheets(synth: matcher.Problem, tmp_path: Path) -> None:
     ]
     with pytest.raises(ProblemError, match="No such file or directory"):
         io.read_problem(tmp_path / "nowhere")
+    (tmp_path / "folder.csv").mkdir()
+    with pytest.raises(ProblemError, match=r"folder\.csv: cannot read: it is a folder"):
+        io.read_table(tmp_path / "folder.csv")
     with pytest.raises(ProblemError, match="No such file or directory"):
         io.read_problem(tmp_path / "a.csv", tmp_path / "b.csv", tmp_path / "c.xlsx")
     workbook = tmp_path / "problem.xlsx"

@@ -40,6 +40,19 @@ a BOM) or GB18030, as Excel writes them on Chinese Windows.
 
 Excel needs ``openpyxl`` and Parquet needs ``pyarrow`` (the ``excel`` and ``parquet`` extras).
 
+Untrusted tables
+----------------
+Tables come from whoever typed them, and what matcher writes is opened in Excel. Every function
+here raises only matcher's errors: a :class:`~matcher.ProblemError` lists every issue, each
+placed where it is, ``needs.xlsx · 需求 · 第 5 行 · 受益人数`` in a file (``row 5`` when the table
+is named and headed in English; rows are numbered as a spreadsheet shows them) or
+``needs[3].beneficiaries`` in a DataFrame; no exception of pandas, openpyxl, pyarrow, zipfile or
+the file system reaches the caller. Files are read by matcher's own readers, which keep headers
+as written (a header twice is an issue, not ``x.1``), leave out rows with no value, and report a
+formula without a saved value or an Excel error where it is. :func:`problem_from_tables` lists
+the checks made before validation. Writers leave nothing a spreadsheet would run: text is
+written as text (:func:`write_tables`), and reads back as written.
+
 Examples
 --------
 >>> import pandas as pd
@@ -61,6 +74,8 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import csv
+import datetime
 import enum
 import json
 import math
@@ -68,12 +83,15 @@ import re
 import types
 import typing
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from io import BytesIO, StringIO
+from os import PathLike
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pydantic
 
@@ -98,6 +116,7 @@ __all__ = [
     "region_records",
     "write_plan",
     "write_problem",
+    "write_tables",
 ]
 
 Source = str | Path | pd.DataFrame
@@ -206,6 +225,10 @@ def read_table(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFr
     ------
     OptionError
         When the suffix is none of the above.
+    ProblemError
+        When the file cannot be read, is empty, or has a repeated header, a column of values
+        without a header, a formula with no saved value or an Excel error; each issue names the
+        file, the sheet, the row and the column (``plan.xlsx · 派单方案 · 第 3 行 · 得分``).
     ImportError
         When Excel or Parquet support is not installed.
 
@@ -217,25 +240,18 @@ def read_table(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFr
     >>> read_table(path).to_dict("records")
     [{'编码': '014', '名称': '山西省', '级别': '省'}]
     """
-    path = Path(path)
+    path = _path(path, "path")
     suffix = path.suffix.lower()
-    if suffix in (".csv", ".tsv", ".txt"):
-        separator = "," if suffix == ".csv" else "\t"
-        try:
-            return pd.read_csv(path, sep=separator, dtype=str, encoding="utf-8-sig")
-        except UnicodeDecodeError:
-            return pd.read_csv(path, sep=separator, dtype=str, encoding="gb18030")
-    if suffix in (".xlsx", ".xlsm", ".xls"):
-        _require("openpyxl", "excel")
-        frame: pd.DataFrame = pd.read_excel(path, sheet_name=0 if sheet is None else sheet)
-        return frame
-    if suffix in (".parquet", ".pq"):
-        _require("pyarrow", "parquet")
-        return pd.read_parquet(path)
-    raise OptionError(
-        f"{path}: cannot read {suffix or 'a file without a suffix'}; use .csv, .tsv, .xlsx or "
-        ".parquet"
-    )
+    if suffix not in _TABLE_SUFFIXES and suffix != ".txt":
+        raise OptionError(
+            f"{path}: cannot read {suffix or 'a file without a suffix'}; use .csv, .tsv, .xlsx "
+            "or .parquet"
+        )
+    (table,) = _read_file(path, sheet)
+    issues = _file_issues(table)
+    if issues:
+        raise ProblemError(issues)
+    return table.frame.infer_objects()
 
 
 def read_problem(
@@ -267,8 +283,11 @@ def read_problem(
     Raises
     ------
     ProblemError
-        When the tables do not make a valid problem (each issue with its path, such as
-        ``needs[3].region``: row 3 of the needs table, counting from 0), or a table is missing.
+        When a file cannot be read, a table is missing, or the tables do not make a valid
+        problem: every issue, each with its place, ``needs.xlsx · 需求 · 第 5 行 · 受益人数``
+        for a cell of a workbook (``row 5`` when the table is named and headed in English; rows
+        are numbered as a spreadsheet shows them), ``needs[3].region`` for row 3 of a
+        DataFrame (counting from 0). See :func:`problem_from_tables` for the checks.
 
     Examples
     --------
@@ -284,18 +303,27 @@ def read_problem(
     if organizations is None and needs is None:
         if isinstance(source, pd.DataFrame):
             raise _missing_tables(["organizations", "needs"])
-        tables = _read_collection(Path(source))
+        loaded = _read_collection(_path(source, "source"))
     else:
         if organizations is None or needs is None:
             raise _missing_tables(["organizations" if organizations is None else "needs"])
-        tables = {
-            "regions": _frame(source),
-            "organizations": _frame(organizations),
-            "needs": _frame(needs),
-        }
+        sources = {"regions": source, "organizations": organizations, "needs": needs}
         if pair_scores is not None:
-            tables["pair_scores"] = _frame(pair_scores)
-    return problem_from_tables(tables, policy=policy)
+            sources["pair_scores"] = pair_scores
+        loaded = _load_sources(sources)
+    missing = [name for name in ("regions", "organizations", "needs") if name not in loaded]
+    if missing:
+        if organizations is None and needs is None:
+            raise ProblemError(Issue(f"{source} · {name}", "table is missing") for name in missing)
+        raise _missing_tables(missing)
+    zh = {
+        section: table.origin.zh if table.origin else _is_zh(table.name, *table.frame.columns)
+        for section, table in loaded.items()
+    }
+    try:
+        return _problem({s: t.frame for s, t in loaded.items()}, policy, zh=zh)
+    except ProblemError as error:
+        raise ProblemError(_located(error.issues, loaded)) from None
 
 
 def problem_from_frames(
@@ -350,13 +378,22 @@ def problem_from_tables(
 
     Headers and cells are normalized column by column, then the tables go to the columnar path
     of :meth:`Problem.from_frames <matcher.Problem.from_frames>` (the same checks and issues as
-    validating one dict per row, without a Python object per row). A table with a column that
-    names no field, or two columns for one field, is read row by row instead.
+    validating one dict per row, without a Python object per row).
+
+    Before that, the tables are checked as strictly as a document: a table with no columns, a
+    column under a header that names no field, the same header twice, two columns for one field
+    (``beneficiaries`` and ``受益人数``), a cell of the wrong kind (bytes; a yes/no value where a
+    number or text is expected; a list where one value is; a formula with no saved value or an
+    Excel error, from a workbook) and ``continues`` naming an organization the problem does not
+    have are issues, reported with the others.
 
     Raises
     ------
     ProblemError
-        When a required table is missing or the problem is invalid.
+        When a required table is missing or the problem is invalid, with every issue; its path
+        is ``needs[3].region`` for a cell (row 3, counting from 0), ``needs.受益人数`` for a
+        column and ``needs`` for a whole table. Messages of the table checks are in Chinese
+        when the table is named or headed in Chinese.
 
     Examples
     --------
@@ -367,73 +404,34 @@ def problem_from_tables(
     >>> problem_from_tables(tables).policy.weights.priority
     6.0
     """
-    named: dict[str, pd.DataFrame] = {}
-    for name, frame in tables.items():
-        section = _section_of(name)
-        if section is None:
-            raise _problem_error(name, f"unknown table; expected one of {', '.join(_TABLE_NAMES)}")
-        named[section] = frame
-    missing = [name for name in ("regions", "organizations", "needs") if name not in named]
-    if missing:
-        raise _missing_tables(missing)
-    columns = {
-        "regions": _field_columns(named["regions"], Region, "regions"),
-        "organizations": _field_columns(named["organizations"], Organization, "organizations"),
-        "needs": _field_columns(named["needs"], Need, "needs"),
-    }
-    if all(frame is not None for frame in columns.values()):
-        pairs = {
-            section: _pair_records(named[section], section)
-            for section in _pair_sections()
-            if section in named
-        }
-        if policy is not None:
-            policy = dict(policy)
-        elif "policy" in named:
-            policy = _policy_from_frame(named["policy"])
-        return problem_from_columns(
-            columns["regions"],  # type: ignore[arg-type]  # checked just above
-            columns["organizations"],  # type: ignore[arg-type]
-            columns["needs"],  # type: ignore[arg-type]
-            policy=policy,
-            pair_rows=pairs,
-        )
-    # An unknown column, two columns for one field, a whole nested object in one cell: the row
-    # path names the issues and decides what wins.
-    return _problem_by_rows(named, policy)
+    _expect(tables, Mapping, "tables")
+    named, given = _named_sections(tables)
+    zh = {section: _is_zh(given[section], *frame.columns) for section, frame in named.items()}
+    return _problem(named, policy, zh=zh)
 
 
 def _problem_by_rows(
     named: Mapping[str, pd.DataFrame], policy: Mapping[str, Any] | None
 ) -> Problem:
     """:func:`problem_from_tables` one row at a time: a dict per row, validated as a document."""
-    data: dict[str, Any] = {
-        "regions": region_records(named["regions"]),
-        "organizations": organization_records(named["organizations"]),
-        "needs": need_records(named["needs"]),
-    }
-    for section in _pair_sections():
-        if section in named:
-            data[section] = _pair_records(named[section], section)
-    if policy is not None:
-        data["policy"] = dict(policy)
-    elif "policy" in named:
-        data["policy"] = _policy_from_frame(named["policy"])
-    return Problem.model_validate(data)
+    return _problem(named, policy, by_columns=False)
 
 
 def region_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows of a regions table as dicts ready for :class:`~matcher.Region` validation."""
+    _expect(frame, pd.DataFrame, "frame")
     return _records(frame, Region, "regions")
 
 
 def organization_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows of an organizations table as dicts ready for :class:`~matcher.Organization`."""
+    _expect(frame, pd.DataFrame, "frame")
     return _records(frame, Organization, "organizations")
 
 
 def need_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows of a needs table as dicts ready for :class:`~matcher.Need` validation."""
+    _expect(frame, pd.DataFrame, "frame")
     return _records(frame, Need, "needs")
 
 
@@ -465,7 +463,8 @@ def problem_frames(problem: Problem, language: Language = "en") -> dict[str, pd.
     >>> problem_from_tables(frames) == problem
     True
     """
-    zh = language == "zh"
+    _expect(problem, Problem, "problem")
+    zh = _checked_language(language) == "zh"
     frames = {
         "regions": _model_frame(problem.regions, Region, "regions", zh),
         "organizations": _model_frame(problem.organizations, Organization, "organizations", zh),
@@ -506,18 +505,23 @@ def write_problem(
         File format in a folder: ``csv`` (UTF-8 with a BOM, so that Excel shows Chinese) or
         ``parquet``.
     """
-    frames = problem_frames(problem, language)
-    destination = Path(destination)
+    if format not in ("csv", "parquet"):
+        raise OptionError(f"format must be 'csv' or 'parquet', not {format!r}")
+    frames = problem_frames(problem, _checked_language(language))
+    destination = _path(destination, "destination")
     if destination.suffix.lower() in (".xlsx", ".xlsm"):
         _write_workbook(frames, destination)
         return
-    destination.mkdir(parents=True, exist_ok=True)
+    with _file_errors(destination, "write"):
+        destination.mkdir(parents=True, exist_ok=True)
     for name, frame in frames.items():
         if format == "parquet":
             _require("pyarrow", "parquet")
-            frame.to_parquet(destination / f"{name}.parquet", index=False)
+            path = destination / f"{name}.parquet"
+            with _file_errors(path, "write"):
+                frame.to_parquet(path, index=False)
         else:
-            frame.to_csv(destination / f"{name}.csv", index=False, encoding="utf-8-sig")
+            _write_csv(frame, destination / f"{name}.csv")
 
 
 # --- plans -------------------------------------------------------------------------------------------
@@ -536,7 +540,7 @@ def read_plan(source: str | Path) -> Solution:
     PlanError
         When the file cannot be read or is not a plan, with every issue found.
     """
-    path = Path(source)
+    path = _path(source, "source")
     try:
         text = path.read_bytes()
     except OSError as error:
@@ -596,7 +600,10 @@ def plan_frames(
     >>> sheets["by_tier"]["name"].tolist()
     ['Key assistance area', 'Former poverty area', 'Other area']
     """
-    zh = language == "zh"
+    _expect(solution, Solution, "solution")
+    if problem is not None:
+        _expect(problem, Problem, "problem")
+    zh = _checked_language(language) == "zh"
     names = _Names.of(problem)
     component_columns = list(COMPONENTS)
 
@@ -723,7 +730,68 @@ def write_plan(
         When ``openpyxl`` is not installed (``pip install "matcher[excel]"``).
     """
     _require("openpyxl", "excel")
-    _write_workbook(plan_frames(solution, problem, language), Path(destination), percent=True)
+    frames = plan_frames(solution, problem, _checked_language(language))
+    _write_workbook(frames, _path(destination, "destination"), percent=True)
+
+
+def write_tables(tables: Mapping[str, pd.DataFrame], destination: str | Path) -> None:
+    """Write tables to an Excel workbook (a sheet each), a CSV file (one table) or a folder of
+    CSV files, with no cell that a spreadsheet would run.
+
+    Text stays text: in a workbook every text cell is a string cell, never a formula; in CSV a
+    text cell that begins with ``=``, ``+``, ``-``, ``@``, tab or CR gets a leading ``'``
+    (OWASP's rule against CSV injection), which :func:`read_table` takes off again. Numbers stay
+    numbers. CSV files are UTF-8 with a BOM, as Excel reads Chinese.
+
+    Parameters
+    ----------
+    tables
+        Sheet or file name -> table.
+    destination
+        A path ending in ``.xlsx``, one ending in ``.csv`` (for a single table), or a folder
+        (created if needed).
+
+    Raises
+    ------
+    OptionError
+        When a ``.csv`` destination is given several tables.
+    ProblemError
+        When the destination cannot be written, naming it.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "名单.csv"
+    >>> write_tables({"名单": pd.DataFrame({"名称": ["=HYPERLINK(1)", "-3"], "数": [-3, 4]})}, path)
+    >>> print(path.read_text(encoding="utf-8-sig"), end="")
+    "名称","数"
+    "'=HYPERLINK(1)",-3
+    "'-3",4
+    >>> read_table(path).to_dict("list")
+    {'名称': ['=HYPERLINK(1)', '-3'], '数': ['-3', '4']}
+    """
+    destination = _path(destination, "destination")
+    _expect(tables, Mapping, "tables")
+    for table in tables.values():
+        _expect(table, pd.DataFrame, "each table")
+    suffix = destination.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        _write_workbook(tables, destination)
+        return
+    if suffix == ".csv":
+        if len(tables) != 1:
+            raise OptionError(f"{destination}: a CSV file holds one table, not {len(tables)}")
+        _write_csv(next(iter(tables.values())), destination)
+        return
+    with _file_errors(destination, "write"):
+        destination.mkdir(parents=True, exist_ok=True)
+    for name, frame in tables.items():
+        _write_csv(frame, destination / f"{_file_stem(str(name))}.csv")
+
+
+def _file_stem(name: str) -> str:
+    """``name`` as a file name: no path separators or characters Windows refuses."""
+    return re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", name).strip(" .") or "table"
 
 
 # --- labels of the plan sheets -----------------------------------------------------------------------
@@ -990,7 +1058,7 @@ def _records(
                 sub_kind = _kinds(kind.model).get(sub, _Kind("scalar"))
                 record.setdefault(field, {})[sub] = _cell(value, sub_kind)
             elif kind.kind == "model" and isinstance(value, str):
-                record[field] = json.loads(value)
+                record[field] = _json(value)
             else:
                 record[field] = _cell(value, kind)
         if section == "organizations":
@@ -1006,8 +1074,9 @@ def _field_columns(
     by column: one column per field (``capability_<category>`` for capabilities, a dict column
     for other per-category and nested fields), ``None`` for missing cells.
 
-    ``None`` when the table needs the row path: an unknown column, two columns for one field,
-    or a whole nested or per-category object in one column.
+    ``None`` when the table needs the row path: a whole nested or per-category object in one
+    column (an unknown column or two columns for one field never get here: the table checks
+    take them out first; see :func:`_checked_tables`).
     """
     kinds = _kinds(model)
     mapping = _column_map(frame.columns, model, section)
@@ -1097,7 +1166,8 @@ def _cell(value: Any, kind: _Kind) -> Any:
         if isinstance(value, str):
             parts = [p.strip() for p in _LIST_SEPARATORS.split(value) if p.strip()]
         elif hasattr(value, "tolist"):
-            parts = list(value.tolist())
+            items = value.tolist()  # an array, or a numpy scalar's value
+            parts = list(items) if isinstance(items, list) else [items]
         elif isinstance(value, list | tuple | set):
             parts = list(value)
         else:
@@ -1147,24 +1217,49 @@ def _number(value: Any) -> float | None:
     return None
 
 
-def _policy_from_frame(frame: pd.DataFrame) -> dict[str, Any]:
+def _policy_from_frame(frame: pd.DataFrame, zh: bool = False) -> tuple[dict[str, Any], list[Issue]]:
+    """The policy in a table of dotted keys and values, and the issues of its rows."""
     if frame.shape[1] < 2:
-        raise _problem_error("policy", "the policy table needs a key and a value column")
+        return {}, [Issue("policy", _say("policy_columns", zh))]
     policy: dict[str, Any] = {}
+    issues: list[Issue] = []
+    given: dict[tuple[str, ...], str] = {}
     for key, value in frame.iloc[:, :2].itertuples(index=False, name=None):
         if _missing(key) or _missing(value):
             continue
+        text = _label(key)
+        if isinstance(value, _Unreadable):
+            issues.append(Issue(f"policy.{text}", value.issue(zh)))
+            continue
+        if isinstance(value, bytes | bytearray | memoryview):
+            issues.append(Issue(f"policy.{text}", _say("bytes", zh)))
+            continue
         if isinstance(value, str):
-            with contextlib.suppress(json.JSONDecodeError):
-                value = json.loads(value)
-        elif hasattr(value, "item"):
+            value = _json(value)
+        elif hasattr(value, "item") and getattr(value, "shape", None) == ():
             value = value.item()
+        parts = tuple(text.split("."))
+        clash = next(
+            (
+                other
+                for path, other in given.items()
+                if path[: len(parts)] == parts or parts[: len(path)] == path
+            ),
+            None,
+        )
+        if clash is not None:
+            issues.append(
+                Issue(
+                    f"policy.{text}", _say("policy_key", zh, name=_shown(text), other=_shown(clash))
+                )
+            )
+            continue
+        given[parts] = text
         target = policy
-        *parents, leaf = str(key).strip().split(".")
-        for part in parents:
+        for part in parts[:-1]:
             target = target.setdefault(part, {})
-        target[leaf] = value
-    return policy
+        target[parts[-1]] = value
+    return policy, issues
 
 
 def _section_of(name: str) -> str | None:
@@ -1175,33 +1270,78 @@ def _section_of(name: str) -> str | None:
     return None
 
 
-def _read_collection(path: Path) -> dict[str, pd.DataFrame]:
+def _read_collection(path: Path) -> dict[str, _Loaded]:
+    """The tables of a workbook (its sheets named after tables) or a folder (its files)."""
+    zh = _is_zh(path.name)
+    tables: dict[str, _Loaded] = {}
+    issues: list[Issue] = []
     if path.is_dir():
-        tables: dict[str, pd.DataFrame] = {}
-        for file in sorted(path.iterdir()):
-            section = _section_of(file.stem)
-            if section is None or file.suffix.lower() not in _TABLE_SUFFIXES:
-                continue
-            if section in tables:
-                raise _problem_error(str(file), f"a second {section} table")
-            tables[section] = read_table(file)
-        return tables
-    if not path.exists():
-        raise _problem_error("", f"cannot read {path}: No such file or directory")
-    if path.suffix.lower() not in (".xlsx", ".xlsm", ".xls"):
+        with _file_errors(path, "read"):
+            files = sorted(path.iterdir())
+        found = []
+        for file in files:
+            if file.suffix.lower() in _TABLE_SUFFIXES and _section_of(file.stem):
+                try:
+                    found.append(_read_file(file)[0])
+                except ProblemError as error:
+                    issues += error.issues
+        where = {table.name: str(path / table.name) for table in found}
+    elif not path.exists():
+        reason = "No such file or directory"
+        raise _problem_error(str(path), _say("cannot_read", zh, reason=reason))
+    elif path.suffix.lower() not in (".xlsx", ".xlsm", ".xls"):
         raise _problem_error(
-            "", f"{path}: give a workbook or a folder, or the regions, organizations and needs"
+            str(path), "give a workbook or a folder, or the regions, organizations and needs"
         )
-    _require("openpyxl", "excel")
-    sheets: dict[str, pd.DataFrame] = pd.read_excel(path, sheet_name=None)
-    return {str(name): frame for name, frame in sheets.items() if _section_of(str(name))}
+    else:
+        found = _read_file(path, sheets=lambda name: _section_of(name) is not None)
+        where = {table.name: f"{path} · {table.name}" for table in found}
+    for table in found:
+        section = _section_of(table.name)
+        if section is None:
+            continue
+        if section in tables:
+            issues.append(
+                Issue(where[table.name], _say("second_table", zh, section=tables[section].name))
+            )
+        else:
+            tables[section] = table
+    if issues:
+        raise ProblemError(issues)
+    return tables
+
+
+def _load_sources(sources: Mapping[str, Any]) -> dict[str, _Loaded]:
+    """Each table given as a path or a DataFrame, read; every file's issues at once."""
+    tables: dict[str, _Loaded] = {}
+    issues: list[Issue] = []
+    for section, source in sources.items():
+        if isinstance(source, pd.DataFrame):
+            tables[section] = _Loaded(section, source)
+            continue
+        if not isinstance(source, str | Path):
+            issues.append(Issue(section, _say("not_table", False)))
+            continue
+        path = Path(source)
+        if path.suffix.lower() not in _TABLE_SUFFIXES and path.suffix.lower() != ".txt":
+            issues.append(
+                Issue(
+                    str(path),
+                    f"cannot read {path.suffix or 'a file without a suffix'}; use "
+                    ".csv, .tsv, .xlsx or .parquet",
+                )
+            )
+            continue
+        try:
+            tables[section] = _read_file(path)[0]
+        except ProblemError as error:
+            issues += error.issues
+    if issues:
+        raise ProblemError(issues)
+    return tables
 
 
 _TABLE_SUFFIXES = (".csv", ".tsv", ".xlsx", ".xlsm", ".xls", ".parquet", ".pq")
-
-
-def _frame(source: Source) -> pd.DataFrame:
-    return source if isinstance(source, pd.DataFrame) else read_table(source)
 
 
 def _problem_error(path: str, message: str) -> ProblemError:
@@ -1210,6 +1350,873 @@ def _problem_error(path: str, message: str) -> ProblemError:
 
 def _missing_tables(names: Sequence[str]) -> ProblemError:
     return ProblemError([Issue(name, "table is missing") for name in names])
+
+
+# --- untrusted files: reading ------------------------------------------------------------------------
+
+#: What a text cell may not begin with in a file matcher writes (OWASP's CSV-injection rule):
+#: spreadsheets run such a cell as a formula.
+_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+#: Messages of the table checks: key -> (Chinese, English).
+_TEXT: dict[str, tuple[str, str]] = {
+    "cannot_read": ("无法读取:{reason}", "cannot read: {reason}"),
+    "cannot_write": ("无法写入:{reason}", "cannot write: {reason}"),
+    "not_text": ("不是 UTF-8 或 GB18030 编码的文本", "is not UTF-8 or GB18030 text"),
+    "not_csv": ("不是有效的 CSV 文件:{reason}", "is not a valid CSV file: {reason}"),
+    "not_workbook": ("不是 Excel 工作簿:{reason}", "is not an Excel workbook: {reason}"),
+    "not_parquet": ("不是 Parquet 文件:{reason}", "is not a Parquet file: {reason}"),
+    "xls": (
+        "不读取 Excel 97-2003 工作簿(.xls),请另存为 .xlsx",
+        "Excel 97-2003 workbooks (.xls) are not read: save it as .xlsx",
+    ),
+    "no_sheet": ("没有工作表 {sheet};现有:{sheets}", "no sheet {sheet}; the sheets are {sheets}"),
+    "empty": ("表是空的,没有表头行", "the table is empty: no header row"),
+    "no_columns": ("表中没有列", "the table has no columns"),
+    "no_header": ("这一列有数据但没有列名", "the column has values but no header"),
+    "twice": ("列名重复", "the column appears twice"),
+    "same_field": ("与列 {other} 同为字段 {field}", "gives {field}, as column {other} does"),
+    "unknown_column": ("未知的列", "unknown column"),
+    "mangled": (
+        "未知的列(pandas 给第二个 {first} 列起的名字?)",
+        "unknown column (pandas' name for a second {first} column?)",
+    ),
+    "not_table": ("不是表(pandas.DataFrame)", "is not a table (a pandas.DataFrame)"),
+    "second_table": ("第二张 {section} 表", "a second {section} table"),
+    "bytes": ("字节串不是文本或数字", "bytes are neither text nor a number"),
+    "bool": ("是/否值不能当作数字或文本", "a yes/no value is neither a number nor text"),
+    "not_scalar": ("一个单元格只能填一个值", "several values where one is expected"),
+    "formula": (
+        "公式 {formula} 没有保存的计算结果(在 Excel 中打开并保存,或粘贴为数值)",
+        "the formula {formula} has no saved value (open and save the file in Excel, "
+        "or paste values)",
+    ),
+    "excel_error": ("单元格是 Excel 错误值 {value}", "the cell holds the Excel error {value}"),
+    "unknown_org": ("未知的组织 {id}", "unknown organization {id}"),
+    "policy_columns": (
+        "政策表需要参数列和取值列",
+        "the policy table needs a key and a value column",
+    ),
+    "policy_key": ("参数 {name} 与 {other} 冲突", "the key {name} clashes with {other}"),
+    "control": (
+        "含有 Excel 无法保存的控制字符",
+        "holds a control character that Excel cannot store",
+    ),
+}
+
+
+def _say(key: str, zh: bool, **values: Any) -> str:
+    text = _TEXT[key][0 if zh else 1]
+    return text.format(**values) if values else text
+
+
+def _is_zh(*texts: Any) -> bool:
+    """Whether any of ``texts`` has a Chinese character: such tables get Chinese locations."""
+    return any(ord(ch) > 0x2E7F for text in texts for ch in str(text))
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    """``repr(value)``, cut to ``limit`` characters: a message never echoes a whole huge cell."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 4] + "…" + text[-3:]
+
+
+@dataclass(frozen=True)
+class _Unreadable:
+    """A workbook cell with no value to read: a formula never calculated, or an Excel error."""
+
+    text: str
+    formula: bool
+
+    def issue(self, zh: bool) -> str:
+        if self.formula:
+            return _say("formula", zh, formula=_shown(self.text))
+        return _say("excel_error", zh, value=self.text)
+
+
+@dataclass(frozen=True)
+class _Origin:
+    """Where a table was read: the file, the sheet, and the file row of each of its rows."""
+
+    file: str
+    sheet: str | None
+    rows: Sequence[int]
+    zh: bool
+
+    def where(self, row: int | None = None, column: str | None = None) -> str:
+        """``needs.xlsx · 需求 · 第 5 行 · 受益人数`` (or ``… · row 5 · …``) for a row's cell."""
+        parts = [self.file]
+        if self.sheet is not None:
+            parts.append(self.sheet)
+        if row is not None and 0 <= row < len(self.rows):
+            number = self.rows[row]
+            parts.append(f"第 {number} 行" if self.zh else f"row {number}")
+        if column and column.startswith(_NO_HEADER[0]):
+            letter = column[1:]
+            parts.append(f"{letter} 列" if self.zh else f"column {letter}")
+        elif column:
+            parts.append(column if len(column) <= 60 else column[:56] + "…")
+        return " · ".join(parts)
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    """A table as read from a file (raw headers, repeated ones too) or given as a DataFrame."""
+
+    name: str  # the sheet, the file's stem, or the table it was given as
+    frame: pd.DataFrame
+    origin: _Origin | None = None
+
+
+def _read_file(
+    path: Path,
+    sheet: str | int | None = None,
+    *,
+    sheets: Callable[[str], bool] | None = None,
+) -> list[_Loaded]:
+    """The table of a CSV, TSV or Parquet file, or the sheets of a workbook.
+
+    ``sheet`` picks one sheet (the first by default); ``sheets``, a test of sheet names, reads
+    every sheet it passes. Headers are kept as written (a repeated one stays repeated), rows with
+    no value are left out, and every issue names the file: no reader's own exception escapes.
+    """
+    zh = _is_zh(path.name)
+    suffix = path.suffix.lower()
+    if suffix == ".xls":
+        raise _problem_error(str(path), _say("xls", zh))
+    if path.is_dir():
+        raise _problem_error(str(path), _say("cannot_read", zh, reason="it is a folder"))
+    if suffix in (".xlsx", ".xlsm"):
+        return _read_workbook(path, sheet, sheets)
+    if suffix in (".parquet", ".pq"):
+        return [_read_parquet(path)]
+    return [_read_csv(path, "," if suffix == ".csv" else "\t")]
+
+
+@contextlib.contextmanager
+def _file_errors(path: Path, action: Literal["read", "write"]) -> Iterator[None]:
+    """The file system's errors, and text that cannot be encoded, as a :class:`ProblemError`
+    naming ``path``."""
+    try:
+        yield
+    except (OSError, UnicodeError) as error:
+        reason = getattr(error, "strerror", None) or f"{type(error).__name__}: {error}"[:120]
+        message = _say(f"cannot_{action}", _is_zh(path.name), reason=reason)
+        raise _problem_error(str(path), message) from None
+
+
+def _read_bytes(path: Path) -> bytes:
+    with _file_errors(path, "read"):
+        return path.read_bytes()
+
+
+def _read_csv(path: Path, separator: str) -> _Loaded:
+    data = _read_bytes(path)
+    zh = _is_zh(path.name)
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise _problem_error(str(path), _say("not_text", zh))
+    try:
+        raw = pd.read_csv(
+            StringIO(text),
+            sep=separator,
+            header=None,
+            dtype=object,
+            keep_default_na=False,
+            na_values=[""],
+            skip_blank_lines=False,
+        )
+    except pd.errors.EmptyDataError:
+        raw = pd.DataFrame()
+    except (pd.errors.ParserError, ValueError, csv.Error) as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise _problem_error(str(path), _say("not_csv", zh, reason=reason)) from None
+    for j in range(raw.shape[1]):  # cells :func:`_csv_text` guarded, as they were
+        quoted = np.flatnonzero(raw.iloc[:, j].str.startswith("'", na=False).to_numpy(dtype=bool))
+        if len(quoted):
+            raw.iloc[quoted, j] = [_unquote(value) for value in raw.iloc[quoted, j].tolist()]
+    return _table_from_raw(path, None, raw, range(1, len(raw) + 1))
+
+
+def _unquote(value: Any) -> Any:
+    """A CSV cell as it was before :func:`_csv_text` guarded it."""
+    if isinstance(value, str) and value.startswith("'") and value.lstrip("'").startswith(_TRIGGERS):
+        return value[1:]
+    return value
+
+
+def _read_workbook(
+    path: Path, sheet: str | int | None, names: Callable[[str], bool] | None
+) -> list[_Loaded]:
+    _require("openpyxl", "excel")
+    import openpyxl  # type: ignore[import-untyped]
+
+    data = BytesIO(_read_bytes(path))
+    zh = _is_zh(path.name)
+
+    def load(data_only: bool) -> Any:
+        data.seek(0)
+        return openpyxl.load_workbook(data, read_only=True, data_only=data_only)
+
+    try:
+        book = load(data_only=False)
+        titles = list(book.sheetnames)
+        if names is not None:
+            chosen = [title for title in titles if names(title)]
+        elif sheet is None:
+            chosen = titles[:1]
+        elif (
+            isinstance(sheet, int)
+            and not isinstance(sheet, bool)
+            and -len(titles) <= sheet < len(titles)
+        ):
+            chosen = [titles[sheet]]
+        elif isinstance(sheet, str) and sheet in titles:
+            chosen = [sheet]
+        else:
+            book.close()
+            listed = "、".join(titles) if zh else ", ".join(map(repr, titles))
+            raise _problem_error(
+                str(path), _say("no_sheet", zh, sheet=_shown(sheet), sheets=listed)
+            )
+        grids = {title: _sheet_cells(book[title]) for title in chosen}
+        book.close()
+        if any(formulas for _, _, formulas in grids.values()):
+            book = load(data_only=True)
+            for title, (grid, numbers, formulas) in grids.items():
+                if formulas:
+                    _fill_cached(book[title], grid, numbers, formulas)
+            book.close()
+    except ProblemError:
+        raise
+    except Exception as error:  # openpyxl, zipfile and XML parsers raise many kinds
+        reason = f"{type(error).__name__}: {error}"[:200]
+        raise _problem_error(str(path), _say("not_workbook", zh, reason=reason)) from None
+    return [
+        _table_from_raw(path, title, pd.DataFrame(grid, dtype=object), numbers)
+        for title, (grid, numbers, _) in grids.items()
+    ]
+
+
+def _sheet_cells(sheet: Any) -> tuple[list[list[Any]], list[int], list[tuple[int, int]]]:
+    """A sheet's rows that hold a value, their row numbers, and where its formula cells are.
+
+    The size the file claims for the sheet is ignored: rows and columns are the ones it holds.
+    """
+    sheet.reset_dimensions()
+    grid: list[list[Any]] = []
+    numbers: list[int] = []
+    formulas: list[tuple[int, int]] = []
+    for number, row in enumerate(sheet.iter_rows(), 1):
+        if not any(cell.value is not None for cell in row):
+            continue
+        values: list[Any] = []
+        for c, cell in enumerate(row):
+            value = cell.value
+            kind = cell.data_type
+            if value is None:
+                values.append(None)
+            elif kind == "f":
+                formulas.append((len(grid), c))
+                values.append(_Unreadable(str(value), formula=True))
+            elif kind == "e":
+                values.append(_Unreadable(str(value), formula=False))
+            elif isinstance(value, str):
+                values.append(_xml_unescape(value))
+            else:
+                values.append(value)
+        while values[-1] is None:  # a row as wide as its last value
+            values.pop()
+        grid.append(values)
+        numbers.append(number)
+    width = max(map(len, grid), default=0)
+    for values in grid:
+        values.extend([None] * (width - len(values)))
+    return grid, numbers, formulas
+
+
+def _fill_cached(
+    sheet: Any, grid: list[list[Any]], numbers: list[int], formulas: Sequence[tuple[int, int]]
+) -> None:
+    """Put the value Excel saved with each formula in its place; a formula without one stays."""
+    sheet.reset_dimensions()
+    wanted: dict[int, list[tuple[int, int]]] = {}
+    for k, c in formulas:
+        wanted.setdefault(numbers[k], []).append((k, c))
+    for number, row in enumerate(sheet.iter_rows(), 1):
+        for k, c in wanted.get(number, ()):
+            if c < len(row) and row[c].value is not None:
+                cell = row[c]
+                if cell.data_type == "e":
+                    grid[k][c] = _Unreadable(str(cell.value), formula=False)
+                else:
+                    grid[k][c] = (
+                        _xml_unescape(cell.value) if isinstance(cell.value, str) else cell.value
+                    )
+
+
+def _read_parquet(path: Path) -> _Loaded:
+    _require("pyarrow", "parquet")
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+    zh = _is_zh(path.name)
+    data = _read_bytes(path)
+    try:
+        table = pq.ParquetFile(BytesIO(data)).read()
+        names = [str(name) for name in table.column_names]
+        frame = table.rename_columns([str(i) for i in range(len(names))]).to_pandas()
+    except Exception as error:  # pyarrow raises many kinds on a damaged file
+        reason = f"{type(error).__name__}: {error}"[:200]
+        raise _problem_error(str(path), _say("not_parquet", zh, reason=reason)) from None
+    frame.columns = pd.Index(names, dtype=object)
+    origin = _Origin(str(path), None, range(1, len(frame) + 1), _is_zh(path.name, *names))
+    return _Loaded(path.stem, frame, origin)
+
+
+def _table_from_raw(
+    path: Path, sheet: str | None, raw: pd.DataFrame, numbers: Sequence[int]
+) -> _Loaded:
+    """The table in ``raw``, cells as read, row ``i`` being row ``numbers[i]`` of the file: the
+    first row with a value is the header, rows without a value are left out, and so are columns
+    with neither header nor value."""
+    name = sheet if sheet is not None else path.stem
+    filled = _filled(raw)
+    rows_with_values = np.asarray(filled.any(axis=1), dtype=bool)
+    if not rows_with_values.any():
+        zh = _is_zh(path.name, sheet or "")
+        origin = _Origin(str(path), sheet, (), zh)
+        return _Loaded(name, pd.DataFrame(), origin)
+    head = int(np.argmax(rows_with_values))
+    body_rows = np.flatnonzero(rows_with_values[head + 1 :]) + head + 1
+    headers = [None if _missing(h) else str(h).strip() for h in raw.iloc[head].tolist()]
+    zh = _is_zh(path.name, sheet or "", *(h for h in headers if h))
+    origin = _Origin(str(path), sheet, [numbers[int(r)] for r in body_rows], zh)
+    body = raw.iloc[body_rows].reset_index(drop=True)
+    keep = [j for j, h in enumerate(headers) if h or filled[body_rows, j].any()]
+    frame = body.iloc[:, keep]
+    frame.columns = pd.Index(
+        [headers[j] or _NO_HEADER.format(_column_letter(j + 1)) for j in keep], dtype=object
+    )
+    return _Loaded(name, frame, origin)
+
+
+#: The name a column with values but no header gets (the check reports it by its letter).
+_NO_HEADER = "\x00{}"
+
+
+def _file_issues(table: _Loaded) -> list[Issue]:
+    """What :func:`read_table` refuses in a table read from a file: no header, a header twice,
+    a column of values without a header, a cell with no value to read."""
+    origin = table.origin
+    assert origin is not None
+    frame = table.frame
+    if frame.shape[1] == 0:
+        return [Issue(origin.where(), _say("empty", origin.zh))]
+    issues = []
+    seen: set[str] = set()
+    for position, column in enumerate(frame.columns):
+        label = _label(column)
+        if label.startswith(_NO_HEADER[0]):
+            issues.append(Issue(origin.where(None, label), _say("no_header", origin.zh)))
+        elif label in seen:
+            issues.append(Issue(origin.where(None, label), _say("twice", origin.zh)))
+        seen.add(label)
+        if frame.iloc[:, position].dtype == object:
+            for row, value in enumerate(frame.iloc[:, position].tolist()):
+                if isinstance(value, _Unreadable):
+                    issues.append(Issue(origin.where(row, label), value.issue(origin.zh)))
+    return issues
+
+
+def _filled(raw: pd.DataFrame) -> npt.NDArray[np.bool_]:
+    """Which cells hold a value (not missing, not blank text), with a Python test only for the
+    cells that pandas does not already call missing."""
+    filled = np.array(raw.notna().to_numpy(dtype=bool))
+    for j in range(raw.shape[1]):
+        rows = np.flatnonzero(filled[:, j])
+        if len(rows):
+            cells = raw.iloc[rows, j].tolist()
+            filled[rows, j] = [
+                bool(value.strip()) if value.__class__ is str else not _missing(value)
+                for value in cells
+            ]
+    return filled
+
+
+def _xml_unescape(text: str) -> str:
+    """``_x000D_`` -> CR: the escapes Excel (and :func:`_xlsx_text`) write for characters that
+    XML cannot hold; ``_x005F_`` escapes an underscore that would otherwise start one."""
+    if "_x" not in text:
+        return text
+    return _XML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+
+
+_XML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+# --- untrusted tables: the checks before validation -----------------------------------------------
+
+
+def _named_sections(
+    tables: Mapping[str, Any],
+) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+    """Tables keyed by section, with the name each was given; every naming issue at once."""
+    named: dict[str, pd.DataFrame] = {}
+    given: dict[str, str] = {}
+    issues: list[Issue] = []
+    for name, frame in tables.items():
+        name = str(name)
+        section = _section_of(name)
+        zh = _is_zh(name)
+        if section is None:
+            issues.append(Issue(name, f"unknown table; expected one of {', '.join(_TABLE_NAMES)}"))
+        elif not isinstance(frame, pd.DataFrame):
+            issues.append(Issue(name, _say("not_table", zh)))
+        elif section in named:
+            issues.append(Issue(name, _say("second_table", zh, section=given[section])))
+        else:
+            named[section] = frame
+            given[section] = name
+    if issues:
+        raise ProblemError(issues)
+    missing = [name for name in ("regions", "organizations", "needs") if name not in named]
+    if missing:
+        raise _missing_tables(missing)
+    return named, given
+
+
+def _section_model(section: str) -> tuple[type[pydantic.BaseModel], str]:
+    """The model of a table's rows and the section its Chinese headers are listed under."""
+    models: dict[str, type[pydantic.BaseModel]] = {
+        "regions": Region,
+        "organizations": Organization,
+        "needs": Need,
+    }
+    if section in models:
+        return models[section], section
+    return _pair_model(section), "pairs"
+
+
+def _problem(
+    named: Mapping[str, pd.DataFrame],
+    policy: Mapping[str, Any] | None,
+    *,
+    zh: Mapping[str, bool] | None = None,
+    by_columns: bool = True,
+) -> Problem:
+    """A problem from tables keyed by section: the table checks, then validation by columns (or
+    by rows), with every issue of both in one :class:`ProblemError`."""
+    zh = {section: _is_zh(*frame.columns) for section, frame in named.items()} | dict(zh or {})
+    tables, issues = _checked_tables(named, zh)
+    if policy is None and "policy" in tables:
+        policy, policy_issues = _policy_from_frame(tables["policy"], zh.get("policy", False))
+        issues += policy_issues
+    elif policy is not None and not isinstance(policy, Mapping | pydantic.BaseModel):
+        issues.append(Issue("policy", f"expected a mapping, not {type(policy).__name__}"))
+        policy = None
+    try:
+        problem = _validated(tables, policy, by_columns)
+    except ProblemError as error:
+        taken = {issue.path for issue in issues}
+        raise ProblemError(
+            [*issues, *(issue for issue in error.issues if issue.path not in taken)]
+        ) from None
+    if issues:
+        raise ProblemError(issues)
+    return problem
+
+
+def _validated(tables: Mapping[str, pd.DataFrame], policy: Any, by_columns: bool) -> Problem:
+    if isinstance(policy, Mapping):
+        policy = dict(policy)
+    if by_columns:
+        columns = {
+            "regions": _field_columns(tables["regions"], Region, "regions"),
+            "organizations": _field_columns(tables["organizations"], Organization, "organizations"),
+            "needs": _field_columns(tables["needs"], Need, "needs"),
+        }
+        if all(frame is not None for frame in columns.values()):
+            pairs = {
+                section: _pair_records(tables[section], section)
+                for section in _pair_sections()
+                if section in tables
+            }
+            return problem_from_columns(
+                columns["regions"],  # type: ignore[arg-type]  # checked just above
+                columns["organizations"],  # type: ignore[arg-type]
+                columns["needs"],  # type: ignore[arg-type]
+                policy=policy,
+                pair_rows=pairs,
+            )
+    # A whole nested object in one cell: the row path reads it.
+    data: dict[str, Any] = {
+        "regions": region_records(tables["regions"]),
+        "organizations": organization_records(tables["organizations"]),
+        "needs": need_records(tables["needs"]),
+    }
+    for section in _pair_sections():
+        if section in tables:
+            data[section] = _pair_records(tables[section], section)
+    if policy is not None:
+        data["policy"] = policy
+    return Problem.model_validate(data)
+
+
+def _checked_tables(
+    named: Mapping[str, pd.DataFrame], zh: Mapping[str, bool]
+) -> tuple[dict[str, pd.DataFrame], list[Issue]]:
+    """The tables with what validation cannot judge taken out, and the issues it raises.
+
+    A table with no columns, a column without a header, twice under one header or for a field
+    another column gives, an unknown column: each is one issue (a repeated column keeps its
+    first copy). A cell of the wrong kind (bytes, a yes/no value where a number or text is
+    expected, several values where one is, a formula with no saved value, an Excel error) is an
+    issue at its row and is read as missing; so is ``continues`` naming an unknown
+    organization.
+    """
+    tables: dict[str, pd.DataFrame] = {}
+    issues: list[Issue] = []
+    for section, frame in named.items():
+        if section == "policy":
+            tables[section] = frame
+            continue
+        model, headers = _section_model(section)
+        tables[section] = _checked_table(section, frame, model, headers, zh[section], issues)
+    issues += _continues_issues(tables, zh.get("needs", False))
+    return tables, issues
+
+
+def _checked_table(
+    section: str,
+    frame: pd.DataFrame,
+    model: type[pydantic.BaseModel],
+    headers: str,
+    zh: bool,
+    issues: list[Issue],
+) -> pd.DataFrame:
+    if frame.shape[1] == 0:
+        issues.append(Issue(section, _say("no_columns" if len(frame) else "empty", zh)))
+        return pd.DataFrame()  # its rows hold nothing to check
+    kinds = _kinds(model)
+    mapping = _column_map(frame.columns, model, headers)
+    labels = [_label(column) for column in frame.columns]
+    first_at: dict[str, int] = {}
+    field_at: dict[tuple[str, str | None], int] = {}
+    keep: list[int] = []
+    for position, (column, label) in enumerate(zip(frame.columns, labels, strict=True)):
+        where = f"{section}.{label}"
+        field, sub = mapping[column]
+        kind = kinds.get(field)
+        if label.startswith(_NO_HEADER[0]):
+            issues.append(Issue(where, _say("no_header", zh)))
+        elif label in first_at:
+            issues.append(Issue(where, _say("twice", zh)))
+        elif kind is None or not _valid_sub(kind, sub):
+            mangled = re.fullmatch(r"(.+)\.\d+", label)
+            if mangled and mangled.group(1) in labels:
+                issues.append(Issue(where, _say("mangled", zh, first=_shown(mangled.group(1)))))
+            else:
+                issues.append(Issue(where, _say("unknown_column", zh)))
+        elif (field, sub) in field_at or ((field, None) in field_at and sub is not None):
+            other = labels[field_at.get((field, sub), field_at.get((field, None), 0))]
+            name = field if sub is None else f"{field}.{sub}"
+            issues.append(Issue(where, _say("same_field", zh, other=_shown(other), field=name)))
+        elif sub is None and any(f == field for f, _ in field_at):
+            other = labels[next(p for (f, _), p in field_at.items() if f == field)]
+            issues.append(Issue(where, _say("same_field", zh, other=_shown(other), field=field)))
+        else:
+            keep.append(position)
+            field_at[field, sub] = position
+        first_at.setdefault(label, position)
+    checked = frame.iloc[:, keep]
+    checked.columns = pd.Index([labels[p] for p in keep], dtype=object)
+    found: list[tuple[int, int, Issue]] = []
+    for j, position in enumerate(keep):
+        field, sub = mapping[frame.columns[position]]
+        cells = _checked_cells(checked.iloc[:, j], kinds[field], sub, zh)
+        if cells is None:
+            continue
+        values, bad = cells
+        path = f"{field}.{sub}" if sub is not None else field
+        found.extend((row, j, Issue(f"{section}[{row}].{path}", message)) for row, message in bad)
+        checked.isetitem(j, _object_array(values))
+    issues.extend(issue for _, _, issue in sorted(found, key=lambda item: item[:2]))
+    return checked
+
+
+def _object_array(values: list[Any]) -> npt.NDArray[np.object_]:
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array
+
+
+def _label(column: Any) -> str:
+    return column.strip() if isinstance(column, str) else str(column)
+
+
+def _valid_sub(kind: _Kind, sub: str | None) -> bool:
+    """Whether a column's ``sub`` (the part after the field) names something of the field."""
+    if sub is None:
+        return True
+    if kind.kind == "dict":
+        return True  # a category, checked when the column was mapped
+    if kind.kind == "model" and kind.model is not None:
+        return sub in kind.model.model_fields
+    return False
+
+
+def _checked_cells(
+    column: pd.Series, kind: _Kind, sub: str | None, zh: bool
+) -> tuple[list[Any], list[tuple[int, str]]] | None:
+    """The cells of a column with the ones of a wrong kind made missing, and their issues;
+    ``None`` when every cell is of a kind validation judges."""
+    if column.dtype.kind in "iufcmM" or (column.dtype != object and column.dtype.kind != "b"):
+        return None  # numbers, dates or text: validation judges them
+    scalar = kind.scalar
+    if kind.kind == "model" and kind.model is not None and sub is not None:
+        scalar = _kinds(kind.model).get(sub, _Kind("scalar")).scalar
+    several_ok = kind.kind == "list" or (kind.kind in ("dict", "model") and sub is None)
+    values = column.tolist()
+    bad: list[tuple[int, str]] = []
+    for row, value in enumerate(values):
+        cls = value.__class__
+        if cls is str or cls is float or cls is int or value is None:
+            continue
+        if isinstance(value, bool | np.bool_):
+            if scalar is bool:
+                continue
+            message = _say("bool", zh)
+        elif isinstance(value, bytes | bytearray | memoryview | np.bytes_):
+            message = _say("bytes", zh)
+        elif isinstance(value, _Unreadable):
+            message = value.issue(zh)
+        elif not several_ok and isinstance(
+            value, list | tuple | set | frozenset | dict | np.ndarray
+        ):
+            message = _say("not_scalar", zh)
+        else:
+            continue
+        bad.append((row, message))
+        values[row] = None
+    return (values, bad) if bad else None
+
+
+def _continues_issues(tables: Mapping[str, pd.DataFrame], zh: bool) -> list[Issue]:
+    """``continues`` naming an organization the problem does not have."""
+    needs, organizations = tables["needs"], tables["organizations"]
+    ids = _id_column(organizations, Organization, "organizations", "id")
+    if ids is None:
+        return []
+    known = {value for value in ids if isinstance(value, str)}
+    issues = []
+    for field, path in (("continues.org_id", "continues.org_id"), ("continues", "continues")):
+        named = _id_column(needs, Need, "needs", field)
+        if named is None:
+            continue
+        for row, value in enumerate(named):
+            if path == "continues":
+                value = _json(value) if isinstance(value, str) else value
+                value = value.get("org_id") if isinstance(value, Mapping) else None
+                value = _scalar(value, str, ()) if value is not None else None
+            if isinstance(value, str) and value and value not in known:
+                issues.append(
+                    Issue(
+                        f"needs[{row}].continues.org_id", _say("unknown_org", zh, id=_shown(value))
+                    )
+                )
+    return issues
+
+
+def _id_column(
+    frame: pd.DataFrame, model: type[pydantic.BaseModel], section: str, target: str
+) -> list[Any] | None:
+    """The cells of the column for ``target`` (``field`` or ``field.sub``) as text ids."""
+    field, _, sub = target.partition(".")
+    for position, column in enumerate(frame.columns):
+        if _column_map([column], model, section)[column] == (field, sub or None):
+            cells = frame.iloc[:, position].tolist()
+            if sub or field != "continues":
+                return [None if _missing(v) else _scalar(v, str, ()) for v in cells]
+            return cells
+    return None
+
+
+def _json(text: str) -> Any:
+    """The JSON value in ``text``, or ``text`` itself when it holds none."""
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        return text
+
+
+# --- where an issue came from -------------------------------------------------------------------------
+
+
+def _located(issues: Iterable[Issue], loaded: Mapping[str, _Loaded]) -> list[Issue]:
+    """Issues with the path of a table read from a file replaced by its place in the file:
+    ``needs[3].beneficiaries`` -> ``needs.xlsx · 需求 · 第 5 行 · 受益人数``."""
+    located = []
+    for issue in issues:
+        match = _PATH.fullmatch(issue.path)
+        table = loaded.get(match.group(1)) if match else None
+        if match is None or table is None or table.origin is None:
+            located.append(issue)
+            continue
+        section, row, rest = match.group(1), match.group(2), match.group(3) or ""
+        origin = table.origin
+        if section == "policy":
+            position, column = _policy_row(table.frame, rest)
+            where = origin.where(position, column)
+        elif row is None:
+            where = origin.where(None, rest or None)
+        else:
+            where = origin.where(int(row), _header_of(table.frame, section, rest, origin.zh))
+        located.append(Issue(where, issue.message))
+    return located
+
+
+_PATH = re.compile(r"([a-z_]+)(?:\[(\d+)\])?(?:\.(.*))?", re.DOTALL)
+
+
+def _header_of(frame: pd.DataFrame, section: str, path: str, zh: bool) -> str | None:
+    """The header of the column that gives ``path`` (``continues.org_id``) of a row."""
+    if not path:
+        return None
+    model, headers = _section_model(section)
+    field, _, sub = re.sub(r"\[\d+\]", "", path).partition(".")
+    sub = sub.partition(".")[0]
+    mapping = _column_map(frame.columns, model, headers)
+    for wanted in ((field, sub or None), (field, None)):
+        for column, target in mapping.items():
+            if target == wanted:
+                return _label(column)
+    for column, target in mapping.items():
+        if target[0] == field:
+            return _label(column)
+    return _out_header(headers, f"{field}.{sub}" if sub else field, zh)
+
+
+def _policy_row(frame: pd.DataFrame, key: str) -> tuple[int | None, str | None]:
+    """The row of the policy table that gives ``key`` (or a key around it), and its column."""
+    if frame.shape[1] < 2 or not key:
+        return None, key or None
+    keys = [_label(k) for k in frame.iloc[:, 0].tolist()]
+    for row in (
+        *(row for row, given in enumerate(keys) if given == key),
+        *(row for row, given in enumerate(keys) if key.startswith(given + ".")),
+        *(row for row, given in enumerate(keys) if given.startswith(key + ".")),
+    ):
+        return row, _label(frame.columns[1])
+    return None, key
+
+
+# --- untrusted files: writing ------------------------------------------------------------------------
+
+
+def _write_workbook(
+    frames: Mapping[str, pd.DataFrame], path: Path, *, percent: bool = False
+) -> None:
+    """Write ``frames`` to an Excel workbook, a sheet each, with no cell that Excel would run.
+
+    Text is written as text: a string cell even when it begins with ``=`` (with Excel's quote
+    prefix when it begins with ``=``, ``+``, ``-``, ``@``, tab or CR, so that editing it keeps it
+    text), so the workbook holds no formula. Characters XML cannot hold are written as Excel
+    writes them (``_x000D_``), and :func:`read_table` reads them back.
+    """
+    _require("openpyxl", "excel")
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    with _file_errors(path, "write"):  # text that is not Unicode fails here, not in openpyxl
+        for name, frame in frames.items():
+            sheet = book.create_sheet(_sheet_title(str(name), book.sheetnames))
+            sheet.freeze_panes = "A2"
+            for position, column in enumerate(frame.columns, 1):
+                values = frame.iloc[:, position - 1].tolist()
+                _put(sheet.cell(row=1, column=position), str(column))
+                is_share = percent and str(column) in ("share", "满足率")
+                for row, value in enumerate(values, 2):
+                    if isinstance(value, str) or not _missing(value):  # "  " is text to keep
+                        cell = sheet.cell(row=row, column=position)
+                        _put(cell, value)
+                        if is_share:
+                            cell.number_format = "0.0%"
+                cells = [str(column), *(str(v) for v in values[:200])]
+                width = min(60, max(_display_width(text) for text in cells) + 2)
+                sheet.column_dimensions[_column_letter(position)].width = width
+        book.save(path)
+
+
+def _put(cell: Any, value: Any) -> None:
+    """Set a cell: text as a string cell (never a formula), numbers as numbers."""
+    if hasattr(value, "item") and getattr(value, "shape", None) == ():
+        value = value.item()
+    if isinstance(value, enum.Enum):
+        value = value.value
+    if isinstance(value, float) and not math.isfinite(value):
+        value = str(value)
+    if not isinstance(value, str | int | float | bool | datetime.datetime | datetime.date):
+        value = str(value)
+    if isinstance(value, str):
+        cell.value = _xlsx_text(value)
+        cell.data_type = "s"  # openpyxl makes "=..." a formula
+        if value.startswith(_TRIGGERS):
+            cell.quotePrefix = True
+    else:
+        cell.value = value
+
+
+def _xlsx_text(text: str) -> str:
+    """``text`` with the characters XML cannot hold (and CR, which XML turns into LF) written as
+    Excel escapes them; an underscore that would start such an escape is escaped too."""
+    if _SURROGATE.search(text):
+        text.encode("utf-8")  # raises: a lone surrogate is not text a file can hold
+    if "_x" in text:
+        text = _XML_ESCAPE.sub(lambda m: "_x005F" + m.group(0), text)
+    return _XML_UNSAFE.sub(lambda m: f"_x{ord(m.group(0)):04X}_", text)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_XML_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0d\x0e-\x1f\ufffe\uffff]")
+
+
+def _sheet_title(name: str, taken: Sequence[str]) -> str:
+    """A valid, unused sheet title for ``name``: at most 31 characters, none of ``[]:*?/\\``."""
+    title = re.sub(r"[\[\]:*?/\\]", "_", name).strip("'")[:31] or "sheet"
+    candidate, n = title, 1
+    while candidate.casefold() in {t.casefold() for t in taken}:
+        n += 1
+        candidate = f"{title[: 31 - len(str(n)) - 1]}_{n}"
+    return candidate
+
+
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """Write a table as CSV (UTF-8 with a BOM, as Excel likes it) with no cell that would run.
+
+    Text cells are quoted, and one that begins with ``=``, ``+``, ``-``, ``@``, tab or CR gets a
+    leading ``'`` (OWASP's rule against CSV injection); :func:`read_table` takes it off again.
+    Numbers are written as numbers.
+    """
+    with _file_errors(path, "write"):  # text that is not Unicode fails here too
+        safe = frame.copy()
+        safe.columns = [_csv_text(str(column)) for column in frame.columns]
+        for position in range(safe.shape[1]):
+            column = safe.iloc[:, position]
+            if column.dtype == object or column.dtype.kind not in "biufcmM":
+                cells = [_csv_text(v) if isinstance(v, str) else v for v in column.tolist()]
+                safe.isetitem(position, _object_array(cells))
+        safe.to_csv(path, index=False, encoding="utf-8-sig", quoting=csv.QUOTE_NONNUMERIC)
+
+
+def _csv_text(text: str) -> str:
+    """``text`` as a CSV cell that no spreadsheet runs: ``'`` before a formula-like start."""
+    return "'" + text if text.lstrip("'").startswith(_TRIGGERS) else text
 
 
 # --- writing rows ------------------------------------------------------------------------------------------
@@ -1329,25 +2336,6 @@ def _is_scalar(value: Any) -> bool:
     )
 
 
-def _write_workbook(
-    frames: Mapping[str, pd.DataFrame], path: Path, *, percent: bool = False
-) -> None:
-    _require("openpyxl", "excel")
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        for name, frame in frames.items():
-            frame.to_excel(writer, sheet_name=name[:31], index=False)
-            sheet = writer.sheets[name[:31]]
-            sheet.freeze_panes = "A2"
-            for position, column in enumerate(frame.columns, 1):
-                cells = [str(column), *(str(v) for v in frame[column].head(200).tolist())]
-                width = min(60, max(_display_width(text) for text in cells) + 2)
-                letter = _column_letter(position)
-                sheet.column_dimensions[letter].width = width
-                if percent and str(column) in ("share", "满足率"):
-                    for (cell,) in sheet.iter_rows(min_row=2, min_col=position, max_col=position):
-                        cell.number_format = "0.0%"
-
-
 def _require(module: str, extra: str) -> None:
     import importlib.util
 
@@ -1369,3 +2357,21 @@ def _column_letter(position: int) -> str:
         position, remainder = divmod(position - 1, 26)
         letters = chr(ord("A") + remainder) + letters
     return letters
+
+
+def _checked_language(language: Any) -> Language:
+    if language not in ("zh", "en"):
+        raise OptionError(f"language must be 'zh' or 'en', not {_shown(language)}")
+    return language  # type: ignore[no-any-return]
+
+
+def _path(value: Any, name: str) -> Path:
+    """``value`` as a path, or an :class:`OptionError` naming the argument."""
+    if isinstance(value, str | PathLike):
+        return Path(value)
+    raise OptionError(f"{name} must be a path, not {type(value).__name__}")
+
+
+def _expect(value: Any, kind: type, name: str) -> None:
+    if not isinstance(value, kind):
+        raise OptionError(f"{name} must be a {kind.__name__}, not {type(value).__name__}")

@@ -2,13 +2,15 @@
 
 :meth:`matcher.Problem.from_frames` checks tables column by column and builds its row models on
 first use; ``_from_frames_by_rows`` is the reference it must agree with: one dict per row,
-validated as a document.
+validated as a document. Pair scores given as a document's list are checked by columns too;
+their reference is ``_validate_by_rows``, which validates every pair as a model.
 """
 
 from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 import math
 import pickle
 import threading
@@ -27,7 +29,7 @@ import matcher
 from matcher import io
 from matcher.models import Need, Organization, Region, columnar
 from matcher.models.columnar import _KINDS
-from matcher.models.problem import _from_frames_by_rows
+from matcher.models.problem import _from_frames_by_rows, _validate_by_rows
 from strategies import SMALL, documents
 
 Frames = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]
@@ -78,8 +80,8 @@ def assert_same_index(a: matcher.Problem, b: matcher.Problem) -> None:
 
 def assert_same_rows(a: matcher.Problem, b: matcher.Problem) -> None:
     """Same models, down to value types (1 vs 1.0) and the fields each row was given."""
-    for name in ("regions", "organizations", "needs"):
-        rows_a, rows_b = getattr(a, name), getattr(b, name)
+    for name in ("regions", "organizations", "needs", "pair_scores"):
+        rows_a, rows_b = getattr(a, name) or (), getattr(b, name) or ()
         assert [type(r) for r in rows_a] == [type(r) for r in rows_b]
         assert [repr(r.__dict__) for r in rows_a] == [repr(r.__dict__) for r in rows_b], name
         assert [r.model_fields_set for r in rows_a] == [r.model_fields_set for r in rows_b]
@@ -595,3 +597,173 @@ def test_column_checks_keep_the_models_numeric_bounds() -> None:
                 assert (kind.low, kind.high) == _field_bounds(model.model_fields[name]), name
                 checked += 1
     assert checked >= 8
+
+
+# --- pair scores: tables and lists, checked by columns ------------------------------------------------
+
+
+def assert_pairs_agree(
+    document: dict[str, Any], pairs: list[Any]
+) -> matcher.Problem | list[matcher.Issue]:
+    """The pairs as a list in the document and as a table: each path agrees with its rows."""
+    document = {**document, "pair_scores": pairs}
+    by_list = assert_outcomes_agree(
+        outcome(matcher.Problem.model_validate, document), outcome(_validate_by_rows, document)
+    )
+    if all(isinstance(pair, dict) for pair in pairs):
+        table = pd.DataFrame(pairs, index=pd.RangeIndex(len(pairs)), dtype=object)
+        for column in table.columns:  # numbers as numbers, text as text, where a column allows
+            table[column] = pd.Series(table[column].tolist(), dtype=None)
+        assert_agree(*document_frames(document), pair_scores=table)
+    return by_list
+
+
+_BAD_PAIR_VALUES = [
+    *_BAD_VALUES,
+    -math.inf,
+    10**400,
+    "2.5",
+    " o0 ",
+    "nobody",
+    np.float64(-3.5),
+    np.str_("n0"),
+]
+
+
+@st.composite
+def mutated_pairs(draw: Any) -> tuple[dict[str, Any], list[Any]]:
+    """A valid document and its pair scores with up to four cells, keys or rows spoilt."""
+    document = draw(documents(SMALL, pair_scores=True, policy=False, min_needs=1, min_orgs=1))
+    pairs: list[Any] = [dict(pair) for pair in document.pop("pair_scores")]
+    if not pairs:
+        pairs = [{"need_id": document["needs"][0]["id"], "org_id": "o0", "score": 1.0}]
+    for _ in range(draw(st.integers(0, 4))):
+        row = draw(st.integers(0, len(pairs) - 1))
+        other = pairs[draw(st.integers(0, len(pairs) - 1))]
+        how = draw(st.sampled_from(["value", "value", "copy", "drop", "item"]))
+        key = draw(st.sampled_from(["need_id", "org_id", "score", "colour"]))
+        if not isinstance(pairs[row], dict) or (how == "copy" and not isinstance(other, dict)):
+            continue
+        if how == "value":
+            pairs[row][key] = draw(st.sampled_from(_BAD_PAIR_VALUES))
+        elif how == "copy":  # the same pair twice, or another row's value
+            pairs[row].update({k: other[k] for k in ("need_id", "org_id") if k in other})
+        elif how == "drop":
+            pairs[row].pop(key, None)
+        else:
+            pairs[row] = draw(st.sampled_from(["junk", None, 3, ["n0", "o0", 1.0]]))
+    return document, pairs
+
+
+@settings(max_examples=150)
+@given(case=mutated_pairs())
+def test_pair_columns_and_rows_agree_on_random_pairs(
+    case: tuple[dict[str, Any], list[Any]],
+) -> None:
+    assert_pairs_agree(*case)
+
+
+@settings(max_examples=40)
+@given(document=documents(SMALL, pair_scores=True, policy=True, min_needs=1, min_orgs=1))
+def test_valid_pairs_load_as_rows_load_them(document: dict[str, Any]) -> None:
+    problem = assert_pairs_agree(document, document["pair_scores"])
+    assert isinstance(problem, matcher.Problem)
+    index = problem.index
+    assert index.pair_score is not None and index.pair_need is not None
+    expected = [(p["need_id"], p["org_id"], float(p["score"])) for p in document["pair_scores"]]
+    assert [
+        (index.need_ids[n], index.org_ids[o], s)
+        for n, o, s in zip(index.pair_need, index.pair_org, index.pair_score, strict=True)
+    ] == expected
+
+
+@pytest.fixture(scope="module")
+def scored() -> tuple[dict[str, Any], pd.DataFrame]:
+    """A problem's document without pair scores, and a table scoring all its candidate pairs."""
+    problem = matcher.synth.shanxi(seed=4, n_needs=150, n_orgs=40)
+    table = matcher.candidates(problem)[["need_id", "org_id"]]
+    rng = np.random.default_rng(4)
+    table = table.assign(score=rng.uniform(-1.0, 10.0, len(table))).reset_index(drop=True)
+    return problem.model_dump(mode="json"), table
+
+
+def test_bad_pair_rows_are_named_by_their_path(scored: tuple[dict[str, Any], pd.DataFrame]) -> None:
+    document, table = scored
+    pairs = table.head(20).to_dict(orient="records")
+    pairs[3]["need_id"] = "nobody"
+    pairs[5]["org_id"] = "ghost"
+    pairs[7].update(need_id=pairs[2]["need_id"], org_id=pairs[2]["org_id"])
+    pairs[9]["colour"] = "red"
+    pairs[10]["need_id"] = f" {pairs[10]['need_id']} "  # padded: read as the id
+    pairs[12]["score"] = math.inf
+    pairs[13]["score"] = "lots"
+    del pairs[14]["org_id"]
+    pairs[15] = "junk"
+    expected = [
+        ("pair_scores[3].need_id", "unknown need 'nobody'"),
+        ("pair_scores[5].org_id", "unknown organization 'ghost'"),
+        ("pair_scores[7]", "duplicate pair (first at pair_scores[2])"),
+        ("pair_scores[9].colour", "unknown field"),
+        ("pair_scores[12].score", "input should be a finite number"),
+        (
+            "pair_scores[13].score",
+            "input should be a valid number, unable to parse string as a number",
+        ),
+        ("pair_scores[14].org_id", "required field is missing"),
+        ("pair_scores[15]", "input should be a valid dictionary or instance of PairScore"),
+    ]
+    issues = assert_pairs_agree(document, pairs)
+    assert [(i.path, i.message) for i in issues] == expected
+    frame = pd.DataFrame(pairs[:15])
+    before = frame.copy()
+    issues = outcome(matcher.Problem.from_frames, *document_frames(document), pair_scores=frame)
+    assert isinstance(issues, list)
+    assert [(i.path, i.message) for i in issues] == expected[:-1]
+    pd.testing.assert_frame_equal(frame, before)  # the caller's table is left as it was
+
+
+def test_pair_scores_load_by_columns_and_solve_as_by_rows(
+    scored: tuple[dict[str, Any], pd.DataFrame],
+) -> None:
+    document, table = scored
+    frames = document_frames(document)
+    pairs = table.to_dict(orient="records")
+    by_frames = matcher.Problem.from_frames(*frames, pair_scores=table)
+    by_json = matcher.Problem.from_json(json.dumps({**document, "pair_scores": pairs}))
+    references = (
+        _from_frames_by_rows(*frames, pair_scores=table),
+        _validate_by_rows({**document, "pair_scores": pairs}),
+    )
+    for loaded in (by_frames, by_json):
+        assert "pair_scores" not in loaded.__dict__  # built on first read
+    expected = matcher.solve(references[0], solver="flow", seed=0)
+    assert matcher.solve(references[1], solver="flow", seed=0).to_json() == expected.to_json()
+    for loaded, reference in zip((by_frames, by_json), references, strict=True):
+        plan = matcher.solve(loaded, solver="flow", seed=0)
+        assert "pair_scores" not in loaded.__dict__  # the solve read the index only
+        assert plan.to_json() == expected.to_json()
+        assert_outcomes_agree(loaded, reference)
+        assert matcher.verify(loaded, plan) == []
+
+
+def test_pending_pair_scores_behave_as_built_ones(
+    scored: tuple[dict[str, Any], pd.DataFrame],
+) -> None:
+    document, table = scored
+    document = {**document, "pair_scores": table.head(50).to_dict(orient="records")}
+    reference = _validate_by_rows(document)
+    for use in (
+        lambda p: p.to_json(),
+        lambda p: pickle.loads(pickle.dumps(p)),
+        lambda p: copy.deepcopy(p),
+        lambda p: p.replace(policy={"weights": {"priority": 3}}),
+        lambda p: p.model_copy(),
+    ):
+        loaded = matcher.Problem.model_validate(document)
+        assert "pair_scores" not in loaded.__dict__
+        result = use(loaded)
+        assert loaded == reference and loaded.pair_scores == reference.pair_scores
+        if isinstance(result, matcher.Problem):
+            assert result.pair_scores == reference.pair_scores
+    empty = matcher.Problem.model_validate({**document, "pair_scores": []})
+    assert empty.pair_scores == () and empty.index.pair_score is not None

@@ -13,6 +13,12 @@ The result is a :class:`~matcher.Problem` whose index is built from the columns 
 ``regions``, ``organizations`` and ``needs`` tuples are built on first use, without validating
 again, from the checked values (:class:`TableRows`).
 
+Pair scores, often the longest list by far, are checked the same way whether they come as a
+table or as a document's list of dicts (:class:`PairScoreRows`): ids and scores column by column,
+the doubtful rows through :class:`~matcher.models.problem.PairScore`, and the cross-references
+(unknown ids, duplicate pairs) by hashing, so that only the rows that may have an issue go
+through the one check that words it. Their ``pair_scores`` tuple is built on first use too.
+
 Examples
 --------
 >>> import pandas as pd, matcher
@@ -33,6 +39,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any, Literal
 
 import numpy as np
@@ -43,7 +50,7 @@ import pydantic
 from ..errors import Issue, ProblemError
 from .base import MAX_COUNT, Model
 from .deferred import gc_paused
-from .index import ProblemIndex
+from .index import PairColumns, ProblemIndex
 from .need import Need
 from .organization import Organization
 from .policy import Policy
@@ -59,6 +66,7 @@ from .problem import (
     _get,
     _issue_order,
     _organization_record,
+    _pair_columns,
     _records,
     _row_document,
     _split_lists,
@@ -67,9 +75,11 @@ from .problem import (
 from .region import Region
 from .vocab import Category, Credit, Level, OrgType, Priority, Scope, VulnerableGroup
 
-__all__ = ["TableRows", "problem_from_tables"]
+__all__ = ["PairScoreRows", "TableRows", "pending_pair_columns", "problem_from_tables"]
 
 BoolArray = npt.NDArray[np.bool_]
+ObjectArray = npt.NDArray[np.object_]
+FloatArray = npt.NDArray[np.float64]
 
 #: Integers beyond this do not survive a float64 column; such cells go through validation.
 _EXACT_INTEGERS = 2.0**53
@@ -139,12 +149,14 @@ _KINDS: dict[str, dict[str, _Kind]] = {
         "lead_primary": _Kind("bool"),
         "aid": _Kind("literal", choices=("direct_aid", "capacity_building")),
     },
+    "pair_scores": {"need_id": _ID, "org_id": _ID, "score": _Kind("float")},
 }
 
 _MODELS: dict[str, type[Model]] = {
     "regions": Region,
     "organizations": Organization,
     "needs": Need,
+    "pair_scores": PairScore,
 }
 
 #: How the row path turns one table row into the dict it validates.
@@ -191,27 +203,43 @@ class TableRows:
     """
 
     sections: Mapping[str, _Section]
+    pairs: PairScoreRows | None = None
 
     def rows(self, name: str) -> tuple[Model, ...]:
-        """The models of ``name`` (``regions``, ``organizations`` or ``needs``), in table order."""
+        """The models of ``name`` (``regions``, ``organizations``, ``needs`` or
+        ``pair_scores``), in table order."""
+        if name == "pair_scores" and self.pairs is not None:
+            return self.pairs.rows(name)
         section = self.sections[name]
         model = _MODELS[name]
         fields = tuple(model.model_fields)
-        new = object.__new__
-        set_attribute = object.__setattr__
-        rows: list[Model] = []
-        append = rows.append
         columns = [section.columns[f] for f in fields]
-        for values, given in zip(zip(*columns, strict=True), section.fields_set, strict=True):
-            row = new(model)
-            set_attribute(row, "__dict__", dict(zip(fields, values, strict=True)))
-            set_attribute(row, "__pydantic_fields_set__", set(given))
-            set_attribute(row, "__pydantic_extra__", None)
-            set_attribute(row, "__pydantic_private__", None)
-            append(row)
-        for position, validated in section.validated.items():
-            rows[position] = validated
-        return tuple(rows)
+        return _constructed(model, fields, columns, section.fields_set, section.validated)
+
+
+def _constructed(
+    model: type[Model],
+    fields: Sequence[str],
+    columns: Sequence[Sequence[Any]],
+    fields_set: Sequence[frozenset[str]],
+    validated: Mapping[int, Model],
+) -> tuple[Model, ...]:
+    """Models of checked rows, built as :meth:`pydantic.BaseModel.model_construct` builds them
+    (``fields_set``: each row's given fields), the ``validated`` ones kept as they are."""
+    new = object.__new__
+    set_attribute = object.__setattr__
+    rows: list[Model] = []
+    append = rows.append
+    for values, given in zip(zip(*columns, strict=True), fields_set, strict=True):
+        row = new(model)
+        set_attribute(row, "__dict__", dict(zip(fields, values, strict=True)))
+        set_attribute(row, "__pydantic_fields_set__", set(given))
+        set_attribute(row, "__pydantic_extra__", None)
+        set_attribute(row, "__pydantic_private__", None)
+        append(row)
+    for position, model_row in validated.items():
+        rows[position] = model_row
+    return tuple(rows)
 
 
 def problem_from_tables(
@@ -235,20 +263,29 @@ def problem_from_tables(
         "needs": _frame(needs),
     }
     pair_lists = dict(pair_rows or {})
-    if pair_scores is not None:
-        pair_lists["pair_scores"] = _records(_frame(pair_scores))
-    if any(frame.columns.map(str).has_duplicates for frame in frames.values()):
+    score_frame = None if pair_scores is None else _frame(pair_scores)
+    tables = [*frames.values(), *([] if score_frame is None else [score_frame])]
+    if any(frame.columns.map(str).has_duplicates for frame in tables):
         # Two columns for one field: only the row path knows which one wins.
         document = _row_document(**frames) | pair_lists
+        if score_frame is not None:
+            document["pair_scores"] = _records(score_frame)
         if policy is not None:
             document["policy"] = policy
         with gc_paused():
             return Problem.model_validate(document)
     with gc_paused():
         sections = {name: _check(name, frame) for name, frame in frames.items()}
+        pairs = None
+        if score_frame is not None:
+            pairs = PairScoreRows.from_frame(score_frame)
+        elif PairScoreRows.takes(pair_lists.get("pair_scores")):
+            pairs = PairScoreRows.from_items(pair_lists.pop("pair_scores"))
         issues = [issue for section in sections.values() for issue in section.issues]
+        if pairs is not None:
+            issues += pairs.issues
         given: dict[str, Any] = {}
-        checked: dict[str, Any] = {"policy": Policy(), "pair_scores": None}
+        checked: dict[str, Any] = {"policy": Policy()}
         if policy is not None:
             given["policy"] = checked["policy"] = policy
             try:
@@ -262,25 +299,32 @@ def problem_from_tables(
                     checked[name] = _PAIRS[name].validate_python(pair_lists[name])
                 except pydantic.ValidationError as error:
                     issues += _field_issues(error, (name,))
-        issues += _references(sections, given if issues else checked, raw=bool(issues))
+        issues += _references(sections, given if issues else checked, pairs, raw=bool(issues))
         if issues:
             raise ProblemError(sorted(set(issues), key=_issue_order))
 
-        scores = checked["pair_scores"]
+        scores = checked.get("pair_scores")
         refs = {
             name: [(p.need_id, p.org_id) for p in checked.get(name, ())]
             for name in ("pinned", "declined", "pending")
         }
+        if pairs is not None:
+            score_columns: PairColumns | None = pairs.columns()
+        elif scores is not None:
+            score_columns = _pair_columns(scores)
+        else:
+            score_columns = None
         index = ProblemIndex.from_columns(
             sections["regions"].columns,
             sections["organizations"].columns,
             sections["needs"].columns,
-            None if scores is None else [(p.need_id, p.org_id, p.score) for p in scores],
+            score_columns,
             **refs,
         )
         # The fields given, checked; model_construct fills in the defaults of the others.
+        pending = ("regions", "organizations", "needs", *(("pair_scores",) if pairs else ()))
         problem = Problem.with_pending_rows(
-            TableRows(sections), **{name: checked[name] for name in given}
+            TableRows(sections, pairs), pending, **{name: checked[name] for name in given}
         )
         problem.__dict__["index"] = index
         return problem
@@ -296,14 +340,22 @@ def _frame(table: Table) -> pd.DataFrame:
 
 
 def _references(
-    sections: Mapping[str, _Section], document: Mapping[str, Any], *, raw: bool
+    sections: Mapping[str, _Section],
+    document: Mapping[str, Any],
+    pairs: PairScoreRows | None,
+    *,
+    raw: bool,
 ) -> list[Issue]:
     """The cross-reference issues: from the values as given when validation found issues (as the
     row path does), from the validated ones otherwise. ``document`` holds the policy and the
-    lists of pairs, given or validated likewise."""
+    lists of pairs, given or validated likewise; ``pairs`` the pair scores checked by columns."""
     values = {name: section.reference_values(raw) for name, section in sections.items()}
     for name in _PAIR_LISTS:
         values[name] = RowValues.of({name: document.get(name)}, name)
+    if pairs is not None:
+        values["pair_scores"] = pairs.reference_values(
+            values["needs"], values["organizations"], raw
+        )
     policy = document.get("policy")
     rules = _get(policy, "rules") if isinstance(policy, Mapping | pydantic.BaseModel) else None
     regions = _get(rules, "regions") if isinstance(rules, Mapping | pydantic.BaseModel) else None
@@ -313,6 +365,227 @@ def _references(
         if isinstance(rule, Mapping | pydantic.BaseModel)
     ]
     return reference_issues(values, rule_regions)
+
+
+# --- pair scores -----------------------------------------------------------------------------------
+
+_PAIR_FIELDS = ("need_id", "org_id", "score")
+
+
+@dataclass
+class PairScoreRows:
+    """Pair scores checked column by column; :meth:`rows` builds their models on first use.
+
+    ``need_id``, ``org_id`` and ``score`` hold each row's checked values; ``validated`` the
+    models of the rows that went through :class:`~matcher.models.problem.PairScore` (``raw``:
+    those rows as given) and ``issues`` what that found, at paths such as
+    ``pair_scores[1].score``.
+
+    Examples
+    --------
+    >>> pairs = PairScoreRows.from_items([{"need_id": "n1", "org_id": "o1", "score": 2},
+    ...                                   {"need_id": "n2", "org_id": " o1", "score": "x"}])
+    >>> pairs.score[0], sorted(pairs.raw), [issue.path for issue in pairs.issues]
+    (np.float64(2.0), [1], ['pair_scores[1].score'])
+    """
+
+    need_id: ObjectArray
+    org_id: ObjectArray
+    score: FloatArray
+    coded: tuple[_Coded, _Coded] | None = None  # the ids coded, when no row was validated
+    validated: dict[int, PairScore] = field(default_factory=dict)
+    raw: dict[int, Any] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+
+    @staticmethod
+    def takes(items: Any) -> bool:
+        """Whether a document's ``pair_scores`` is a list for this class: not empty, and not
+        made of :class:`~matcher.models.problem.PairScore` models already."""
+        if not isinstance(items, list | tuple) or not items:
+            return False
+        return items[0].__class__ is dict or set(map(type, items)) != {PairScore}
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame) -> PairScoreRows:
+        """Check a table of pair scores (a missing cell: the field is not given)."""
+        size = len(frame)
+        unsure = np.zeros(size, bool)
+        columns: dict[str, Any] = {}
+        for position, column in enumerate(frame.columns):
+            series = frame.iloc[:, position]
+            if str(column) in _PAIR_FIELDS:
+                columns[str(column)] = series
+            else:
+                unsure |= series.notna().to_numpy(bool)  # an unknown field: the model names it
+        empty = pd.Series(np.full(size, None, object))
+        need, org, score = (columns.get(name, empty) for name in _PAIR_FIELDS)
+        return cls._check(
+            need, org, score, unsure, lambda rows: _records(frame.iloc[np.asarray(rows)])
+        )
+
+    @classmethod
+    def from_items(cls, items: Sequence[Any]) -> PairScoreRows:
+        """Check a document's list of pair scores: dicts, as JSON gives them (anything else
+        goes to the model, which names what is wrong)."""
+        size = len(items)
+        dicts: Sequence[Any] = items
+        unsure = np.zeros(size, bool)
+        if set(map(type, items)) != {dict}:
+            dicts = [item if item.__class__ is dict else {} for item in items]
+            unsure = np.fromiter((item.__class__ is not dict for item in items), bool, size)
+        # Three known keys with usable values leave no room for another key.
+        unsure |= np.fromiter(map(len, dicts), np.int64, size) != len(_PAIR_FIELDS)
+        need, org, score = (list(map(dict.get, dicts, repeat(name))) for name in _PAIR_FIELDS)
+        return cls._check(
+            _objects(need),
+            _objects(org),
+            _scores(score),
+            unsure,
+            lambda rows: [items[r] for r in rows],
+        )
+
+    @classmethod
+    def _check(
+        cls,
+        need: Any,
+        org: Any,
+        score: pd.Series,
+        unsure: BoolArray,
+        records: Callable[[npt.NDArray[np.intp]], Sequence[Any]],
+    ) -> PairScoreRows:
+        """Check the columns; ``unsure`` rows and those with a cell that does not pass go
+        through the model, fed with ``records(rows)``: the rows as the row path has them."""
+        kinds = _KINDS["pair_scores"]
+        need_id, need_good, need_coded = _ids(need)
+        org_id, org_good, org_coded = _ids(org)
+        numbers, score_good = _number_array(score, kinds["score"], score.isna().to_numpy(bool))
+        rows = np.flatnonzero(unsure | ~need_good | ~org_good | ~score_good)
+        coded = None
+        if need_coded is not None and org_coded is not None and not rows.size:
+            coded = need_coded, org_coded
+        pairs = cls(need_id, org_id, numbers, coded)
+        if rows.size:
+            for row, item in zip(rows.tolist(), records(rows), strict=True):
+                pairs.raw[row] = item
+                try:
+                    validated = PairScore.model_validate(item)
+                except pydantic.ValidationError as error:
+                    pairs.issues += _field_issues(error, ("pair_scores", row))
+                    continue
+                pairs.validated[row] = validated
+                need_id[row], org_id[row] = validated.need_id, validated.org_id
+                numbers[row] = validated.score
+        return pairs
+
+    def columns(self) -> PairColumns:
+        """The checked pairs for :meth:`ProblemIndex.from_columns`; valid once no issue is
+        left."""
+        return self.need_id, self.org_id, self.score
+
+    def reference_values(self, needs: RowValues, organizations: RowValues, raw: bool) -> RowValues:
+        """The rows the cross-reference checks must see: those naming a need or an
+        organization that ``needs`` or ``organizations`` do not have, and every copy of a pair
+        given twice; ``raw``: their values as given (see :meth:`_Section.reference_values`).
+
+        The other rows name known ids and distinct pairs: the checks find nothing there.
+        """
+        need_ref, org_ref = self.need_id, self.org_id
+        coded = self.coded
+        if coded is None or (raw and self.raw):
+            if raw and self.raw:
+                need_ref, org_ref = need_ref.copy(), org_ref.copy()
+                for row, item in self.raw.items():
+                    plain = isinstance(item, Mapping | pydantic.BaseModel)
+                    need_ref[row] = _text(_get(item, "need_id")) if plain else None
+                    org_ref[row] = _text(_get(item, "org_id")) if plain else None
+            coded = _coded(need_ref), _coded(org_ref)
+        (need_code, _), (org_code, org_distinct) = coded
+        clean = _known(coded[0], needs.columns.get("id", ()))
+        clean &= _known(coded[1], organizations.columns.get("id", ()))
+        keys = need_code[clean] * (len(org_distinct) + 1) + org_code[clean]
+        doubtful = ~clean
+        doubtful[clean] = _repeated(keys)
+        rows = np.flatnonzero(doubtful)
+        return RowValues(
+            rows.tolist(), {"need_id": need_ref[rows].tolist(), "org_id": org_ref[rows].tolist()}
+        )
+
+    def rows(self, name: str = "pair_scores") -> tuple[Model, ...]:
+        """The :class:`~matcher.models.problem.PairScore` models, in order."""
+        columns = [self.need_id.tolist(), self.org_id.tolist(), self.score.tolist()]
+        given = [frozenset(_PAIR_FIELDS)] * len(self.score)
+        return _constructed(PairScore, _PAIR_FIELDS, columns, given, self.validated)
+
+
+def pending_pair_columns(builder: Any) -> PairColumns | None:
+    """The pair scores a problem's ``builder`` (of its pending rows) holds as columns, if any."""
+    if isinstance(builder, TableRows):
+        builder = builder.pairs
+    return builder.columns() if isinstance(builder, PairScoreRows) else None
+
+
+def _objects(values: list[Any]) -> ObjectArray:
+    return np.fromiter(values, object, len(values))
+
+
+def _scores(cells: list[Any]) -> pd.Series:
+    """A list of scores as a column: floats when they are all plain numbers."""
+    if set(map(type, cells)) <= {float, int}:
+        try:
+            return pd.Series(np.array(cells, np.float64))
+        except OverflowError:  # an integer no float holds: the model says so
+            pass
+    return pd.Series(cells, dtype=object)
+
+
+def _coded(values: ObjectArray) -> _Coded:
+    codes, uniques = pd.factorize(values)
+    return codes, np.asarray(uniques, dtype=object)
+
+
+def _text(value: Any) -> str | None:
+    """A pair's id as the cross-reference checks see it: text, or nothing they look at."""
+    return value if isinstance(value, str) else None
+
+
+def _ids(cells: Any) -> tuple[ObjectArray, BoolArray, _Coded | None]:
+    """An id column's values, which of them are sure to pass as they are, and the values coded.
+
+    Cells are checked once per distinct value (a long list of pairs names few ids), and the
+    values come from the distinct ones (missing cells: ``None``).
+    """
+    try:
+        codes, uniques = pd.factorize(cells)
+    except TypeError:  # a cell that cannot be hashed (a list, a dict): one by one
+        values = np.array(cells, dtype=object, copy=True).reshape(-1)
+        _, good = _scalars(values.tolist(), _ID)
+        return values, good, None
+    distinct = np.asarray(uniques, dtype=object)
+    _, good_distinct = _scalars(distinct.tolist(), _ID)
+    values = np.append(distinct, np.array([None], object))[codes]  # code -1: missing
+    return values, np.append(good_distinct, False)[codes], (codes, distinct)
+
+
+#: Values given as codes (-1: missing) into their distinct values.
+_Coded = tuple[npt.NDArray[np.intp], ObjectArray]
+
+
+def _known(coded: _Coded, ids: Sequence[Any]) -> BoolArray:
+    """Whether each coded value is among ``ids`` (text, not empty)."""
+    codes, distinct = coded
+    listed = {i for i in ids if isinstance(i, str) and i}
+    known = np.fromiter((u in listed for u in distinct.tolist()), bool, len(distinct))
+    return np.append(known, False)[codes]
+
+
+def _repeated(keys: npt.NDArray[np.integer[Any]]) -> BoolArray:
+    """Which keys occur more than once."""
+    order = np.argsort(keys, kind="stable")
+    same = keys[order][1:] == keys[order][:-1]
+    repeated = np.zeros(len(keys), bool)
+    repeated[order[1:][same]] = True
+    repeated[order[:-1][same]] = True
+    return repeated
 
 
 # --- one table ----------------------------------------------------------------------------------
@@ -502,8 +775,21 @@ def _scalars(values: list[Any], kind: _Kind) -> tuple[list[Any], BoolArray]:
 
 def _numbers(series: pd.Series, kind: _Kind, missing: BoolArray) -> tuple[list[Any], BoolArray]:
     """Values and sureness of a number column: finite, within bounds, whole for integers."""
+    numbers, good = _number_array(series, kind, missing)
+    if kind.kind == "int":
+        whole = np.where(good, numbers, 0.0).astype(np.int64).tolist()
+        values: list[Any] = [v if g else None for v, g in zip(whole, good.tolist(), strict=True)]
+    else:
+        values = [v if g else None for v, g in zip(numbers.tolist(), good.tolist(), strict=True)]
+    return values, good
+
+
+def _number_array(
+    series: pd.Series, kind: _Kind, missing: BoolArray
+) -> tuple[FloatArray, BoolArray]:
+    """A number column as floats (a copy), and which cells are sure to pass (see :func:`_numbers`)."""
     if series.dtype.kind in "iuf":
-        numbers = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        numbers = np.array(series.to_numpy(dtype=np.float64, na_value=np.nan), copy=True)
         typed = ~missing
     else:  # text, booleans, mixed objects: plain ints and floats, and digits for integers
         cells = series.to_numpy(dtype=object).tolist()
@@ -513,18 +799,13 @@ def _numbers(series: pd.Series, kind: _Kind, missing: BoolArray) -> tuple[list[A
         good = typed & np.isfinite(numbers) & (numbers >= kind.low) & (numbers <= kind.high)
         if kind.kind == "int":
             good &= (numbers == np.floor(numbers)) & (np.abs(numbers) < _EXACT_INTEGERS)
-    if kind.kind == "int":
-        whole = np.where(good, numbers, 0.0).astype(np.int64).tolist()
-        values: list[Any] = [v if g else None for v, g in zip(whole, good.tolist(), strict=True)]
-    else:
-        values = [v if g else None for v, g in zip(numbers.tolist(), good.tolist(), strict=True)]
-    return values, good
+    return numbers, good
 
 
 def _plain_number(cell: Any, kind: _Kind) -> float:
     """``cell`` as a float when it is a plain int or float (or, for an integer field, plain
     digits such as ``"5"``); NaN for anything that validation alone should judge."""
-    if cell.__class__ in (int, float):
+    if cell.__class__ is float or (cell.__class__ is int and abs(cell) < _EXACT_INTEGERS):
         return float(cell)
     if (
         kind.kind == "int"

@@ -1,20 +1,20 @@
 """Models whose long tuples of rows are built on first read.
 
-A problem loaded from tables and a plan fresh from a solver both hold their rows as arrays: building
-a pydantic model per row costs more than the solve itself at scale. Such a model starts without
-those fields: its ``__dict__`` holds, under ``_PENDING``, an object that builds them
-(:class:`PendingRows`). The first read of a missing field builds its models (without validation:
-the values were checked where they came from); everything that reads ``__dict__`` wholesale
-(serialization, equality, iteration, repr, hashing, pickling) builds them all first. ``__dict__`` is
-swapped for a complete one, in field order (the order serialization follows), so that a reader
-never sees it half-done.
+A problem loaded from tables (or with a long list of pair scores) and a plan fresh from a solver
+hold their rows as arrays: building a pydantic model per row costs more than the solve itself at
+scale. Such a model starts without those fields: its ``__dict__`` holds, under ``_PENDING``, an
+object that builds them (:class:`PendingRows`). The first read of a missing field builds its
+models (without validation: the values were checked where they came from); everything that reads
+``__dict__`` wholesale (serialization, equality, iteration, repr, hashing, pickling) builds them
+all first. ``__dict__`` is swapped for a complete one, in field order (the order serialization
+follows), so that a reader never sees it half-done.
 """
 
 from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self, cast
 
@@ -45,21 +45,25 @@ class Deferred(Model):
     deferred_fields: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
-    def with_pending_rows(cls, builder: PendingRows, /, **fields: Any) -> Self:
-        """A model with ``fields`` now and the deferred fields from ``builder`` when read.
+    def with_pending_rows(
+        cls, builder: PendingRows, pending: Collection[str] | None = None, /, **fields: Any
+    ) -> Self:
+        """A model with ``fields`` now and the ``pending`` fields (by default every deferred
+        field) from ``builder`` when read; the other fields take their defaults.
 
         ``fields`` are taken as they are (:meth:`model_construct`): they must be valid.
         """
-        model = cast(Self, cls.model_construct({*cls.deferred_fields, *fields}, **fields))
-        model.__dict__[_PENDING] = builder
-        return model
+        names = cls.deferred_fields if pending is None else tuple(pending)
+        model = cast(Self, cls.model_construct({*names, *fields}, **fields))
+        return model.defer(builder, names)
 
-    def defer(self, builder: PendingRows) -> Self:
-        """Drop the deferred fields, to be built by ``builder`` when first read; returns ``self``.
+    def defer(self, builder: PendingRows, fields: Collection[str] | None = None) -> Self:
+        """Drop ``fields`` (by default every deferred field), to be built by ``builder`` when
+        first read; returns ``self``.
 
         For a model just made (with placeholders in those fields) and not yet shared.
         """
-        deferred = type(self).deferred_fields
+        deferred = type(self).deferred_fields if fields is None else fields
         kept = {key: value for key, value in self.__dict__.items() if key not in deferred}
         kept[_PENDING] = builder
         object.__setattr__(self, "__dict__", kept)

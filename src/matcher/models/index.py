@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +20,7 @@ __all__ = [
     "ORGANIZATION_FIELDS",
     "REGION_FIELDS",
     "Columns",
+    "PairColumns",
     "ProblemIndex",
     "in_sorted",
 ]
@@ -30,6 +31,13 @@ BoolArray = npt.NDArray[np.bool_]
 
 #: Validated rows given field by field: field name -> one value per row.
 Columns = Mapping[str, Sequence[Any]]
+
+#: Validated pair scores given column by column: need ids, organization ids, scores.
+PairColumns = tuple[
+    Iterable[str] | npt.NDArray[np.object_],
+    Iterable[str] | npt.NDArray[np.object_],
+    Sequence[float] | FloatArray,
+]
 
 ORG_TYPES: list[OrgType] = list(OrgType)
 CREDITS: list[Credit] = list(Credit)
@@ -99,7 +107,7 @@ class ProblemIndex:
         regions: Sequence[Region],
         organizations: Sequence[Organization],
         needs: Sequence[Need],
-        pair_scores: Sequence[tuple[str, str, float]] | None,
+        pair_scores: PairColumns | None,
         pinned: Sequence[tuple[str, str]] = (),
         declined: Sequence[tuple[str, str]] = (),
         pending: Sequence[tuple[str, str]] = (),
@@ -121,7 +129,7 @@ class ProblemIndex:
         regions: Columns,
         organizations: Columns,
         needs: Columns,
-        pair_scores: Sequence[tuple[str, str, float]] | None,
+        pair_scores: PairColumns | None,
         pinned: Sequence[tuple[str, str]] = (),
         declined: Sequence[tuple[str, str]] = (),
         pending: Sequence[tuple[str, str]] = (),
@@ -212,9 +220,11 @@ class ProblemIndex:
 
         pair_need = pair_org = pair_score = None
         if pair_scores is not None:
-            pair_need = np.array([need_position[n] for n, _, _ in pair_scores], np.int64)
-            pair_org = np.array([org_position[o] for _, o, _ in pair_scores], np.int64)
-            pair_score = np.array([s for _, _, s in pair_scores], np.float64)
+            pair_need_ids, pair_org_ids, scores = pair_scores
+            size = len(scores)
+            pair_need = np.fromiter(map(need_position.__getitem__, pair_need_ids), np.int64, size)
+            pair_org = np.fromiter(map(org_position.__getitem__, pair_org_ids), np.int64, size)
+            pair_score = np.array(scores, np.float64).reshape(-1)
 
         org_type_code = {org_type: code for code, org_type in enumerate(ORG_TYPES)}
         credit_code = {credit: code for code, credit in enumerate(CREDITS)}

@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import pandas as pd
 import pydantic
@@ -41,12 +41,15 @@ from pydantic import Field, model_validator
 from ..errors import Issue, ProblemError
 from .base import Id, Model
 from .deferred import Deferred, gc_paused
-from .index import ProblemIndex
+from .index import PairColumns, ProblemIndex
 from .need import Need
 from .organization import Organization
 from .policy import Policy
 from .region import Region
 from .vocab import Level, Scope
+
+if TYPE_CHECKING:
+    from .columnar import PairScoreRows
 
 __all__ = ["PairRef", "PairScore", "Problem"]
 
@@ -95,28 +98,57 @@ class Problem(Deferred):
     declined: tuple[PairRef, ...] = ()
     pending: tuple[PairRef, ...] = ()
 
-    #: Built on first read when the problem was loaded from tables (:meth:`from_frames`).
-    deferred_fields: ClassVar[tuple[str, ...]] = ("regions", "organizations", "needs")
+    #: Built on first read when the problem was loaded from tables (:meth:`from_frames`);
+    #: ``pair_scores`` also when given as a list of dicts (a JSON document).
+    deferred_fields: ClassVar[tuple[str, ...]] = (
+        "regions",
+        "organizations",
+        "needs",
+        "pair_scores",
+    )
 
     @model_validator(mode="wrap")
     @classmethod
-    def _validate_whole(cls, data: Any, handler: Callable[[Any], Self]) -> Self:
+    def _validate_whole(
+        cls, data: Any, handler: Callable[[Any], Self], info: pydantic.ValidationInfo
+    ) -> Self:
+        pairs = None
+        items = data.get("pair_scores") if isinstance(data, Mapping) else None
+        if isinstance(items, list | tuple) and not (info.context or {}).get(_BY_ROWS):
+            from .columnar import PairScoreRows
+
+            if PairScoreRows.takes(items):
+                # The pair scores checked column by column, the rest of the document as usual.
+                pairs = PairScoreRows.from_items(items)
+                data = {key: value for key, value in data.items() if key != "pair_scores"}
         try:
             problem = handler(data)
         except pydantic.ValidationError as error:
-            issues = _field_issues(error) + _reference_issues(data)
+            issues = _field_issues(error) + (pairs.issues if pairs else [])
+            issues += _reference_issues(data, pairs, raw=True)
             raise ProblemError(sorted(set(issues), key=_issue_order)) from None
-        issues = _reference_issues(problem)
+        if pairs is not None and pairs.issues:
+            issues = pairs.issues + _reference_issues(data, pairs, raw=True)
+            raise ProblemError(sorted(set(issues), key=_issue_order))
+        issues = _reference_issues(problem, pairs, raw=False)
         if issues:
             raise ProblemError(sorted(set(issues), key=_issue_order))
+        if pairs is not None:
+            problem.__pydantic_fields_set__.add("pair_scores")
+            problem.defer(pairs, ("pair_scores",))
         return problem
 
     @cached_property
     def index(self) -> ProblemIndex:
         """The problem as numpy arrays (built once, on first use)."""
         pairs = None
-        if self.pair_scores is not None:
-            pairs = [(p.need_id, p.org_id, p.score) for p in self.pair_scores]
+        pending = self.pending_builder("pair_scores")
+        if pending is not None:
+            from .columnar import pending_pair_columns
+
+            pairs = pending_pair_columns(pending)
+        if pairs is None and self.pair_scores is not None:
+            pairs = _pair_columns(self.pair_scores)
         return ProblemIndex.build(
             self.regions,
             self.organizations,
@@ -232,13 +264,15 @@ class Problem(Deferred):
         :class:`Need`. An organization's capabilities come from columns ``capability_<category>``
         (for example ``capability_industry``); ``service_regions``, ``ratings`` and
         ``vulnerable_groups`` take lists or ``;``-separated text. Missing cells (NaN, None) mean
-        "not given".
+        "not given". ``pair_scores`` has columns ``need_id``, ``org_id`` and ``score``, one row
+        per pair.
 
         The tables are checked column by column, with the same rules and the same issues (JSON
         paths such as ``needs[12].beneficiaries``) as :meth:`model_validate` on the same rows,
-        and the index is built from the columns. The ``regions``, ``organizations`` and
-        ``needs`` tuples are built on first use, so that solving a large problem does not pay
-        for a Python object per row.
+        and the index is built from the columns. The ``regions``, ``organizations``, ``needs``
+        and ``pair_scores`` tuples are built on first use, so that solving a large problem does
+        not pay for a Python object per row. (A document's list of pair scores, given to
+        :meth:`model_validate` or :meth:`from_json`, is checked and kept the same way.)
 
         Raises
         ------
@@ -279,8 +313,23 @@ def _from_frames_by_rows(
         data["policy"] = policy
     if pair_scores is not None:
         data["pair_scores"] = _records(pair_scores)
+    return _validate_by_rows(data)
+
+
+#: Context key of :func:`_validate_by_rows`.
+_BY_ROWS = "matcher.pair_scores_by_rows"
+
+
+def _validate_by_rows(data: Any) -> Problem:
+    """:meth:`Problem.model_validate` with every pair score validated as a model, one by one: the
+    reference the columnar checks of pair scores must agree with."""
     with gc_paused():
-        return Problem.model_validate(data)
+        return Problem.model_validate(data, context={_BY_ROWS: True})
+
+
+def _pair_columns(scores: Sequence[PairScore]) -> PairColumns:
+    """Pair score models as the columns :meth:`ProblemIndex.from_columns` takes."""
+    return [p.need_id for p in scores], [p.org_id for p in scores], [p.score for p in scores]
 
 
 def _row_document(
@@ -474,13 +523,20 @@ class RowValues:
         )
 
 
-def _reference_issues(data: Any) -> list[Issue]:
-    """Cross-reference checks that work on raw dicts as well as on validated models."""
+def _reference_issues(
+    data: Any, pairs: PairScoreRows | None = None, *, raw: bool = True
+) -> list[Issue]:
+    """Cross-reference checks that work on raw dicts as well as on validated models; ``pairs``:
+    the pair scores checked by columns (``raw``: with their rows as given)."""
     policy = _get(data, "policy") if isinstance(data, Mapping | pydantic.BaseModel) else None
     rules = _get(policy, "rules") if isinstance(policy, Mapping | pydantic.BaseModel) else None
+    sections = {name: RowValues.of(data, name) for name in _REFERENCE_FIELDS}
+    if pairs is not None:
+        sections["pair_scores"] = pairs.reference_values(
+            sections["needs"], sections["organizations"], raw
+        )
     return reference_issues(
-        {name: RowValues.of(data, name) for name in _REFERENCE_FIELDS},
-        [(i, _get(rule, "region")) for i, rule in _items(rules, "regions")],
+        sections, [(i, _get(rule, "region")) for i, rule in _items(rules, "regions")]
     )
 
 

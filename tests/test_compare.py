@@ -12,7 +12,7 @@ import pytest
 
 import matcher
 from matcher import variants
-from matcher.compare import CHANGES, Comparison, compare, plan_score
+from matcher.compare import CHANGES, Comparison, PlanMismatchError, compare, plan_score
 from matcher.errors import MatcherError, OptionError
 
 
@@ -105,7 +105,7 @@ def test_kpi_deltas_are_b_minus_a(comparison: Comparison) -> None:
 def test_totals(comparison: Comparison) -> None:
     totals = comparison.totals()
     assert list(totals.index) == [
-        "objective", "needs", "served", "share", "organizations", "engaged", "capacity",
+        "base_score", "needs", "served", "share", "organizations", "engaged", "capacity",
         "utilization",
     ]  # fmt: skip
     assert totals.loc["organizations", "a"] == 50
@@ -169,6 +169,107 @@ def test_plan_score_judges_plans_by_one_yardstick(base: matcher.Problem) -> None
     # Pairs that are not candidates of the problem add nothing.
     empty = variants.without_organizations(base, [o.id for o in base.organizations])
     assert plan_score(empty, plan) == 0.0
+
+
+# --- one yardstick, and the problem the plans belong to -----------------------------------------------
+
+
+def candidate_total(problem: matcher.Problem, plan: matcher.Solution) -> float:
+    """The plan's assignments scored by the problem's own candidate table, pair by pair."""
+    table = matcher.candidates(problem).set_index(["need_id", "org_id"])["score"]
+    return float(sum(table[a.need_id, a.org_id] for a in plan.assignments))
+
+
+@pytest.fixture(scope="module")
+def tilted(
+    base: matcher.Problem, variant: matcher.Problem
+) -> tuple[matcher.Solution, matcher.Solution]:
+    """The base plan, and the variant's: other weights, fewer needs served, a higher objective."""
+    plan_a, plan_b = matcher.solve(base), matcher.solve(variant)
+    assert plan_b.kpis.served < plan_a.kpis.served
+    assert plan_b.objective > plan_a.objective  # its own objective would show a gain
+    return plan_a, plan_b
+
+
+def test_both_plans_are_scored_by_plan_as_weights(
+    base: matcher.Problem,
+    variant: matcher.Problem,
+    tilted: tuple[matcher.Solution, matcher.Solution],
+) -> None:
+    plan_a, plan_b = tilted
+    # Every pair of the variant's plan is a candidate of the base: score it there, pair by pair.
+    expected = candidate_total(base, plan_a), candidate_total(base, plan_b)
+    assert expected[0] == pytest.approx(plan_a.objective)  # optimal under the base weights
+    assert expected[1] < expected[0]
+    as_read = [matcher.Solution.from_json(plan.to_json()) for plan in tilted]
+    for comparison in (
+        compare(plan_a, plan_b),  # fresh plans know their problems
+        compare(plan_a, plan_b, problem=(base, variant)),
+        compare(*as_read, problem=base),  # plans read back: the problem given for both
+    ):
+        assert comparison.base_scores() == pytest.approx(expected)
+        row = comparison.totals().loc["base_score"]
+        assert row.tolist() == pytest.approx([*expected, expected[1] - expected[0]])
+        assert "both plans scored by the problem and weights of A" in comparison.summary("en")
+        assert "两个方案均按「A」的问题和权重计分" in comparison.summary("zh")
+        data = json.loads(comparison.to_json())
+        assert data["scored_by"]["plan"] == "A"
+        assert data["scored_by"]["weights"] == base.policy.weights.model_dump()
+
+
+def test_without_a_problem_plans_read_back_are_not_scored(
+    tilted: tuple[matcher.Solution, matcher.Solution],
+) -> None:
+    comparison = compare(*(matcher.Solution.from_json(plan.to_json()) for plan in tilted))
+    assert comparison.base_scores() is None
+    assert comparison.totals().loc["base_score"].isna().all()
+    summary = comparison.summary("en")
+    assert "cannot be scored by one yardstick" in summary
+    assert "nan" not in summary
+    assert json.loads(comparison.to_json())["scored_by"] is None
+
+
+def _wrong_needs(problem: matcher.Problem, plan: matcher.Solution) -> set[str]:
+    rows = [*plan.assignments, *plan.unmet]
+    ids = {n.id: n for n in problem.needs}
+    return {
+        r.need_id
+        for r in rows
+        if r.need_id not in ids
+        or ids[r.need_id].category != r.category
+        or ids[r.need_id].region != r.region
+    }
+
+
+def test_a_problem_the_plans_do_not_belong_to_is_an_error(
+    base: matcher.Problem,
+    variant: matcher.Problem,
+    tilted: tuple[matcher.Solution, matcher.Solution],
+) -> None:
+    plan_a, plan_b = tilted
+    other = matcher.synth.shanxi(seed=7, n_needs=200, n_orgs=50)  # the same ids, other needs
+    wrong = _wrong_needs(other, plan_a)
+    assert 0 < len(wrong) < 200
+    with pytest.raises(PlanMismatchError) as caught:
+        compare(plan_a, plan_b, names=("现行", "方案二"), problem=other)
+    error = caught.value
+    assert isinstance(error, matcher.OptionError)
+    assert f"{len(wrong)} of its 200 needs are not in it" in error.message_en
+    assert error.message_en.startswith("plan '现行' does not belong to the problem")
+    assert error.message("zh").startswith("方案「现行」与所给问题不符")
+    assert f"其 200 项需求中有 {len(wrong)} 项" in error.message_zh
+    # Organizations: the base without two of those plan A uses.
+    used = sorted({a.org_id for a in plan_a.assignments})
+    fewer = variants.without_organizations(base, used[:2])
+    with pytest.raises(PlanMismatchError, match=f"2 of its {len(used)} organizations") as caught:
+        compare(plan_a, plan_b, problem=fewer)
+    assert "needs" not in caught.value.message_en
+    # One problem per plan, in the wrong order: the variant lacks five of the base plan's needs.
+    compare(plan_a, plan_b, problem=(base, variant))
+    with pytest.raises(PlanMismatchError, match="5 of its 200 needs"):
+        compare(plan_a, plan_b, problem=(variant, base))
+    with pytest.raises(matcher.OptionError, match="one per plan"):
+        compare(plan_a, plan_b, problem=(base, base, base))
 
 
 # --- the command line -------------------------------------------------------------------------------
@@ -263,3 +364,18 @@ def test_cli_bad_plans_exit_2_with_the_path(
     assert "cannot read" in capsys.readouterr().err
     assert _run(["compare", "-", "-"]) == 2
     assert "only one of the plans" in capsys.readouterr().err
+
+
+def test_cli_a_problem_the_plans_do_not_belong_to_exits_2(
+    plan_files: tuple[Path, Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a, b, _ = plan_files
+    other = tmp_path / "other.json"
+    other.write_text(matcher.synth.shanxi(seed=7, n_needs=200, n_orgs=50).to_json(), "utf-8")
+    assert _run(["compare", str(a), str(b), "--problem", str(other)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "Traceback" not in err
+    assert "--problem: 方案「a」与所给问题不符" in err
+    assert _run(["compare", str(a), str(b), "--problem", str(other), "--language", "en"]) == 2
+    err = capsys.readouterr().err
+    assert "--problem: plan 'a' does not belong to the problem given for it" in err

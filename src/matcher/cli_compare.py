@@ -73,8 +73,9 @@ def add_compare_parser(commands: argparse._SubParsersAction[Any]) -> None:
         action="append",
         default=[],
         metavar="PROBLEM.json",
-        help="problem document for need titles and organization names; give it twice when "
-        "the plans solve different problems",
+        help="the problem the plans were made for: need titles, organization names, and the "
+        "weights both plans are scored by (plan A's); give it twice when the plans solve "
+        "different problems",
     )
     compare.add_argument(
         "--top",
@@ -112,16 +113,28 @@ def add_compare_parser(commands: argparse._SubParsersAction[Any]) -> None:
 
 
 def run_compare(args: argparse.Namespace) -> int:
-    """Run ``matcher compare`` with parsed arguments; returns the exit status (0)."""
-    from .compare import compare
+    """Run ``matcher compare`` with parsed arguments; returns the exit status (0).
+
+    Raises
+    ------
+    OptionError
+        Bad arguments, or a ``--problem`` the plans do not belong to (said in ``--language``;
+        the command line exits with status 2).
+    """
+    from .compare import PlanMismatchError, compare
 
     if args.plan_a == "-" and args.plan_b == "-":
         raise OptionError("only one of the plans can come from stdin")
+    if len(args.problem) > 2:
+        raise OptionError("--problem: give one problem for both plans, or one per plan")
     plan_a = _read_plan(args.plan_a)
     plan_b = _read_plan(args.plan_b)
     names = tuple(args.names) if args.names else (_label(args.plan_a), _label(args.plan_b))
     problems = [_read_problem(path) for path in args.problem]
-    result = compare(plan_a, plan_b, names=(names[0], names[1]), problem=problems)
+    try:
+        result = compare(plan_a, plan_b, names=(names[0], names[1]), problem=problems)
+    except PlanMismatchError as error:
+        raise OptionError(f"--problem: {error.message(args.language)}") from None
     report = result.summary(args.language, top=args.top)
     to_stdout = args.output == "-"
     if args.output is not None:

@@ -6,6 +6,12 @@ as text in Chinese or English, as JSON and, in a notebook, as an HTML table. The
 cover the same needs or organizations: a need that only one plan knows counts as ``absent`` in the
 other.
 
+Plans made under different weights are judged by one yardstick: both are scored with the weights
+of plan A's problem (:func:`base_score`, the ``base_score`` of :func:`matcher.sweep`), never by
+their own objectives. A problem given for a plan must be the one it was made for: one that lacks
+its needs or organizations, or places a need in another region or category, is a
+:class:`PlanMismatchError`.
+
 Examples
 --------
 >>> import matcher
@@ -21,11 +27,15 @@ Examples
 True
 >>> print(comparison.summary("en").splitlines()[0])
 Plan comparison · today → priority x4
+>>> totals = comparison.totals()
+>>> bool(totals.loc["base_score", "b"] <= totals.loc["base_score", "a"] + 1e-9)
+True
 """
 
 from __future__ import annotations
 
 import json
+import math
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -34,12 +44,21 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from .errors import OptionError
 from .kpis import Tally
 from .models import Category, Priority, Problem
 from .models.vocab import Language
-from .solution import Solution
+from .solution import Assignment, Solution, Unmet
 
-__all__ = ["CHANGES", "Change", "Comparison", "compare", "plan_score"]
+__all__ = [
+    "CHANGES",
+    "Change",
+    "Comparison",
+    "PlanMismatchError",
+    "base_score",
+    "compare",
+    "plan_score",
+]
 
 #: What happened to a need between plan A and plan B.
 Change = Literal["gained", "lost", "moved", "kept", "unserved"]
@@ -59,7 +78,7 @@ Breakdown = Literal["category", "tier", "city"]
 
 #: Overall figures compared by :meth:`Comparison.totals`.
 _TOTALS: tuple[tuple[str, str, str], ...] = (
-    ("objective", "目标值", "objective"),
+    ("base_score", "得分(基准权重)", "score (base weights)"),
     ("needs", "需求数", "needs"),
     ("served", "满足需求", "needs served"),
     ("share", "满足率", "share served"),
@@ -86,12 +105,21 @@ def compare(
     names
         What to call the plans in text, HTML and plots.
     problem
-        The problem(s) the plans solve (one, or one per plan): adds need titles, organization
-        and region names to the tables.
+        The problem(s) the plans solve (one for both, or one per plan): adds need titles,
+        organization and region names to the tables, and plan A's problem is the yardstick
+        both plans are scored by (``base_score`` in :meth:`Comparison.totals`). Without it,
+        the problems the plans were solved for, when they come fresh from
+        :func:`matcher.solve`.
 
     Returns
     -------
     Comparison
+
+    Raises
+    ------
+    PlanMismatchError
+        When a plan's problem lacks one of its needs or organizations, or places a need in
+        another region or category: it is not the problem the plan was made for.
 
     Examples
     --------
@@ -103,8 +131,6 @@ def compare(
     (0, 0, 0, True)
     """
     if not (isinstance(plan_a, Solution) and isinstance(plan_b, Solution)):
-        from .errors import OptionError
-
         raise OptionError("compare takes two matcher.Solution objects")
     problems: tuple[Problem, ...]
     if problem is None:
@@ -113,7 +139,34 @@ def compare(
         problems = (problem,)
     else:
         problems = tuple(problem)
-    return Comparison(plan_a, plan_b, (str(names[0]), str(names[1])), problems)
+    if not all(isinstance(p, Problem) for p in problems) or len(problems) > 2:
+        raise OptionError("problem must be a matcher.Problem, or one per plan")
+    comparison = Comparison(plan_a, plan_b, (str(names[0]), str(names[1])), problems)
+    for plan, name, own in zip(
+        (plan_a, plan_b), comparison.names, comparison.plan_problems, strict=True
+    ):
+        if own is not None:
+            _check_belongs(plan, name, own)
+    return comparison
+
+
+class PlanMismatchError(OptionError):
+    """A plan does not belong to the problem given for it; the message in both languages.
+
+    Attributes
+    ----------
+    message_zh, message_en
+        What is wrong, in Chinese and in English (``str(error)`` gives the English one).
+    """
+
+    def __init__(self, message_zh: str, message_en: str) -> None:
+        super().__init__(message_en)
+        self.message_zh = message_zh
+        self.message_en = message_en
+
+    def message(self, language: Language) -> str:
+        """The message in ``language`` (``"zh"`` or ``"en"``)."""
+        return self.message_zh if language == "zh" else self.message_en
 
 
 @dataclass(frozen=True, eq=False)
@@ -155,6 +208,42 @@ class Comparison:
     problems: tuple[Problem, ...] = ()
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
+    @property
+    def plan_problems(self) -> tuple[Problem | None, Problem | None]:
+        """The problem of each plan: the one given for it or for both, else the one it was
+        solved for (``None`` for a plan read from JSON with no problem given)."""
+        if len(self.problems) == 2:
+            return self.problems[0], self.problems[1]
+        if self.problems:
+            return self.problems[0], self.problems[0]
+        return self.plan_a._problem, self.plan_b._problem
+
+    def base_scores(self) -> tuple[float, float] | None:
+        """Both plans' total scores under plan A's problem and weights (:func:`base_score`):
+        one yardstick for plans made under different weights. ``None`` when plan A's problem is
+        unknown (a plan read from JSON and no ``problem`` given).
+
+        A plan whose own problem is unknown is taken to differ from A's in its weights at most
+        (its needs and organizations were checked against A's problem).
+        """
+        if "base_scores" not in self._cache:
+            base = self.plan_problems[0]
+            scores = None
+            if base is not None:
+                own = [
+                    given if len(self.problems) == 2 else plan._problem
+                    for plan, given in zip(
+                        (self.plan_a, self.plan_b), self.plan_problems, strict=True
+                    )
+                ]
+                scores = (
+                    base_score(base, own[0] or base, self.plan_a),
+                    base_score(base, own[1] or base, self.plan_b),
+                )
+            self._cache["base_scores"] = scores
+        result: tuple[float, float] | None = self._cache["base_scores"]
+        return result
+
     # --- tables -------------------------------------------------------------------------------
 
     def totals(self) -> pd.DataFrame:
@@ -163,13 +252,19 @@ class Comparison:
         Returns
         -------
         pandas.DataFrame
-            Indexed by metric (``objective``, ``needs``, ``served``, ``share``,
+            Indexed by metric (``base_score``, ``needs``, ``served``, ``share``,
             ``organizations``, ``engaged``, ``capacity``, ``utilization``); columns ``a``, ``b``,
-            ``delta``.
+            ``delta``. ``base_score`` scores both plans by plan A's problem and weights
+            (:meth:`base_scores`; NaN when that problem is unknown): the plans' own objectives
+            are not comparable when they were made under different weights.
         """
         rows = {}
+        scores = self.base_scores() or (math.nan, math.nan)
         for key, _, _ in _TOTALS:
-            a, b = self._total(self.plan_a, key), self._total(self.plan_b, key)
+            if key == "base_score":
+                a, b = scores
+            else:
+                a, b = float(getattr(self.plan_a.kpis, key)), float(getattr(self.plan_b.kpis, key))
             rows[key] = {"a": a, "b": b, "delta": b - a}
         frame = pd.DataFrame.from_dict(rows, orient="index", columns=["a", "b", "delta"])
         frame.index.name = "metric"
@@ -191,8 +286,6 @@ class Comparison:
             that one plan lacks has 0 needs there.
         """
         if by not in ("category", "tier", "city"):
-            from .errors import OptionError
-
             raise OptionError(f"by must be 'category', 'tier' or 'city', not {by!r}")
         a, b = _groups(self.plan_a, by), _groups(self.plan_b, by)
         keys = list(a) + [key for key in b if key not in a]
@@ -321,6 +414,7 @@ class Comparison:
                 f"  {_pad(label_zh if zh else label_en, _LABEL_WIDTH)} {_fmt(key, a):>12} → "
                 f"{_fmt(key, b):>12}  {_delta(key, delta, zh)}"
             )
+        lines.append("  " + self._yardstick(language))
         sections: tuple[tuple[Breakdown, str, str], ...] = (
             ("category", "按帮扶类别", "By category"),
             ("tier", "按帮扶优先级", "By priority tier"),
@@ -384,12 +478,16 @@ class Comparison:
         """The comparison as plain data: names, totals, breakdowns, changed needs and loads."""
         needs = self.needs()
         changed = needs[needs["change"].isin(["gained", "lost", "moved"])]
+        base = self.plan_problems[0] if self.base_scores() is not None else None
         return {
             "names": list(self.names),
+            "scored_by": None
+            if base is None
+            else {"plan": self.names[0], "weights": base.policy.weights.model_dump()},
             "totals": [
                 {k: (int(v) if key_is_count and k != "metric" else v) for k, v in row.items()}
                 for row in _records(self.totals().reset_index())
-                for key_is_count in [row["metric"] not in ("objective", "share", "utilization")]
+                for key_is_count in [row["metric"] not in ("base_score", "share", "utilization")]
             ],
             "kpis": {
                 by: _records(self.kpis(by).reset_index()) for by in ("category", "tier", "city")
@@ -422,14 +520,27 @@ class Comparison:
         needs = self.needs()
         return needs[needs["change"] == change].reset_index(drop=True)
 
-    @staticmethod
-    def _total(plan: Solution, key: str) -> float:
-        if key == "objective":
-            return float(plan.objective)
-        return float(getattr(plan.kpis, key))
+    def _yardstick(self, language: Language) -> str:
+        """One line on how the plans are scored."""
+        if self.base_scores() is None:
+            return (
+                "得分:未给出问题,无法按同一标准计分(请用 problem= 或 --problem 给出方案 A 的问题)"
+                if language == "zh"
+                else "Score: no problem given, so the plans cannot be scored by one yardstick "
+                "(give plan A's problem with problem= or --problem)"
+            )
+        name = self.names[0]
+        return (
+            f"得分:两个方案均按「{name}」的问题和权重计分,标准相同"
+            if language == "zh"
+            else f"Score: both plans scored by the problem and weights of {name}: one yardstick"
+        )
 
     def _lookup(self, kind: Literal["org", "need", "region"], key: str) -> str:
-        for problem in self.problems:
+        a, b = self.plan_problems
+        for problem in (a, b) if b is not a else (a,):
+            if problem is None:
+                continue
             try:
                 if kind == "org":
                     return problem.organization(key).name
@@ -498,6 +609,40 @@ class Comparison:
         return frame.iloc[order].reset_index(drop=True)
 
 
+def base_score(base: Problem, problem: Problem, solution: Solution) -> float:
+    """Total score of ``solution`` (a plan for ``problem``) under ``base``'s policy.
+
+    The one yardstick for plans made under different weights (:func:`compare`,
+    :func:`matcher.sweep`): when the policies differ in weights only, each assignment's score
+    components are weighed again with ``base``'s weights; otherwise the plan is scored by
+    :func:`plan_score` on ``problem`` with ``base``'s policy.
+
+    Examples
+    --------
+    >>> import matcher
+    >>> from matcher import variants
+    >>> base = matcher.synth.shanxi(seed=0, n_needs=80, n_orgs=20)
+    >>> tilted = variants.with_weights(base, priority=20)
+    >>> plan = matcher.solve(tilted)
+    >>> abs(base_score(base, tilted, plan) - plan_score(base, plan)) < 1e-9
+    True
+    """
+    same_but_weights = (
+        problem.index.pair_score is None
+        and not getattr(base.policy, "expected_value", False)
+        and problem.policy.model_copy(update={"weights": base.policy.weights}) == base.policy
+    )
+    if same_but_weights:  # components do not depend on weights: reweigh them
+        weights = base.policy.weights.model_dump()
+        return float(
+            sum(
+                sum(weights.get(name, 0.0) * value for name, value in a.components.items())
+                for a in solution.assignments
+            )
+        )
+    return plan_score(problem.replace(policy=base.policy), solution)
+
+
 def plan_score(problem: Problem, solution: Solution) -> float:
     """Total score of a plan's assignments under ``problem``'s scoring.
 
@@ -529,6 +674,57 @@ def plan_score(problem: Problem, solution: Solution) -> float:
 
 
 # --- module helpers --------------------------------------------------------------------------------
+
+
+def _check_belongs(plan: Solution, name: str, problem: Problem) -> None:
+    """Raise :class:`PlanMismatchError` unless ``problem`` has every need of ``plan``, in the
+    region and category the plan gives, and every organization it assigns."""
+    index = problem.index
+    categories = list(Category)
+    regions = index.hierarchy.ids
+    needs: dict[str, Assignment | Unmet] = {a.need_id: a for a in plan.assignments}
+    needs.update((u.need_id, u) for u in plan.unmet)
+    wrong = []
+    for need_id, row in needs.items():
+        at = index.need_position.get(need_id)
+        if (
+            at is None
+            or categories[index.need_category[at]] is not row.category
+            or regions[index.need_region[at]] != row.region
+        ):
+            wrong.append(need_id)
+    orgs = dict.fromkeys(a.org_id for a in plan.assignments)
+    missing = [org_id for org_id in orgs if org_id not in index.org_position]
+    if not wrong and not missing:
+        return
+    zh, en = [], []
+    if wrong:
+        zh.append(
+            f"其 {len(needs)} 项需求中有 {len(wrong)} 项不在问题中,或所在地区、类别不同"
+            f"({_examples(wrong, '、')})"
+        )
+        en.append(
+            f"{len(wrong)} of its {len(needs)} needs are not in it or lie in another region or "
+            f"category ({_examples(wrong, ', ')})"
+        )
+    if missing:
+        zh.append(
+            f"其 {len(orgs)} 个承接组织中有 {len(missing)} 个不在问题中({_examples(missing, '、')})"
+        )
+        en.append(
+            f"{len(missing)} of its {len(orgs)} organizations are not in it "
+            f"({_examples(missing, ', ')})"
+        )
+    raise PlanMismatchError(
+        f"方案「{name}」与所给问题不符:{';'.join(zh)}。请给出生成该方案的问题。",
+        f"plan {name!r} does not belong to the problem given for it: {'; '.join(en)}. "
+        "Give the problem the plan was made for.",
+    )
+
+
+def _examples(ids: Sequence[str], separator: str, shown: int = 3) -> str:
+    listed = separator.join(ids[:shown])
+    return listed + (f"{separator}…" if len(ids) > shown else "")
 
 
 @dataclass(frozen=True)
@@ -595,17 +791,21 @@ def _pad(text: str, width: int) -> str:
 
 
 def _fmt(key: str, value: float) -> str:
+    if math.isnan(value):
+        return "-"
     if key in ("share", "utilization"):
         return f"{value:.1%}"
-    if key == "objective":
+    if key == "base_score":
         return f"{value:,.3f}"
     return f"{value:,.0f}"
 
 
 def _delta(key: str, value: float, zh: bool) -> str:
+    if math.isnan(value):
+        return "-"
     if key in ("share", "utilization"):
         points = value * 100
         return f"{points:+.1f} 个百分点" if zh else f"{points:+.1f} pp"
-    if key == "objective":
+    if key == "base_score":
         return f"{value:+,.3f}"
     return f"{value:+,.0f}"

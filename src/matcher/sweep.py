@@ -407,6 +407,7 @@ def _tasks(variants: Iterable[VariantLike] | Mapping[str, VariantLike]) -> list[
 
 def _solve_task(base: Problem | _Shared, item: Variant | Problem, options: _Options) -> _Outcome:
     """Build and solve one variant; any exception becomes the outcome's error. Runs in workers."""
+    from .compare import base_score
     from .solve import solve
 
     started = time.perf_counter()
@@ -417,7 +418,7 @@ def _solve_task(base: Problem | _Shared, item: Variant | Problem, options: _Opti
         solution = solve(problem, options.solver, time_limit=options.time_limit, seed=options.seed)
         row = plan_metrics(problem, solution)
         if problem.policy != base.policy:
-            row["base_score"] = _base_score(base, problem, solution)
+            row["base_score"] = base_score(base, problem, solution)
         if options.metrics is not None:
             extra = dict(options.metrics(problem, solution))
             clash = sorted(set(extra) & {*row, "variant", "seconds", "error", "solution"})
@@ -428,26 +429,6 @@ def _solve_task(base: Problem | _Shared, item: Variant | Problem, options: _Opti
         return _Outcome({}, None, _describe(error), time.perf_counter() - started)
     kept = solution if options.keep_solution else None
     return _Outcome(row, kept, "", time.perf_counter() - started)
-
-
-def _base_score(base: Problem, problem: Problem, solution: Solution) -> float:
-    """Total score of ``solution`` (a plan for ``problem``) under ``base``'s policy."""
-    from .compare import plan_score
-
-    same_but_weights = (
-        problem.pair_scores is None
-        and not getattr(base.policy, "expected_value", False)
-        and problem.policy.model_copy(update={"weights": base.policy.weights}) == base.policy
-    )
-    if same_but_weights:  # components do not depend on weights: reweigh them
-        weights = base.policy.weights.model_dump()
-        return float(
-            sum(
-                sum(weights.get(name, 0.0) * value for name, value in a.components.items())
-                for a in solution.assignments
-            )
-        )
-    return plan_score(problem.replace(policy=base.policy), solution)
 
 
 def _submit(

@@ -502,9 +502,9 @@ class PairScoreRows:
         (need_code, _), (org_code, org_distinct) = coded
         clean = _known(coded[0], needs.columns.get("id", ()))
         clean &= _known(coded[1], organizations.columns.get("id", ()))
-        keys = need_code[clean] * (len(org_distinct) + 1) + org_code[clean]
+        keys = need_code[clean] * len(org_distinct) + org_code[clean]
         doubtful = ~clean
-        doubtful[clean] = _repeated(keys)
+        doubtful[clean] = _repeated(keys, len(coded[0][1]) * len(org_distinct))
         rows = np.flatnonzero(doubtful)
         return RowValues(
             rows.tolist(), {"need_id": need_ref[rows].tolist(), "org_id": org_ref[rows].tolist()}
@@ -578,8 +578,16 @@ def _known(coded: _Coded, ids: Sequence[Any]) -> BoolArray:
     return np.append(known, False)[codes]
 
 
-def _repeated(keys: npt.NDArray[np.integer[Any]]) -> BoolArray:
-    """Which keys occur more than once."""
+def _repeated(keys: npt.NDArray[np.intp], span: int) -> BoolArray:
+    """Which keys (in ``[0, span)``) occur more than once.
+
+    >>> _repeated(np.array([3, 1, 3, 0]), 4).tolist()
+    [True, False, True, False]
+    >>> _repeated(np.array([10**9, 1, 10**9, 5]), 10**12).tolist()  # too many to count
+    [True, False, True, False]
+    """
+    if span <= 8 * len(keys) + 1024:  # counted straight
+        return np.bincount(keys, minlength=span)[keys] > 1
     order = np.argsort(keys, kind="stable")
     same = keys[order][1:] == keys[order][:-1]
     repeated = np.zeros(len(keys), bool)

@@ -50,7 +50,7 @@ import pydantic
 from ..errors import Issue, ProblemError
 from .base import MAX_COUNT, Model
 from .deferred import gc_paused
-from .index import PairColumns, ProblemIndex
+from .index import CodedIds, PairColumns, ProblemIndex
 from .need import Need
 from .organization import Organization
 from .policy import Policy
@@ -480,7 +480,10 @@ class PairScoreRows:
     def columns(self) -> PairColumns:
         """The checked pairs for :meth:`ProblemIndex.from_columns`; valid once no issue is
         left."""
-        return self.need_id, self.org_id, self.score
+        if self.coded is None:
+            return self.need_id, self.org_id, self.score
+        (need_codes, needs), (org_codes, orgs) = self.coded
+        return CodedIds(need_codes, needs), CodedIds(org_codes, orgs), self.score
 
     def reference_values(self, needs: RowValues, organizations: RowValues, raw: bool) -> RowValues:
         """The rows the cross-reference checks must see: those naming a need or an

@@ -19,7 +19,9 @@ __all__ = [
     "NEED_FIELDS",
     "ORGANIZATION_FIELDS",
     "REGION_FIELDS",
+    "CodedIds",
     "Columns",
+    "Ids",
     "PairColumns",
     "ProblemIndex",
     "in_sorted",
@@ -32,12 +34,20 @@ BoolArray = npt.NDArray[np.bool_]
 #: Validated rows given field by field: field name -> one value per row.
 Columns = Mapping[str, Sequence[Any]]
 
+
+@dataclass(frozen=True)
+class CodedIds:
+    """Ids given as codes into their distinct values: the i-th id is ``distinct[codes[i]]``."""
+
+    codes: npt.NDArray[np.intp]
+    distinct: Sequence[str] | npt.NDArray[np.object_]
+
+
+#: Ids given one by one, or coded.
+Ids = Iterable[str] | npt.NDArray[np.object_] | CodedIds
+
 #: Validated pair scores given column by column: need ids, organization ids, scores.
-PairColumns = tuple[
-    Iterable[str] | npt.NDArray[np.object_],
-    Iterable[str] | npt.NDArray[np.object_],
-    Sequence[float] | FloatArray,
-]
+PairColumns = tuple[Ids, Ids, Sequence[float] | FloatArray]
 
 ORG_TYPES: list[OrgType] = list(OrgType)
 CREDITS: list[Credit] = list(Credit)
@@ -221,9 +231,8 @@ class ProblemIndex:
         pair_need = pair_org = pair_score = None
         if pair_scores is not None:
             pair_need_ids, pair_org_ids, scores = pair_scores
-            size = len(scores)
-            pair_need = np.fromiter(map(need_position.__getitem__, pair_need_ids), np.int64, size)
-            pair_org = np.fromiter(map(org_position.__getitem__, pair_org_ids), np.int64, size)
+            pair_need = _positions(pair_need_ids, need_position)
+            pair_org = _positions(pair_org_ids, org_position)
             pair_score = np.array(scores, np.float64).reshape(-1)
 
         org_type_code = {org_type: code for code, org_type in enumerate(ORG_TYPES)}
@@ -315,6 +324,14 @@ NEED_FIELDS = (
     "lead_primary",
     "aid",
 )
+
+
+def _positions(ids: Ids, position: Mapping[str, int]) -> IntArray:
+    """The positions of ``ids`` (each distinct one looked up once when they are coded)."""
+    if isinstance(ids, CodedIds):
+        distinct = np.fromiter(map(position.__getitem__, ids.distinct), np.int64, len(ids.distinct))
+        return distinct[ids.codes]
+    return np.fromiter(map(position.__getitem__, ids), np.int64)
 
 
 def _columns(items: Sequence[Any], fields: Sequence[str]) -> dict[str, list[Any]]:

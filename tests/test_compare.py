@@ -8,6 +8,7 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import matcher
@@ -215,6 +216,18 @@ def test_both_plans_are_scored_by_plan_as_weights(
         data = json.loads(comparison.to_json())
         assert data["scored_by"]["plan"] == "A"
         assert data["scored_by"]["weights"] == base.policy.weights.model_dump()
+
+
+def test_plans_on_given_pair_scores_are_scored_by_them(base: matcher.Problem) -> None:
+    table = matcher.candidates(base)[["need_id", "org_id"]].reset_index(drop=True)
+    given = table.assign(score=np.random.default_rng(2).uniform(-1.0, 9.0, len(table)))
+    scored = base.replace(pair_scores=given.to_dict(orient="records"))
+    fewer = variants.without_organizations(scored, [o.id for o in base.organizations[:10]])
+    plan_a, plan_b = matcher.solve(scored), matcher.solve(fewer)
+    score = {(r.need_id, r.org_id): r.score for r in given.itertuples()}
+    expected = [sum(score[a.need_id, a.org_id] for a in p.assignments) for p in (plan_a, plan_b)]
+    comparison = compare(plan_a, plan_b, problem=(scored, fewer))
+    assert comparison.base_scores() == pytest.approx(expected)
 
 
 def test_without_a_problem_plans_read_back_are_not_scored(

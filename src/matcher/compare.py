@@ -640,7 +640,9 @@ def base_score(base: Problem, problem: Problem, solution: Solution) -> float:
                 for a in solution.assignments
             )
         )
-    return plan_score(problem.replace(policy=base.policy), solution)
+    if problem.policy != base.policy:
+        problem = problem.replace(policy=base.policy)
+    return plan_score(problem, solution)
 
 
 def plan_score(problem: Problem, solution: Solution) -> float:

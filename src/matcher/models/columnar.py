@@ -49,7 +49,6 @@ import pydantic
 
 from ..errors import Issue, ProblemError
 from .base import MAX_COUNT, Model
-from .deferred import gc_paused
 from .index import CodedIds, PairColumns, ProblemIndex
 from .need import Need
 from .organization import Organization
@@ -272,62 +271,60 @@ def problem_from_tables(
             document["pair_scores"] = _records(score_frame)
         if policy is not None:
             document["policy"] = policy
-        with gc_paused():
-            return Problem.model_validate(document)
-    with gc_paused():
-        sections = {name: _check(name, frame) for name, frame in frames.items()}
-        pairs = None
-        if score_frame is not None:
-            pairs = PairScoreRows.from_frame(score_frame)
-        elif PairScoreRows.takes(pair_lists.get("pair_scores")):
-            pairs = PairScoreRows.from_items(pair_lists.pop("pair_scores"))
-        issues = [issue for section in sections.values() for issue in section.issues]
-        if pairs is not None:
-            issues += pairs.issues
-        given: dict[str, Any] = {}
-        checked: dict[str, Any] = {"policy": Policy()}
-        if policy is not None:
-            given["policy"] = checked["policy"] = policy
+        return Problem.model_validate(document)
+    sections = {name: _check(name, frame) for name, frame in frames.items()}
+    pairs = None
+    if score_frame is not None:
+        pairs = PairScoreRows.from_frame(score_frame)
+    elif PairScoreRows.takes(pair_lists.get("pair_scores")):
+        pairs = PairScoreRows.from_items(pair_lists.pop("pair_scores"))
+    issues = [issue for section in sections.values() for issue in section.issues]
+    if pairs is not None:
+        issues += pairs.issues
+    given: dict[str, Any] = {}
+    checked: dict[str, Any] = {"policy": Policy()}
+    if policy is not None:
+        given["policy"] = checked["policy"] = policy
+        try:
+            checked["policy"] = Policy.model_validate(policy)
+        except pydantic.ValidationError as error:
+            issues += _field_issues(error, ("policy",))
+    for name in _PAIR_LISTS:
+        if name in pair_lists:
+            given[name] = checked[name] = pair_lists[name]
             try:
-                checked["policy"] = Policy.model_validate(policy)
+                checked[name] = _PAIRS[name].validate_python(pair_lists[name])
             except pydantic.ValidationError as error:
-                issues += _field_issues(error, ("policy",))
-        for name in _PAIR_LISTS:
-            if name in pair_lists:
-                given[name] = checked[name] = pair_lists[name]
-                try:
-                    checked[name] = _PAIRS[name].validate_python(pair_lists[name])
-                except pydantic.ValidationError as error:
-                    issues += _field_issues(error, (name,))
-        issues += _references(sections, given if issues else checked, pairs, raw=bool(issues))
-        if issues:
-            raise ProblemError(sorted(set(issues), key=_issue_order))
+                issues += _field_issues(error, (name,))
+    issues += _references(sections, given if issues else checked, pairs, raw=bool(issues))
+    if issues:
+        raise ProblemError(sorted(set(issues), key=_issue_order))
 
-        scores = checked.get("pair_scores")
-        refs = {
-            name: [(p.need_id, p.org_id) for p in checked.get(name, ())]
-            for name in ("pinned", "declined", "pending")
-        }
-        if pairs is not None:
-            score_columns: PairColumns | None = pairs.columns()
-        elif scores is not None:
-            score_columns = _pair_columns(scores)
-        else:
-            score_columns = None
-        index = ProblemIndex.from_columns(
-            sections["regions"].columns,
-            sections["organizations"].columns,
-            sections["needs"].columns,
-            score_columns,
-            **refs,
-        )
-        # The fields given, checked; model_construct fills in the defaults of the others.
-        pending = ("regions", "organizations", "needs", *(("pair_scores",) if pairs else ()))
-        problem = Problem.with_pending_rows(
-            TableRows(sections, pairs), pending, **{name: checked[name] for name in given}
-        )
-        problem.__dict__["index"] = index
-        return problem
+    scores = checked.get("pair_scores")
+    refs = {
+        name: [(p.need_id, p.org_id) for p in checked.get(name, ())]
+        for name in ("pinned", "declined", "pending")
+    }
+    if pairs is not None:
+        score_columns: PairColumns | None = pairs.columns()
+    elif scores is not None:
+        score_columns = _pair_columns(scores)
+    else:
+        score_columns = None
+    index = ProblemIndex.from_columns(
+        sections["regions"].columns,
+        sections["organizations"].columns,
+        sections["needs"].columns,
+        score_columns,
+        **refs,
+    )
+    # The fields given, checked; model_construct fills in the defaults of the others.
+    pending = ("regions", "organizations", "needs", *(("pair_scores",) if pairs else ()))
+    problem = Problem.with_pending_rows(
+        TableRows(sections, pairs), pending, **{name: checked[name] for name in given}
+    )
+    problem.__dict__["index"] = index
+    return problem
 
 
 _SCORES = pydantic.TypeAdapter(tuple[PairScore, ...])

@@ -12,17 +12,15 @@ follows), so that a reader never sees it half-done.
 
 from __future__ import annotations
 
-import gc
 import threading
 from collections.abc import Collection, Iterator, Sequence
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self, cast
 
 from pydantic import SerializerFunctionWrapHandler, model_serializer
 
 from .base import Model
 
-__all__ = ["Deferred", "PendingRows", "gc_paused"]
+__all__ = ["Deferred", "PendingRows"]
 
 #: Key, in a model's ``__dict__``, of the rows it has yet to build.
 _PENDING = "_pending_rows"
@@ -93,7 +91,7 @@ class Deferred(Model):
         if _PENDING not in self.__dict__:
             return
         deferred = type(self).deferred_fields
-        with _rows_lock, gc_paused():
+        with _rows_lock:
             current = self.__dict__
             pending: PendingRows | None = current.get(_PENDING)
             wanted = deferred if names is None else names
@@ -140,19 +138,3 @@ class Deferred(Model):
     def __getstate__(self) -> dict[Any, Any]:
         self._build_rows()
         return super().__getstate__()
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building many objects that form no cycles.
-
-    Each collection walks every live object, so building 100,000 models with it running costs
-    more in collections than in the models themselves.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()

@@ -40,7 +40,7 @@ from pydantic import Field, model_validator
 
 from ..errors import Issue, ProblemError
 from .base import Id, Model
-from .deferred import Deferred, gc_paused
+from .deferred import Deferred
 from .index import PairColumns, ProblemIndex
 from .need import Need
 from .organization import Organization
@@ -190,15 +190,14 @@ class Problem(Deferred):
                 raise ProblemError([Issue("", f"cannot read {path}: {error.strerror}")]) from None
         else:
             text = source
-        with gc_paused():
-            try:
-                data = json.loads(text)
-            except json.JSONDecodeError as error:
-                message = f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
-                raise ProblemError([Issue("", message)]) from None
-            except UnicodeDecodeError as error:
-                raise ProblemError([Issue("", f"not UTF-8 text: {error.reason}")]) from None
-            return cls.model_validate(data)
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            message = f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
+            raise ProblemError([Issue("", message)]) from None
+        except UnicodeDecodeError as error:
+            raise ProblemError([Issue("", f"not UTF-8 text: {error.reason}")]) from None
+        return cls.model_validate(data)
 
     def replace(self, **changes: Any) -> Problem:
         """A new problem with some top-level fields replaced; this one is left untouched.
@@ -323,8 +322,7 @@ _BY_ROWS = "matcher.pair_scores_by_rows"
 def _validate_by_rows(data: Any) -> Problem:
     """:meth:`Problem.model_validate` with every pair score validated as a model, one by one: the
     reference the columnar checks of pair scores must agree with."""
-    with gc_paused():
-        return Problem.model_validate(data, context={_BY_ROWS: True})
+    return Problem.model_validate(data, context={_BY_ROWS: True})
 
 
 def _pair_columns(scores: Sequence[PairScore]) -> PairColumns:

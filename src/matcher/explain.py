@@ -278,6 +278,33 @@ class Bottleneck:
 
 
 @dataclass(frozen=True)
+class _Crowd:
+    """What the text says of a bottleneck: :class:`Bottleneck` in counts."""
+
+    hall: bool
+    capacity: int
+    needs: int
+    served: int
+    orgs: int
+    same: bool  # the organizations are the need's own candidates
+    outscored: bool
+    cost: float | None
+
+    @classmethod
+    def of(cls, b: Bottleneck) -> _Crowd:
+        return cls(
+            hall=b.hall,
+            capacity=b.capacity,
+            needs=len(b.need_ids),
+            served=b.served,
+            orgs=len(b.org_ids),
+            same=set(b.org_ids) == set(b.candidate_org_ids),
+            outscored=b.outscored,
+            cost=b.cost_to_serve,
+        )
+
+
+@dataclass(frozen=True)
 class Explanation:
     """Why one need went where it went, or why it went nowhere.
 
@@ -790,7 +817,6 @@ class Explainer:
     ) -> Explanation:
         problem = self._problem
         index = problem.index
-        zh = language == "zh"
         rows = self._plan_rows(n)
         order = np.argsort(-self._plan_score[rows], kind="stable")
         chosen = chosen[order]
@@ -837,27 +863,24 @@ class Explainer:
         removed, omitted = self._removed(n, view, language, limit)
         alternatives.extend(removed)
 
-        subject = self._subject(n, language)
-        taker = _join_names([self._org_label(int(o)) for o in chosen], language, 5)
-        runner_text = ""
-        if runner is not None:
-            r_org, r_score = int(view.org[runner]), float(view.score[runner])
-            runner_text = (
-                f"；次优为{self._org_label(r_org)}，得分 {r_score:.2f}"
-                if zh
-                else f"; the runner-up is {self._org_label(r_org)} with {r_score:.2f}"
-            )
-        higher = [a for a in alternatives if a.score_gap is not None and a.verdict != "lower"]
-        higher_text = _higher_text(higher, language)
-        head = (
-            f"{subject}派给 {taker}，得分 {score:.2f}，在 {view.org.size} 个候选组织中排第 {rank}"
-            f"{higher_text}{runner_text}。"
-            if zh
-            else f"{subject} went to {taker} with a score of {score:.2f}, number {rank} of "
-            f"{view.org.size} candidates by score{higher_text}{runner_text}."
+        higher = Counter(
+            a.verdict for a in alternatives if a.score_gap is not None and a.verdict != "lower"
         )
-        lines = [head, *self._breakdown_lines(breakdown, main, runner, view, language)]
-        lines.extend(self._alternative_lines(alternatives, omitted, language))
+        runner_pair = None if runner is None else (int(view.org[runner]), float(view.score[runner]))
+        text = self._assigned_text(
+            n,
+            chosen,
+            score,
+            rank,
+            int(view.org.size),
+            higher,
+            runner_pair,
+            breakdown,
+            alternatives[:TEXT_LINES],
+            Counter(a.verdict for a in alternatives[TEXT_LINES:]),
+            omitted,
+            language,
+        )
         return Explanation(
             need_id=index.need_ids[n],
             language=language,
@@ -871,8 +894,50 @@ class Explainer:
             alternatives=tuple(alternatives),
             omitted=omitted,
             excluded=_counts(view.codes),
-            text="\n".join(lines),
+            text=text,
         )
+
+    def _assigned_text(
+        self,
+        n: int,
+        chosen: IntArray,
+        score: float,
+        rank: int,
+        count: int,
+        higher: Counter[str],
+        runner: tuple[int, float] | None,
+        breakdown: Sequence[BreakdownRow],
+        shown: Sequence[Alternative],
+        rest: Counter[str],
+        omitted: dict[str, int],
+        language: Language,
+    ) -> str:
+        """The text of an assigned need: the summing-up sentence, the breakdown, the others
+        (``higher``: verdicts of the better-scoring candidates; ``shown``: the alternatives listed,
+        ``rest``: the verdicts of those summed up)."""
+        zh = language == "zh"
+        subject = self._subject(n, language)
+        taker = _join_names([self._org_label(int(o)) for o in chosen], language, 5)
+        runner_text = ""
+        if runner is not None:
+            r_org, r_score = runner
+            runner_text = (
+                f"；次优为{self._org_label(r_org)}，得分 {r_score:.2f}"
+                if zh
+                else f"; the runner-up is {self._org_label(r_org)} with {r_score:.2f}"
+            )
+        higher_text = _higher_text(higher, language)
+        head = (
+            f"{subject}派给 {taker}，得分 {score:.2f}，在 {count} 个候选组织中排第 {rank}"
+            f"{higher_text}{runner_text}。"
+            if zh
+            else f"{subject} went to {taker} with a score of {score:.2f}, number {rank} of "
+            f"{count} candidates by score{higher_text}{runner_text}."
+        )
+        main = int(chosen[0])
+        lines = [head, *self._breakdown_lines(breakdown, main, runner, language)]
+        lines.extend(self._alternative_lines(shown, rest, omitted, language))
+        return "\n".join(lines)
 
     def _breakdown(
         self, n: int, view: _NeedView, row: int, runner: int | None, language: Language
@@ -937,8 +1002,7 @@ class Explainer:
         self,
         breakdown: Sequence[BreakdownRow],
         main: int,
-        runner: int | None,
-        view: _NeedView,
+        runner: tuple[int, float] | None,
         language: Language,
     ) -> list[str]:
         zh = language == "zh"
@@ -946,7 +1010,7 @@ class Explainer:
         chosen_name = self._org_label(main)
         lines = [f"{header}{chosen_name}"]
         if runner is not None:
-            other = self._org_label(int(view.org[runner]))
+            other = self._org_label(runner[0])
             lines[0] += f" ／ {other}" if zh else f" / {other}"
 
         def cell(value: float | None, weight: float | None, points: float | None) -> str:
@@ -1003,8 +1067,12 @@ class Explainer:
             and bool(self._full[view.org[positive]].all())
         ):
             bottleneck = self._bottleneck(n, view)
-        head = self._unmet_sentence(n, unmet, view, excluded, bottleneck, language)
-        lines = [head, *self._alternative_lines(alternatives, omitted, language)]
+        crowd = None if bottleneck is None else _Crowd.of(bottleneck)
+        head = self._unmet_sentence(
+            n, unmet.reason, view.org, view.score, excluded, crowd, language
+        )
+        rest = Counter(a.verdict for a in alternatives[TEXT_LINES:])
+        lines = [head, *self._alternative_lines(alternatives[:TEXT_LINES], rest, omitted, language)]
         return Explanation(
             need_id=index.need_ids[n],
             language=language,
@@ -1026,21 +1094,25 @@ class Explainer:
     def _unmet_sentence(
         self,
         n: int,
-        unmet: Unmet,
-        view: _NeedView,
+        reason: str,
+        orgs: IntArray,
+        scores: FloatArray,
         excluded: dict[str, int],
-        bottleneck: Bottleneck | None,
+        crowd: _Crowd | None,
         language: Language,
     ) -> str:
+        """The summing-up sentence of an unmet need with candidates ``orgs`` (by index) scoring
+        ``scores``."""
         zh = language == "zh"
         index = self._problem.index
         subject = self._subject(n, language)
         head = f"{subject}未能派单：" if zh else f"{subject} was not dispatched: "
-        count = int(view.org.size)
-        reason = unmet.reason
-        if bottleneck is not None:
+        count = int(orgs.size)
+        if crowd is not None:
             return (
-                head + self._bottleneck_clause(bottleneck, view, language) + ("。" if zh else ".")
+                head
+                + self._bottleneck_clause(crowd, orgs, scores, language)
+                + ("。" if zh else ".")
             )
         if reason == "no_candidate" or count == 0:
             parts = [
@@ -1070,7 +1142,7 @@ class Explainer:
                 else "the hard rules cannot all hold, so there is no plan (see conflicts)."
             )
         # Left: a candidate with a positive score had room in this plan.
-        open_ = view.org[(view.score > 0) & ~self._full[view.org]]
+        open_ = orgs[(scores > 0) & ~self._full[orgs]]
         names = _join_names([self._org_name(int(o)) for o in open_], language, 3)
         if reason == "rules" or (self._ruled and reason != "not_chosen"):
             rules = self._rules_in_force(language)
@@ -1213,13 +1285,15 @@ class Explainer:
         self._end_exact[orgs] = exact[needs.size : end]
         return True
 
-    def _bottleneck_clause(self, b: Bottleneck, view: _NeedView, language: Language) -> str:
+    def _bottleneck_clause(
+        self, b: _Crowd, orgs: IntArray, scores: FloatArray, language: Language
+    ) -> str:
         zh = language == "zh"
-        positive = view.score > 0
+        positive = scores > 0
         if b.hall or bool(positive.all()):
-            takers, which = view.org, ""
+            takers, which = orgs, ""
         else:
-            takers, which = view.org[positive], ("且得分为正" if zh else " with a positive score")
+            takers, which = orgs[positive], ("且得分为正" if zh else " with a positive score")
         k = int(takers.size)
         names = _join_names([self._org_name(int(o)) for o in takers], language, 3)
         they = (
@@ -1235,9 +1309,9 @@ class Explainer:
                 else f"the only organization that could take it{which} ({names})"
             )
         )
-        if b.cost_to_serve is None:
+        if b.cost is None:
             cost = ""
-        elif b.cost_to_serve == float("inf"):
+        elif b.cost == float("inf"):
             cost = (
                 "，任何方案都无法服务它（名额都被已接受的派单占用）"
                 if zh
@@ -1245,9 +1319,9 @@ class Explainer:
             )
         else:
             cost = (
-                f"，能服务它的最佳方案总分低 {b.cost_to_serve:.2f}"
+                f"，能服务它的最佳方案总分低 {b.cost:.2f}"
                 if zh
-                else f"; the best plan that serves it scores {b.cost_to_serve:.2f} less"
+                else f"; the best plan that serves it scores {b.cost:.2f} less"
             )
         if not b.hall:
             return (
@@ -1256,14 +1330,14 @@ class Explainer:
                 else f"{they} {'are' if k > 1 else 'is'} full, and making room means moving "
                 f"other needs to lower-scoring organizations{cost}"
             )
-        total = len(b.need_ids)
+        total = b.needs
         if b.capacity == 0:
             return (
                 f"{they}都不承接项目（承接上限为 0）"
                 if zh
                 else f"{they} {'take' if k > 1 else 'takes'} no projects (max_projects 0)"
             )
-        if set(b.org_ids) == set(b.candidate_org_ids):
+        if b.same:
             better = ("得分更高的 " if zh else "higher-scoring ") if b.outscored else ""
             return (
                 f"{they}共可承接 {b.capacity} 项，"
@@ -1273,16 +1347,16 @@ class Explainer:
                 f"{_plural(b.capacity, 'need')}, all taken by {better}needs among the {total} "
                 f"that compete for {'them' if k > 1 else 'it'}{cost}"
             )
-        more = len(b.org_ids) - k
+        more = b.orgs - k
         return (
             f"{they}已满额，其承接的需求（及连带改派的需求）只能在另外 {more} 个同样满额的组织间调配，"
-            f"这 {len(b.org_ids)} 个组织共可承接 {b.capacity} 项，"
+            f"这 {b.orgs} 个组织共可承接 {b.capacity} 项，"
             f"已全部派给只能由它们承接的 {total} 项需求（含本项）中的 {b.served} 项{cost}"
             if zh
             else f"{they} {'are' if k > 1 else 'is'} full, and the needs "
             f"{'they take' if k > 1 else 'it takes'}, and theirs in turn, can only move among "
             f"{more} more {_plural(more, 'organization')}, also full; these "
-            f"{len(b.org_ids)} have room for {b.capacity} {_plural(b.capacity, 'need')}, all "
+            f"{b.orgs} have room for {b.capacity} {_plural(b.capacity, 'need')}, all "
             f"taken by {b.served} of the {total} needs that only they can serve{cost}"
         )
 
@@ -1340,15 +1414,20 @@ class Explainer:
         return alternatives, _counts(view.codes[rest])
 
     def _alternative_lines(
-        self, alternatives: Sequence[Alternative], omitted: dict[str, int], language: Language
+        self,
+        shown: Sequence[Alternative],
+        rest: Counter[str],
+        omitted: dict[str, int],
+        language: Language,
     ) -> list[str]:
+        """The lines on the other organizations: ``shown`` one by one, ``rest`` counted by verdict,
+        ``omitted`` counted by rule."""
         zh = language == "zh"
-        if not alternatives and not omitted:
+        if not shown and not omitted:
             return []
         lines = ["其他组织：" if zh else "other organizations:"]
         colon = "：" if zh else ": "
-        lines.extend(f"  {a.name} ({a.org_id}){colon}{a.detail}" for a in alternatives[:TEXT_LINES])
-        rest = Counter(a.verdict for a in alternatives[TEXT_LINES:])
+        lines.extend(f"  {a.name} ({a.org_id}){colon}{a.detail}" for a in shown)
         if rest:
             parts = [f"{_verdict_word(v, language)} {k}" for v, k in sorted(rest.items())]
             lines.append(
@@ -1639,25 +1718,27 @@ def _verdict_word(verdict: str, language: Language) -> str:
     return words.get(verdict, (verdict, verdict))[0 if language == "zh" else 1]
 
 
-def _higher_text(higher: Sequence[Alternative], language: Language) -> str:
-    """How the candidates that score higher than the chosen one were held back."""
-    if not higher:
+def _higher_text(tally: Counter[str], language: Language) -> str:
+    """How the candidates that score higher than the chosen one were held back (``tally``: their
+    verdicts, counted)."""
+    tally = +tally
+    if not tally:
         return ""
     zh = language == "zh"
-    tally = Counter(a.verdict for a in higher)
+    count = sum(tally.values())
     if len(tally) == 1:
         verdict = next(iter(tally))
         word = _verdict_word(verdict, language)
         if zh:
-            return f"（得分更高的 {len(higher)} 个均{word}）"
-        if len(higher) == 1:
+            return f"（得分更高的 {count} 个均{word}）"
+        if count == 1:
             return f" (the one that scores higher is {word})"
-        return f" (the {len(higher)} that score higher are {word})"
+        return f" (the {count} that score higher are {word})"
     parts = [f"{_verdict_word(v, language)} {k}" for v, k in sorted(tally.items())]
     return (
-        f"（得分更高的 {len(higher)} 个中{'、'.join(parts)}）"
+        f"（得分更高的 {count} 个中{'、'.join(parts)}）"
         if zh
-        else f" (of the {len(higher)} that score higher: {', '.join(parts)})"
+        else f" (of the {count} that score higher: {', '.join(parts)})"
     )
 
 

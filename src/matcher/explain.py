@@ -55,6 +55,7 @@ Need n3 (Industry support, 清徐县) was not dispatched: the 2 organizations th
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -64,7 +65,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .candidates import CandidateTable, build_candidates
+from .candidates import CandidateTable, _join, build_candidates
 from .eligibility import RULES, barred_organizations, ineligibility
 from .errors import OptionError
 from .models import COMPONENTS, Category, Level, Problem
@@ -571,6 +572,9 @@ class Explainer:
         self._tolerance = float(tolerance) if isinstance(tolerance, int | float) else 0.0
         self._pairs: _Pairs | None = None
         self._given = _given_scores(problem)
+        self._lock = threading.Lock()
+        self._whole_facts: _Whole | None = None
+        self._labels: tuple[list[str], list[str]] | None = None
 
     # --- public -----------------------------------------------------------------------------
 
@@ -619,6 +623,246 @@ class Explainer:
             return self._sentence(verdict, n, o, own, reference, language, chosen)
         verdict = self._verdict_unmet(o, own)
         return self._sentence(verdict, n, o, own, None, language, chosen)
+
+    def frame(
+        self, languages: Sequence[Language] | Language = ("zh", "en"), *, limit: int = 10
+    ) -> pd.DataFrame:
+        """Every need of the plan explained, one row each; see :meth:`matcher.Solution.explanations`.
+
+        The texts are those :meth:`explain` gives need by need, from facts found for all needs at
+        once: one candidate table, one pass over the organizations' graph for the bottlenecks and
+        one shortest-path pass for the costs of serving unmet needs.
+        """
+        wanted: tuple[Language, ...] = (
+            (languages,) if isinstance(languages, str) else tuple(languages)
+        )
+        for language in wanted:
+            _check_language(language)
+        if not isinstance(limit, int) or limit < 0:
+            raise OptionError(f"limit must be a whole number >= 0, not {limit!r}")
+        problem = self._problem
+        index = problem.index
+        whole = self._whole()
+        table = whole.table
+        removed = whole.removed(limit)
+        n_needs = index.n_needs
+        assigned = self._by_need_start[1:] > self._by_need_start[:-1]
+        # The plan's best-scoring organization of each need (the first in plan order on ties).
+        order = np.lexsort((np.arange(self._plan_need.size), -self._plan_score, self._plan_need))
+        first = order[np.searchsorted(self._plan_need[order], np.arange(n_needs))[assigned]]
+        main_row = np.full(n_needs, -1, np.int64)
+        main_row[assigned] = whole.plan_row[first]
+        for n in np.flatnonzero(assigned & (main_row < 0)).tolist():
+            self._explain_assigned(n, self._view(n), self._chosen(n), wanted[0], limit)
+        reference = np.full(n_needs, np.inf)
+        np.minimum.at(reference, self._plan_need, self._plan_score)
+        verdicts = self._verdicts(whole, assigned, reference)
+        width = len(_VERDICTS)
+        tally = np.bincount(table.need * width + verdicts, minlength=n_needs * width).reshape(
+            n_needs, width
+        )
+        # Rank among the candidates, and the runner-up's row.
+        score = np.zeros(n_needs)
+        score[assigned] = table.score[main_row[assigned]]
+        threshold = score + 1e-9 * np.maximum(1.0, np.abs(score)) + self._tolerance
+        above = table.score > threshold[table.need]
+        rank = 1 + np.bincount(table.need[above], minlength=n_needs)
+        ranked = whole.by_score
+        other = ranked[verdicts[ranked] != _CHOSEN]
+        runner_row = np.full(n_needs, -1, np.int64)
+        runner_row[table.need[other][::-1]] = other[::-1]
+        pairs = np.concatenate([main_row[assigned], runner_row[assigned & (runner_row >= 0)]])
+        parts = dict(zip(pairs.tolist(), table.components_at(pairs), strict=True))
+
+        texts: dict[Language, list[str]] = {language: [] for language in wanted}
+        costs = np.full(n_needs, np.nan)
+        ranked_list = ranked.tolist()
+        verdict_list = verdicts.tolist()
+        org_list = table.org.tolist()
+        score_list = table.score.tolist()
+        shown_rows = TEXT_LINES
+        for n in range(n_needs):
+            lo, hi = int(whole.start[n]), int(whole.start[n + 1])
+            begin, stop = int(removed.start[n]), int(removed.start[n + 1])
+            listed = stop - begin
+            counts = removed.counts[n]
+            omitted_codes = counts - np.bincount(removed.code[begin:stop], minlength=counts.size)
+            omitted = {RULES[c - 1]: int(k) for c, k in enumerate(omitted_codes.tolist()) if k > 0}
+            seen: list[int] = []
+            for r in ranked_list[lo:hi]:
+                if verdict_list[r] != _CHOSEN:
+                    seen.append(r)
+                    if len(seen) == shown_rows:
+                        break
+            room = shown_rows - len(seen)
+            rest_counts = tally[n].copy()
+            rest_counts[_CHOSEN] = 0
+            for r in seen:
+                rest_counts[verdict_list[r]] -= 1
+            rest_counts[_INELIGIBLE] = max(0, listed - room)
+            rest = Counter(
+                {_VERDICTS[v]: int(k) for v, k in enumerate(rest_counts.tolist()) if k > 0}
+            )
+            removed_shown = list(
+                zip(
+                    removed.org[begin : begin + min(room, listed)].tolist(),
+                    removed.code[begin : begin + min(room, listed)].tolist(),
+                    strict=True,
+                )
+            )
+            if assigned[n]:
+                chosen = self._chosen(n)
+                rows = self._plan_rows(n)
+                chosen = chosen[np.argsort(-self._plan_score[rows], kind="stable")]
+                m_row, r_row = int(main_row[n]), int(runner_row[n])
+                own = float(table.score[m_row])
+                recorded = float(
+                    self._plan_score[first[np.flatnonzero(assigned[: n + 1]).size - 1]]
+                )
+                if abs(own - recorded) > 1e-6 * max(1.0, abs(own)):
+                    self._explain_assigned(n, self._view(n), self._chosen(n), wanted[0], limit)
+                ref = float(reference[n])
+                higher = Counter(
+                    {
+                        _VERDICTS[v]: int(tally[n, v])
+                        for v in (_FULL, _PINNED, _RULES, _NOT_CHOSEN)
+                        if tally[n, v]
+                    }
+                )
+                runner = None if r_row < 0 else (org_list[r_row], score_list[r_row])
+                for language in wanted:
+                    view = _NeedView(
+                        np.zeros(0, np.int64),
+                        np.array([org_list[m_row]] + ([] if r_row < 0 else [org_list[r_row]])),
+                        np.array([own] + ([] if r_row < 0 else [score_list[r_row]])),
+                        np.array([parts[m_row]] + ([] if r_row < 0 else [parts[r_row]])),
+                    )
+                    breakdown = self._breakdown(n, view, 0, None if r_row < 0 else 1, language)
+                    shown = [
+                        self._alternative(
+                            n,
+                            org_list[r],
+                            score_list[r],
+                            _VERDICTS[verdict_list[r]],
+                            ref,
+                            language,
+                            chosen,
+                        )
+                        for r in seen
+                    ]
+                    shown += [self._ineligible(o, c, language) for o, c in removed_shown]
+                    texts[language].append(
+                        self._assigned_text(
+                            n,
+                            chosen,
+                            own,
+                            int(rank[n]),
+                            hi - lo,
+                            higher,
+                            runner,
+                            breakdown,
+                            shown,
+                            rest,
+                            omitted,
+                            language,
+                        )
+                    )
+                continue
+            reason = self._unmet[n].reason
+            orgs, scores = table.org[lo:hi], table.score[lo:hi]
+            excluded: dict[str, int] = {}
+            if reason == "no_candidate" or hi == lo:
+                everyone = np.arange(index.n_orgs, dtype=np.int64)
+                excluded = _counts(ineligibility(problem, n, everyone))
+            crowd = None
+            positive = scores > 0
+            if reason == "capacity" and positive.any() and bool(self._full[orgs[positive]].all()):
+                crowd = whole.crowd(n)
+                if crowd.cost is not None:
+                    costs[n] = crowd.cost
+            for language in wanted:
+                head = self._unmet_sentence(n, reason, orgs, scores, excluded, crowd, language)
+                shown = [
+                    self._alternative(
+                        n,
+                        org_list[r],
+                        score_list[r],
+                        _VERDICTS[verdict_list[r]],
+                        None,
+                        language,
+                        np.zeros(0, np.int64),
+                    )
+                    for r in seen
+                ]
+                shown += [self._ineligible(o, c, language) for o, c in removed_shown]
+                lines = [head, *self._alternative_lines(shown, rest, omitted, language)]
+                texts[language].append("\n".join(lines))
+
+        ids = np.asarray(index.org_ids, dtype=object)
+        main_org = np.full(n_needs, None, dtype=object)
+        main_org[assigned] = ids[table.org[main_row[assigned]]]
+        runner_org = np.full(n_needs, None, dtype=object)
+        has_runner = assigned & (runner_row >= 0)
+        runner_org[has_runner] = ids[table.org[runner_row[has_runner]]]
+        reasons = np.full(n_needs, None, dtype=object)
+        for n, unmet in self._unmet.items():
+            reasons[n] = unmet.reason
+        frame = pd.DataFrame(
+            {
+                "need_id": np.asarray(index.need_ids, dtype=object),
+                "status": np.where(assigned, "assigned", "unmet"),
+                "org_id": main_org,
+                "score": np.where(assigned, score, np.nan),
+                "rank": pd.arrays.IntegerArray(np.where(assigned, rank, 0), ~assigned),
+                "candidates": np.diff(whole.start),
+                "runner_up": runner_org,
+                "reason": reasons,
+                "cost_to_serve": costs,
+            }
+        )
+        for language in wanted:
+            frame[f"text_{language}"] = texts[language]
+        return frame
+
+    def _verdicts(self, whole: _Whole, assigned: BoolArray, reference: FloatArray) -> IntArray:
+        """The verdict code of every candidate pair (see :data:`_VERDICTS`), as
+        :meth:`_verdict_assigned` and :meth:`_verdict_unmet` give it."""
+        table = whole.table
+        index = self._problem.index
+        need, org, score = table.need, table.org, table.score
+        held = _RULES if self._ruled else _NOT_CHOSEN
+        pinned_need = np.zeros(index.n_needs, bool)
+        n_orgs = max(1, index.n_orgs)
+        pinned = in_sorted(self._plan_need * n_orgs + self._plan_org, self._pinned_keys)
+        pinned_need[self._plan_need[pinned]] = True
+        ref = reference[need]
+        tie = 1e-9 * np.maximum(1.0, np.abs(np.where(np.isfinite(ref), ref, 0.0))) + self._tolerance
+        kept = np.where(self._full[org], _FULL, np.where(pinned_need[need], _PINNED, held))
+        kept = np.where(score <= ref + tie, _LOWER, kept)
+        left = np.where(self._full[org], _FULL, np.where(score <= 0, _NOT_POSITIVE, held))
+        verdicts = np.where(assigned[need], kept, left).astype(np.int64)
+        rows = whole.plan_row[whole.plan_row >= 0]
+        verdicts[rows] = _CHOSEN
+        return verdicts
+
+    def _alternative(
+        self,
+        n: int,
+        o: int,
+        score: float,
+        verdict: Verdict,
+        reference: float | None,
+        language: Language,
+        chosen: IntArray,
+    ) -> Alternative:
+        """Candidate ``o`` of need ``n`` as an alternative (the fields the text shows)."""
+        return Alternative(
+            org_id=self._problem.index.org_ids[o],
+            name=self._org_name(o),
+            verdict=verdict,
+            detail=self._detail(verdict, n, o, score, reference, language, chosen),
+            score=score,
+        )
 
     # --- lookups ----------------------------------------------------------------------------
 
@@ -674,10 +918,16 @@ class Explainer:
         score, values = _score_pairs(problem, need, eligible, self._given)
         return _NeedView(codes, eligible, score, values)
 
+    def _whole(self) -> _Whole:
+        """The facts of every need at once, built on first use."""
+        with self._lock:
+            if self._whole_facts is None:
+                self._whole_facts = _Whole(self)
+            return self._whole_facts
+
     def _pair_source(self) -> _Pairs:
         if self._pairs is None:
-            table = self._problem.index.n_needs < FULL_TABLE_BELOW
-            self._pairs = _Pairs(self._problem, table, self._given)
+            self._pairs = _Pairs(self._problem, False, self._given)
         return self._pairs
 
     # --- verdicts ---------------------------------------------------------------------------
@@ -935,7 +1185,7 @@ class Explainer:
             f"{count} candidates by score{higher_text}{runner_text}."
         )
         main = int(chosen[0])
-        lines = [head, *self._breakdown_lines(breakdown, main, runner, language)]
+        lines = [head, *self._breakdown_lines(breakdown, main, score, runner, language)]
         lines.extend(self._alternative_lines(shown, rest, omitted, language))
         return "\n".join(lines)
 
@@ -968,31 +1218,40 @@ class Explainer:
         weighted_theirs = None if theirs is None else float(theirs @ weights)
         score_mine = float(view.score[row])
         score_theirs = None if runner is None else float(view.score[runner])
-        extra = None
         if index.pair_score is not None:
-            extra = ("pair_score", score_mine, score_theirs)
-        elif policy.expected_value:
-            category = index.need_category[n]
-            accept = index.org_acceptance[:, category]
-            extra = (
-                "acceptance",
-                float(accept[view.org[row]]),
-                None if runner is None else float(accept[view.org[runner]]),
-            )
-        if extra is not None:
-            name, value, other = extra
             rows.append(
                 BreakdownRow(
-                    component=name,
-                    label=label(name),
-                    value=value,
+                    component="pair_score",
+                    label=label("pair_score"),
+                    value=score_mine,
                     weight=None,
                     contribution=score_mine - weighted_mine,
-                    runner_up_value=other,
+                    runner_up_value=score_theirs,
                     runner_up_contribution=(
                         None
                         if score_theirs is None or weighted_theirs is None
                         else score_theirs - weighted_theirs
+                    ),
+                )
+            )
+        elif policy.expected_value:
+            # What the factor changes, from the weighted sum itself: the same whichever batch of
+            # pairs the score was computed in, and exactly 0 for a factor of 1.
+            accept = index.org_acceptance[:, index.need_category[n]]
+            value = float(accept[view.org[row]])
+            other = None if runner is None else float(accept[view.org[runner]])
+            rows.append(
+                BreakdownRow(
+                    component="acceptance",
+                    label=label("acceptance"),
+                    value=value,
+                    weight=None,
+                    contribution=weighted_mine * value - weighted_mine,
+                    runner_up_value=other,
+                    runner_up_contribution=(
+                        None
+                        if other is None or weighted_theirs is None
+                        else weighted_theirs * other - weighted_theirs
                     ),
                 )
             )
@@ -1002,6 +1261,7 @@ class Explainer:
         self,
         breakdown: Sequence[BreakdownRow],
         main: int,
+        score: float,
         runner: tuple[int, float] | None,
         language: Language,
     ) -> list[str]:
@@ -1028,10 +1288,10 @@ class Explainer:
             if runner is not None:
                 text += cell(r.runner_up_value, r.weight, r.runner_up_contribution)
             lines.append(text.rstrip())
-        total = sum(r.contribution for r in breakdown)
-        text = f"  {_pad('合计' if zh else 'total', width)}  {total:<22.2f}"
+        # The total is the score the summing-up sentence gives (the rows add up to it).
+        text = f"  {_pad('合计' if zh else 'total', width)}  {score:<22.2f}"
         if runner is not None:
-            text += f"{sum(r.runner_up_contribution or 0.0 for r in breakdown):.2f}"
+            text += f"{runner[1]:.2f}"
         lines.append(text.rstrip())
         return lines
 
@@ -1161,7 +1421,18 @@ class Explainer:
         )
 
     def _bottleneck(self, u: int, view: _NeedView) -> Bottleneck:
-        """The needs and organizations linked to unmet need ``u`` by alternating paths."""
+        """The needs and organizations linked to unmet need ``u`` by alternating paths.
+
+        Below :data:`FULL_TABLE_BELOW` needs from the whole plan's facts (shared by every need);
+        above, from the candidates of the needs reached only.
+        """
+        if self._problem.index.n_needs >= FULL_TABLE_BELOW:
+            with self._lock:
+                return self._bottleneck_reached(u, view)
+        return self._whole().bottleneck(u)
+
+    def _bottleneck_reached(self, u: int, view: _NeedView) -> Bottleneck:
+        """:meth:`_bottleneck` from the candidates of the needs reached only."""
         problem = self._problem
         index = problem.index
         pairs = self._pair_source()
@@ -1390,7 +1661,6 @@ class Explainer:
         a given pair score for it) and that a rule removes: the most capable ``limit`` of them
         listed, the rest counted by rule."""
         index = self._problem.index
-        zh = language == "zh"
         capability = index.org_capability[:, index.need_category[n]]
         considered = capability > 0
         if index.pair_need is not None and index.pair_org is not None:
@@ -1398,20 +1668,20 @@ class Explainer:
         removed = np.flatnonzero((view.codes != 0) & considered)
         removed = removed[np.lexsort((removed, -capability[removed]))]
         listed, rest = removed[:limit], removed[limit:]
-        alternatives = []
-        for o in listed.tolist():
-            rule = RULES[int(view.codes[o]) - 1]
-            text = _RULE_TEXT.get(rule, (rule, rule))[0 if zh else 1]
-            alternatives.append(
-                Alternative(
-                    org_id=index.org_ids[o],
-                    name=self._org_name(o),
-                    verdict="ineligible",
-                    detail=f"不符合条件（{text}）" if zh else f"ineligible: {text}",
-                    rule=rule,
-                )
-            )
+        alternatives = [self._ineligible(o, int(view.codes[o]), language) for o in listed.tolist()]
         return alternatives, _counts(view.codes[rest])
+
+    def _ineligible(self, o: int, code: int, language: Language) -> Alternative:
+        """Organization ``o``, which the rule of ``code`` removes, as an alternative."""
+        rule = RULES[code - 1]
+        text = _RULE_TEXT.get(rule, (rule, rule))[0 if language == "zh" else 1]
+        return Alternative(
+            org_id=self._problem.index.org_ids[o],
+            name=self._org_name(o),
+            verdict="ineligible",
+            detail=f"不符合条件（{text}）" if language == "zh" else f"ineligible: {text}",
+            rule=rule,
+        )
 
     def _alternative_lines(
         self,
@@ -1461,13 +1731,20 @@ class Explainer:
         return f"Need {need_id} ({category}, {region})"
 
     def _org_name(self, o: int) -> str:
-        org_id = self._problem.index.org_ids[o]
-        return self._problem.organization(org_id).name or org_id
+        return self._org_names()[0][o]
 
     def _org_label(self, o: int) -> str:
-        org_id = self._problem.index.org_ids[o]
-        name = self._problem.organization(org_id).name
-        return f"{name} ({org_id})" if name else org_id
+        return self._org_names()[1][o]
+
+    def _org_names(self) -> tuple[list[str], list[str]]:
+        """Every organization's name (its id when it has none) and label ("name (id)")."""
+        if self._labels is None:
+            names, labels = [], []
+            for org in self._problem.organizations:
+                names.append(org.name or org.id)
+                labels.append(f"{org.name} ({org.id})" if org.name else org.id)
+            self._labels = (names, labels)
+        return self._labels
 
     def _took_ids(self, o: int) -> tuple[str, ...]:
         ids = self._problem.index.need_ids
@@ -1608,6 +1885,508 @@ class _Pairs:
         return need[capable], org[capable]
 
 
+# --- every need at once -----------------------------------------------------------------------
+
+#: Verdicts by code in :class:`_Whole` (``chosen`` marks the plan's own pairs).
+_VERDICTS: tuple[Verdict, ...] = (
+    "lower",
+    "full",
+    "pinned",
+    "rules",
+    "not_chosen",
+    "not_positive",
+    "chosen",
+    "ineligible",
+)
+_LOWER, _FULL, _PINNED, _RULES, _NOT_CHOSEN, _NOT_POSITIVE, _CHOSEN, _INELIGIBLE = range(8)
+
+
+@dataclass(frozen=True, eq=False)
+class _Reach:
+    """The organizations reached from a set of organizations by alternating paths: each one's
+    needs, then those needs' candidates, and so on (see :class:`Bottleneck`)."""
+
+    orgs: IntArray  # sorted
+    needs: IntArray  # the needs they take, sorted
+    hall: bool  # every one is full
+    capacity: int
+    competitors: IntArray  # unmet needs whose candidates all lie among ``orgs`` (when ``hall``)
+
+
+@dataclass(frozen=True, eq=False)
+class _Removed:
+    """Per need, the organizations with a capability in its category (or a given pair score for
+    it) that a rule removes: the first ``limit`` by capability as (``org``, ``code``) from
+    ``start[n]``, and all of them counted by rule code in ``counts`` (column 0 unused)."""
+
+    start: IntArray
+    org: IntArray
+    code: IntArray
+    counts: IntArray
+
+
+class _Whole:
+    """Facts about every need of one plan at once, from the whole candidate table.
+
+    The candidates of each need with their verdicts, the organizations a rule removes, and for
+    unmet needs the bottleneck: the organizations reached from a need's candidates along
+    alternating paths form a closure in the graph where an organization points to every candidate
+    of each need it takes, so that one pass over its strongly connected parts serves every need;
+    and the cost of serving a need comes from one shortest-path pass over the same graph (the
+    distance from each organization to the end of an alternating path), not one re-solve per need.
+    """
+
+    def __init__(self, ex: Explainer) -> None:
+        from scipy.sparse import csr_matrix
+        from scipy.sparse.csgraph import connected_components
+
+        problem = ex._problem
+        index = problem.index
+        n_needs, n_orgs = index.n_needs, index.n_orgs
+        self._ex = ex
+        self._lock = threading.RLock()
+        table = build_candidates(problem)
+        self.table = table
+        self.start = np.searchsorted(table.need, np.arange(n_needs + 1))
+        # Each need's candidates best first (ties by organization), as rows of the table.
+        self.by_score = np.lexsort((table.org, -table.score, table.need))
+        keys = table.need * max(1, n_orgs) + table.org
+        plan_keys = ex._plan_need * max(1, n_orgs) + ex._plan_org
+        at = np.minimum(np.searchsorted(keys, plan_keys), max(0, keys.size - 1))
+        self.plan_row = np.where(keys[at] == plan_keys, at, -1) if keys.size else at - 1
+        self._removed: dict[int, _Removed] = {}
+        # Organizations -> the candidates of the needs they take.
+        rows = _ranges(self.start[ex._plan_need], self.start[ex._plan_need + 1])
+        src = np.repeat(ex._plan_org, self.start[ex._plan_need + 1] - self.start[ex._plan_need])
+        graph = csr_matrix(
+            (np.ones(rows.size, np.int8), (src, table.org[rows])), shape=(n_orgs, n_orgs)
+        )
+        self._indptr, self._indices = graph.indptr, graph.indices
+        self._part = connected_components(graph, directed=True, connection="strong")[1]
+        self._reach: dict[tuple[int, ...], _Reach] = {}
+        self._unmet_candidates: tuple[IntArray, IntArray] | None = None
+        self._ends: tuple[FloatArray, FloatArray] | bool | None = False
+
+    def removed(self, limit: int) -> _Removed:
+        """The organizations a rule removes for each need, the first ``limit`` listed."""
+        with self._lock:
+            if limit not in self._removed:
+                self._removed[limit] = _removed(self._ex._problem, self.table, limit)
+            return self._removed[limit]
+
+    # --- bottlenecks ----------------------------------------------------------------------------
+
+    def reach(self, starts: IntArray) -> _Reach:
+        """What alternating paths from the organizations ``starts`` reach."""
+        key = tuple(np.unique(self._part[starts]).tolist())
+        with self._lock:
+            found = self._reach.get(key)
+            if found is None:
+                found = self._reach[key] = self._closure(starts)
+            return found
+
+    def _closure(self, starts: IntArray) -> _Reach:
+        ex = self._ex
+        index = ex._problem.index
+        seen = np.zeros(index.n_orgs, bool)
+        frontier = np.unique(starts)
+        seen[frontier] = True
+        while frontier.size:
+            nxt = self._indices[_ranges(self._indptr[frontier], self._indptr[frontier + 1])]
+            nxt = np.unique(nxt[~seen[nxt]])
+            seen[nxt] = True
+            frontier = nxt
+        orgs = np.flatnonzero(seen)
+        needs = np.unique(ex._plan_need[ex._org_rows(orgs)])
+        hall = bool(ex._full[orgs].all())
+        competitors = np.zeros(0, np.int64)
+        if hall:
+            need, org = self._unmet_pairs()
+            outside = np.bincount(need[~seen[org]], minlength=index.n_needs) > 0
+            inside = np.bincount(need[seen[org]], minlength=index.n_needs) > 0
+            competitors = np.flatnonzero(inside & ~outside)
+        return _Reach(orgs, needs, hall, int(index.org_capacity[orgs].sum()), competitors)
+
+    def _unmet_pairs(self) -> tuple[IntArray, IntArray]:
+        """Every candidate pair of the unmet needs."""
+        if self._unmet_candidates is None:
+            unmet = self._ex._unmet_needs
+            rows = _ranges(self.start[unmet], self.start[unmet + 1])
+            self._unmet_candidates = (self.table.need[rows], self.table.org[rows])
+        return self._unmet_candidates
+
+    def bottleneck(self, u: int) -> Bottleneck:
+        """The bottleneck of unmet need ``u``, as :meth:`Explainer._bottleneck` finds it."""
+        ex = self._ex
+        index = ex._problem.index
+        rows = np.arange(self.start[u], self.start[u + 1])
+        orgs, scores = self.table.org[rows], self.table.score[rows]
+        reach = self.reach(orgs)
+        competitors = reach.competitors[reach.competitors != u]
+        needs = np.concatenate([[u], reach.needs, competitors]).astype(np.int64)
+        return Bottleneck(
+            need_ids=tuple(index.need_ids[m] for m in needs.tolist()),
+            org_ids=tuple(index.org_ids[o] for o in reach.orgs.tolist()),
+            candidate_org_ids=tuple(index.org_ids[o] for o in orgs.tolist()),
+            capacity=reach.capacity,
+            served=int(reach.needs.size),
+            hall=reach.hall,
+            outscored=self._outscored(orgs, scores),
+            cost_to_serve=self.cost_to_serve(orgs, scores),
+        )
+
+    def crowd(self, u: int) -> _Crowd:
+        """What the text says of unmet need ``u``'s bottleneck (:meth:`bottleneck` in counts)."""
+        rows = np.arange(self.start[u], self.start[u + 1])
+        orgs, scores = self.table.org[rows], self.table.score[rows]
+        reach = self.reach(orgs)
+        competitors = int(reach.competitors.size) - int(
+            reach.hall and bool(np.isin(u, reach.competitors))
+        )
+        return _Crowd(
+            hall=reach.hall,
+            capacity=reach.capacity,
+            needs=1 + int(reach.needs.size) + competitors,
+            served=int(reach.needs.size),
+            orgs=int(reach.orgs.size),
+            same=bool(reach.orgs.size == np.unique(orgs).size),
+            outscored=self._outscored(orgs, scores),
+            cost=self.cost_to_serve(orgs, scores),
+        )
+
+    def _outscored(self, orgs: IntArray, scores: FloatArray) -> bool:
+        """Whether every need that one of ``orgs`` takes scores at least as high with it as the
+        need whose candidates these are would (``scores``)."""
+        ex = self._ex
+        rows = ex._org_rows(orgs)
+        own = scores[np.searchsorted(orgs, ex._plan_org[rows])]
+        tie = 1e-9 * np.maximum(1.0, np.abs(own)) + ex._tolerance
+        return bool((ex._plan_score[rows] >= own - tie).all())
+
+    # --- costs to serve -------------------------------------------------------------------------
+
+    def cost_to_serve(self, orgs: IntArray, scores: FloatArray) -> float | None:
+        """How much the best plan that serves a need with candidates ``orgs`` (scoring
+        ``scores``) loses; ``None`` when not known (see :attr:`Bottleneck.cost_to_serve`)."""
+        ex = self._ex
+        if not ex._optimal or ex._ruled:
+            return None
+        if orgs.size == 0:
+            return float("inf")
+        ends = self._end_distances()
+        if ends is None:  # pragma: no cover - only for plans that are not optimal
+            return None
+        padded_end, exact_end = ends
+        padded = padded_end[orgs] - scores
+        best = int(np.argmin(padded))
+        if not np.isfinite(padded[best]):
+            return float("inf")
+        loss = float(exact_end[orgs[best]] - scores[best])
+        tie = 1e-9 * max(1.0, abs(loss)) + ex._tolerance
+        return max(0.0, loss) if loss >= -tie else None
+
+    def _end_distances(self) -> tuple[FloatArray, FloatArray] | None:
+        """Each organization's least cost to the end of an alternating path, padded and exact.
+
+        On the graph of organizations: one that takes need ``m`` may let it go (``+s[m, o]``) or
+        pass it to another candidate ``o2`` (``s[m, o] - s[m, o2]``, then ``o2`` goes on); one
+        with room ends the path for free. Accepted offers never move. The pairs of one alternating
+        path in the need-and-organization graph of :meth:`Explainer._learn_distances` are two
+        steps here, which the padding counts, so that both find the same paths.
+        """
+        with self._lock:
+            if self._ends is False:
+                self._ends = self._distances()
+            return self._ends  # type: ignore[return-value]
+
+    def _distances(self) -> tuple[FloatArray, FloatArray] | None:
+        ex = self._ex
+        index = ex._problem.index
+        table = self.table
+        n_orgs = index.n_orgs
+        end = n_orgs
+        pinned = in_sorted(ex._plan_need * max(1, n_orgs) + ex._plan_org, ex._pinned_keys)
+        movable = np.flatnonzero(~pinned)
+        need, org, own = ex._plan_need[movable], ex._plan_org[movable], ex._plan_score[movable]
+        counts = self.start[need + 1] - self.start[need]
+        rows = _ranges(self.start[need], self.start[need + 1])
+        taker = np.repeat(org, counts)
+        kept = np.repeat(own, counts)
+        moved = table.org[rows] != taker
+        rows, taker, kept = rows[moved], taker[moved], kept[moved]
+        open_orgs = np.flatnonzero(~ex._full)
+        src = np.concatenate([taker, org, open_orgs])
+        dst = np.concatenate(
+            [table.org[rows], np.full(org.size, end), np.full(open_orgs.size, end)]
+        )
+        # Each step as its two pairs: the need leaves its organization, then takes the next one.
+        taken = np.concatenate([kept, own, np.zeros(open_orgs.size)])
+        given = np.concatenate([-table.score[rows], np.zeros(org.size + open_orgs.size)])
+        steps = np.concatenate([np.full(rows.size + org.size, 2.0), np.ones(open_orgs.size)])
+        largest = max(
+            float(np.abs(table.score[rows]).max(initial=0.0)),
+            float(np.abs(own).max(initial=0.0)),
+        )
+        slack = 1e-9 * max(1.0, largest) + ex._tolerance
+        padded = taken + given + steps * slack
+        return _shortest_to(n_orgs + 1, src, dst, given, padded, end, taken)
+
+
+def _removed(problem: Problem, table: CandidateTable, limit: int) -> _Removed:
+    """The organizations a rule removes for every need (see :class:`_Removed`).
+
+    With given pair scores every considered pair is tested. Otherwise the pairs that share the
+    need's area and category (those :func:`matcher.candidates.build_candidates` joins) are tested
+    one by one, and the others -- organizations whose registration area misses the need, or that
+    the credit rule bars -- are counted by category: for such a pair only rules on the organization
+    and the category can fail before ``scope`` does, so one need of the category stands for all
+    (see :func:`_outside_codes`). Pairs a pair-specific rule may remove (``declined``, regions an
+    organization declines) are tested one by one.
+    """
+    index = problem.index
+    if index.pair_need is not None:
+        return _removed_tested(problem, limit)
+    n_needs, n_orgs = index.n_needs, max(1, index.n_orgs)
+    width = len(RULES) + 1
+    category = index.need_category
+    capable = index.org_capability > 0
+    joined_need, joined_org = _join(problem, np.arange(n_needs, dtype=np.int64))
+    counts = np.bincount(
+        joined_need * width + ineligibility(problem, joined_need, joined_org),
+        minlength=n_needs * width,
+    ).reshape(n_needs, width)
+    outside, tested = _outside_codes(problem)
+    # Every capable organization counted as outside the need's area, less the joined ones.
+    for c in range(len(Category)):
+        usual = capable[:, c] & ~tested[c]
+        counts[category == c] += np.bincount(outside[c, usual], minlength=width)
+    usual = ~tested[category[joined_need], joined_org]
+    guess = outside[category[joined_need], joined_org]
+    counts -= np.bincount((joined_need * width + guess)[usual], minlength=n_needs * width).reshape(
+        n_needs, width
+    )
+    # The pairs whose code may depend on the need itself, one by one.
+    need, org = _tested_pairs(problem, tested)
+    declined_need, declined_org = index.declined_key // n_orgs, index.declined_key % n_orgs
+    plain = (
+        capable[declined_org, category[declined_need]]
+        & ~tested[category[declined_need], declined_org]
+    )
+    need = np.concatenate([need, declined_need[plain]])
+    org = np.concatenate([org, declined_org[plain]])
+    alone = ~in_sorted(need * n_orgs + org, np.sort(joined_need * n_orgs + joined_org))
+    need, org = need[alone], org[alone]
+    counts += np.bincount(
+        need * width + ineligibility(problem, need, org), minlength=n_needs * width
+    ).reshape(n_needs, width)
+    guessed = ~tested[category[need], org]
+    counts -= np.bincount(
+        (need * width + outside[category[need], org])[guessed], minlength=n_needs * width
+    ).reshape(n_needs, width)
+    counts[:, 0] = 0
+    start, listed_org, listed_code = _first_removed(problem, table, limit)
+    return _Removed(start, listed_org, listed_code, counts)
+
+
+def _outside_codes(problem: Problem) -> tuple[IntArray, BoolArray]:
+    """Per (category, organization): the code of a pair that :func:`matcher.candidates._join`
+    does not join (its area misses the need, or the credit rule bars it), and whether that code
+    may depend on the need (``tested``: the organization declines regions, or the need standing
+    for the category declined it).
+
+    One need of the category whose area the organization misses stands for every such need:
+    ``scope`` fails for it, and before ``scope`` only rules on the organization, the category
+    and the pair itself come. Where no need of the category lies outside the organization's area
+    the code is never used (0).
+    """
+    index = problem.index
+    tree = index.hierarchy
+    n_orgs = index.n_orgs
+    categories = len(Category)
+    outside = np.zeros((categories, n_orgs), np.int64)
+    tested = np.zeros((categories, n_orgs), bool)
+    depth = index.org_scope_depth
+    if not problem.policy.eligibility.respect_scope:
+        depth = np.full_like(depth, Level.NATION.depth)
+    nation = depth == Level.NATION.depth
+    home = np.where(nation, 0, tree.ancestor_at[index.org_home, depth])
+    barred = barred_organizations(problem)
+    declines = np.zeros(n_orgs, bool)
+    declines[index.declines_region_key // max(1, len(tree))] = True
+    capable = index.org_capability > 0
+    for c in range(categories):
+        needs = np.flatnonzero(index.need_category == c)
+        orgs = np.flatnonzero(capable[:, c])
+        if needs.size == 0 or orgs.size == 0:
+            continue
+        stand_in = np.full(orgs.size, -1, np.int64)
+        for d in np.unique(depth[orgs]).tolist():
+            here = depth[orgs] == d
+            area = (
+                np.zeros(needs.size, np.int64)
+                if d == Level.NATION.depth
+                else tree.ancestor_at[index.need_region[needs], d]
+            )
+            first = int(area[0])
+            other = np.flatnonzero(area != first)
+            misses = (first < 0) | (home[orgs] != first) | barred[orgs]
+            stand_in[here & misses] = needs[0]
+            if other.size:
+                stand_in[here & ~misses] = needs[other[0]]
+        has = stand_in >= 0
+        code = ineligibility(problem, stand_in[has], orgs[has])
+        outside[c, orgs[has]] = code
+        declined = code == RULES.index("declined") + 1
+        tested[c, orgs[has][declined]] = True
+        tested[c, orgs] |= declines[orgs]
+    return outside, tested
+
+
+def _tested_pairs(problem: Problem, tested: BoolArray) -> tuple[IntArray, IntArray]:
+    """Every (need, organization) pair whose organization is ``tested`` for the need's category."""
+    index = problem.index
+    need_parts, org_parts = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    for c in range(len(Category)):
+        orgs = np.flatnonzero(tested[c] & (index.org_capability[:, c] > 0))
+        needs = np.flatnonzero(index.need_category == c)
+        need_parts.append(np.repeat(needs, orgs.size))
+        org_parts.append(np.tile(orgs, needs.size))
+    return np.concatenate(need_parts), np.concatenate(org_parts)
+
+
+def _considered_order(problem: Problem) -> tuple[IntArray, IntArray, IntArray]:
+    """Per category, the organizations with a capability in it, the most capable first (ties by
+    organization): ``(flat, start, position)`` with category ``c``'s at ``flat[start[c]:
+    start[c + 1]]`` and ``position[c, o]`` each one's place there."""
+    capability = problem.index.org_capability
+    parts = []
+    position = np.full(capability.T.shape, -1, np.int64)
+    for c in range(len(Category)):
+        orgs = np.flatnonzero(capability[:, c] > 0)
+        orgs = orgs[np.lexsort((orgs, -capability[orgs, c]))]
+        position[c, orgs] = np.arange(orgs.size)
+        parts.append(orgs)
+    start = np.concatenate([[0], np.cumsum([p.size for p in parts])]).astype(np.int64)
+    return np.concatenate(parts).astype(np.int64), start, position
+
+
+def _first_removed(
+    problem: Problem, table: CandidateTable, limit: int
+) -> tuple[IntArray, IntArray, IntArray]:
+    """The first ``limit`` capable organizations a rule removes for each need, in the order of
+    :func:`_considered_order`, as (start per need, organization, code).
+
+    The candidates are the capable organizations no rule removes, so each need's first ``limit``
+    removed ones lie among its first ``limit + k`` capable ones, where ``k`` counts its candidates
+    among those.
+    """
+    index = problem.index
+    n_needs = index.n_needs
+    flat, start, position = _considered_order(problem)
+    category = index.need_category
+    size = start[category + 1] - start[category]
+    place = position[category[table.need], table.org]
+    length = np.minimum(np.full(n_needs, limit, np.int64), size)
+    while True:
+        before = np.bincount(table.need[place < length[table.need]], minlength=n_needs)
+        grown = np.minimum(limit + before, size)
+        if np.array_equal(grown, length):
+            break
+        length = grown
+    need = np.repeat(np.arange(n_needs, dtype=np.int64), length)
+    offset = np.arange(need.size) - np.repeat(np.cumsum(length) - length, length)
+    org = flat[start[category[need]] + offset]
+    n_orgs = max(1, index.n_orgs)
+    keep = ~in_sorted(need * n_orgs + org, table.need * n_orgs + table.org)
+    need, org = need[keep], org[keep]
+    return _listing(need, org, ineligibility(problem, need, org), n_needs, limit)[:3]
+
+
+def _removed_tested(problem: Problem, limit: int) -> _Removed:
+    """:class:`_Removed` with every considered pair tested: capable organizations in the order
+    of :func:`_considered_order`, then the need's other given pairs by organization."""
+    index = problem.index
+    flat, start, _ = _considered_order(problem)
+    category = index.need_category
+    size = start[category + 1] - start[category]
+    need = np.repeat(np.arange(index.n_needs, dtype=np.int64), size)
+    offset = np.arange(need.size) - np.repeat(np.cumsum(size) - size, size)
+    org = flat[start[category[need]] + offset]
+    rank = offset
+    if index.pair_need is not None and index.pair_org is not None:
+        extra = index.org_capability[index.pair_org, category[index.pair_need]] <= 0
+        need = np.concatenate([need, index.pair_need[extra]])
+        org = np.concatenate([org, index.pair_org[extra]])
+        rank = np.concatenate([rank, size[index.pair_need[extra]] + index.pair_org[extra]])
+    order = np.lexsort((rank, need))
+    need, org = need[order], org[order]
+    code = ineligibility(problem, need, org)
+    removed = code != 0
+    begin, listed_org, listed_code, counts = _listing(
+        need[removed], org[removed], code[removed], index.n_needs, limit
+    )
+    return _Removed(begin, listed_org, listed_code, counts)
+
+
+def _listing(
+    need: IntArray, org: IntArray, code: IntArray, n_needs: int, limit: int
+) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+    """The first ``limit`` removed organizations of each need (``need`` grouped, in order) as
+    (start per need, organization, code), and every one counted by code."""
+    width = len(RULES) + 1
+    first = np.searchsorted(need, np.arange(n_needs + 1))
+    listed = (np.arange(need.size) - first[need]) < limit
+    counts = np.bincount(need * width + code, minlength=n_needs * width).reshape(n_needs, width)
+    start = np.searchsorted(need[listed], np.arange(n_needs + 1))
+    return start, org[listed], code[listed], counts
+
+
+def _shortest_to(
+    n_nodes: int,
+    src: IntArray,
+    dst: IntArray,
+    weight: FloatArray,
+    padded_weight: FloatArray,
+    target: int,
+    then: FloatArray | None = None,
+) -> tuple[FloatArray, FloatArray] | None:
+    """Every node's shortest distance to ``target`` (Bellman-Ford over edge arrays, which stops
+    as soon as nothing changes).
+
+    Paths are compared by ``padded_weight`` (each edge a hair dearer than ``weight``, so that
+    exact ties, which rounding can turn into slightly negative cycles, go to the path of fewest
+    edges); the first array has those padded distances, the second the exact length of the same
+    paths. ``inf`` where ``target`` cannot be reached; ``None`` when a negative cycle shows that
+    the plan is not optimal. An edge that stands for two (``then``: the second one's weight)
+    adds them in the order of the path.
+    """
+    order = np.argsort(src, kind="stable")
+    src, dst = src[order], dst[order]
+    weight, padded_weight = weight[order], padded_weight[order]
+    second = None if then is None else then[order]
+    heads, first, counts = np.unique(src, return_index=True, return_counts=True)
+    segment = np.repeat(np.arange(heads.size), counts)
+    padded = np.full(n_nodes, np.inf)
+    exact = np.full(n_nodes, np.inf)
+    padded[target] = exact[target] = 0.0
+    if src.size == 0:
+        return padded, exact
+    for _ in range(n_nodes + 1):
+        through = padded[dst] + padded_weight
+        best = np.minimum.reduceat(through, first)
+        better = best < padded[heads]
+        if not better.any():
+            return padded, exact
+        # The edge that gives each improved node its distance: the first one reaching the best.
+        hits = np.flatnonzero(through == best[segment])
+        _, at = np.unique(segment[hits], return_index=True)
+        edge = hits[at][better]
+        reached = exact[dst[edge]] + weight[edge]
+        exact[heads[better]] = reached if second is None else reached + second[edge]
+        padded[heads[better]] = best[better]
+    return None  # pragma: no cover - a negative cycle: the plan is not optimal
+
+
 def _given_scores(problem: Problem) -> tuple[IntArray, FloatArray] | None:
     """The problem's own pair scores as sorted keys (``need * n_orgs + org``) and scores."""
     index = problem.index
@@ -1642,37 +2421,10 @@ def _distances_to(
     target: int,
     tolerance: float,
 ) -> tuple[FloatArray, FloatArray] | None:
-    """Every node's shortest distance to ``target`` (Bellman-Ford over edge arrays).
-
-    Exact ties make cycles of length 0 that rounding can turn slightly negative: each edge costs a
-    hair more (``slack``) while searching; the first array has those padded distances, the second
-    the exact length of the same paths. ``inf`` where ``target`` cannot be reached; ``None`` when
-    a negative cycle shows that the plan is not optimal.
-    """
+    """Every node's shortest distance to ``target``, each edge padded by the same hair (see
+    :func:`_shortest_to`)."""
     slack = 1e-9 * max(1.0, float(np.abs(weight).max(initial=0.0))) + tolerance
-    order = np.argsort(src, kind="stable")
-    src, dst, weight = src[order], dst[order], weight[order]
-    heads, first, counts = np.unique(src, return_index=True, return_counts=True)
-    segment = np.repeat(np.arange(heads.size), counts)
-    padded_weight = weight + slack
-    padded = np.full(n_nodes, np.inf)
-    exact = np.full(n_nodes, np.inf)
-    padded[target] = exact[target] = 0.0
-    if src.size == 0:
-        return padded, exact
-    for _ in range(n_nodes + 1):
-        through = padded[dst] + padded_weight
-        best = np.minimum.reduceat(through, first)
-        better = best < padded[heads]
-        if not better.any():
-            return padded, exact
-        # The edge that gives each improved node its distance: the first one reaching the best.
-        hits = np.flatnonzero(through == best[segment])
-        _, at = np.unique(segment[hits], return_index=True)
-        edge = hits[at][better]
-        exact[heads[better]] = exact[dst[edge]] + weight[edge]
-        padded[heads[better]] = best[better]
-    return None  # pragma: no cover - a negative cycle: the plan is not optimal
+    return _shortest_to(n_nodes, src, dst, weight, weight + slack, target)
 
 
 def _ranges(lo: IntArray, hi: IntArray) -> IntArray:

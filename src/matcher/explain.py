@@ -55,9 +55,10 @@ Need n3 (Industry support, 清徐县) was not dispatched: the 2 organizations th
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -652,7 +653,12 @@ class Explainer:
         first = order[np.searchsorted(self._plan_need[order], np.arange(n_needs))[assigned]]
         main_row = np.full(n_needs, -1, np.int64)
         main_row[assigned] = whole.plan_row[first]
-        for n in np.flatnonzero(assigned & (main_row < 0)).tolist():
+        recorded = np.zeros(n_needs)
+        recorded[assigned] = self._plan_score[first]
+        found = np.where(main_row >= 0, table.score[np.maximum(main_row, 0)], np.nan)
+        wrong = assigned & ~(np.abs(found - recorded) <= 1e-6 * np.maximum(1.0, np.abs(found)))
+        for n in np.flatnonzero(wrong)[:1].tolist():
+            # A plan made for another problem: the need's own explanation says what is wrong.
             self._explain_assigned(n, self._view(n), self._chosen(n), wanted[0], limit)
         reference = np.full(n_needs, np.inf)
         np.minimum.at(reference, self._plan_need, self._plan_score)
@@ -680,77 +686,71 @@ class Explainer:
         verdict_list = verdicts.tolist()
         org_list = table.org.tolist()
         score_list = table.score.tolist()
-        shown_rows = TEXT_LINES
+        # Removed organizations beyond those listed, by rule; verdict tallies less the shown.
+        rules_width = len(RULES) + 1
+        listed_need = np.repeat(np.arange(n_needs), np.diff(removed.start))
+        omitted_rows = (
+            removed.counts
+            - np.bincount(
+                listed_need * rules_width + removed.code, minlength=n_needs * rules_width
+            ).reshape(n_needs, rules_width)
+        ).tolist()
+        tally_rows = tally.tolist()
+        start_list, removed_start = whole.start.tolist(), removed.start.tolist()
+        removed_org, removed_code = removed.org.tolist(), removed.code.tolist()
+        no_chosen = np.zeros(0, np.int64)
         for n in range(n_needs):
-            lo, hi = int(whole.start[n]), int(whole.start[n + 1])
-            begin, stop = int(removed.start[n]), int(removed.start[n + 1])
-            listed = stop - begin
-            counts = removed.counts[n]
-            omitted_codes = counts - np.bincount(removed.code[begin:stop], minlength=counts.size)
-            omitted = {RULES[c - 1]: int(k) for c, k in enumerate(omitted_codes.tolist()) if k > 0}
+            lo, hi = start_list[n], start_list[n + 1]
+            begin, stop = removed_start[n], removed_start[n + 1]
+            omitted = {RULES[c - 1]: k for c, k in enumerate(omitted_rows[n]) if k > 0}
             seen: list[int] = []
             for r in ranked_list[lo:hi]:
                 if verdict_list[r] != _CHOSEN:
                     seen.append(r)
-                    if len(seen) == shown_rows:
+                    if len(seen) == TEXT_LINES:
                         break
-            room = shown_rows - len(seen)
-            rest_counts = tally[n].copy()
+            room = TEXT_LINES - len(seen)
+            rest_counts = list(tally_rows[n])
             rest_counts[_CHOSEN] = 0
             for r in seen:
                 rest_counts[verdict_list[r]] -= 1
-            rest_counts[_INELIGIBLE] = max(0, listed - room)
-            rest = Counter(
-                {_VERDICTS[v]: int(k) for v, k in enumerate(rest_counts.tolist()) if k > 0}
-            )
-            removed_shown = list(
-                zip(
-                    removed.org[begin : begin + min(room, listed)].tolist(),
-                    removed.code[begin : begin + min(room, listed)].tolist(),
-                    strict=True,
-                )
-            )
+            rest_counts[_INELIGIBLE] = max(0, stop - begin - room)
+            rest = Counter({_VERDICTS[v]: k for v, k in enumerate(rest_counts) if k > 0})
+            end = begin + min(room, stop - begin)
+            removed_shown = list(zip(removed_org[begin:end], removed_code[begin:end], strict=True))
             if assigned[n]:
                 chosen = self._chosen(n)
-                rows = self._plan_rows(n)
-                chosen = chosen[np.argsort(-self._plan_score[rows], kind="stable")]
+                if chosen.size > 1:
+                    chosen = chosen[
+                        np.argsort(-self._plan_score[self._plan_rows(n)], kind="stable")
+                    ]
                 m_row, r_row = int(main_row[n]), int(runner_row[n])
-                own = float(table.score[m_row])
-                recorded = float(
-                    self._plan_score[first[np.flatnonzero(assigned[: n + 1]).size - 1]]
-                )
-                if abs(own - recorded) > 1e-6 * max(1.0, abs(own)):
-                    self._explain_assigned(n, self._view(n), self._chosen(n), wanted[0], limit)
+                own = score_list[m_row]
                 ref = float(reference[n])
                 higher = Counter(
                     {
-                        _VERDICTS[v]: int(tally[n, v])
+                        _VERDICTS[v]: tally_rows[n][v]
                         for v in (_FULL, _PINNED, _RULES, _NOT_CHOSEN)
-                        if tally[n, v]
+                        if tally_rows[n][v]
                     }
                 )
                 runner = None if r_row < 0 else (org_list[r_row], score_list[r_row])
+                pair_rows = [m_row] if r_row < 0 else [m_row, r_row]
+                view = _NeedView(
+                    no_chosen,
+                    table.org[pair_rows],
+                    table.score[pair_rows],
+                    np.array([parts[r] for r in pair_rows]),
+                )
+                breakdown = self._breakdown_values(n, view, 0, None if r_row < 0 else 1)
                 for language in wanted:
-                    view = _NeedView(
-                        np.zeros(0, np.int64),
-                        np.array([org_list[m_row]] + ([] if r_row < 0 else [org_list[r_row]])),
-                        np.array([own] + ([] if r_row < 0 else [score_list[r_row]])),
-                        np.array([parts[m_row]] + ([] if r_row < 0 else [parts[r_row]])),
-                    )
-                    breakdown = self._breakdown(n, view, 0, None if r_row < 0 else 1, language)
                     shown = [
-                        self._alternative(
-                            n,
-                            org_list[r],
-                            score_list[r],
-                            _VERDICTS[verdict_list[r]],
-                            ref,
-                            language,
-                            chosen,
+                        self._shown(
+                            n, org_list[r], score_list[r], verdict_list[r], ref, language, chosen
                         )
                         for r in seen
                     ]
-                    shown += [self._ineligible(o, c, language) for o, c in removed_shown]
+                    shown += [self._shown_ineligible(o, c, language) for o, c in removed_shown]
                     texts[language].append(
                         self._assigned_text(
                             n,
@@ -783,18 +783,12 @@ class Explainer:
             for language in wanted:
                 head = self._unmet_sentence(n, reason, orgs, scores, excluded, crowd, language)
                 shown = [
-                    self._alternative(
-                        n,
-                        org_list[r],
-                        score_list[r],
-                        _VERDICTS[verdict_list[r]],
-                        None,
-                        language,
-                        np.zeros(0, np.int64),
+                    self._shown(
+                        n, org_list[r], score_list[r], verdict_list[r], None, language, no_chosen
                     )
                     for r in seen
                 ]
-                shown += [self._ineligible(o, c, language) for o, c in removed_shown]
+                shown += [self._shown_ineligible(o, c, language) for o, c in removed_shown]
                 lines = [head, *self._alternative_lines(shown, rest, omitted, language)]
                 texts[language].append("\n".join(lines))
 
@@ -845,24 +839,23 @@ class Explainer:
         verdicts[rows] = _CHOSEN
         return verdicts
 
-    def _alternative(
+    def _shown(
         self,
         n: int,
         o: int,
         score: float,
-        verdict: Verdict,
+        verdict: int,
         reference: float | None,
         language: Language,
         chosen: IntArray,
-    ) -> Alternative:
-        """Candidate ``o`` of need ``n`` as an alternative (the fields the text shows)."""
-        return Alternative(
-            org_id=self._problem.index.org_ids[o],
-            name=self._org_name(o),
-            verdict=verdict,
-            detail=self._detail(verdict, n, o, score, reference, language, chosen),
-            score=score,
-        )
+    ) -> tuple[str, str, str]:
+        """Candidate ``o`` of need ``n`` as a line of the text shows it: name, id, detail."""
+        detail = self._detail(_VERDICTS[verdict], n, o, score, reference, language, chosen)
+        return self._org_name(o), self._problem.index.org_ids[o], detail
+
+    def _shown_ineligible(self, o: int, code: int, language: Language) -> tuple[str, str, str]:
+        """Organization ``o``, which the rule of ``code`` removes, as a line shows it."""
+        return self._org_name(o), self._problem.index.org_ids[o], _ineligible_detail(code, language)
 
     # --- lookups ----------------------------------------------------------------------------
 
@@ -1125,8 +1118,8 @@ class Explainer:
             int(view.org.size),
             higher,
             runner_pair,
-            breakdown,
-            alternatives[:TEXT_LINES],
+            [(r.component, *_row_values(r)) for r in breakdown],
+            [(a.name, a.org_id, a.detail) for a in alternatives[:TEXT_LINES]],
             Counter(a.verdict for a in alternatives[TEXT_LINES:]),
             omitted,
             language,
@@ -1156,8 +1149,8 @@ class Explainer:
         count: int,
         higher: Counter[str],
         runner: tuple[int, float] | None,
-        breakdown: Sequence[BreakdownRow],
-        shown: Sequence[Alternative],
+        breakdown: Sequence[_Row],
+        shown: Sequence[tuple[str, str, str]],
         rest: Counter[str],
         omitted: dict[str, int],
         language: Language,
@@ -1192,46 +1185,52 @@ class Explainer:
     def _breakdown(
         self, n: int, view: _NeedView, row: int, runner: int | None, language: Language
     ) -> tuple[BreakdownRow, ...]:
+        label = _label_of(language)
+        return tuple(
+            BreakdownRow(name, label(name), *values)
+            for name, *values in self._breakdown_values(n, view, row, runner)
+        )
+
+    def _breakdown_values(
+        self, n: int, view: _NeedView, row: int, runner: int | None
+    ) -> list[_Row]:
+        """The breakdown as (component, value, weight, contribution, runner-up value, runner-up
+        contribution): the chosen pair at ``row`` of ``view``, the runner-up at ``runner``."""
         problem = self._problem
         policy, index = problem.policy, problem.index
         weights = np.array([getattr(policy.weights, name) for name in COMPONENTS], np.float64)
-        lang = 0 if language == "zh" else 1
-
-        def label(name: str) -> str:
-            return _COMPONENT_LABELS.get(name, (name, name))[lang]
-
         mine = view.parts[row]
         theirs = None if runner is None else view.parts[runner]
-        rows = [
-            BreakdownRow(
-                component=name,
-                label=label(name),
-                value=float(mine[k]),
-                weight=float(weights[k]),
-                contribution=float(mine[k] * weights[k]),
-                runner_up_value=None if theirs is None else float(theirs[k]),
-                runner_up_contribution=None if theirs is None else float(theirs[k] * weights[k]),
-            )
-            for k, name in enumerate(COMPONENTS)
-        ]
+        values = mine.tolist()
+        points = (mine * weights).tolist()
+        weight_list = weights.tolist()
+        if theirs is None:
+            rows: list[_Row] = [
+                (name, values[k], weight_list[k], points[k], None, None)
+                for k, name in enumerate(COMPONENTS)
+            ]
+        else:
+            other_values = theirs.tolist()
+            other_points = (theirs * weights).tolist()
+            rows = [
+                (name, values[k], weight_list[k], points[k], other_values[k], other_points[k])
+                for k, name in enumerate(COMPONENTS)
+            ]
         weighted_mine = float(mine @ weights)
         weighted_theirs = None if theirs is None else float(theirs @ weights)
         score_mine = float(view.score[row])
         score_theirs = None if runner is None else float(view.score[runner])
         if index.pair_score is not None:
             rows.append(
-                BreakdownRow(
-                    component="pair_score",
-                    label=label("pair_score"),
-                    value=score_mine,
-                    weight=None,
-                    contribution=score_mine - weighted_mine,
-                    runner_up_value=score_theirs,
-                    runner_up_contribution=(
-                        None
-                        if score_theirs is None or weighted_theirs is None
-                        else score_theirs - weighted_theirs
-                    ),
+                (
+                    "pair_score",
+                    score_mine,
+                    None,
+                    score_mine - weighted_mine,
+                    score_theirs,
+                    None
+                    if score_theirs is None or weighted_theirs is None
+                    else score_theirs - weighted_theirs,
                 )
             )
         elif policy.expected_value:
@@ -1241,25 +1240,22 @@ class Explainer:
             value = float(accept[view.org[row]])
             other = None if runner is None else float(accept[view.org[runner]])
             rows.append(
-                BreakdownRow(
-                    component="acceptance",
-                    label=label("acceptance"),
-                    value=value,
-                    weight=None,
-                    contribution=weighted_mine * value - weighted_mine,
-                    runner_up_value=other,
-                    runner_up_contribution=(
-                        None
-                        if other is None or weighted_theirs is None
-                        else weighted_theirs * other - weighted_theirs
-                    ),
+                (
+                    "acceptance",
+                    value,
+                    None,
+                    weighted_mine * value - weighted_mine,
+                    other,
+                    None
+                    if other is None or weighted_theirs is None
+                    else weighted_theirs * other - weighted_theirs,
                 )
             )
-        return tuple(rows)
+        return rows
 
     def _breakdown_lines(
         self,
-        breakdown: Sequence[BreakdownRow],
+        breakdown: Sequence[_Row],
         main: int,
         score: float,
         runner: tuple[int, float] | None,
@@ -1280,16 +1276,16 @@ class Explainer:
                 return f"{value:.3g} → {points:+.2f}"
             return f"{value:.2f} × {weight:g} = {points:.2f}"
 
-        width = max((_width(r.label) for r in breakdown), default=0)
-        for r in breakdown:
-            if r.contribution == 0 and not r.runner_up_contribution:
+        padded = _padded_labels(tuple(r[0] for r in breakdown), language)
+        for name, value, weight, points, other_value, other_points in breakdown:
+            if points == 0 and not other_points:
                 continue
-            text = f"  {_pad(r.label, width)}  {cell(r.value, r.weight, r.contribution):<22}"
+            text = f"  {padded[name]}  {cell(value, weight, points):<22}"
             if runner is not None:
-                text += cell(r.runner_up_value, r.weight, r.runner_up_contribution)
+                text += cell(other_value, weight, other_points)
             lines.append(text.rstrip())
         # The total is the score the summing-up sentence gives (the rows add up to it).
-        text = f"  {_pad('合计' if zh else 'total', width)}  {score:<22.2f}"
+        text = f"  {padded['']}  {score:<22.2f}"
         if runner is not None:
             text += f"{runner[1]:.2f}"
         lines.append(text.rstrip())
@@ -1332,7 +1328,8 @@ class Explainer:
             n, unmet.reason, view.org, view.score, excluded, crowd, language
         )
         rest = Counter(a.verdict for a in alternatives[TEXT_LINES:])
-        lines = [head, *self._alternative_lines(alternatives[:TEXT_LINES], rest, omitted, language)]
+        shown = [(a.name, a.org_id, a.detail) for a in alternatives[:TEXT_LINES]]
+        lines = [head, *self._alternative_lines(shown, rest, omitted, language)]
         return Explanation(
             need_id=index.need_ids[n],
             language=language,
@@ -1673,31 +1670,29 @@ class Explainer:
 
     def _ineligible(self, o: int, code: int, language: Language) -> Alternative:
         """Organization ``o``, which the rule of ``code`` removes, as an alternative."""
-        rule = RULES[code - 1]
-        text = _RULE_TEXT.get(rule, (rule, rule))[0 if language == "zh" else 1]
         return Alternative(
             org_id=self._problem.index.org_ids[o],
             name=self._org_name(o),
             verdict="ineligible",
-            detail=f"不符合条件（{text}）" if language == "zh" else f"ineligible: {text}",
-            rule=rule,
+            detail=_ineligible_detail(code, language),
+            rule=RULES[code - 1],
         )
 
     def _alternative_lines(
         self,
-        shown: Sequence[Alternative],
+        shown: Sequence[tuple[str, str, str]],
         rest: Counter[str],
         omitted: dict[str, int],
         language: Language,
     ) -> list[str]:
-        """The lines on the other organizations: ``shown`` one by one, ``rest`` counted by verdict,
-        ``omitted`` counted by rule."""
+        """The lines on the other organizations: ``shown`` one by one (name, id, detail), ``rest``
+        counted by verdict, ``omitted`` counted by rule."""
         zh = language == "zh"
         if not shown and not omitted:
             return []
         lines = ["其他组织：" if zh else "other organizations:"]
         colon = "：" if zh else ": "
-        lines.extend(f"  {a.name} ({a.org_id}){colon}{a.detail}" for a in shown)
+        lines.extend(f"  {name} ({org_id}){colon}{detail}" for name, org_id, detail in shown)
         if rest:
             parts = [f"{_verdict_word(v, language)} {k}" for v, k in sorted(rest.items())]
             lines.append(
@@ -2492,6 +2487,38 @@ def _higher_text(tally: Counter[str], language: Language) -> str:
         if zh
         else f" (of the {count} that score higher: {', '.join(parts)})"
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _ineligible_detail(code: int, language: Language) -> str:
+    rule = RULES[code - 1]
+    text = _RULE_TEXT.get(rule, (rule, rule))[0 if language == "zh" else 1]
+    return f"不符合条件（{text}）" if language == "zh" else f"ineligible: {text}"
+
+
+#: A breakdown row: component, value, weight, contribution, runner-up value and contribution.
+_Row = tuple[str, float, float | None, float, float | None, float | None]
+
+
+def _row_values(
+    r: BreakdownRow,
+) -> tuple[float, float | None, float, float | None, float | None]:
+    return r.value, r.weight, r.contribution, r.runner_up_value, r.runner_up_contribution
+
+
+def _label_of(language: Language) -> Callable[[str], str]:
+    lang = 0 if language == "zh" else 1
+    return lambda name: _COMPONENT_LABELS.get(name, (name, name))[lang]
+
+
+@functools.lru_cache(maxsize=64)
+def _padded_labels(components: tuple[str, ...], language: Language) -> dict[str, str]:
+    """Each component's label padded to the widest, and the total's under ``""``."""
+    label = _label_of(language)
+    width = max((_width(label(name)) for name in components), default=0)
+    padded = {name: _pad(label(name), width) for name in components}
+    padded[""] = _pad("合计" if language == "zh" else "total", width)
+    return padded
 
 
 def _width(text: str) -> int:

@@ -576,6 +576,8 @@ class Explainer:
         self._lock = threading.Lock()
         self._whole_facts: _Whole | None = None
         self._labels: tuple[list[str], list[str]] | None = None
+        self._full_clauses: dict[tuple[int, Language], str] = {}
+        self._places: dict[tuple[int, int, Language], tuple[str, str]] = {}
 
     # --- public -----------------------------------------------------------------------------
 
@@ -944,6 +946,26 @@ class Explainer:
             return "not_positive"
         return "rules" if self._ruled else "not_chosen"
 
+    def _full_clause(self, o: int, language: Language) -> str:
+        """That organization ``o`` is full, with the needs it takes (the same for every need)."""
+        key = (o, language)
+        found = self._full_clauses.get(key)
+        if found is not None:
+            return found
+        zh = language == "zh"
+        index = self._problem.index
+        took = self._took(o)
+        shown = _join_names([index.need_ids[m] for m in took[:5].tolist()], language, 5, took.size)
+        cap = int(index.org_capacity[o])
+        if cap == 0:
+            found = "不承接项目（承接上限为 0）" if zh else "it takes no projects"
+        elif zh:
+            found = f"已满额（最多 {cap} 项，已承接 {shown}）"
+        else:
+            found = f"it is full (at most {cap}, it takes {shown})"
+        self._full_clauses[key] = found
+        return found
+
     def _sentence(
         self,
         verdict: Verdict,
@@ -977,7 +999,6 @@ class Explainer:
     ) -> str:
         """A verdict as a clause (no final stop), in ``language``."""
         zh = language == "zh"
-        index = self._problem.index
         if verdict == "lower" and reference is not None:
             best = self._org_label(int(chosen[0])) if chosen.size == 1 else None
             gap = reference - score
@@ -995,9 +1016,6 @@ class Explainer:
                 text += "，且已满额" if zh else ", and it is full"
             return text
         if verdict == "full":
-            took = [index.need_ids[m] for m in self._took(o).tolist()]
-            shown = _join_names(took, language, 5)
-            cap = int(index.org_capacity[o])
             higher = ""
             if reference is not None:
                 higher = (
@@ -1005,15 +1023,7 @@ class Explainer:
                     if zh
                     else f"it scores {score:.2f}, higher than the chosen one, but "
                 )
-            if cap == 0:
-                return (
-                    f"{higher}不承接项目（承接上限为 0）" if zh else f"{higher}it takes no projects"
-                )
-            return (
-                f"{higher}已满额（最多 {cap} 项，已承接 {shown}）"
-                if zh
-                else f"{higher}it is full (at most {cap}, it takes {shown})"
-            )
+            return higher + self._full_clause(o, language)
         if verdict == "not_positive":
             return (
                 f"得分 {score:.2f} 不为正，派给它不会增加总分"
@@ -1400,7 +1410,9 @@ class Explainer:
             )
         # Left: a candidate with a positive score had room in this plan.
         open_ = orgs[(scores > 0) & ~self._full[orgs]]
-        names = _join_names([self._org_name(int(o)) for o in open_], language, 3)
+        names = _join_names(
+            [self._org_name(o) for o in open_[:3].tolist()], language, 3, open_.size
+        )
         if reason == "rules" or (self._ruled and reason != "not_chosen"):
             rules = self._rules_in_force(language)
             return head + (
@@ -1563,7 +1575,9 @@ class Explainer:
         else:
             takers, which = orgs[positive], ("且得分为正" if zh else " with a positive score")
         k = int(takers.size)
-        names = _join_names([self._org_name(int(o)) for o in takers], language, 3)
+        names = _join_names(
+            [self._org_name(o) for o in takers[:3].tolist()], language, 3, takers.size
+        )
         they = (
             (
                 f"可承接它{which}的 {k} 个组织（{names}）"
@@ -1715,11 +1729,14 @@ class Explainer:
 
     def _subject(self, n: int, language: Language) -> str:
         """The need as the subject of a sentence: region, category and id."""
-        problem = self._problem
-        index = problem.index
-        region_id = index.hierarchy.ids[index.need_region[n]]
-        region = problem.region(region_id).name or region_id
-        category = list(Category)[int(index.need_category[n])].label(language)
+        index = self._problem.index
+        key = (int(index.need_region[n]), int(index.need_category[n]), language)
+        found = self._places.get(key)
+        if found is None:
+            region_id = index.hierarchy.ids[key[0]]
+            region_name = self._problem.region(region_id).name or region_id
+            found = self._places[key] = (region_name, list(Category)[key[1]].label(language))
+        region, category = found
         need_id = index.need_ids[n]
         if language == "zh":
             return f"{region}的{category}需求 {need_id} "
@@ -1956,8 +1973,20 @@ class _Whole:
         graph = csr_matrix(
             (np.ones(rows.size, np.int8), (src, table.org[rows])), shape=(n_orgs, n_orgs)
         )
-        self._indptr, self._indices = graph.indptr, graph.indices
-        self._part = connected_components(graph, directed=True, connection="strong")[1]
+        n_parts, part = connected_components(graph, directed=True, connection="strong")
+        self._part = np.asarray(part, np.int64)
+        # The parts' own graph: a part points to every other part its organizations point to.
+        edges = graph.tocoo()
+        tail, head = self._part[edges.row], self._part[edges.col]
+        other = tail != head
+        parts = csr_matrix(
+            (np.ones(int(other.sum()), np.int8), (tail[other], head[other])),
+            shape=(n_parts, n_parts),
+        )
+        self._part_ptr = np.asarray(parts.indptr, np.int64)
+        self._part_next = np.asarray(parts.indices, np.int64)
+        self._by_part = np.argsort(self._part, kind="stable")
+        self._part_start = np.searchsorted(self._part[self._by_part], np.arange(n_parts + 1))
         self._reach: dict[tuple[int, ...], _Reach] = {}
         self._unmet_candidates: tuple[IntArray, IntArray] | None = None
         self._ends: tuple[FloatArray, FloatArray] | bool | None = False
@@ -1977,37 +2006,43 @@ class _Whole:
         with self._lock:
             found = self._reach.get(key)
             if found is None:
-                found = self._reach[key] = self._closure(starts)
+                found = self._reach[key] = self._closure(key)
             return found
 
-    def _closure(self, starts: IntArray) -> _Reach:
+    def _closure(self, key: tuple[int, ...]) -> _Reach:
+        """What the parts ``key`` reach, in the parts' graph."""
         ex = self._ex
         index = ex._problem.index
-        seen = np.zeros(index.n_orgs, bool)
-        frontier = np.unique(starts)
+        seen = np.zeros(self._part_ptr.size - 1, bool)
+        frontier = np.array(key, np.int64)
         seen[frontier] = True
         while frontier.size:
-            nxt = self._indices[_ranges(self._indptr[frontier], self._indptr[frontier + 1])]
+            nxt = self._part_next[_ranges(self._part_ptr[frontier], self._part_ptr[frontier + 1])]
             nxt = np.unique(nxt[~seen[nxt]])
             seen[nxt] = True
             frontier = nxt
-        orgs = np.flatnonzero(seen)
+        reached = np.flatnonzero(seen)
+        orgs = np.sort(
+            self._by_part[_ranges(self._part_start[reached], self._part_start[reached + 1])]
+        )
         needs = np.unique(ex._plan_need[ex._org_rows(orgs)])
         hall = bool(ex._full[orgs].all())
         competitors = np.zeros(0, np.int64)
         if hall:
-            need, org = self._unmet_pairs()
-            outside = np.bincount(need[~seen[org]], minlength=index.n_needs) > 0
-            inside = np.bincount(need[seen[org]], minlength=index.n_needs) > 0
+            need, part = self._unmet_parts()
+            outside = np.bincount(need[~seen[part]], minlength=index.n_needs) > 0
+            inside = np.bincount(need[seen[part]], minlength=index.n_needs) > 0
             competitors = np.flatnonzero(inside & ~outside)
         return _Reach(orgs, needs, hall, int(index.org_capacity[orgs].sum()), competitors)
 
-    def _unmet_pairs(self) -> tuple[IntArray, IntArray]:
-        """Every candidate pair of the unmet needs."""
+    def _unmet_parts(self) -> tuple[IntArray, IntArray]:
+        """The parts the unmet needs' candidates lie in, as (need, part) pairs."""
         if self._unmet_candidates is None:
             unmet = self._ex._unmet_needs
             rows = _ranges(self.start[unmet], self.start[unmet + 1])
-            self._unmet_candidates = (self.table.need[rows], self.table.org[rows])
+            width = self._part_ptr.size
+            pairs = np.unique(self.table.need[rows] * width + self._part[self.table.org[rows]])
+            self._unmet_candidates = (pairs // width, pairs % width)
         return self._unmet_candidates
 
     def bottleneck(self, u: int) -> Bottleneck:
@@ -2035,9 +2070,9 @@ class _Whole:
         rows = np.arange(self.start[u], self.start[u + 1])
         orgs, scores = self.table.org[rows], self.table.score[rows]
         reach = self.reach(orgs)
-        competitors = int(reach.competitors.size) - int(
-            reach.hall and bool(np.isin(u, reach.competitors))
-        )
+        at = int(np.searchsorted(reach.competitors, u))
+        own = at < reach.competitors.size and int(reach.competitors[at]) == u
+        competitors = int(reach.competitors.size) - int(own)
         return _Crowd(
             hall=reach.hall,
             capacity=reach.capacity,
@@ -2446,12 +2481,17 @@ def _plural(count: int, word: str) -> str:
     return word if count == 1 else word + "s"
 
 
-def _join_names(names: Sequence[str], language: Language, shown: int) -> str:
+def _join_names(
+    names: Sequence[str], language: Language, shown: int, total: int | None = None
+) -> str:
+    """The first ``shown`` of ``names`` and how many more there are (of ``total``, when only
+    the first ones are given)."""
     zh = language == "zh"
     head = ("、" if zh else ", ").join(names[:shown])
-    rest = len(names) - shown
+    count = len(names) if total is None else total
+    rest = count - shown
     if rest > 0:
-        head += f"等 {len(names)} 个" if zh else f" and {rest} more"
+        head += f"等 {count} 个" if zh else f" and {rest} more"
     return head
 
 

@@ -578,6 +578,7 @@ class Explainer:
         self._labels: tuple[list[str], list[str]] | None = None
         self._full_clauses: dict[tuple[int, Language], str] = {}
         self._places: dict[tuple[int, int, Language], tuple[str, str]] = {}
+        self._lines: dict[tuple[int, int, Language], str] = {}
 
     # --- public -----------------------------------------------------------------------------
 
@@ -701,6 +702,14 @@ class Explainer:
         start_list, removed_start = whole.start.tolist(), removed.start.tolist()
         removed_org, removed_code = removed.org.tolist(), removed.code.tolist()
         no_chosen = np.zeros(0, np.int64)
+        # Unmet for capacity, every candidate with a positive score full: a bottleneck.
+        positive = table.score > 0
+        some = np.bincount(table.need[positive], minlength=n_needs) > 0
+        with_room = np.bincount(table.need[positive & ~self._full[table.org]], minlength=n_needs)
+        capacity = np.zeros(n_needs, bool)
+        capacity[[n for n, u in self._unmet.items() if u.reason == "capacity"]] = True
+        stuck = np.flatnonzero(capacity & some & (with_room == 0))
+        crowds = dict(zip(stuck.tolist(), whole.crowds(stuck), strict=True))
         for n in range(n_needs):
             lo, hi = start_list[n], start_list[n + 1]
             begin, stop = removed_start[n], removed_start[n + 1]
@@ -776,12 +785,9 @@ class Explainer:
             if reason == "no_candidate" or hi == lo:
                 everyone = np.arange(index.n_orgs, dtype=np.int64)
                 excluded = _counts(ineligibility(problem, n, everyone))
-            crowd = None
-            positive = scores > 0
-            if reason == "capacity" and positive.any() and bool(self._full[orgs[positive]].all()):
-                crowd = whole.crowd(n)
-                if crowd.cost is not None:
-                    costs[n] = crowd.cost
+            crowd = crowds.get(n)
+            if crowd is not None and crowd.cost is not None:
+                costs[n] = crowd.cost
             for language in wanted:
                 head = self._unmet_sentence(n, reason, orgs, scores, excluded, crowd, language)
                 shown = [
@@ -850,14 +856,32 @@ class Explainer:
         reference: float | None,
         language: Language,
         chosen: IntArray,
-    ) -> tuple[str, str, str]:
-        """Candidate ``o`` of need ``n`` as a line of the text shows it: name, id, detail."""
+    ) -> str:
+        """Candidate ``o`` of need ``n`` as its line in the text."""
+        if reference is None and verdict == _FULL:  # the same line for every unmet need
+            key = (o, -1, language)
+            found = self._lines.get(key)
+            if found is None:
+                detail = self._full_clause(o, language)
+                found = self._lines[key] = self._line(
+                    self._org_name(o), self._problem.index.org_ids[o], detail, language
+                )
+            return found
         detail = self._detail(_VERDICTS[verdict], n, o, score, reference, language, chosen)
-        return self._org_name(o), self._problem.index.org_ids[o], detail
+        return self._line(self._org_name(o), self._problem.index.org_ids[o], detail, language)
 
-    def _shown_ineligible(self, o: int, code: int, language: Language) -> tuple[str, str, str]:
-        """Organization ``o``, which the rule of ``code`` removes, as a line shows it."""
-        return self._org_name(o), self._problem.index.org_ids[o], _ineligible_detail(code, language)
+    def _shown_ineligible(self, o: int, code: int, language: Language) -> str:
+        """Organization ``o``, which the rule of ``code`` removes, as its line in the text."""
+        key = (o, code, language)
+        found = self._lines.get(key)
+        if found is None:
+            found = self._lines[key] = self._line(
+                self._org_name(o),
+                self._problem.index.org_ids[o],
+                _ineligible_detail(code, language),
+                language,
+            )
+        return found
 
     # --- lookups ----------------------------------------------------------------------------
 
@@ -1129,7 +1153,7 @@ class Explainer:
             higher,
             runner_pair,
             [(r.component, *_row_values(r)) for r in breakdown],
-            [(a.name, a.org_id, a.detail) for a in alternatives[:TEXT_LINES]],
+            [self._line(a.name, a.org_id, a.detail, language) for a in alternatives[:TEXT_LINES]],
             Counter(a.verdict for a in alternatives[TEXT_LINES:]),
             omitted,
             language,
@@ -1160,7 +1184,7 @@ class Explainer:
         higher: Counter[str],
         runner: tuple[int, float] | None,
         breakdown: Sequence[_Row],
-        shown: Sequence[tuple[str, str, str]],
+        shown: Sequence[str],
         rest: Counter[str],
         omitted: dict[str, int],
         language: Language,
@@ -1338,7 +1362,9 @@ class Explainer:
             n, unmet.reason, view.org, view.score, excluded, crowd, language
         )
         rest = Counter(a.verdict for a in alternatives[TEXT_LINES:])
-        shown = [(a.name, a.org_id, a.detail) for a in alternatives[:TEXT_LINES]]
+        shown = [
+            self._line(a.name, a.org_id, a.detail, language) for a in alternatives[:TEXT_LINES]
+        ]
         lines = [head, *self._alternative_lines(shown, rest, omitted, language)]
         return Explanation(
             need_id=index.need_ids[n],
@@ -1694,19 +1720,17 @@ class Explainer:
 
     def _alternative_lines(
         self,
-        shown: Sequence[tuple[str, str, str]],
+        shown: Sequence[str],
         rest: Counter[str],
         omitted: dict[str, int],
         language: Language,
     ) -> list[str]:
-        """The lines on the other organizations: ``shown`` one by one (name, id, detail), ``rest``
-        counted by verdict, ``omitted`` counted by rule."""
+        """The lines on the other organizations: ``shown`` one by one (see :meth:`_line`),
+        ``rest`` counted by verdict, ``omitted`` counted by rule."""
         zh = language == "zh"
         if not shown and not omitted:
             return []
-        lines = ["其他组织：" if zh else "other organizations:"]
-        colon = "：" if zh else ": "
-        lines.extend(f"  {name} ({org_id}){colon}{detail}" for name, org_id, detail in shown)
+        lines = ["其他组织：" if zh else "other organizations:", *shown]
         if rest:
             parts = [f"{_verdict_word(v, language)} {k}" for v, k in sorted(rest.items())]
             lines.append(
@@ -1726,6 +1750,11 @@ class Explainer:
                 f"({', '.join(parts)})"
             )
         return lines
+
+    @staticmethod
+    def _line(name: str, org_id: str, detail: str, language: Language) -> str:
+        """An organization's line among the others."""
+        return f"  {name} ({org_id}){'：' if language == 'zh' else ': '}{detail}"
 
     def _subject(self, n: int, language: Language) -> str:
         """The need as the subject of a sentence: region, category and id."""
@@ -2000,9 +2029,8 @@ class _Whole:
 
     # --- bottlenecks ----------------------------------------------------------------------------
 
-    def reach(self, starts: IntArray) -> _Reach:
-        """What alternating paths from the organizations ``starts`` reach."""
-        key = tuple(np.unique(self._part[starts]).tolist())
+    def reach_parts(self, key: tuple[int, ...]) -> _Reach:
+        """What alternating paths from the organizations of the parts ``key`` (sorted) reach."""
         with self._lock:
             found = self._reach.get(key)
             if found is None:
@@ -2046,74 +2074,95 @@ class _Whole:
         return self._unmet_candidates
 
     def bottleneck(self, u: int) -> Bottleneck:
-        """The bottleneck of unmet need ``u``, as :meth:`Explainer._bottleneck` finds it."""
-        ex = self._ex
-        index = ex._problem.index
-        rows = np.arange(self.start[u], self.start[u + 1])
-        orgs, scores = self.table.org[rows], self.table.score[rows]
-        reach = self.reach(orgs)
+        """The bottleneck of unmet need ``u``, as :meth:`Explainer._bottleneck_reached` finds it."""
+        index = self._ex._problem.index
+        orgs = self.table.org[self.start[u] : self.start[u + 1]]
+        crowd, reach = self._crowds(np.array([u], np.int64))[0]
         competitors = reach.competitors[reach.competitors != u]
         needs = np.concatenate([[u], reach.needs, competitors]).astype(np.int64)
         return Bottleneck(
             need_ids=tuple(index.need_ids[m] for m in needs.tolist()),
             org_ids=tuple(index.org_ids[o] for o in reach.orgs.tolist()),
             candidate_org_ids=tuple(index.org_ids[o] for o in orgs.tolist()),
-            capacity=reach.capacity,
-            served=int(reach.needs.size),
-            hall=reach.hall,
-            outscored=self._outscored(orgs, scores),
-            cost_to_serve=self.cost_to_serve(orgs, scores),
+            capacity=crowd.capacity,
+            served=crowd.served,
+            hall=crowd.hall,
+            outscored=crowd.outscored,
+            cost_to_serve=crowd.cost,
         )
 
-    def crowd(self, u: int) -> _Crowd:
-        """What the text says of unmet need ``u``'s bottleneck (:meth:`bottleneck` in counts)."""
-        rows = np.arange(self.start[u], self.start[u + 1])
-        orgs, scores = self.table.org[rows], self.table.score[rows]
-        reach = self.reach(orgs)
-        at = int(np.searchsorted(reach.competitors, u))
-        own = at < reach.competitors.size and int(reach.competitors[at]) == u
-        competitors = int(reach.competitors.size) - int(own)
-        return _Crowd(
-            hall=reach.hall,
-            capacity=reach.capacity,
-            needs=1 + int(reach.needs.size) + competitors,
-            served=int(reach.needs.size),
-            orgs=int(reach.orgs.size),
-            same=bool(reach.orgs.size == np.unique(orgs).size),
-            outscored=self._outscored(orgs, scores),
-            cost=self.cost_to_serve(orgs, scores),
-        )
+    def crowds(self, needs: IntArray) -> list[_Crowd]:
+        """What the text says of each unmet need's bottleneck (:meth:`bottleneck` in counts)."""
+        return [crowd for crowd, _ in self._crowds(needs)]
 
-    def _outscored(self, orgs: IntArray, scores: FloatArray) -> bool:
-        """Whether every need that one of ``orgs`` takes scores at least as high with it as the
-        need whose candidates these are would (``scores``)."""
+    def _crowds(self, needs: IntArray) -> list[tuple[_Crowd, _Reach]]:
         ex = self._ex
-        rows = ex._org_rows(orgs)
-        own = scores[np.searchsorted(orgs, ex._plan_org[rows])]
-        tie = 1e-9 * np.maximum(1.0, np.abs(own)) + ex._tolerance
-        return bool((ex._plan_score[rows] >= own - tie).all())
+        index = ex._problem.index
+        table = self.table
+        rows = _ranges(self.start[needs], self.start[needs + 1])
+        need, org, score = table.need[rows], table.org[rows], table.score[rows]
+        at = np.searchsorted(needs, need)
+        # Outscored: every need a candidate takes scores at least as high with it.
+        weakest = np.full(index.n_orgs, np.inf)
+        np.minimum.at(weakest, ex._plan_org, ex._plan_score)
+        tie = 1e-9 * np.maximum(1.0, np.abs(score)) + ex._tolerance
+        beaten = np.bincount(at[~(weakest[org] >= score - tie)], minlength=needs.size) == 0
+        costs = self._costs(at, org, score, needs.size)
+        # The parts each need's candidates lie in: the key of what they reach.
+        width = self._part_ptr.size
+        pairs = np.unique(at * width + self._part[org])
+        bounds = np.searchsorted(pairs // width, np.arange(needs.size + 1)).tolist()
+        parts = (pairs % width).tolist()
+        candidates = np.diff(self.start)[needs].tolist()
+        found = []
+        for i, u in enumerate(needs.tolist()):
+            reach = self.reach_parts(tuple(parts[bounds[i] : bounds[i + 1]]))
+            k = int(np.searchsorted(reach.competitors, u))
+            own = k < reach.competitors.size and int(reach.competitors[k]) == u
+            competitors = int(reach.competitors.size) - int(own)
+            crowd = _Crowd(
+                hall=reach.hall,
+                capacity=reach.capacity,
+                needs=1 + int(reach.needs.size) + competitors,
+                served=int(reach.needs.size),
+                orgs=int(reach.orgs.size),
+                same=bool(reach.orgs.size == candidates[i]),
+                outscored=bool(beaten[i]),
+                cost=costs[i],
+            )
+            found.append((crowd, reach))
+        return found
 
     # --- costs to serve -------------------------------------------------------------------------
 
-    def cost_to_serve(self, orgs: IntArray, scores: FloatArray) -> float | None:
-        """How much the best plan that serves a need with candidates ``orgs`` (scoring
-        ``scores``) loses; ``None`` when not known (see :attr:`Bottleneck.cost_to_serve`)."""
+    def _costs(
+        self, at: IntArray, org: IntArray, score: FloatArray, size: int
+    ) -> list[float | None]:
+        """How much the best plan that serves each need loses, from its candidate pairs (``at``:
+        the need's place, grouped); ``None`` when not known (see
+        :attr:`Bottleneck.cost_to_serve`)."""
         ex = self._ex
         if not ex._optimal or ex._ruled:
-            return None
-        if orgs.size == 0:
-            return float("inf")
+            return [None] * size
         ends = self._end_distances()
         if ends is None:  # pragma: no cover - only for plans that are not optimal
-            return None
+            return [None] * size
         padded_end, exact_end = ends
-        padded = padded_end[orgs] - scores
-        best = int(np.argmin(padded))
-        if not np.isfinite(padded[best]):
-            return float("inf")
-        loss = float(exact_end[orgs[best]] - scores[best])
-        tie = 1e-9 * max(1.0, abs(loss)) + ex._tolerance
-        return max(0.0, loss) if loss >= -tie else None
+        padded = padded_end[org] - score
+        # Each need's best candidate: the least padded cost, the first one on ties.
+        order = np.lexsort((np.arange(at.size), padded, at))
+        first = np.searchsorted(at[order], np.arange(size))
+        costs: list[float | None] = [float("inf")] * size
+        has = first < at.size
+        has[has] = at[order[first[has]]] == np.arange(size)[has]
+        best = order[first[has]]
+        loss = exact_end[org[best]] - score[best]
+        tie = 1e-9 * np.maximum(1.0, np.abs(loss)) + ex._tolerance
+        value = np.where(loss >= -tie, np.maximum(0.0, loss), np.nan)
+        value[~np.isfinite(padded[best])] = np.inf
+        for i, v in zip(np.flatnonzero(has).tolist(), value.tolist(), strict=True):
+            costs[i] = None if v != v else v
+        return costs
 
     def _end_distances(self) -> tuple[FloatArray, FloatArray] | None:
         """Each organization's least cost to the end of an alternating path, padded and exact.

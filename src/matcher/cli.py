@@ -1,4 +1,4 @@
-"""The ``matcher`` command line: demo, solve, validate, schema, synth and compare.
+"""The ``matcher`` command line: demo, solve, explain, validate, schema, synth and compare.
 
 Every subcommand exits 0 on success and 2 on bad input (an invalid or unreadable problem file, an
 option out of range, a usage error), with a readable message on stderr that names the field, never a
@@ -18,6 +18,8 @@ From a shell::
     matcher synth --scale shanxi -o problem.json
     matcher validate problem.json
     matcher solve problem.json -o plan.json --language en
+    matcher explain problem.json plan.json --need N0007 --language en
+    matcher explain problem.json plan.json -o explanations.xlsx
     matcher synth --needs 500 --orgs 100 -o - | matcher solve - -o - --quiet > plan.json
 """
 
@@ -163,6 +165,39 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("-q", "--quiet", action="store_true", help="do not print the summary")
     solve.set_defaults(handler=_solve)
 
+    explain = commands.add_parser(
+        "explain",
+        help="explain a plan: why each need went where it went, or nowhere",
+        description="Explain a plan written by 'matcher solve' for its problem: for each need, "
+        "which organization took it and why (its score against the others'), or why no one "
+        "did. Without -o the texts go to stdout; with -o the table of every need (or of the "
+        "needs given) is written as .xlsx, .csv or .json, with both languages unless "
+        "--language picks one.",
+    )
+    explain.add_argument("problem", metavar="PROBLEM.json", help='problem document ("-": stdin)')
+    explain.add_argument("plan", metavar="PLAN.json", help="the plan made for it")
+    explain.add_argument(
+        "--need",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="explain this need only (may be given more than once; default: every need)",
+    )
+    explain.add_argument(
+        "--language",
+        choices=["zh", "en"],
+        default=None,
+        help="language of the texts (default: zh on screen, both in a file)",
+    )
+    explain.add_argument(
+        "-o",
+        "--output",
+        default=None,
+        metavar="FILE",
+        help='write the table as FILE.xlsx, FILE.csv or FILE.json ("-": JSON on stdout)',
+    )
+    explain.set_defaults(handler=_explain)
+
     validate = commands.add_parser(
         "validate",
         help="check a problem document and list every issue",
@@ -260,6 +295,62 @@ def _solve(args: argparse.Namespace) -> int:
                 else f"plan written to {args.output}",
                 file=out,
             )
+    return EXIT_OK
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from .errors import OptionError
+    from .explain import explainer_for
+    from .io import PlanError, parse_plan
+    from .models import Problem
+
+    if args.problem == "-" and args.plan == "-":
+        raise OptionError("only one of the problem and the plan can come from stdin")
+    suffix = "" if args.output in (None, "-") else Path(args.output).suffix.lower()
+    if suffix not in ("", ".xlsx", ".csv", ".json"):
+        raise OptionError(f"-o {args.output}: write .xlsx, .csv or .json")
+    problem = _read_problem(Problem, args.problem)
+    plan = sys.stdin.buffer.read() if args.plan == "-" else Path(args.plan).read_bytes()
+    try:
+        solution = parse_plan(plan, _display_name(args.plan))
+    except PlanError as error:
+        _report([str(issue) for issue in error.issues], _display_name(args.plan))
+        return EXIT_USAGE
+    explainer = explainer_for(problem, solution)
+    if args.output is None:
+        language: Language = args.language or "zh"
+        if args.need:
+            texts = [explainer.explain(need_id, language).text for need_id in args.need]
+        else:
+            texts = explainer.frame(language)[f"text_{language}"].tolist()
+        _write("-", "\n\n".join(texts) + "\n")
+        return EXIT_OK
+    languages: tuple[Language, ...] = (args.language,) if args.language else ("zh", "en")
+    if args.need:
+        for need_id in args.need:  # an unknown need is an error, as with one need on screen
+            explainer.explain(need_id, languages[0])
+    table = explainer.frame(languages)
+    if args.need:
+        table = table.set_index("need_id").loc[args.need].reset_index()
+    if suffix == ".xlsx":
+        from .io import _write_workbook
+
+        try:
+            sheet = "派单解释" if languages == ("zh",) else "explanations"
+            _write_workbook({sheet: table}, Path(args.output))
+        except ImportError as error:
+            raise OptionError(f"-o {args.output}: {error}") from None
+    elif suffix == ".csv":
+        table.to_csv(args.output, index=False, encoding="utf-8-sig")
+    else:
+        text = table.to_json(orient="records", force_ascii=False, indent=2)
+        _write(args.output, text + "\n")
+    if args.output != "-":
+        print(
+            f"{len(table)} 项需求的解释已写入 {args.output}"
+            if languages == ("zh",)
+            else f"explanations of {len(table)} needs written to {args.output}"
+        )
     return EXIT_OK
 
 

@@ -57,6 +57,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import weakref
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -85,6 +86,7 @@ __all__ = [
     "Explanation",
     "Verdict",
     "explain",
+    "explanations",
     "why_not",
 ]
 
@@ -451,7 +453,7 @@ def explain(
     ...
     matcher.errors.OptionError: unknown need 'nowhere'
     """
-    return Explainer(problem, solution).explain(need_id, language, limit=limit)
+    return explainer_for(problem, solution).explain(need_id, language, limit=limit)
 
 
 def why_not(
@@ -493,7 +495,88 @@ def why_not(
     ...     "is the organization the plan chose for it.")
     True
     """
-    return Explainer(problem, solution).why_not(need_id, org_id, language)
+    return explainer_for(problem, solution).why_not(need_id, org_id, language)
+
+
+def explanations(
+    problem: Problem,
+    solution: Solution,
+    languages: Sequence[Language] | Language = ("zh", "en"),
+    *,
+    limit: int = 10,
+) -> pd.DataFrame:
+    """Every need of ``solution`` explained: one row per need, assigned and unmet.
+
+    Parameters
+    ----------
+    problem, solution
+        The problem and the plan made for it.
+    languages
+        ``"zh"``, ``"en"`` or both (the default): a text column for each.
+    limit
+        As for :func:`explain`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        In the problem's need order: ``need_id``; ``status`` (``assigned`` or ``unmet``);
+        ``org_id`` (the best-scoring organization that takes it), ``score``, ``rank`` among the
+        ``candidates`` and the ``runner_up`` for an assigned need; ``reason`` and ``cost_to_serve``
+        (how much less the best plan that serves it scores, where known) for an unmet one; and
+        ``text_zh`` / ``text_en``, the :attr:`Explanation.text` that :func:`explain` gives need by
+        need.
+
+    Raises
+    ------
+    OptionError
+        For a language other than ``zh``/``en``, a negative ``limit``, or a plan that does not
+        belong to ``problem``.
+
+    Examples
+    --------
+    >>> import matcher
+    >>> problem = matcher.synth.shanxi(seed=0, n_needs=60, n_orgs=20)
+    >>> solution = matcher.solve(problem)
+    >>> table = explanations(problem, solution)
+    >>> len(table) == len(problem.needs), list(table.columns[:3])
+    (True, ['need_id', 'status', 'org_id'])
+    >>> first = table.iloc[0]
+    >>> first.text_en == explain(problem, solution, first.need_id, "en").text
+    True
+    """
+    return explainer_for(problem, solution).frame(languages, limit=limit)
+
+
+#: The explainer of each plan explained lately, by the plan's id (dropped with the plan).
+_EXPLAINERS: dict[int, tuple[weakref.ref[Solution], Problem, Explainer]] = {}
+_EXPLAINERS_LOCK = threading.Lock()
+
+
+def explainer_for(problem: Problem, solution: Solution) -> Explainer:
+    """The :class:`Explainer` of ``solution`` with ``problem``, kept while the plan lives.
+
+    Explaining one need after another, as a web service does per request, then shares the work
+    of the plan's lookups, candidate pairs and bottlenecks across requests and threads.
+    """
+    key = id(solution)
+    with _EXPLAINERS_LOCK:
+        found = _EXPLAINERS.get(key)
+        if found is not None and found[0]() is solution and found[1] is problem:
+            return found[2]
+    explainer = Explainer(problem, solution)
+    with _EXPLAINERS_LOCK:
+        found = _EXPLAINERS.get(key)
+        if found is not None and found[0]() is solution and found[1] is problem:
+            return found[2]
+        if found is None:
+            weakref.finalize(solution, _forget, key)
+        _EXPLAINERS[key] = (weakref.ref(solution), problem, explainer)
+    return explainer
+
+
+def _forget(key: int) -> None:
+    with _EXPLAINERS_LOCK:
+        _EXPLAINERS.pop(key, None)
 
 
 class Explainer:

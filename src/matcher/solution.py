@@ -16,6 +16,7 @@ True
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 import pandas as pd
@@ -190,6 +191,42 @@ class Solution(Deferred):
         from .explain import explain
 
         return explain(self._problem_for(problem), self, need_id, language)
+
+    def explanations(
+        self,
+        problem: Problem | None = None,
+        languages: Sequence[Language] | Language = ("zh", "en"),
+    ) -> pd.DataFrame:
+        """Every need explained, one row each: the texts :meth:`explain` gives, in a table.
+
+        Parameters
+        ----------
+        problem
+            Needed only for a plan read back from JSON; a plan from :func:`matcher.solve`
+            remembers its problem.
+        languages
+            ``"zh"``, ``"en"`` or both (the default): a ``text_zh`` / ``text_en`` column each.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per need, in the problem's order, assigned and unmet (see
+            :func:`matcher.explain.explanations` for the columns).
+
+        Examples
+        --------
+        >>> import matcher
+        >>> solution = matcher.solve(matcher.synth.shanxi(seed=0, n_needs=60, n_orgs=20))
+        >>> table = solution.explanations(languages="en")
+        >>> table.status.value_counts().to_dict() == {
+        ...     "assigned": len(solution.assignments), "unmet": len(solution.unmet)}
+        True
+        >>> print(table.text_en[0].splitlines()[0])  # doctest: +ELLIPSIS
+        Need N01 (...) ...
+        """
+        from .explain import explanations
+
+        return explanations(self._problem_for(problem), self, languages)
 
     def why_not(
         self,

@@ -59,7 +59,7 @@ import functools
 import threading
 import weakref
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -741,7 +741,8 @@ class Explainer:
         main_row[assigned] = whole.plan_row[first]
         recorded = np.zeros(n_needs)
         recorded[assigned] = self._plan_score[first]
-        found = np.where(main_row >= 0, table.score[np.maximum(main_row, 0)], np.nan)
+        found = np.full(n_needs, np.nan)
+        found[main_row >= 0] = table.score[main_row[main_row >= 0]]
         wrong = assigned & ~(np.abs(found - recorded) <= 1e-6 * np.maximum(1.0, np.abs(found)))
         for n in np.flatnonzero(wrong)[:1].tolist():
             # A plan made for another problem: the need's own explanation says what is wrong.
@@ -809,7 +810,9 @@ class Explainer:
             for r in seen:
                 rest_counts[verdict_list[r]] -= 1
             rest_counts[_INELIGIBLE] = max(0, stop - begin - room)
-            rest = Counter({_VERDICTS[v]: k for v, k in enumerate(rest_counts) if k > 0})
+            rest: Counter[str] = Counter(
+                {_VERDICTS[v]: k for v, k in enumerate(rest_counts) if k > 0}
+            )
             end = begin + min(room, stop - begin)
             removed_shown = list(zip(removed_org[begin:end], removed_code[begin:end], strict=True))
             if assigned[n]:
@@ -821,7 +824,7 @@ class Explainer:
                 m_row, r_row = int(main_row[n]), int(runner_row[n])
                 own = score_list[m_row]
                 ref = float(reference[n])
-                higher = Counter(
+                higher: Counter[str] = Counter(
                     {
                         _VERDICTS[v]: tally_rows[n][v]
                         for v in (_FULL, _PINNED, _RULES, _NOT_CHOSEN)
@@ -1223,7 +1226,7 @@ class Explainer:
         removed, omitted = self._removed(n, view, language, limit)
         alternatives.extend(removed)
 
-        higher = Counter(
+        higher: Counter[str] = Counter(
             a.verdict for a in alternatives if a.score_gap is not None and a.verdict != "lower"
         )
         runner_pair = None if runner is None else (int(view.org[runner]), float(view.score[runner]))
@@ -1237,7 +1240,7 @@ class Explainer:
             runner_pair,
             [(r.component, *_row_values(r)) for r in breakdown],
             [self._line(a.name, a.org_id, a.detail, language) for a in alternatives[:TEXT_LINES]],
-            Counter(a.verdict for a in alternatives[TEXT_LINES:]),
+            Counter[str](a.verdict for a in alternatives[TEXT_LINES:]),
             omitted,
             language,
         )
@@ -1264,11 +1267,11 @@ class Explainer:
         score: float,
         rank: int,
         count: int,
-        higher: Counter[str],
+        higher: Mapping[str, int],
         runner: tuple[int, float] | None,
         breakdown: Sequence[_Row],
         shown: Sequence[str],
-        rest: Counter[str],
+        rest: Mapping[str, int],
         omitted: dict[str, int],
         language: Language,
     ) -> str:
@@ -1304,8 +1307,10 @@ class Explainer:
     ) -> tuple[BreakdownRow, ...]:
         label = _label_of(language)
         return tuple(
-            BreakdownRow(name, label(name), *values)
-            for name, *values in self._breakdown_values(n, view, row, runner)
+            BreakdownRow(name, label(name), value, weight, points, other, other_points)
+            for name, value, weight, points, other, other_points in self._breakdown_values(
+                n, view, row, runner
+            )
         )
 
     def _breakdown_values(
@@ -1444,7 +1449,7 @@ class Explainer:
         head = self._unmet_sentence(
             n, unmet.reason, view.org, view.score, excluded, crowd, language
         )
-        rest = Counter(a.verdict for a in alternatives[TEXT_LINES:])
+        rest: Counter[str] = Counter(a.verdict for a in alternatives[TEXT_LINES:])
         shown = [
             self._line(a.name, a.org_id, a.detail, language) for a in alternatives[:TEXT_LINES]
         ]
@@ -1804,7 +1809,7 @@ class Explainer:
     def _alternative_lines(
         self,
         shown: Sequence[str],
-        rest: Counter[str],
+        rest: Mapping[str, int],
         omitted: dict[str, int],
         language: Language,
     ) -> list[str]:
@@ -2637,10 +2642,10 @@ def _verdict_word(verdict: str, language: Language) -> str:
     return words.get(verdict, (verdict, verdict))[0 if language == "zh" else 1]
 
 
-def _higher_text(tally: Counter[str], language: Language) -> str:
+def _higher_text(tally: Mapping[str, int], language: Language) -> str:
     """How the candidates that score higher than the chosen one were held back (``tally``: their
     verdicts, counted)."""
-    tally = +tally
+    tally = {verdict: k for verdict, k in tally.items() if k > 0}
     if not tally:
         return ""
     zh = language == "zh"

@@ -662,6 +662,9 @@ class Explainer:
         self._full_clauses: dict[tuple[int, Language], str] = {}
         self._places: dict[tuple[int, int, Language], tuple[str, str]] = {}
         self._lines: dict[tuple[int, int, Language], str] = {}
+        self._weights = np.array(
+            [getattr(problem.policy.weights, name) for name in COMPONENTS], np.float64
+        )
 
     # --- public -----------------------------------------------------------------------------
 
@@ -760,16 +763,15 @@ class Explainer:
         threshold = score + 1e-9 * np.maximum(1.0, np.abs(score)) + self._tolerance
         above = table.score > threshold[table.need]
         rank = 1 + np.bincount(table.need[above], minlength=n_needs)
-        ranked = whole.by_score
-        other = ranked[verdicts[ranked] != _CHOSEN]
-        runner_row = np.full(n_needs, -1, np.int64)
-        runner_row[table.need[other][::-1]] = other[::-1]
+        # Each need's other candidates shown one by one, best first; the first is the runner-up.
+        best = _best_rows(whole.start, table.score, verdicts != _CHOSEN, TEXT_LINES)
+        runner_row = best[:, 0] if TEXT_LINES else np.full(n_needs, -1, np.int64)
         pairs = np.concatenate([main_row[assigned], runner_row[assigned & (runner_row >= 0)]])
         parts = dict(zip(pairs.tolist(), table.components_at(pairs), strict=True))
 
         texts: dict[Language, list[str]] = {language: [] for language in wanted}
         costs = np.full(n_needs, np.nan)
-        ranked_list = ranked.tolist()
+        best_rows = best.tolist()
         verdict_list = verdicts.tolist()
         org_list = table.org.tolist()
         score_list = table.score.tolist()
@@ -798,12 +800,7 @@ class Explainer:
             lo, hi = start_list[n], start_list[n + 1]
             begin, stop = removed_start[n], removed_start[n + 1]
             omitted = {RULES[c - 1]: k for c, k in enumerate(omitted_rows[n]) if k > 0}
-            seen: list[int] = []
-            for r in ranked_list[lo:hi]:
-                if verdict_list[r] != _CHOSEN:
-                    seen.append(r)
-                    if len(seen) == TEXT_LINES:
-                        break
+            seen = [r for r in best_rows[n] if r >= 0]
             room = TEXT_LINES - len(seen)
             rest_counts = list(tally_rows[n])
             rest_counts[_CHOSEN] = 0
@@ -1320,7 +1317,7 @@ class Explainer:
         contribution): the chosen pair at ``row`` of ``view``, the runner-up at ``runner``."""
         problem = self._problem
         policy, index = problem.policy, problem.index
-        weights = np.array([getattr(policy.weights, name) for name in COMPONENTS], np.float64)
+        weights = self._weights
         mine = view.parts[row]
         theirs = None if runner is None else view.parts[runner]
         values = mine.tolist()
@@ -2077,8 +2074,6 @@ class _Whole:
         table = build_candidates(problem)
         self.table = table
         self.start = np.searchsorted(table.need, np.arange(n_needs + 1))
-        # Each need's candidates best first (ties by organization), as rows of the table.
-        self.by_score = np.lexsort((table.org, -table.score, table.need))
         keys = table.need * max(1, n_orgs) + table.org
         plan_keys = ex._plan_need * max(1, n_orgs) + ex._plan_org
         at = np.minimum(np.searchsorted(keys, plan_keys), max(0, keys.size - 1))
@@ -2297,6 +2292,32 @@ class _Whole:
         slack = 1e-9 * max(1.0, largest) + ex._tolerance
         padded = taken + given + steps * slack
         return _shortest_to(n_orgs + 1, src, dst, given, padded, end, taken)
+
+
+def _best_rows(start: IntArray, score: FloatArray, keep: BoolArray, k: int) -> IntArray:
+    """Per group of rows ``start[i]:start[i + 1]``: its rows in ``keep`` with the highest
+    ``score``, at most ``k``, best first and ties by row, padded with -1 (shape: groups x k)."""
+    groups = start.size - 1
+    found = np.full((groups, k), -1, np.int64)
+    size = np.diff(start)
+    heads = start[:-1][size > 0]
+    group = np.repeat(np.arange(groups), size)
+    rows = np.arange(score.size, dtype=np.int64)
+    masked = np.where(keep, score, -np.inf)
+    alive = keep.copy()
+    for j in range(k):
+        if heads.size == 0 or not alive.any():
+            break
+        top = np.full(groups, -np.inf)
+        top[size > 0] = np.maximum.reduceat(masked, heads)
+        hit = alive & (masked == top[group])
+        first = np.full(groups, score.size, np.int64)
+        first[size > 0] = np.minimum.reduceat(np.where(hit, rows, score.size), heads)
+        taken = first < score.size
+        found[taken, j] = first[taken]
+        alive[first[taken]] = False
+        masked[first[taken]] = -np.inf
+    return found
 
 
 def _removed(problem: Problem, table: CandidateTable, limit: int) -> _Removed:

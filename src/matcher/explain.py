@@ -74,7 +74,6 @@ from .models import COMPONENTS, Category, Level, Problem
 from .models.index import in_sorted
 from .models.vocab import Language
 from .scoring import components
-from .scoring import score as pair_score
 from .solution import Solution, Unmet
 from .solvers.base import Status
 
@@ -665,6 +664,7 @@ class Explainer:
         self._weights = np.array(
             [getattr(problem.policy.weights, name) for name in COMPONENTS], np.float64
         )
+        self._weight_list: list[float] = self._weights.tolist()
 
     # --- public -----------------------------------------------------------------------------
 
@@ -767,7 +767,19 @@ class Explainer:
         best = _best_rows(whole.start, table.score, verdicts != _CHOSEN, TEXT_LINES)
         runner_row = best[:, 0] if TEXT_LINES else np.full(n_needs, -1, np.int64)
         pairs = np.concatenate([main_row[assigned], runner_row[assigned & (runner_row >= 0)]])
-        parts = dict(zip(pairs.tolist(), table.components_at(pairs), strict=True))
+        components = table.components_at(pairs)
+        sides = {
+            r: _Side(org, score, parts, values, points)
+            for r, org, score, parts, values, points in zip(
+                pairs.tolist(),
+                table.org[pairs].tolist(),
+                table.score[pairs].tolist(),
+                components,
+                components.tolist(),
+                (components * self._weights).tolist(),
+                strict=True,
+            )
+        }
 
         texts: dict[Language, list[str]] = {language: [] for language in wanted}
         costs = np.full(n_needs, np.nan)
@@ -829,14 +841,9 @@ class Explainer:
                     }
                 )
                 runner = None if r_row < 0 else (org_list[r_row], score_list[r_row])
-                pair_rows = [m_row] if r_row < 0 else [m_row, r_row]
-                view = _NeedView(
-                    no_chosen,
-                    table.org[pair_rows],
-                    table.score[pair_rows],
-                    np.array([parts[r] for r in pair_rows]),
+                breakdown = self._breakdown_values(
+                    n, sides[m_row], None if r_row < 0 else sides[r_row]
                 )
-                breakdown = self._breakdown_values(n, view, 0, None if r_row < 0 else 1)
                 for language in wanted:
                     shown = [
                         self._shown(
@@ -1303,61 +1310,67 @@ class Explainer:
         self, n: int, view: _NeedView, row: int, runner: int | None, language: Language
     ) -> tuple[BreakdownRow, ...]:
         label = _label_of(language)
+        mine = self._side(view, row)
+        theirs = None if runner is None else self._side(view, runner)
         return tuple(
             BreakdownRow(name, label(name), value, weight, points, other, other_points)
             for name, value, weight, points, other, other_points in self._breakdown_values(
-                n, view, row, runner
+                n, mine, theirs
             )
         )
 
-    def _breakdown_values(
-        self, n: int, view: _NeedView, row: int, runner: int | None
-    ) -> list[_Row]:
+    def _side(self, view: _NeedView, row: int) -> _Side:
+        parts = view.parts[row]
+        return _Side(
+            int(view.org[row]),
+            float(view.score[row]),
+            parts,
+            parts.tolist(),
+            (parts * self._weights).tolist(),
+        )
+
+    def _breakdown_values(self, n: int, mine: _Side, theirs: _Side | None) -> list[_Row]:
         """The breakdown as (component, value, weight, contribution, runner-up value, runner-up
-        contribution): the chosen pair at ``row`` of ``view``, the runner-up at ``runner``."""
+        contribution): the chosen pair ``mine`` beside the runner-up ``theirs``."""
         problem = self._problem
         policy, index = problem.policy, problem.index
-        weights = self._weights
-        mine = view.parts[row]
-        theirs = None if runner is None else view.parts[runner]
-        values = mine.tolist()
-        points = (mine * weights).tolist()
-        weight_list = weights.tolist()
+        values, points = mine.numbers, mine.points
+        weight_list = self._weight_list
         if theirs is None:
             rows: list[_Row] = [
                 (name, values[k], weight_list[k], points[k], None, None)
                 for k, name in enumerate(COMPONENTS)
             ]
         else:
-            other_values = theirs.tolist()
-            other_points = (theirs * weights).tolist()
+            other_values, other_points = theirs.numbers, theirs.points
             rows = [
                 (name, values[k], weight_list[k], points[k], other_values[k], other_points[k])
                 for k, name in enumerate(COMPONENTS)
             ]
-        weighted_mine = float(mine @ weights)
-        weighted_theirs = None if theirs is None else float(theirs @ weights)
-        score_mine = float(view.score[row])
-        score_theirs = None if runner is None else float(view.score[runner])
+        if index.pair_score is None and not policy.expected_value:
+            return rows
+        weighted_mine = float(mine.parts @ self._weights)
+        weighted_theirs = None if theirs is None else float(theirs.parts @ self._weights)
         if index.pair_score is not None:
+            score_theirs = None if theirs is None else theirs.score
             rows.append(
                 (
                     "pair_score",
-                    score_mine,
+                    mine.score,
                     None,
-                    score_mine - weighted_mine,
+                    mine.score - weighted_mine,
                     score_theirs,
                     None
                     if score_theirs is None or weighted_theirs is None
                     else score_theirs - weighted_theirs,
                 )
             )
-        elif policy.expected_value:
+        else:
             # What the factor changes, from the weighted sum itself: the same whichever batch of
             # pairs the score was computed in, and exactly 0 for a factor of 1.
             accept = index.org_acceptance[:, index.need_category[n]]
-            value = float(accept[view.org[row]])
-            other = None if runner is None else float(accept[view.org[runner]])
+            value = float(accept[mine.org])
+            other = None if theirs is None else float(accept[theirs.org])
             rows.append(
                 (
                     "acceptance",
@@ -1878,6 +1891,18 @@ class Explainer:
 
 
 @dataclass(frozen=True, eq=False)
+class _Side:
+    """One pair of a breakdown: organization, score, components and their products with the
+    weights (as an array and as lists)."""
+
+    org: int
+    score: float
+    parts: FloatArray
+    numbers: list[float]
+    points: list[float]
+
+
+@dataclass(frozen=True, eq=False)
 class _NeedView:
     """One need against every organization: rule codes; candidates (by org) with scores."""
 
@@ -2071,7 +2096,7 @@ class _Whole:
         n_needs, n_orgs = index.n_needs, index.n_orgs
         self._ex = ex
         self._lock = threading.RLock()
-        table = build_candidates(problem)
+        table = _shown_table(build_candidates(problem))
         self.table = table
         self.start = np.searchsorted(table.need, np.arange(n_needs + 1))
         keys = table.need * max(1, n_orgs) + table.org
@@ -2292,6 +2317,27 @@ class _Whole:
         slack = 1e-9 * max(1.0, largest) + ex._tolerance
         padded = taken + given + steps * slack
         return _shortest_to(n_orgs + 1, src, dst, given, padded, end, taken)
+
+
+def _shown_table(table: CandidateTable) -> CandidateTable:
+    """The candidate table with the scores explanations show (see :func:`_shown_scores`)."""
+    problem = table.problem
+    if problem.index.pair_need is not None:  # the given scores are taken as they are
+        return table
+    scores = [np.zeros(0)]
+    for start in range(0, len(table), _SCORE_BLOCK):
+        need = table.need[start : start + _SCORE_BLOCK]
+        org = table.org[start : start + _SCORE_BLOCK]
+        scores.append(
+            _shown_scores(
+                problem, need, org, table.components_at(np.arange(start, start + need.size))
+            )
+        )
+    return CandidateTable(table.need, table.org, np.concatenate(scores), problem)
+
+
+#: Pairs whose components are held at once while scoring them for explanations.
+_SCORE_BLOCK = 500_000
 
 
 def _best_rows(start: IntArray, score: FloatArray, keep: BoolArray, k: int) -> IntArray:
@@ -2585,17 +2631,39 @@ def _given_scores(problem: Problem) -> tuple[IntArray, FloatArray] | None:
     return keys[order], index.pair_score[order]
 
 
+def _shown_scores(
+    problem: Problem, need: IntArray, org: IntArray, values: FloatArray
+) -> FloatArray:
+    """The pairs' scores as explanations show and compare them: :func:`matcher.scoring.score`,
+    with each pair's weighted sum taken on its own.
+
+    A matrix product rounds each row by where it falls in the batch, so the same pair can differ
+    in its last bit between the candidates of one need and those of every need; summed column by
+    column, it has the same bits whichever pairs are scored together, and one need's explanation
+    reads the same alone as in the table of all needs.
+    """
+    weights = [float(getattr(problem.policy.weights, n)) for n in COMPONENTS]
+    total = np.zeros(values.shape[0])
+    for k, weight in enumerate(weights):  # column by column: the same order for every pair
+        total = total + values[:, k] * weight
+    if problem.policy.expected_value:
+        index = problem.index
+        flat = org * len(Category) + index.need_category[need]
+        total = total * index.org_acceptance.ravel()[flat]
+    return total
+
+
 def _score_pairs(
     problem: Problem,
     need: IntArray,
     org: IntArray,
     given: tuple[IntArray, FloatArray] | None,
 ) -> tuple[FloatArray, FloatArray]:
-    """Scores and components of eligible pairs, as the candidate table has them (``given``: the
+    """Scores (see :func:`_shown_scores`) and components of eligible pairs (``given``: the
     problem's own pair scores from :func:`_given_scores`, which list every eligible pair)."""
     values = components(problem, need, org)
     if given is None:
-        return pair_score(problem, need, org, values), values
+        return _shown_scores(problem, need, org, values), values
     keys, scores = given
     at = np.searchsorted(keys, need * max(1, problem.index.n_orgs) + org)
     return np.asarray(scores[at], np.float64), values

@@ -273,3 +273,12 @@ def test_readme_block_runs(capsys: pytest.CaptureFixture[str]) -> None:
     assert out.startswith("Need N0002 (Industry support, 阳城县) went to 晋城市中小企业商会 #77")
     assert "能服务它的最佳方案总分低 0.16。" in out
     assert len(scope["table"]) == 1000
+
+
+@settings(max_examples=20, deadline=None)
+@given(rich_problems())
+def test_shown_scores_are_the_candidate_scores(problem: matcher.Problem) -> None:
+    """Explanations sum a pair's score column by column: the candidate table's, to rounding."""
+    table = build_candidates(problem)
+    shown = explain_module._shown_table(table)
+    np.testing.assert_allclose(shown.score, table.score, rtol=1e-12, atol=1e-12)

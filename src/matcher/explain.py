@@ -783,10 +783,14 @@ class Explainer:
 
         texts: dict[Language, list[str]] = {language: [] for language in wanted}
         costs = np.full(n_needs, np.nan)
-        best_rows = best.tolist()
-        verdict_list = verdicts.tolist()
-        org_list = table.org.tolist()
-        score_list = table.score.tolist()
+        # The shown candidates' organization, score and verdict, need by need.
+        shown_at = best >= 0
+        width_shown = np.count_nonzero(shown_at, axis=1).tolist()
+        shown_rows = best[shown_at]
+        shown_org = table.org[shown_rows].tolist()
+        shown_score = table.score[shown_rows].tolist()
+        shown_verdict = verdicts[shown_rows].tolist()
+        shown_start = np.concatenate([[0], np.cumsum(width_shown)]).tolist()
         # Removed organizations beyond those listed, by rule; verdict tallies less the shown.
         rules_width = len(RULES) + 1
         listed_need = np.repeat(np.arange(n_needs), np.diff(removed.start))
@@ -812,12 +816,20 @@ class Explainer:
             lo, hi = start_list[n], start_list[n + 1]
             begin, stop = removed_start[n], removed_start[n + 1]
             omitted = {RULES[c - 1]: k for c, k in enumerate(omitted_rows[n]) if k > 0}
-            seen = [r for r in best_rows[n] if r >= 0]
+            first, last = shown_start[n], shown_start[n + 1]
+            seen = list(
+                zip(
+                    shown_org[first:last],
+                    shown_score[first:last],
+                    shown_verdict[first:last],
+                    strict=True,
+                )
+            )
             room = TEXT_LINES - len(seen)
             rest_counts = list(tally_rows[n])
             rest_counts[_CHOSEN] = 0
-            for r in seen:
-                rest_counts[verdict_list[r]] -= 1
+            for _, _, verdict in seen:
+                rest_counts[verdict] -= 1
             rest_counts[_INELIGIBLE] = max(0, stop - begin - room)
             rest: Counter[str] = Counter(
                 {_VERDICTS[v]: k for v, k in enumerate(rest_counts) if k > 0}
@@ -831,7 +843,7 @@ class Explainer:
                         np.argsort(-self._plan_score[self._plan_rows(n)], kind="stable")
                     ]
                 m_row, r_row = int(main_row[n]), int(runner_row[n])
-                own = score_list[m_row]
+                own = float(table.score[m_row])
                 ref = float(reference[n])
                 higher: Counter[str] = Counter(
                     {
@@ -840,17 +852,12 @@ class Explainer:
                         if tally_rows[n][v]
                     }
                 )
-                runner = None if r_row < 0 else (org_list[r_row], score_list[r_row])
+                runner = None if r_row < 0 else seen[0][:2]
                 breakdown = self._breakdown_values(
                     n, sides[m_row], None if r_row < 0 else sides[r_row]
                 )
                 for language in wanted:
-                    shown = [
-                        self._shown(
-                            n, org_list[r], score_list[r], verdict_list[r], ref, language, chosen
-                        )
-                        for r in seen
-                    ]
+                    shown = [self._shown(n, o, s, v, ref, language, chosen) for o, s, v in seen]
                     shown += [self._shown_ineligible(o, c, language) for o, c in removed_shown]
                     texts[language].append(
                         self._assigned_text(
@@ -880,12 +887,7 @@ class Explainer:
                 costs[n] = crowd.cost
             for language in wanted:
                 head = self._unmet_sentence(n, reason, orgs, scores, excluded, crowd, language)
-                shown = [
-                    self._shown(
-                        n, org_list[r], score_list[r], verdict_list[r], None, language, no_chosen
-                    )
-                    for r in seen
-                ]
+                shown = [self._shown(n, o, s, v, None, language, no_chosen) for o, s, v in seen]
                 shown += [self._shown_ineligible(o, c, language) for o, c in removed_shown]
                 lines = [head, *self._alternative_lines(shown, rest, omitted, language)]
                 texts[language].append("\n".join(lines))
@@ -913,7 +915,7 @@ class Explainer:
             }
         )
         for language in wanted:
-            frame[f"text_{language}"] = texts[language]
+            frame[f"text_{language}"] = pd.Series(texts[language], dtype=object)
         return frame
 
     def _verdicts(self, whole: _Whole, assigned: BoolArray, reference: FloatArray) -> IntArray:

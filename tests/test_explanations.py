@@ -277,8 +277,11 @@ def test_readme_block_runs(capsys: pytest.CaptureFixture[str]) -> None:
 
 @settings(max_examples=20, deadline=None)
 @given(rich_problems())
-def test_shown_scores_are_the_candidate_scores(problem: matcher.Problem) -> None:
-    """Explanations sum a pair's score column by column: the candidate table's, to rounding."""
+def test_whole_plan_candidates_are_the_candidate_table(problem: matcher.Problem) -> None:
+    """The explanations' own candidate pairs are the candidate table's, their scores summed
+    column by column equal to rounding."""
     table = build_candidates(problem)
-    shown = explain_module._shown_table(table)
-    np.testing.assert_allclose(shown.score, table.score, rtol=1e-12, atol=1e-12)
+    whole = Explainer(problem, matcher.solve(problem))._whole().table
+    np.testing.assert_array_equal(whole.need, table.need)
+    np.testing.assert_array_equal(whole.org, table.org)
+    np.testing.assert_allclose(whole.score, table.score, rtol=1e-12, atol=1e-12)

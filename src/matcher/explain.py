@@ -2098,7 +2098,19 @@ class _Whole:
         n_needs, n_orgs = index.n_needs, index.n_orgs
         self._ex = ex
         self._lock = threading.RLock()
-        table = _shown_table(build_candidates(problem))
+        self._joined: tuple[IntArray, IntArray, IntArray] | None = None
+        if index.pair_need is None:
+            # The candidates are the joined pairs no rule removes, as build_candidates finds them;
+            # the joined pairs' codes also count the removed organizations (see _removed).
+            need, org = _join(problem, np.arange(n_needs, dtype=np.int64))
+            code = ineligibility(problem, need, org)
+            self._joined = (need, org, code)
+            keep = code == 0
+            need, org = need[keep], org[keep]
+            order = np.argsort(need * max(1, n_orgs) + org, kind="stable")
+            table = _shown_table(CandidateTable(need[order], org[order], np.zeros(0), problem))
+        else:
+            table = build_candidates(problem)
         self.table = table
         self.start = np.searchsorted(table.need, np.arange(n_needs + 1))
         keys = table.need * max(1, n_orgs) + table.org
@@ -2134,7 +2146,7 @@ class _Whole:
         """The organizations a rule removes for each need, the first ``limit`` listed."""
         with self._lock:
             if limit not in self._removed:
-                self._removed[limit] = _removed(self._ex._problem, self.table, limit)
+                self._removed[limit] = _removed(self._ex._problem, self.table, limit, self._joined)
             return self._removed[limit]
 
     # --- bottlenecks ----------------------------------------------------------------------------
@@ -2326,6 +2338,7 @@ def _shown_table(table: CandidateTable) -> CandidateTable:
     problem = table.problem
     if problem.index.pair_need is not None:  # the given scores are taken as they are
         return table
+    # ``table.score`` is not read: the scores are made here.
     scores = [np.zeros(0)]
     for start in range(0, len(table), _SCORE_BLOCK):
         need = table.need[start : start + _SCORE_BLOCK]
@@ -2368,7 +2381,12 @@ def _best_rows(start: IntArray, score: FloatArray, keep: BoolArray, k: int) -> I
     return found
 
 
-def _removed(problem: Problem, table: CandidateTable, limit: int) -> _Removed:
+def _removed(
+    problem: Problem,
+    table: CandidateTable,
+    limit: int,
+    joined: tuple[IntArray, IntArray, IntArray] | None = None,
+) -> _Removed:
     """The organizations a rule removes for every need (see :class:`_Removed`).
 
     With given pair scores every considered pair is tested. Otherwise the pairs that share the
@@ -2386,11 +2404,14 @@ def _removed(problem: Problem, table: CandidateTable, limit: int) -> _Removed:
     width = len(RULES) + 1
     category = index.need_category
     capable = index.org_capability > 0
-    joined_need, joined_org = _join(problem, np.arange(n_needs, dtype=np.int64))
-    counts = np.bincount(
-        joined_need * width + ineligibility(problem, joined_need, joined_org),
-        minlength=n_needs * width,
-    ).reshape(n_needs, width)
+    if joined is None:
+        joined_need, joined_org = _join(problem, np.arange(n_needs, dtype=np.int64))
+        joined_code = ineligibility(problem, joined_need, joined_org)
+    else:
+        joined_need, joined_org, joined_code = joined
+    counts = np.bincount(joined_need * width + joined_code, minlength=n_needs * width).reshape(
+        n_needs, width
+    )
     outside, tested = _outside_codes(problem)
     # Every capable organization counted as outside the need's area, less the joined ones.
     for c in range(len(Category)):

@@ -6,7 +6,11 @@ that could have been considered did not take it. For a need the plan leaves unme
 reason, and when every candidate is full it names the *bottleneck*: the needs that compete for the
 same full organizations, more of them than those organizations can take (a Hall-violating set of
 the bipartite candidate graph). :func:`why_not` answers for one (need, organization) pair in one
-sentence. :class:`Explainer` does the same for many needs of one plan without repeating the work.
+sentence. :func:`explanations` explains every need of a plan at once, as a table with the texts in
+both languages, from facts found for all needs together (one candidate table, one walk over the
+organizations' graph for the bottlenecks, one shortest-path pass for the costs of serving unmet
+needs). :class:`Explainer` holds those facts for one plan; :func:`explainer_for` keeps it while the
+plan lives, so that explaining one need after another, from any thread, shares the work.
 
 Verdicts on an organization that did not take a need:
 

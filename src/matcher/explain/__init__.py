@@ -107,6 +107,7 @@ __all__ = [
     "Explanation",
     "Verdict",
     "explain",
+    "explainer_for",
     "explanations",
     "why_not",
 ]

@@ -332,16 +332,14 @@ def _explain(args: argparse.Namespace) -> int:
     table = explainer.frame(languages)
     if args.need:
         table = table.set_index("need_id").loc[args.need].reset_index()
-    if suffix == ".xlsx":
-        from .io import _write_workbook
+    if suffix in (".xlsx", ".csv"):
+        from .io import write_tables
 
+        sheet = "派单解释" if languages == ("zh",) else "explanations"
         try:
-            sheet = "派单解释" if languages == ("zh",) else "explanations"
-            _write_workbook({sheet: table}, Path(args.output))
+            write_tables({sheet: table}, args.output)
         except ImportError as error:
             raise OptionError(f"-o {args.output}: {error}") from None
-    elif suffix == ".csv":
-        table.to_csv(args.output, index=False, encoding="utf-8-sig")
     else:
         text = table.to_json(orient="records", force_ascii=False, indent=2)
         _write(args.output, text + "\n")

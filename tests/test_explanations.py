@@ -286,3 +286,18 @@ def test_whole_plan_candidates_are_the_candidate_table(problem: matcher.Problem)
     np.testing.assert_array_equal(whole.need, table.need)
     np.testing.assert_array_equal(whole.org, table.org)
     np.testing.assert_allclose(whole.score, table.score, rtol=1e-12, atol=1e-12)
+
+
+def test_a_kept_explainer_lets_its_plan_go() -> None:
+    import gc
+    import weakref
+
+    problem = matcher.synth.shanxi(seed=0, n_needs=40, n_orgs=10)
+    solution = matcher.solve(problem)
+    solution.explain(problem.needs[0].id)
+    gone = weakref.ref(solution)
+    count = len(explain_module._EXPLAINERS)
+    del solution
+    gc.collect()
+    assert gone() is None
+    assert len(explain_module._EXPLAINERS) == count - 1

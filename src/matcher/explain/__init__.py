@@ -559,7 +559,8 @@ class Explainer:
 
     def __init__(self, problem: Problem, solution: Solution) -> None:
         self._problem = problem
-        self._solution = solution
+        # The plan's own facts are copied, not the plan: a kept explainer must not keep it alive.
+        self._solver, self._status = solution.solver, solution.status.value
         index = problem.index
         try:
             need = [index.need_position[a.need_id] for a in solution.assignments]
@@ -1120,8 +1121,7 @@ class Explainer:
                 if zh
                 else f"{higher}the plan's policy rules ({rules}) held it back"
             )
-        solver = self._solution.solver
-        status = self._solution.status.value
+        solver, status = self._solver, self._status
         return (
             f"{higher}该方案（求解器 {solver}，状态 {status}）未被证明最优，未选用它"
             if zh
@@ -1497,7 +1497,7 @@ class Explainer:
                 else f"candidates ({names}) had room, but the plan's policy rules ({rules}) "
                 "held it back."
             )
-        solver, status = self._solution.solver, self._solution.status.value
+        solver, status = self._solver, self._status
         return head + (
             f"候选组织（{names}）尚有名额，但该方案（求解器 {solver}，状态 {status}）未被证明最优，未选中它。"
             if zh

@@ -128,6 +128,8 @@ FULL_TABLE_BELOW = 50_000
 #: Lines of alternatives a text shows before it sums up the rest.
 TEXT_LINES = 10
 
+_CATEGORIES = tuple(Category)
+
 _SCOPE_DEPTHS = (Level.NATION.depth, Level.PROVINCE.depth, Level.CITY.depth, Level.COUNTY.depth)
 
 _COMPONENT_LABELS: dict[str, tuple[str, str]] = {
@@ -1814,7 +1816,7 @@ class Explainer:
         if found is None:
             region_id = index.hierarchy.ids[key[0]]
             region_name = self._problem.region(region_id).name or region_id
-            found = self._places[key] = (region_name, list(Category)[key[1]].label(language))
+            found = self._places[key] = (region_name, _CATEGORIES[key[1]].label(language))
         region, category = found
         need_id = index.need_ids[n]
         if language == "zh":

@@ -302,10 +302,10 @@ class _Whole:
         parts = (pairs % width).tolist()
         candidates = np.diff(self.start)[needs].tolist()
         found = []
-        for i, u in enumerate(needs.tolist()):
+        for i in range(needs.size):
             reach = self.reach_parts(tuple(parts[bounds[i] : bounds[i + 1]]))
-            k = int(np.searchsorted(reach.competitors, u))
-            own = k < reach.competitors.size and int(reach.competitors[k]) == u
+            # The need is among its own competitors when every organization reached is full.
+            own = reach.hall and candidates[i] > 0
             competitors = int(reach.competitors.size) - int(own)
             crowd = _Crowd(
                 hall=reach.hall,

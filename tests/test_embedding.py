@@ -7,6 +7,8 @@ bounds the whole call with a plan and a proven bound in it.
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -15,6 +17,8 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -296,3 +300,21 @@ def test_two_seconds_bound_a_hard_rule_model_at_province_scale() -> None:
     relaxed = solve_relaxation(model, _side_rules(problem, table), budget=Budget.start(120))
     assert solution.bound >= relaxed.bound - 1e-6 * abs(relaxed.bound)
     assert solution.objective <= relaxed.bound + 1e-6
+
+
+# --- the README's portal path runs as written --------------------------------------------------
+
+
+def test_the_readmes_portal_path_answers_plans_and_issues() -> None:
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    code = re.search(r"## In a portal.*?```python\n(.*?)```", readme, re.S)
+    assert code is not None
+    namespace: dict[str, Any] = {}
+    exec(code.group(1), namespace)
+    problem = synth.shanxi(seed=0, n_needs=80, n_orgs=20)
+    answer = json.loads(namespace["dispatch_request"](problem.model_dump_json().encode()))
+    plan = matcher.Solution.from_json(json.dumps(answer["plan"]))
+    assert matcher.verify(problem, plan) == []
+    assert [row["need_id"] for row in answer["explanations"]] == list(problem.index.need_ids)
+    refused = json.loads(namespace["dispatch_request"](b'{"regions": 3}'))
+    assert {issue["path"] for issue in refused["issues"]} >= {"regions", "needs"}

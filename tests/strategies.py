@@ -213,7 +213,7 @@ def needs(
     """``count`` needs, mostly in counties and townships but anywhere in the tree.
 
     ``focus``: the categories to draw from (all six by default). ``org_ids``: organizations a
-    need may follow up a project of (``continues``); an organization not in the round too.
+    need may follow up a project of (``continues``; a document names only its own).
     """
     categories = focus or _CATEGORIES
     low = [r["id"] for r in regions if r["level"] in ("county", "township")]
@@ -231,9 +231,9 @@ def needs(
         groups = draw(st.lists(st.sampled_from(_GROUPS), max_size=4))
         if groups:
             need["vulnerable_groups"] = groups
-        if draw(st.integers(0, 3)) == 0:
+        if org_ids and draw(st.integers(0, 3)) == 0:
             need["continues"] = {
-                "org_id": draw(st.sampled_from([*(org_ids or []), "former-org"])),
+                "org_id": draw(st.sampled_from(org_ids)),
                 "stars": draw(st.integers(1, 5)),
             }
         result.append(need)

@@ -22,7 +22,41 @@ __all__ = [
     "ProblemError",
     "SolverError",
     "UnknownSolverError",
+    "echo",
+    "shorten",
 ]
+
+#: The most characters of an input value a message quotes (see :func:`shorten`).
+ECHO_LENGTH = 80
+#: The most characters of a path or a message an :class:`Issue` keeps.
+ISSUE_LENGTH = 1000
+
+
+def shorten(text: str, limit: int = ECHO_LENGTH) -> str:
+    """``text``, cut to ``limit`` characters with "…" when it is longer.
+
+    Every value from the input that a message quotes goes through here, so that an id of ten
+    megabytes gives a line, not ten megabytes on stderr.
+
+    Examples
+    --------
+    >>> shorten("abc"), shorten("x" * 100, 10)
+    ('abc', 'xxxxxxxxx…')
+    """
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def echo(value: object, limit: int = ECHO_LENGTH) -> str:
+    """An input value as a message quotes it: its ``repr``, cut to ``limit`` characters.
+
+    Examples
+    --------
+    >>> echo("n1"), echo("9" * 200, 12)
+    ("'n1'", "'9999999999…")
+    """
+    if isinstance(value, str) and len(value) > limit:
+        value = value[:limit]  # do not copy ten megabytes to cut them
+    return shorten(repr(value), limit)
 
 
 class MatcherError(Exception):
@@ -43,6 +77,11 @@ class Issue:
 
     path: str
     message: str
+
+    def __post_init__(self) -> None:
+        # A path or a message built from a huge input (a key of ten megabytes) stays readable.
+        object.__setattr__(self, "path", shorten(self.path, ISSUE_LENGTH))
+        object.__setattr__(self, "message", shorten(self.message, ISSUE_LENGTH))
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}" if self.path else self.message

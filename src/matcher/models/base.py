@@ -6,11 +6,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-__all__ = ["MAX_COUNT", "Id", "Model", "Unit"]
+from .limits import MAX_COUNT
 
-#: The largest count a document may give (projects, partners, served needs): larger ones cannot
-#: be meant, and would overflow the solvers' 64-bit integer arithmetic.
-MAX_COUNT = 1_000_000_000
+__all__ = ["MAX_COUNT", "Id", "Model", "Unit"]
 
 
 class Model(BaseModel):

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from .base import MAX_COUNT, Id, Model
+from .limits import Count, Money
 from .vocab import Category, VulnerableGroup
 
 __all__ = ["Continuation", "Need"]
@@ -59,9 +60,9 @@ class Need(Model):
     region: Id
     category: Category
     title: str = ""
-    beneficiaries: Annotated[int, Field(ge=0)] = 0
+    beneficiaries: Count = 0
     vulnerable_groups: tuple[VulnerableGroup, ...] = ()
-    cost: Annotated[float, Field(ge=0.0)] = 0.0
+    cost: Money = 0.0
     continues: Continuation | None = None
     partners: Annotated[int, Field(ge=1, le=MAX_COUNT)] = 1
     lead_primary: bool = False

@@ -6,7 +6,8 @@ from typing import Annotated
 
 from pydantic import Field
 
-from .base import MAX_COUNT, Id, Model, Unit
+from .base import Id, Model, Unit
+from .limits import Count, Money
 from .vocab import Category, Credit, OrgType, Scope
 
 __all__ = ["Organization", "Stars"]
@@ -68,11 +69,11 @@ class Organization(Model):
     home_region: Id
     service_regions: tuple[Id, ...] | None = None
     capabilities: dict[Category, Unit]
-    max_projects: Annotated[int, Field(ge=0, le=MAX_COUNT)] = 1
+    max_projects: Count = 1
     credit: Credit = Credit.NORMAL
     ratings: tuple[Stars, ...] = ()
     acceptance: dict[Category, Unit] = Field(default_factory=dict)
-    budget: Annotated[float, Field(ge=0.0)] | None = None
+    budget: Money | None = None
     inspection_passed: bool = True
     grade: Annotated[int, Field(ge=0, le=5)] = 0
     declines_regions: tuple[Id, ...] = ()

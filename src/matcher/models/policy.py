@@ -46,6 +46,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 
 from .base import Model
+from .limits import MAX_COUNT, Distance, Weight
 from .rules import EligibilityRules, Goal, Rules
 from .vocab import Credit, Priority
 
@@ -66,11 +67,10 @@ COMPONENTS: tuple[str, ...] = (
     "preference",
 )
 
-Weight = Annotated[float, Field(ge=0.0)]
-
 
 class Weights(Model):
-    """Weight of each score component (all >= 0; ``discontinuity`` is a malus: its component is <= 0)."""
+    """Weight of each score component, in [0, :data:`~matcher.models.limits.MAX_WEIGHT`]
+    (``discontinuity`` is a malus: its component is <= 0)."""
 
     capability: Weight = 4.0
     type_fit: Weight = 2.0
@@ -123,10 +123,10 @@ class Policy(Model):
         default_factory=_default_priority_values
     )
     barred_credit: tuple[Credit, ...] = (Credit.ABNORMAL, Credit.BLACKLISTED)
-    distance_scale_km: Annotated[float, Field(gt=0.0)] = 100.0
-    beneficiaries_reference: Annotated[float, Field(gt=0.0)] = 10_000.0
+    distance_scale_km: Distance = 100.0
+    beneficiaries_reference: Annotated[float, Field(gt=0.0, le=MAX_COUNT)] = 10_000.0
     reputation_prior_mean: Annotated[float, Field(ge=1.0, le=5.0)] = 3.5
-    reputation_prior_weight: Annotated[float, Field(ge=0.0)] = 5.0
+    reputation_prior_weight: Annotated[float, Field(ge=0.0, le=MAX_COUNT)] = 5.0
     expected_value: bool = False
     eligibility: EligibilityRules = EligibilityRules()
     rules: Rules = Rules()

@@ -27,7 +27,6 @@ needs[0].region: unknown region 'nowhere'
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -38,10 +37,11 @@ import pandas as pd
 import pydantic
 from pydantic import Field, model_validator
 
-from ..errors import Issue, ProblemError
+from ..errors import Issue, ProblemError, echo
 from .base import Id, Model
 from .deferred import Deferred
 from .index import PairColumns, ProblemIndex
+from .limits import MAX_DOCUMENT_BYTES, Score, parse_json
 from .need import Need
 from .organization import Organization
 from .policy import Policy
@@ -62,7 +62,7 @@ class PairScore(Model):
 
     need_id: Id
     org_id: Id
-    score: float
+    score: Score
 
 
 class PairRef(Model):
@@ -178,26 +178,23 @@ class Problem(Deferred):
         Raises
         ------
         ProblemError
-            When the file is missing, the text is not JSON, or the document is invalid.
+            When the file is missing, the text is not JSON, is larger or nests deeper than the
+            limits (:mod:`matcher.models.limits`), or the document is invalid.
         """
+        if not isinstance(source, str | bytes | bytearray | Path):
+            raise ProblemError([Issue("", f"not JSON text or a path: {type(source).__name__}")])
         if isinstance(source, Path) or (
             isinstance(source, str) and not source.lstrip().startswith(("{", "["))
         ):
             path = Path(source)
             try:
-                text: str | bytes = path.read_bytes()
+                with path.open("rb") as file:  # no more than the limit, and one byte to tell
+                    text: str | bytes = file.read(MAX_DOCUMENT_BYTES + 1)
             except OSError as error:
                 raise ProblemError([Issue("", f"cannot read {path}: {error.strerror}")]) from None
         else:
             text = source
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as error:
-            message = f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
-            raise ProblemError([Issue("", message)]) from None
-        except UnicodeDecodeError as error:
-            raise ProblemError([Issue("", f"not UTF-8 text: {error.reason}")]) from None
-        return cls.model_validate(data)
+        return cls.model_validate(parse_json(text))
 
     def replace(self, **changes: Any) -> Problem:
         """A new problem with some top-level fields replaced; this one is left untouched.
@@ -469,7 +466,9 @@ def _unique_ids(section: str, rows: RowValues, issues: list[Issue]) -> dict[str,
         at = first.setdefault(item_id, i)
         if at != i:
             issues.append(
-                Issue(f"{section}[{i}].id", f"duplicate id {item_id!r} (first at {section}[{at}])")
+                Issue(
+                    f"{section}[{i}].id", f"duplicate id {echo(item_id)} (first at {section}[{at}])"
+                )
             )
     return first
 
@@ -485,7 +484,7 @@ _REFERENCE_FIELDS: dict[str, tuple[str, ...]] = {
         "declines_regions",
         "prefers_regions",
     ),
-    "needs": ("id", "region"),
+    "needs": ("id", "region", "continues"),
     **{name: ("need_id", "org_id") for name in _PAIR_LISTS},
 }
 
@@ -591,7 +590,7 @@ def reference_issues(
         if not isinstance(parent, str) or not parent:
             continue
         if parent not in region_at:
-            issues.append(Issue(f"regions[{i}].parent", f"unknown region {parent!r}"))
+            issues.append(Issue(f"regions[{i}].parent", f"unknown region {echo(parent)}"))
             continue
         if isinstance(region_id, str):
             parent_of.setdefault(region_id, parent)
@@ -601,7 +600,7 @@ def reference_issues(
                 Issue(
                     f"regions[{i}].parent",
                     f"a {parent_level.value} cannot contain a {level.value} "
-                    f"(parent {parent!r} of {region_id!r})",
+                    f"(parent {echo(parent)} of {echo(region_id)})",
                 )
             )
 
@@ -626,7 +625,7 @@ def reference_issues(
 
     def check_region(path: str, value: Any) -> bool:
         if isinstance(value, str) and value and value not in region_at:
-            issues.append(Issue(path, f"unknown region {value!r}"))
+            issues.append(Issue(path, f"unknown region {echo(value)}"))
             return False
         return isinstance(value, str)
 
@@ -652,7 +651,7 @@ def reference_issues(
                     Issue(
                         f"organizations[{i}].home_region",
                         f"a {scope.value}-scope organization needs a home region inside a "
-                        f"{scope.value}; {home!r} is not",
+                        f"{scope.value}; {echo(home)} is not",
                     )
                 )
     for field in ("service_regions", "declines_regions", "prefers_regions"):
@@ -670,6 +669,16 @@ def reference_issues(
         if region_id.__class__ is str and region_id in region_at:
             continue  # the common case, checked quickly
         check_region(f"needs[{i}].region", region_id)
+    for i, earlier in zip(needs.positions, needs.columns.get("continues", ()), strict=True):
+        if earlier is None:
+            continue
+        org_id = (
+            _get(earlier, "org_id") if isinstance(earlier, Mapping | pydantic.BaseModel) else None
+        )
+        if isinstance(org_id, str) and org_id and org_id not in org_at:
+            issues.append(
+                Issue(f"needs[{i}].continues.org_id", f"unknown organization {echo(org_id)}")
+            )
 
     pair_lists = {
         name: _pair_refs(sections.get(name, empty), name, need_at, org_at, issues)
@@ -678,7 +687,7 @@ def reference_issues(
     pinned_at: dict[str, int] = {}
     for (need_id, org_id), i in pair_lists["pinned"].items():
         if need_id in pinned_at:
-            issues.append(Issue(f"pinned[{i}]", f"need {need_id!r} is pinned twice"))
+            issues.append(Issue(f"pinned[{i}]", f"need {echo(need_id)} is pinned twice"))
         pinned_at.setdefault(need_id, i)
         if (need_id, org_id) in pair_lists["declined"]:
             issues.append(Issue(f"pinned[{i}]", "the pair is pinned and declined at once"))
@@ -701,9 +710,9 @@ def _pair_refs(
         strict=True,
     ):
         if isinstance(need_id, str) and need_id and need_id not in need_at:
-            issues.append(Issue(f"{name}[{i}].need_id", f"unknown need {need_id!r}"))
+            issues.append(Issue(f"{name}[{i}].need_id", f"unknown need {echo(need_id)}"))
         if isinstance(org_id, str) and org_id and org_id not in org_at:
-            issues.append(Issue(f"{name}[{i}].org_id", f"unknown organization {org_id!r}"))
+            issues.append(Issue(f"{name}[{i}].org_id", f"unknown organization {echo(org_id)}"))
         if isinstance(need_id, str) and isinstance(org_id, str):
             if (need_id, org_id) in seen:
                 first = seen[need_id, org_id]

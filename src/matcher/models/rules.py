@@ -25,7 +25,8 @@ from typing import Annotated, Literal, Self
 
 from pydantic import Field, model_validator
 
-from .base import MAX_COUNT, Id, Model, Unit
+from .base import Id, Model, Unit
+from .limits import Count, Distance, Money, Penalty
 from .vocab import Category, Level, Priority
 
 __all__ = [
@@ -39,9 +40,6 @@ __all__ = [
     "RegionRule",
     "Rules",
 ]
-
-Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
-Penalty = Annotated[float, Field(ge=0.0)]
 
 
 class Softness(Model):
@@ -114,7 +112,7 @@ class MoneyRules(Softness):
     """
 
     budgets: bool = False
-    total_fund: Annotated[float, Field(ge=0.0)] | None = None
+    total_fund: Money | None = None
 
 
 class AidMixRule(Softness):
@@ -143,7 +141,7 @@ class EligibilityRules(Model):
     require_inspection: bool = False
     min_grade: Annotated[int, Field(ge=0, le=5)] = 0
     respect_scope: bool = True
-    max_distance_km: Annotated[float, Field(gt=0.0)] | None = None
+    max_distance_km: Distance | None = None
     primary_types_only: bool | tuple[Category, ...] = False
 
 
@@ -178,4 +176,4 @@ class Goal(Model):
     kind: GoalKind
     level: Level = Level.CITY
     tier: Priority | None = None
-    weight: Annotated[float, Field(ge=0.0)] = 1.0
+    weight: Penalty = 1.0

@@ -26,12 +26,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .eligibility import barred_organizations, ineligibility
+from .eligibility import RULES, barred_organizations, ineligibility
+from .errors import Issue, ProblemError, echo
 from .models import COMPONENTS, Category, Level, Problem
 from .scoring import components
 from .scoring import score as pair_score
 
-__all__ = ["BLOCK_NEEDS", "CandidateTable", "build_candidates", "candidates"]
+__all__ = ["BLOCK_NEEDS", "CandidateTable", "build_candidates", "candidates", "pinned_rows"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -145,6 +146,52 @@ def candidates(problem: Problem) -> pd.DataFrame:
         :data:`matcher.models.COMPONENTS`; rows sorted by need, then organization, in input order.
     """
     return build_candidates(problem).to_frame()
+
+
+def pinned_rows(problem: Problem, table: CandidateTable) -> IntArray:
+    """Rows of the candidate table that ``problem.pinned`` names, sorted.
+
+    A pinned pair must be a candidate (eligible), and no organization may hold more pinned needs
+    than its ``max_projects``: ``matcher validate`` and :func:`matcher.solve` both check it here.
+
+    Raises
+    ------
+    ProblemError
+        With an issue per ineligible pinned pair (``pinned[i]``) and per over-full organization.
+
+    Examples
+    --------
+    >>> import matcher
+    >>> problem = matcher.synth.shanxi(seed=0, n_needs=30, n_orgs=10)
+    >>> table = build_candidates(problem)
+    >>> first = (problem.index.need_ids[table.need[0]], problem.index.org_ids[table.org[0]])
+    >>> pinned = problem.replace(pinned=[{"need_id": first[0], "org_id": first[1]}])
+    >>> pinned_rows(pinned, build_candidates(pinned)).tolist()
+    [0]
+    """
+    index = problem.index
+    if index.pinned_need.size == 0:
+        return np.zeros(0, np.int64)
+    keys = table.need * index.n_orgs + table.org  # sorted: the table is ordered by (need, org)
+    wanted = index.pinned_need * index.n_orgs + index.pinned_org
+    rows = np.minimum(np.searchsorted(keys, wanted), max(0, keys.size - 1))
+    found = (keys.size > 0) & (keys[rows] == wanted) if keys.size else np.zeros(wanted.shape, bool)
+    issues = []
+    for i in np.flatnonzero(~found).tolist():
+        code = int(ineligibility(problem, index.pinned_need[i], index.pinned_org[i])[0])
+        issues.append(Issue(f"pinned[{i}]", f"the pair is not eligible: rule {RULES[code - 1]}"))
+    load = np.bincount(index.pinned_org, minlength=index.n_orgs)
+    for o in np.flatnonzero(load > index.org_capacity).tolist():
+        limit = int(index.org_capacity[o])
+        issues.append(
+            Issue(
+                "pinned",
+                f"{echo(index.org_ids[o])} has {int(load[o])} pinned needs > max_projects {limit}",
+            )
+        )
+    if issues:
+        raise ProblemError(issues)
+    return np.sort(rows)
 
 
 def _join(problem: Problem, needs: IntArray) -> tuple[IntArray, IntArray]:

@@ -353,11 +353,13 @@ def _explain(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from .candidates import build_candidates
+    from .candidates import build_candidates, pinned_rows
     from .models import Problem
 
     problem = _read_problem(Problem, args.problem)
-    pairs = len(build_candidates(problem))
+    table = build_candidates(problem)
+    pinned_rows(problem, table)  # the pinned pairs solve would refuse: report them now
+    pairs = len(table)
     print(
         f"{_display_name(args.problem)}: valid · {len(problem.regions)} regions · "
         f"{len(problem.organizations)} organizations · {len(problem.needs)} needs · "

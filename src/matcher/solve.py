@@ -25,12 +25,12 @@ from dataclasses import replace
 import numpy as np
 import numpy.typing as npt
 
-from .candidates import CandidateTable, build_candidates
+from .candidates import CandidateTable, build_candidates, pinned_rows
 from .conflicts import explain_conflict
 from .constraints import SoftViolation, compile_rules, evaluate, fairness_groups
 from .decompose import solve_in_parts, split
-from .eligibility import PRIMARY_MATRIX, RULES, barred_organizations, ineligibility
-from .errors import Issue, OptionError, ProblemError, UnknownSolverError
+from .eligibility import PRIMARY_MATRIX, barred_organizations
+from .errors import OptionError, UnknownSolverError
 from .kpis import compute_kpis
 from .models import Priority, Problem
 from .models.index import ORG_TYPES
@@ -132,7 +132,7 @@ def solve(
         org=table.org,
         score=table.score,
         capacity=index.org_capacity,
-        fixed=_pinned_pairs(problem, table),
+        fixed=pinned_rows(problem, table),
         side=side,
     )
     candidates_done = time.perf_counter()
@@ -158,33 +158,6 @@ def solve(
         }
     )
     return solution
-
-
-def _pinned_pairs(problem: Problem, table: CandidateTable) -> IntArray:
-    """Rows of the candidate table that ``problem.pinned`` names; an error if one is not there."""
-    index = problem.index
-    if index.pinned_need.size == 0:
-        return np.zeros(0, np.int64)
-    keys = table.need * index.n_orgs + table.org  # sorted: the table is ordered by (need, org)
-    wanted = index.pinned_need * index.n_orgs + index.pinned_org
-    rows = np.minimum(np.searchsorted(keys, wanted), max(0, keys.size - 1))
-    found = (keys.size > 0) & (keys[rows] == wanted) if keys.size else np.zeros(wanted.shape, bool)
-    issues = []
-    for i in np.flatnonzero(~found).tolist():
-        code = int(ineligibility(problem, index.pinned_need[i], index.pinned_org[i])[0])
-        issues.append(Issue(f"pinned[{i}]", f"the pair is not eligible: rule {RULES[code - 1]}"))
-    load = np.bincount(index.pinned_org, minlength=index.n_orgs)
-    for o in np.flatnonzero(load > index.org_capacity).tolist():
-        limit = int(index.org_capacity[o])
-        issues.append(
-            Issue(
-                "pinned",
-                f"{index.org_ids[o]} has {int(load[o])} pinned needs > max_projects {limit}",
-            )
-        )
-    if issues:
-        raise ProblemError(issues)
-    return np.sort(rows)
 
 
 def _run(

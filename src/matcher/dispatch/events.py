@@ -32,16 +32,20 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, TypeAdapter
+from pydantic import Field, TypeAdapter, ValidationError
 
+from ..errors import Issue, ProblemError
 from ..models.base import Id, Model, Unit
+from ..models.limits import MAX_COUNT, MAX_SCORE, Score
 from ..models.organization import Stars
+from ..models.problem import _field_issues, _path
 
 __all__ = [
     "EVENT_KINDS",
+    "EVENT_TYPES",
     "Accepted",
     "Cancelled",
     "Completed",
@@ -57,7 +61,8 @@ __all__ = [
     "parse_event",
 ]
 
-Seq = Annotated[int, Field(ge=0)]
+Seq = Annotated[int, Field(ge=0, le=MAX_COUNT)]
+RoundNumber = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 
 
 class Round(Model):
@@ -79,10 +84,13 @@ class Round(Model):
 
     seq: Seq
     kind: Literal["round"] = "round"
-    round: Annotated[int, Field(ge=1)]
+    round: Annotated[int, Field(ge=1, le=MAX_COUNT)]
     objective: float
-    expected_acceptances: Annotated[float, Field(ge=0.0)]
-    prices: dict[Id, Annotated[float, Field(ge=0.0)]] = Field(default_factory=dict)
+    expected_acceptances: Annotated[float, Field(ge=0.0, le=MAX_COUNT)]
+    # A price is at most the largest score; twice that leaves room for the integer rounding.
+    prices: dict[Id, Annotated[float, Field(ge=0.0, le=2 * MAX_SCORE)]] = Field(
+        default_factory=dict
+    )
 
 
 class Proposed(Model):
@@ -90,10 +98,10 @@ class Proposed(Model):
 
     seq: Seq
     kind: Literal["proposed"] = "proposed"
-    round: Annotated[int, Field(ge=0)]
+    round: RoundNumber
     need_id: Id
     org_id: Id
-    score: float
+    score: Score
     probability: Unit
 
 
@@ -180,24 +188,84 @@ EVENT_KINDS: tuple[str, ...] = (
     "cancelled",
 )
 
-_ONE: TypeAdapter[Event] = TypeAdapter(Event)
+#: Every event model, in the order of :data:`EVENT_KINDS`.
+EVENT_TYPES: tuple[type[Model], ...] = (
+    Round,
+    Proposed,
+    Accepted,
+    Declined,
+    Withdrawn,
+    Started,
+    Completed,
+    Rated,
+    Cancelled,
+)
+
+_BY_KIND: dict[str, type[Model]] = dict(zip(EVENT_KINDS, EVENT_TYPES, strict=True))
 _MANY: TypeAdapter[list[Event]] = TypeAdapter(list[Event])
 
 
-def parse_event(data: Any) -> Event:
+def parse_event(data: Any, at: tuple[int | str, ...] = ()) -> Event:
     """Validate one event from a mapping (or return an event model as it is).
+
+    Parameters
+    ----------
+    data
+        The event.
+    at
+        Where it is in a larger document (``("events", 3)``): the issues' paths start there.
 
     Raises
     ------
-    pydantic.ValidationError
-        When the mapping is not a valid event.
+    ProblemError
+        When it is not a valid event: every issue, with its path (``events[3].seq``).
+
+    Examples
+    --------
+    >>> try:
+    ...     parse_event({"seq": "x", "kind": "started", "need_id": "n1", "note": 1}, ("events", 3))
+    ... except ProblemError as error:
+    ...     print("\\n".join(map(str, error.issues)))
+    events[3].seq: input should be a valid integer, unable to parse string as an integer
+    events[3].note: unknown field
     """
-    return _ONE.validate_python(data)
+    if isinstance(data, EVENT_TYPES):
+        return data  # type: ignore[return-value]
+    if not isinstance(data, Mapping):
+        message = f"an event is an object with a kind, not {type(data).__name__}"
+        raise ProblemError([Issue(_path(at), message)])
+    kind = data.get("kind")
+    model = _BY_KIND.get(kind) if isinstance(kind, str) else None
+    if model is None:
+        raise ProblemError([Issue(_path((*at, "kind")), f"not one of {', '.join(EVENT_KINDS)}")])
+    try:
+        return model.model_validate(data)  # type: ignore[return-value]
+    except ValidationError as error:
+        raise ProblemError(_field_issues(error, at)) from None
 
 
-def load_events(data: Iterable[Any]) -> list[Event]:
-    """Validate a list of events from mappings (as :func:`dump_events` writes them, once parsed)."""
-    return _MANY.validate_python(list(data))
+def load_events(data: Any, at: tuple[int | str, ...] = ()) -> list[Event]:
+    """Validate a list of events from mappings (as :func:`dump_events` writes them, once parsed).
+
+    Raises
+    ------
+    ProblemError
+        When ``data`` is not a list, or with every issue of every invalid event (``[3].seq``,
+        below ``at`` when given).
+    """
+    if not isinstance(data, list | tuple):
+        message = f"must be a list of events, not {type(data).__name__}"
+        raise ProblemError([Issue(_path(at), message)])
+    events: list[Event] = []
+    issues: list[Issue] = []
+    for i, item in enumerate(data):
+        try:
+            events.append(parse_event(item, (*at, i)))
+        except ProblemError as error:
+            issues.extend(error.issues)
+    if issues:
+        raise ProblemError(issues)
+    return events
 
 
 def dump_events(events: Sequence[Event]) -> str:

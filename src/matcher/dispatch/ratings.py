@@ -43,7 +43,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal
 
-from ..errors import OptionError
+from ..errors import OptionError, echo
 from ..models.vocab import Language
 
 __all__ = ["BAD", "GOOD", "RATING_SCALE", "continuation", "label", "reputation", "stars"]
@@ -75,14 +75,14 @@ def stars(value: int | str) -> int:
         When the value is not on the scale.
     """
     if isinstance(value, bool):
-        raise OptionError(f"not a rating: {value!r}")
+        raise OptionError(f"not a rating: {echo(value)}")
     if isinstance(value, int):
         if value in RATING_SCALE:
             return value
     elif isinstance(value, str) and value.strip().casefold() in _BY_LABEL:
         return _BY_LABEL[value.strip().casefold()]
     labels = ", ".join(f"{v} {zh}" for v, (zh, _) in RATING_SCALE.items())
-    raise OptionError(f"not a rating: {value!r}; use 1-5 stars or a label ({labels})")
+    raise OptionError(f"not a rating: {echo(value)}; use 1-5 stars or a label ({labels})")
 
 
 def label(value: int, language: Language = "zh") -> str:

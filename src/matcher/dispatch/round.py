@@ -61,9 +61,11 @@ import pydantic
 
 from ..candidates import CandidateTable, build_candidates
 from ..eligibility import RULES, ineligibility
-from ..errors import OptionError
+from ..errors import Issue, OptionError, ProblemError, echo, shorten
 from ..models import COMPONENTS, Category, Continuation, Problem
-from ..models.problem import PairRef
+from ..models.base import Model
+from ..models.limits import parse_json
+from ..models.problem import PairRef, _field_issues
 from ..scoring import weighted
 from ..solution import Solution
 from ..solve import assemble, needs_rules, solve
@@ -84,6 +86,7 @@ from .events import (
     Started,
     Withdrawn,
     load_events,
+    parse_event,
 )
 from .state import COMMITTED, DispatchState, Ledger, OfferStatus
 
@@ -101,6 +104,7 @@ BoolArray = npt.NDArray[np.bool_]
 #: - ``capacity``: its remaining candidates with a positive score are all full with accepted offers.
 UnplaceableReason = Literal["no_candidate", "declined", "non_positive_score", "capacity"]
 
+_M = TypeVar("_M", bound=Model)
 _E = TypeVar("_E", Proposed, Accepted, Declined, Withdrawn, Started, Completed, Rated, Cancelled)
 
 #: Version of the JSON document :meth:`Dispatch.to_json` writes.
@@ -278,9 +282,14 @@ class Dispatch:
     Raises
     ------
     OptionError
-        When the problem already carries dispatch state, or a need asks for partners.
+        When the problem is not a :class:`~matcher.Problem`, already carries dispatch state, or a
+        need asks for partners; when ``events`` or ``history`` is not a list.
+    ProblemError
+        When ``prior`` or an entry of ``history`` is invalid, or ``disruption_cost`` is out of
+        bounds (``policy.weights.incumbent``).
     TransitionError
-        When a replayed event is not allowed where it stands.
+        When a replayed event is invalid or not allowed where it stands (its message starts
+        with its position, ``events[3]: ...``).
     """
 
     def __init__(
@@ -293,6 +302,12 @@ class Dispatch:
         prior: AcceptancePrior | None = None,
         history: Iterable[AcceptanceCount] = (),
     ) -> None:
+        if not isinstance(problem, Problem):
+            raise OptionError(
+                f"a dispatch runs over a matcher.Problem, not {type(problem).__name__}"
+            )
+        events = _sequence("events", events)
+        history = _sequence("history", history)
         changes: dict[str, Any] = {}
         if disruption_cost is not None:
             changes["weights"] = {"incumbent": disruption_cost}
@@ -302,8 +317,12 @@ class Dispatch:
             problem = problem.with_policy(**changes)
         _check_problem(problem)
         self._problem = problem
-        self._prior = prior or AcceptancePrior()
-        self._history = tuple(history)
+        self._prior = _checked(
+            AcceptancePrior, AcceptancePrior() if prior is None else prior, "prior"
+        )
+        self._history = tuple(
+            _checked(AcceptanceCount, count, f"history[{i}]") for i, count in enumerate(history)
+        )
         self._base_counts = merge_counts(self._history)
         table = build_candidates(problem)
         keys = np.asarray(table.need * problem.index.n_orgs + table.org, np.int64)
@@ -311,8 +330,11 @@ class Dispatch:
         self._table_data = table
         self._table = self._layout_table()
         self._events: list[Event] = []
-        for event in events:
-            self.record(event)
+        for i, event in enumerate(events):
+            try:
+                self.record(event)
+            except TransitionError as error:
+                raise type(error)(f"events[{i}]: {error}") from None
 
     # --- what it holds ----------------------------------------------------------------------
 
@@ -344,13 +366,14 @@ class Dispatch:
         UnknownIdError
             When the pair is not a candidate of the problem.
         """
+        _check_ids(None, need_id, org_id)
         index = self._problem.index
         table = self._table
         n, o = index.need_position.get(need_id), index.org_position.get(org_id)
         key = -1 if n is None or o is None else n * index.n_orgs + o
         row = int(np.searchsorted(table.keys, key))
         if key < 0 or row >= table.keys.size or table.keys[row] != key:
-            raise UnknownIdError(f"({need_id}, {org_id}) is not a candidate pair")
+            raise UnknownIdError(f"({echo(need_id)}, {echo(org_id)}) is not a candidate pair")
         values = self._table_data.components[row].tolist()
         return dict(zip(COMPONENTS, values, strict=True))
 
@@ -380,21 +403,22 @@ class Dispatch:
         Raises
         ------
         TransitionError
-            When the event is not allowed where the state stands (nothing changes).
+            When the event is not a valid event, or not allowed where the state stands (nothing
+            changes).
         """
-        if isinstance(event, Mapping):
-            try:
-                parsed: Event = load_events([event])[0]
-            except pydantic.ValidationError as error:
-                raise TransitionError(f"not a valid event: {error.errors()[0]['msg']}") from None
-        else:
-            parsed = event
+        try:
+            parsed = parse_event(event)
+        except ProblemError as error:
+            raise TransitionError(
+                "not a valid event: " + "; ".join(map(str, error.issues))
+            ) from None
         self._ledger.record(parsed)
         self._events.append(parsed)
         return parsed
 
     def offer(self, need_id: str, org_id: str) -> Proposed:
         """Offer a need to an organization by hand (派单), outside a round's plan."""
+        _check_ids(Proposed, need_id, org_id)
         model = self.acceptance()
         table = self._table
         need_id, org_id = need_id.strip(), org_id.strip()
@@ -752,21 +776,38 @@ class Dispatch:
         Raises
         ------
         ProblemError
-            When the problem in it is invalid.
+            When the text is not JSON, is larger or nests deeper than the limits
+            (:mod:`matcher.models.limits`), or the document is invalid: every issue, with its
+            path (``events[3].seq``, ``problem.needs[0].region``).
         TransitionError
-            When an event is not allowed where it stands.
+            When an event is not allowed where it stands (``events[3]: cannot accept ...``).
         """
-        try:
-            document = json.loads(text)
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
-            raise OptionError(f"not a dispatch document: {error}") from None
-        if not isinstance(document, dict) or document.get("version") != FORMAT_VERSION:
-            raise OptionError(f"not a dispatch document of version {FORMAT_VERSION}")
-        problem = Problem.model_validate(document.get("problem"))
-        prior = AcceptancePrior.model_validate(document.get("prior", {}))
-        history = [AcceptanceCount.model_validate(c) for c in document.get("history", [])]
-        events = load_events(document.get("events", []))
-        return cls(problem, events, prior=prior, history=history)
+        if not isinstance(text, str | bytes | bytearray):
+            raise ProblemError([Issue("", f"not JSON text: {type(text).__name__}")])
+        document = parse_json(text)
+        if not isinstance(document, dict):
+            raise ProblemError([Issue("", "a dispatch document is a JSON object")])
+        if document.get("version") != FORMAT_VERSION:
+            message = f"not a dispatch document of version {FORMAT_VERSION}"
+            raise ProblemError([Issue("version", message)])
+        known = {"version", *_SECTIONS}
+        issues = [Issue(shorten(key), "unknown field") for key in document if key not in known]
+        parts: dict[str, Any] = {}
+        for name, (read, default) in _SECTIONS.items():
+            try:
+                parts[name] = read(document.get(name, default))
+            except ProblemError as error:
+                issues.extend(
+                    Issue(f"{name}.{issue.path}" if issue.path else name, issue.message)
+                    if name == "problem"
+                    else issue
+                    for issue in error.issues
+                )
+        if issues:
+            raise ProblemError(issues)
+        return cls(
+            parts["problem"], parts["events"], prior=parts["prior"], history=parts["history"]
+        )
 
     # --- internals --------------------------------------------------------------------------
 
@@ -965,6 +1006,62 @@ class _RoundInputs:
     declined: tuple[tuple[str, str], ...]
     cancelled: frozenset[str]
     acceptance: FloatArray  # per (organization, category)
+
+
+def _sequence(name: str, values: Any) -> Sequence[Any]:
+    """``values`` as a list, or an :class:`OptionError` when it is not a list-like of items."""
+    if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
+        raise OptionError(f"{name} must be a list, not {type(values).__name__}")
+    return list(values)
+
+
+def _checked(model: type[_M], value: Any, path: str) -> _M:
+    """``value`` as a ``model``, or a :class:`ProblemError` with paths below ``path``."""
+    if isinstance(value, model):
+        return value
+    try:
+        return model.model_validate(value)
+    except pydantic.ValidationError as error:
+        at = tuple(int(p) if p.isdecimal() else p for p in path.replace("]", "").split("["))
+        raise ProblemError(_field_issues(error, at)) from None
+
+
+def _read_list(model: type[_M], name: str) -> Callable[[Any], list[_M]]:
+    """A reader of a list of ``model`` at ``name`` in a dispatch document (absent: empty)."""
+
+    def read(data: Any) -> list[_M]:
+        if not isinstance(data, list):
+            raise ProblemError([Issue(name, f"must be a list, not {type(data).__name__}")])
+        issues, items = [], []
+        for i, item in enumerate(data):
+            try:
+                items.append(_checked(model, item, f"{name}[{i}]"))
+            except ProblemError as error:
+                issues.extend(error.issues)
+        if issues:
+            raise ProblemError(issues)
+        return items
+
+    return read
+
+
+#: The sections of a dispatch document besides ``version``: how each is read, and what an absent
+#: one means (``null`` is not absent: it is an error where a list or an object is due).
+_SECTIONS: dict[str, tuple[Callable[[Any], Any], Any]] = {
+    "problem": (Problem.model_validate, None),
+    "prior": (lambda data: _checked(AcceptancePrior, data, "prior"), {}),
+    "history": (_read_list(AcceptanceCount, "history"), []),
+    "events": (lambda data: load_events(data, ("events",)), []),
+}
+
+
+def _check_ids(kind: type[Model] | None, need_id: Any, org_id: Any) -> None:
+    """A command's ids must be text: a :class:`TransitionError` (an unknown pair for ``None``)."""
+    for name, value in (("need_id", need_id), ("org_id", org_id)):
+        if not isinstance(value, str):
+            what = f"invalid {kind.__name__.lower()} event" if kind else "not a candidate pair"
+            error = TransitionError if kind else UnknownIdError
+            raise error(f"{what}: {name} must be text, not {type(value).__name__}")
 
 
 def _check_problem(problem: Problem) -> None:

@@ -52,6 +52,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..candidates import build_candidates
+from ..errors import echo
 from ..models import Category, Problem
 from .errors import DuplicateEventError, TransitionError, UnknownIdError
 from .events import (
@@ -188,7 +189,7 @@ class DispatchState:
         """The state of one need."""
         at = self._need_at.get(need_id)
         if at is None:
-            raise UnknownIdError(f"unknown need {need_id!r}")
+            raise UnknownIdError(f"unknown need {echo(need_id)}")
         return self.needs[at]
 
     def offers_with(self, *statuses: OfferStatus) -> tuple[Offer, ...]:
@@ -325,13 +326,13 @@ class Ledger:
     def _need(self, need_id: str) -> int:
         position = self.index.need_position.get(need_id)
         if position is None:
-            raise UnknownIdError(f"unknown need {need_id!r}")
+            raise UnknownIdError(f"unknown need {echo(need_id)}")
         return position
 
     def _org(self, org_id: str) -> int:
         position = self.index.org_position.get(org_id)
         if position is None:
-            raise UnknownIdError(f"unknown organization {org_id!r}")
+            raise UnknownIdError(f"unknown organization {echo(org_id)}")
         return position
 
     def _live_offer(self, need_id: str) -> Offer | None:

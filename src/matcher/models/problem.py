@@ -500,7 +500,7 @@ class RowValues:
     --------
     >>> rows = RowValues.of({"needs": [{"id": " n1 ", "region": "14"}, "junk"]}, "needs")
     >>> list(rows.positions), dict(rows.columns)
-    ([0], {'id': ['n1'], 'region': ['14']})
+    ([0], {'id': ['n1'], 'region': ['14'], 'continues': [None]})
     """
 
     positions: Sequence[int]
@@ -669,16 +669,12 @@ def reference_issues(
         if region_id.__class__ is str and region_id in region_at:
             continue  # the common case, checked quickly
         check_region(f"needs[{i}].region", region_id)
-    for i, earlier in zip(needs.positions, needs.columns.get("continues", ()), strict=True):
-        if earlier is None:
-            continue
-        org_id = (
-            _get(earlier, "org_id") if isinstance(earlier, Mapping | pydantic.BaseModel) else None
-        )
-        if isinstance(org_id, str) and org_id and org_id not in org_at:
-            issues.append(
-                Issue(f"needs[{i}].continues.org_id", f"unknown organization {echo(org_id)}")
-            )
+    for i, earlier in zip(needs.positions, needs.columns.get("continues", ()), strict=False):
+        if isinstance(earlier, Mapping | pydantic.BaseModel):  # a need that follows up a project
+            org_id = _get(earlier, "org_id")
+            if isinstance(org_id, str) and org_id and org_id not in org_at:
+                message = f"unknown organization {echo(org_id)}"
+                issues.append(Issue(f"needs[{i}].continues.org_id", message))
 
     pair_lists = {
         name: _pair_refs(sections.get(name, empty), name, need_at, org_at, issues)

@@ -548,7 +548,14 @@ def _read_problem(problem_type: type[Problem], source: str) -> Problem:
     """Read a problem from a path, or from stdin when ``source`` is ``"-"``."""
     # Read the bytes here so that a file error is an OSError naming the file once, like output
     # errors; the text then goes to ``from_json``, which reports JSON and field issues.
-    data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+    # No more than the size limit (and one byte to tell): from_json reports a larger document.
+    from .models.limits import MAX_DOCUMENT_BYTES
+
+    if source == "-":
+        data = sys.stdin.buffer.read(MAX_DOCUMENT_BYTES + 1)
+    else:
+        with Path(source).open("rb") as file:
+            data = file.read(MAX_DOCUMENT_BYTES + 1)
     return problem_type.from_json(data)
 
 

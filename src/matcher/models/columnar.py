@@ -50,6 +50,7 @@ import pydantic
 from ..errors import Issue, ProblemError
 from .base import MAX_COUNT, Model
 from .index import CodedIds, PairColumns, ProblemIndex
+from .limits import MAX_MONEY, MAX_SCORE
 from .need import Need
 from .organization import Organization
 from .policy import Policy
@@ -127,7 +128,7 @@ _KINDS: dict[str, dict[str, _Kind]] = {
         "credit": _Kind("enum", enum=Credit),
         "ratings": _Kind("list", item=_Kind("int", low=1, high=5), split=True),
         "acceptance": _ROW,
-        "budget": _Kind("float", optional=True, low=0.0),
+        "budget": _Kind("float", optional=True, low=0.0, high=MAX_MONEY),
         "inspection_passed": _Kind("bool"),
         "grade": _Kind("int", low=0, high=5),
         "declines_regions": _REGION_IDS,
@@ -140,15 +141,19 @@ _KINDS: dict[str, dict[str, _Kind]] = {
         "region": _ID,
         "category": _Kind("enum", enum=Category),
         "title": _STR,
-        "beneficiaries": _Kind("int", low=0),
+        "beneficiaries": _Kind("int", low=0, high=MAX_COUNT),
         "vulnerable_groups": _Kind("list", item=_Kind("enum", enum=VulnerableGroup), split=True),
-        "cost": _Kind("float", low=0.0),
+        "cost": _Kind("float", low=0.0, high=MAX_MONEY),
         "continues": _ROW,
         "partners": _Kind("int", low=1, high=MAX_COUNT),
         "lead_primary": _Kind("bool"),
         "aid": _Kind("literal", choices=("direct_aid", "capacity_building")),
     },
-    "pair_scores": {"need_id": _ID, "org_id": _ID, "score": _Kind("float")},
+    "pair_scores": {
+        "need_id": _ID,
+        "org_id": _ID,
+        "score": _Kind("float", low=-MAX_SCORE, high=MAX_SCORE),
+    },
 }
 
 _MODELS: dict[str, type[Model]] = {

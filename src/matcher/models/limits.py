@@ -65,6 +65,7 @@ __all__ = [
     "Penalty",
     "Score",
     "Weight",
+    "nesting",
     "parse_json",
 ]
 
@@ -148,11 +149,11 @@ def nesting(data: bytes) -> int:
         return 0
     # Blank out escapes (pairs of backslashes first, so that a quote after an even run of them
     # stays a quote), keep only quotes and brackets, and count the brackets outside strings.
-    kept = data.replace(b"\\\\", b"__").replace(b'\\"', b"__").translate(None, _OTHER_BYTES)
-    codes = np.frombuffer(kept, np.uint8)
-    quote = codes == ord('"')
-    outside = (np.cumsum(quote, dtype=np.int64) & 1) == 0
-    opening = outside & ((codes == ord("[")) | (codes == ord("{")))
-    closing = outside & ((codes == ord("]")) | (codes == ord("}")))
-    steps = opening.astype(np.int8) - closing.astype(np.int8)
-    return int(np.cumsum(steps, dtype=np.int64).max(initial=0))
+    if b"\\" in data:
+        data = data.replace(b"\\\\", b"__").replace(b'\\"', b"__")
+    codes = np.frombuffer(data.translate(None, _OTHER_BYTES), np.uint8)
+    inside = np.bitwise_xor.accumulate((codes == ord('"')).view(np.uint8)).view(bool)
+    steps = (codes == ord("[")).view(np.int8) + (codes == ord("{")).view(np.int8)
+    steps -= (codes == ord("]")).view(np.int8) + (codes == ord("}")).view(np.int8)
+    steps[inside] = 0
+    return int(np.cumsum(steps, dtype=np.int32).max(initial=0))

@@ -318,10 +318,10 @@ class Dispatch:
         _check_problem(problem)
         self._problem = problem
         self._prior = _checked(
-            AcceptancePrior, AcceptancePrior() if prior is None else prior, "prior"
+            AcceptancePrior, AcceptancePrior() if prior is None else prior, ("prior",)
         )
         self._history = tuple(
-            _checked(AcceptanceCount, count, f"history[{i}]") for i, count in enumerate(history)
+            _checked(AcceptanceCount, count, ("history", i)) for i, count in enumerate(history)
         )
         self._base_counts = merge_counts(self._history)
         table = build_candidates(problem)
@@ -1015,14 +1015,13 @@ def _sequence(name: str, values: Any) -> Sequence[Any]:
     return list(values)
 
 
-def _checked(model: type[_M], value: Any, path: str) -> _M:
-    """``value`` as a ``model``, or a :class:`ProblemError` with paths below ``path``."""
+def _checked(model: type[_M], value: Any, at: tuple[int | str, ...]) -> _M:
+    """``value`` as a ``model``, or a :class:`ProblemError` with paths below ``at``."""
     if isinstance(value, model):
         return value
     try:
         return model.model_validate(value)
     except pydantic.ValidationError as error:
-        at = tuple(int(p) if p.isdecimal() else p for p in path.replace("]", "").split("["))
         raise ProblemError(_field_issues(error, at)) from None
 
 
@@ -1035,7 +1034,7 @@ def _read_list(model: type[_M], name: str) -> Callable[[Any], list[_M]]:
         issues, items = [], []
         for i, item in enumerate(data):
             try:
-                items.append(_checked(model, item, f"{name}[{i}]"))
+                items.append(_checked(model, item, (name, i)))
             except ProblemError as error:
                 issues.extend(error.issues)
         if issues:
@@ -1049,7 +1048,7 @@ def _read_list(model: type[_M], name: str) -> Callable[[Any], list[_M]]:
 #: one means (``null`` is not absent: it is an error where a list or an object is due).
 _SECTIONS: dict[str, tuple[Callable[[Any], Any], Any]] = {
     "problem": (Problem.model_validate, None),
-    "prior": (lambda data: _checked(AcceptancePrior, data, "prior"), {}),
+    "prior": (lambda data: _checked(AcceptancePrior, data, ("prior",)), {}),
     "history": (_read_list(AcceptanceCount, "history"), []),
     "events": (lambda data: load_events(data, ("events",)), []),
 }

@@ -32,7 +32,7 @@ from matcher.dispatch import Dispatch, TransitionError, fold
 from matcher.models import limits
 from matcher.models.limits import MAX_COUNT, MAX_MONEY, MAX_NESTING, MAX_SCORE, MAX_WEIGHT
 from matcher.solve import needs_rules
-from milp_oracle import brute_force, close_enough
+from milp_oracle import FAMILIES, brute_force, close_enough, family_document
 from strategies import TINY, documents, simple_document
 
 BAD = Path(__file__).parent / "data" / "bad"
@@ -209,6 +209,17 @@ JUNK = st.one_of(
 )
 
 
+#: Numbers near and past the bounds, for a number's place.
+NUMBERS = st.one_of(
+    st.sampled_from([0, 0.0, 1, 1e-9, MAX_WEIGHT, MAX_SCORE, MAX_MONEY, MAX_COUNT]),
+    st.sampled_from([MAX_WEIGHT, MAX_SCORE, MAX_MONEY, float(MAX_COUNT)]).map(
+        lambda bound: math.nextafter(bound, math.inf)
+    ),
+    st.floats(0, MAX_SCORE),
+    st.integers(0, 10),
+)
+
+
 def nested(depth: int) -> Any:
     value: Any = 0
     for i in range(depth):
@@ -229,10 +240,16 @@ def locations(tree: Any, at: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 
 
 @st.composite
-def corrupted(draw: Any, tree: Any) -> Any:
-    """``tree`` (a JSON document) with one to three places corrupted."""
+def corrupted(draw: Any, tree: Any, *, numbers: bool = False) -> Any:
+    """``tree`` (a JSON document) with one to three places corrupted; ``numbers``: only numbers,
+    set near or past their bounds."""
     for _ in range(draw(st.integers(1, 3))):
-        where = draw(st.sampled_from(locations(tree)))
+        places = locations(tree)
+        if numbers:
+            places = [at for at in places if at and type(value_at(tree, at)) in (int, float)]
+            if not places:
+                break
+        where = draw(st.sampled_from(places))
         if not where:
             tree = draw(JUNK)
             continue
@@ -241,8 +258,11 @@ def corrupted(draw: Any, tree: Any) -> Any:
             parent = parent[key]
         key = where[-1]
         value = parent[key]
-        action = draw(st.sampled_from(["delete", "junk", "extra", "retag", "nest"]))
-        if action == "delete":
+        actions = ["number"] if numbers else ["delete", "junk", "extra", "retag", "nest", "number"]
+        action = draw(st.sampled_from(actions))
+        if action == "number" and type(value) in (int, float):
+            parent[key] = draw(NUMBERS)
+        elif action == "delete":
             del parent[key]
         elif action == "extra" and isinstance(value, dict):
             value[draw(st.sampled_from(["colour", "id", "kind", "seq"]))] = draw(JUNK)
@@ -252,6 +272,12 @@ def corrupted(draw: Any, tree: Any) -> Any:
             parent[key] = nested(draw(st.integers(MAX_NESTING - 3, MAX_NESTING + 3)))
         else:
             parent[key] = draw(JUNK)
+    return tree
+
+
+def value_at(tree: Any, at: tuple[Any, ...]) -> Any:
+    for key in at:
+        tree = tree[key]
     return tree
 
 
@@ -284,6 +310,27 @@ def test_a_corrupted_document_gets_issues_with_paths_or_a_plan_that_verifies(
     for solver in ("auto", "greedy"):
         solution = matcher.solve(problem, solver, time_limit=5)
         assert math.isfinite(solution.objective)
+        assert matcher.verify(problem, solution) == []
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(FAMILIES), st.integers(0, 2**16), st.data())
+def test_a_corrupted_document_with_the_programs_rules_gets_issues_or_a_plan_that_verifies(
+    family: str, seed: int, data: st.DataObject
+) -> None:
+    """Rules, money, goals and partnerships: penalties, weights, costs and counts corrupted too."""
+    document = family_document(family, seed, n_needs=8, n_orgs=4)
+    bad = data.draw(corrupted(document, numbers=data.draw(st.booleans())))
+    try:
+        problem = matcher.Problem.from_json(as_text(bad))
+    except matcher.ProblemError as error:
+        event("issues")
+        assert_readable(error)
+        return
+    event("a plan")
+    solution = matcher.solve(problem, time_limit=10)
+    assert math.isfinite(solution.objective) or solution.status == "infeasible"
+    if solution.status != "infeasible":
         assert matcher.verify(problem, solution) == []
 
 

@@ -480,6 +480,20 @@ def test_a_seed_that_is_not_a_whole_number_is_an_option_error(
         matcher.solve(problem, seed=seed)
 
 
+@pytest.mark.parametrize("options", [{"seed": None}, {"seed": 1.5}, {"time_limit": 0}])
+def test_bad_propose_options_are_option_errors_on_the_flow_path_too(
+    problem: matcher.Problem, options: dict[str, Any]
+) -> None:
+    with pytest.raises(matcher.OptionError):
+        Dispatch(problem).propose(**options)
+
+
+@pytest.mark.parametrize("thing", ["problem.json", {"needs": []}, None])
+def test_solving_what_is_not_a_problem_is_an_option_error(thing: Any) -> None:
+    with pytest.raises(matcher.OptionError, match=r"matcher\.Problem"):
+        matcher.solve(thing)
+
+
 @pytest.mark.parametrize(
     "options",
     [

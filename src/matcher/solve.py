@@ -41,7 +41,7 @@ from .solvers import SOLVERS, AssignmentModel, Solver, SolverResult, Status
 from .solvers.base import SideRules
 from .solvers.budget import WORK_PER_SECOND, Budget
 
-__all__ = ["AUTO_DECOMPOSE_PAIRS", "assemble", "needs_rules", "solve"]
+__all__ = ["AUTO_DECOMPOSE_PAIRS", "assemble", "check_options", "needs_rules", "solve"]
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -110,14 +110,13 @@ def solve(
         When ``time_limit`` or ``work_limit`` is not a positive number, ``seed`` is not a whole
         number, or ``executor`` is given with ``decompose=False``.
     """
+    if not isinstance(problem, Problem):
+        raise OptionError(f"problem must be a matcher.Problem, not {type(problem).__name__}")
     backend = _backend(solver, problem)
-    time_limit = _positive("time_limit", time_limit)
+    time_limit, seed = check_options(time_limit, seed)
     work = (
         WORK_PER_SECOND * time_limit if work_limit is None else _positive("work_limit", work_limit)
     )
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
-        raise OptionError(f"seed must be a whole number, not {seed!r}")
-    seed = int(seed) % SEED_RANGE
     if decompose is False and executor is not None:
         raise OptionError("an executor runs the parts of a decomposed solve: drop decompose=False")
     started = time.perf_counter()
@@ -175,6 +174,24 @@ def _run(
     if not parts or (len(parts) == 1 and not wanted):
         return backend.solve(model, time_limit=budget.seconds_left(), seed=seed, budget=budget)
     return solve_in_parts(backend, model, parts, budget=budget, seed=seed, executor=executor)
+
+
+def check_options(time_limit: object, seed: object) -> tuple[float, int]:
+    """``time_limit`` as a positive number of seconds and ``seed`` reduced to every back end's
+    range (any whole number), or an :class:`OptionError`.
+
+    Examples
+    --------
+    >>> check_options(10, -1)
+    (10.0, 2147483647)
+    >>> check_options(10, None)
+    Traceback (most recent call last):
+    ...
+    matcher.errors.OptionError: seed must be a whole number, not None
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        raise OptionError(f"seed must be a whole number, not {seed!r}")
+    return _positive("time_limit", time_limit), int(seed) % SEED_RANGE
 
 
 def _positive(name: str, value: object) -> float:

@@ -68,7 +68,7 @@ from ..models.limits import parse_json
 from ..models.problem import PairRef, _field_issues
 from ..scoring import weighted
 from ..solution import Solution
-from ..solve import assemble, needs_rules, solve
+from ..solve import assemble, check_options, needs_rules, solve
 from ..solvers.base import SolverResult, Status
 from . import ratings as rating_scale
 from .acceptance import AcceptanceCount, AcceptanceModel, AcceptancePrior, merge_counts
@@ -507,7 +507,13 @@ class Dispatch:
         -------
         Proposal
             The decision, its round problem and its plan.
+
+        Raises
+        ------
+        OptionError
+            When ``time_limit`` is not a positive number or ``seed`` not a whole number.
         """
+        time_limit, seed = check_options(time_limit, seed)
         started = time.perf_counter()
         table = self._table
         arrays = self._arrays()

@@ -9,9 +9,18 @@ Examples
 optimal
 >>> matcher.verify(problem, solution)
 []
+
+``import matcher`` loads none of pandas, scipy, CP-SAT and numba: the first table imports pandas,
+the first plan with rules CP-SAT and scipy. :mod:`matcher.dispatch` is imported when first used
+(``matcher.dispatch``, ``from matcher.dispatch import Dispatch``) and loads its compiled kernel
+then, so that no re-dispatch waits for it.
 """
 
-from . import decompose, dispatch, io, synth, variants
+from typing import TYPE_CHECKING, Any
+
+import numpy.ma  # noqa: F401 - np.unique imports it on its first call: pay for it here, once
+
+from . import decompose, io, synth, variants
 from .candidates import candidates
 from .compare import Comparison, compare
 from .errors import (
@@ -47,6 +56,9 @@ from .solvers import Status
 from .sweep import frontier, sweep
 from .variants import Variant
 from .verify import Violation, verify
+
+if TYPE_CHECKING:
+    from . import dispatch
 
 __all__ = [
     "PRIMARY_TYPES",
@@ -92,3 +104,16 @@ __all__ = [
     "variants",
     "verify",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``matcher.dispatch``: imported when first read (PEP 562), with its compiled kernel."""
+    if name == "dispatch":
+        import importlib
+
+        return importlib.import_module(f"{__name__}.dispatch")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), "dispatch"])

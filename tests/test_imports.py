@@ -178,3 +178,20 @@ def test_importing_dispatch_loads_the_kernel_the_first_redispatch_runs() -> None
     assert out["after"] == out["loaded"]
     assert out["method"] == ["warm"]
     assert out["threads"] == ["MainThread"]
+
+
+def test_threads_that_first_need_pandas_at_once_all_get_it() -> None:
+    out = run(
+        """
+        from concurrent.futures import ThreadPoolExecutor
+        import matcher
+        problem = matcher.synth.shanxi(seed=0, n_needs=100, n_orgs=20)
+        solution = matcher.solve(problem)
+        assert "pandas" not in sys.modules
+        with ThreadPoolExecutor(8) as pool:
+            frames = list(pool.map(lambda _: solution.to_frame().to_json(), range(8)))
+        print(json.dumps({"same": [len(set(frames)) == 1], "loaded": loaded(HEAVY)}))
+        """
+    )
+    assert out["same"] == [True]
+    assert "pandas" in out["loaded"]

@@ -16,9 +16,9 @@ the first plan with rules CP-SAT and scipy. :mod:`matcher.dispatch` is imported 
 then, so that no re-dispatch waits for it.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import numpy.ma  # noqa: F401 - np.unique imports it on its first call: pay for it here, once
+import numpy.ma as _numpy_ma  # noqa: F401 - np.unique imports it on its first call: pay it here
 
 from . import decompose, io, synth, variants
 from .candidates import candidates
@@ -56,9 +56,6 @@ from .solvers import Status
 from .sweep import frontier, sweep
 from .variants import Variant
 from .verify import Violation, verify
-
-if TYPE_CHECKING:
-    from . import dispatch
 
 __all__ = [
     "PRIMARY_TYPES",
@@ -106,14 +103,17 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """``matcher.dispatch``: imported when first read (PEP 562), with its compiled kernel."""
-    if name == "dispatch":
-        import importlib
+if TYPE_CHECKING:
+    from . import dispatch
+else:  # hidden from the type checker, which would take any name __getattr__ may answer
 
-        return importlib.import_module(f"{__name__}.dispatch")
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    def __getattr__(name: str) -> object:
+        """``matcher.dispatch``: imported when first read (PEP 562), with its compiled kernel."""
+        if name == "dispatch":
+            import importlib
 
+            return importlib.import_module(f"{__name__}.dispatch")
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-def __dir__() -> list[str]:
-    return sorted([*globals(), "dispatch"])
+    def __dir__() -> list[str]:
+        return sorted([*globals(), "dispatch"])

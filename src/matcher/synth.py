@@ -861,13 +861,14 @@ _SIMULATION = frozenset(
 )
 
 
-def __getattr__(name: str) -> Any:
-    if name in _SIMULATION:
-        from . import simulate
+if not TYPE_CHECKING:  # the type checker reads the import above, not a __getattr__ that takes all
 
-        return getattr(simulate, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    def __getattr__(name: str) -> object:
+        if name in _SIMULATION:
+            from . import simulate
 
+            return getattr(simulate, name)
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | _SIMULATION)
+    def __dir__() -> list[str]:
+        return sorted(set(globals()) | _SIMULATION)

@@ -10,10 +10,11 @@ optimal
 >>> matcher.verify(problem, solution)
 []
 
-``import matcher`` loads none of pandas, scipy, CP-SAT and numba: the first table imports pandas,
-the first plan with rules CP-SAT and scipy. :mod:`matcher.dispatch` is imported when first used
-(``matcher.dispatch``, ``from matcher.dispatch import Dispatch``) and loads its compiled kernel
-then, so that no re-dispatch waits for it.
+``import matcher`` loads none of pandas, CP-SAT, HiGHS, scipy's optimizers and numba: the first
+table imports pandas, the first plan with rules the solvers. It loads scipy's sparse graphs, which
+the first explanation and the split of a large model need. :mod:`matcher.dispatch` is imported
+when first used (``matcher.dispatch``, ``from matcher.dispatch import Dispatch``) and loads its
+compiled kernel then, so that no re-dispatch waits for it.
 """
 
 from typing import TYPE_CHECKING

@@ -35,6 +35,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
 
 from .constraints import RuleSet
 from .solvers.base import AssignmentModel, SideRules, Solver, SolverResult, Status
@@ -101,9 +103,6 @@ def split(model: AssignmentModel, *, min_task_pairs: int | None = None) -> list[
         One part per task; a single part when rules couple everything. Needs and
         organizations without a candidate pair belong to no part: no plan can use them.
     """
-    import scipy.sparse as sp  # imported on first use
-    from scipy.sparse.csgraph import connected_components
-
     n, m = model.n_needs, model.n_orgs
     if model.n_pairs == 0:
         return []
@@ -244,9 +243,6 @@ def _join_coupled(model: AssignmentModel, need_label: IntArray, label: IntArray)
         heads.append(np.full(members.size, need_label[members[0]]))
     if not tails:
         return label
-    import scipy.sparse as sp
-    from scipy.sparse.csgraph import connected_components
-
     size = int(label.max()) + 1
     tail, head = np.concatenate(tails), np.concatenate(heads)
     # Many links repeat; their weights add up, so they must not be able to wrap around to 0.

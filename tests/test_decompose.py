@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import math
 import random
-import subprocess
-import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -275,14 +273,3 @@ def test_national_scale_on_a_dask_cluster_equals_the_local_plan() -> None:
     whole = matcher.solve(problem, "flow", decompose=False)
     assert_same_objective(remote, whole)
     assert matcher.verify(problem, remote) == []
-
-
-def test_core_never_imports_dask() -> None:
-    code = (
-        "import sys, matcher, matcher.decompose, matcher.sweep; "
-        "print(any(m.split('.')[0] in ('dask', 'distributed') for m in sys.modules))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
-    assert result.stdout.strip() == "False"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from typing import Any
 
 import numpy as np
@@ -185,14 +183,6 @@ def test_a_kept_plan_over_capacity_or_too_much_work_goes_cold() -> None:
     )
     assert busy.method == "cold" and "scanned more than 0 pairs" in str(busy.stats["fallback"])
     assert busy.row_of.tolist() == [0, -1]
-
-
-def test_importing_matcher_does_not_load_numba() -> None:
-    code = "import sys, matcher, matcher.dispatch; print('numba' in sys.modules)"
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
-    assert result.stdout.strip() == "False"
 
 
 def test_too_many_changes_go_cold_and_say_why() -> None:

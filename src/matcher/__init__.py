@@ -9,9 +9,19 @@ Examples
 optimal
 >>> matcher.verify(problem, solution)
 []
+
+``import matcher`` loads none of pandas, CP-SAT, HiGHS, scipy's optimizers and numba: the first
+table imports pandas, the first plan with rules the solvers. It loads scipy's sparse graphs, which
+the first explanation and the split of a large model need. :mod:`matcher.dispatch` is imported
+when first used (``matcher.dispatch``, ``from matcher.dispatch import Dispatch``) and loads its
+compiled kernel then, so that no re-dispatch waits for it.
 """
 
-from . import decompose, dispatch, io, synth, variants
+from typing import TYPE_CHECKING
+
+import numpy.ma as _numpy_ma  # noqa: F401 - np.unique imports it on its first call: pay it here
+
+from . import decompose, io, synth, variants
 from .candidates import candidates
 from .compare import Comparison, compare
 from .errors import (
@@ -92,3 +102,19 @@ __all__ = [
     "variants",
     "verify",
 ]
+
+
+if TYPE_CHECKING:
+    from . import dispatch
+else:  # hidden from the type checker, which would take any name __getattr__ may answer
+
+    def __getattr__(name: str) -> object:
+        """``matcher.dispatch``: imported when first read (PEP 562), with its compiled kernel."""
+        if name == "dispatch":
+            import importlib
+
+            return importlib.import_module(f"{__name__}.dispatch")
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+    def __dir__() -> list[str]:
+        return sorted([*globals(), "dispatch"])

@@ -21,16 +21,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
+from ._lazy import lazy_module
 from .eligibility import RULES, barred_organizations, ineligibility
 from .errors import Issue, ProblemError, echo
 from .models import COMPONENTS, Category, Level, Problem
 from .scoring import components
 from .scoring import score as pair_score
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = lazy_module("pandas")
 
 __all__ = ["BLOCK_NEEDS", "CandidateTable", "build_candidates", "candidates", "pinned_rows"]
 

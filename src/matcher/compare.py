@@ -39,16 +39,21 @@ import math
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import pandas as pd
 
+from ._lazy import lazy_module
 from .errors import OptionError
 from .kpis import Tally
 from .models import Category, Priority, Problem
 from .models.vocab import Language
 from .solution import Assignment, Solution, Unmet
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = lazy_module("pandas")
 
 __all__ = [
     "CHANGES",

@@ -21,7 +21,6 @@ from .models import Problem
 from .solution import Conflict
 from .solvers.base import AssignmentModel, SideRules
 from .solvers.budget import Budget
-from .solvers.cpsat_rules import find_conflict
 
 __all__ = ["explain_conflict", "precheck"]
 
@@ -121,6 +120,8 @@ def explain_conflict(
 
     The search for them spends what is left of the call's ``budget``.
     """
+    from .solvers.cpsat_rules import find_conflict  # CP-SAT and scipy: imported on first use
+
     found = precheck(problem, model, side)
     if found:
         return found

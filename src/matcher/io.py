@@ -88,18 +88,23 @@ from dataclasses import dataclass
 from io import BytesIO, StringIO
 from os import PathLike
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 import pydantic
 
+from ._lazy import lazy_module
 from .errors import Issue, MatcherError, OptionError, ProblemError
 from .models import COMPONENTS, Category, Level, Need, Organization, Priority, Problem, Region
 from .models.columnar import problem_from_tables as problem_from_columns
 from .models.vocab import Language
 from .solution import Solution
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = lazy_module("pandas")
 
 __all__ = [
     "PlanError",
@@ -119,7 +124,7 @@ __all__ = [
     "write_tables",
 ]
 
-Source = str | Path | pd.DataFrame
+Source: TypeAlias = "str | Path | pd.DataFrame"
 
 #: Separators of list cells.
 _LIST_SEPARATORS = re.compile(r"[;；,，、]")

@@ -13,14 +13,19 @@ Examples
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
+from ._lazy import lazy_module
 from .models import Category, Level, Priority, Problem
 from .models.base import Model
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = lazy_module("pandas")
 
 __all__ = ["Kpis", "Tally", "compute_kpis", "gini"]
 

@@ -21,17 +21,22 @@ False
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
+from ._lazy import lazy_module
 from .candidates import CandidateTable
 from .eligibility import RULES, ineligibility
 from .models import COMPONENTS, Category, Priority, Problem
 from .models.base import Model
 from .solution import Assignment, Unmet, UnmetReason
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = lazy_module("pandas")
 
 __all__ = ["PlanRows"]
 

@@ -19,9 +19,9 @@ import unicodedata
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar, Literal
 
-import pandas as pd
 from pydantic import ConfigDict, Field, PrivateAttr
 
+from ._lazy import lazy_module
 from .constraints import SoftViolation
 from .errors import OptionError
 from .kpis import Kpis, Tally
@@ -32,7 +32,11 @@ from .models.vocab import Language
 from .solvers.base import Status
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from .explain import Explanation
+else:
+    pd = lazy_module("pandas")
 
 __all__ = ["Assignment", "Conflict", "Solution", "Unmet", "UnmetReason"]
 

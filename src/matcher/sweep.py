@@ -33,16 +33,21 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
-import pandas as pd
 
+from ._lazy import lazy_module
 from .errors import OptionError
 from .models import Category, Priority, Problem
 from .solution import Solution
 from .solvers import Solver
 from .variants import Variant
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = lazy_module("pandas")
 
 __all__ = [
     "METRICS",

@@ -27,7 +27,7 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -43,6 +43,18 @@ from .models import (
     Scope,
     VulnerableGroup,
 )
+
+if TYPE_CHECKING:
+    from .simulate import (
+        Behaviour,
+        YearReport,
+        next_year_problem,
+        simulate_answers,
+        simulate_behaviour,
+        simulate_program,
+        simulate_ratings,
+        simulate_year,
+    )
 
 __all__ = [
     "MAX_PROVINCES",
@@ -833,14 +845,30 @@ def _organizations(
     return orgs
 
 
-# The program-year simulation lives in its own module; it is part of the synthetic toolbox.
-from .simulate import (  # noqa: E402
-    Behaviour,
-    YearReport,
-    next_year_problem,
-    simulate_answers,
-    simulate_behaviour,
-    simulate_program,
-    simulate_ratings,
-    simulate_year,
+# The program-year simulation lives in its own module; it is part of the synthetic toolbox. It runs
+# dispatch rounds, so it is imported when one of its names is first read (PEP 562).
+_SIMULATION = frozenset(
+    {
+        "Behaviour",
+        "YearReport",
+        "next_year_problem",
+        "simulate_answers",
+        "simulate_behaviour",
+        "simulate_program",
+        "simulate_ratings",
+        "simulate_year",
+    }
 )
+
+
+if not TYPE_CHECKING:  # the type checker reads the import above, not a __getattr__ that takes all
+
+    def __getattr__(name: str) -> object:
+        if name in _SIMULATION:
+            from . import simulate
+
+            return getattr(simulate, name)
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+    def __dir__() -> list[str]:
+        return sorted(set(globals()) | _SIMULATION)

@@ -49,13 +49,18 @@ import itertools
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import pandas as pd
 import pydantic
 
+from ._lazy import lazy_module
 from .errors import OptionError
 from .models import COMPONENTS, Need, Organization, Priority, Problem, Region
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = lazy_module("pandas")
 
 __all__ = [
     "Step",

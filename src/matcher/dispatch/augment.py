@@ -42,8 +42,10 @@ Every unassigned need stays at the sink's potential (its surplus is 0), so the s
 free; and an organization with room and a need keeps the sink's potential too (both arcs between
 them cost 0), so its price is 0 whenever it has room.
 
-The kernel is compiled with numba on first use and cached on disk (beside the package, or in the
-user's cache folder where that is read-only), so later processes load it.
+The kernel is compiled with numba and cached on disk (beside the package, or in the user's cache
+folder where that is read-only). Importing this module (``import matcher.dispatch`` does) loads it
+from that cache, or compiles it once where there is none, so that a process's first re-dispatch
+takes what the later ones take; ``import matcher`` alone never loads numba.
 """
 
 from __future__ import annotations
@@ -720,3 +722,17 @@ def _repair(
         if prices[o] > 0 and load[o] < capacity[o]:
             return NO_CERTIFICATE, row_of, v, units, work
     return OPTIMAL, row_of, prices, units, work
+
+
+def _load() -> None:
+    """Run the kernel once, on one need and one organization: numba loads it (or compiles it)
+    for the argument types :func:`augment` always passes, C-ordered int64 and bool arrays."""
+    zero, ends = np.zeros(1, np.int64), np.array([0, 1], np.int64)
+    augment(
+        ends, zero, zero, zero, ends, score=np.ones(1, np.int64), usable=np.ones(1, bool),
+        capacity=np.ones(1, np.int64), row_of=np.full(1, -1, np.int64), prices=zero,
+        max_units=1, max_work=10,
+    )  # fmt: skip
+
+
+_load()

@@ -40,6 +40,7 @@ from ortools.graph.python import min_cost_flow
 
 from ..errors import SolverError
 from ..solvers.base import integer_scores
+from .augment import augment
 
 __all__ = ["Layout", "RoundOutcome", "integer_scale", "solve_round"]
 
@@ -343,8 +344,6 @@ def _warm(
     max_units: int,
     max_work: int,
 ) -> RoundOutcome:
-    from .augment import augment  # compiled with numba: imported on first use
-
     # A pair that is no longer active, or no longer adds score, leaves the kept plan.
     usable = active & (score > 0)
     row_of = np.where((keep >= 0) & usable[np.maximum(keep, 0)], keep, -1)

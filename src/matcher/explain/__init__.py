@@ -65,12 +65,12 @@ import weakref
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
+from .._lazy import lazy_module
 from ..candidates import CandidateTable, build_candidates
 from ..eligibility import RULES, barred_organizations, ineligibility
 from ..errors import OptionError
@@ -98,6 +98,11 @@ from .whole import (
     _shown_scores,
     _Whole,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = lazy_module("pandas")
 
 __all__ = [
     "Alternative",

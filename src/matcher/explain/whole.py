@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
 
 from ..candidates import CandidateTable, _join, build_candidates
 from ..eligibility import RULES, barred_organizations, ineligibility
@@ -155,9 +157,6 @@ class _Whole:
     """
 
     def __init__(self, ex: Explainer) -> None:
-        from scipy.sparse import csr_matrix
-        from scipy.sparse.csgraph import connected_components
-
         problem = ex._problem
         index = problem.index
         n_needs, n_orgs = index.n_needs, index.n_orgs

@@ -40,13 +40,13 @@ import enum
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 import pydantic
 
+from .._lazy import lazy_module
 from ..errors import Issue, ProblemError
 from .base import MAX_COUNT, Model
 from .index import CodedIds, PairColumns, ProblemIndex
@@ -74,6 +74,11 @@ from .problem import (
 )
 from .region import Region
 from .vocab import Category, Credit, Level, OrgType, Priority, Scope, VulnerableGroup
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = lazy_module("pandas")
 
 __all__ = ["PairScoreRows", "TableRows", "pending_pair_columns", "problem_from_tables"]
 

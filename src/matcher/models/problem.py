@@ -31,12 +31,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeAlias
 
-import pandas as pd
 import pydantic
 from pydantic import Field, model_validator
 
+from .._lazy import lazy_module
 from ..errors import Issue, ProblemError, echo
 from .base import Id, Model
 from .deferred import Deferred
@@ -49,12 +49,16 @@ from .region import Region
 from .vocab import Level, Scope
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from .columnar import PairScoreRows
+else:
+    pd = lazy_module("pandas")
 
 __all__ = ["PairRef", "PairScore", "Problem"]
 
 #: A table: a DataFrame, or a mapping of column names to columns (lists, numpy arrays).
-Table = pd.DataFrame | Mapping[str, Any]
+Table: TypeAlias = "pd.DataFrame | Mapping[str, Any]"
 
 
 class PairScore(Model):

@@ -32,9 +32,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ortools.sat.python import cp_model
+from .._lazy import lazy_module
+
+if TYPE_CHECKING:
+    from ortools.sat.python import cp_model
+else:
+    cp_model = lazy_module("ortools.sat.python.cp_model")  # with pandas: imported on first use
 
 __all__ = ["WORK_PER_SECOND", "Budget"]
 

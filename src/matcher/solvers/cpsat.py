@@ -15,11 +15,10 @@ import time
 from dataclasses import replace
 
 import numpy as np
-from ortools.sat.python import cp_model
+from ortools.sat import cp_model_pb2
 
 from .base import AssignmentModel, IntArray, Solver, SolverResult, Status, integer_scores
 from .budget import Budget
-from .cpsat_rules import solve_with_rules
 from .flow import FlowSolver
 from .greedy import relaxation_bound
 
@@ -28,10 +27,11 @@ __all__ = ["COEFFICIENT_CEILING", "CpSatSolver"]
 #: Largest integer objective coefficient handed to CP-SAT.
 COEFFICIENT_CEILING = 2.0**22
 
-_STATUS = {
-    cp_model.OPTIMAL: Status.OPTIMAL,
-    cp_model.FEASIBLE: Status.FEASIBLE,
-    cp_model.INFEASIBLE: Status.INFEASIBLE,
+#: By the status codes of CP-SAT's proto, which the solver's answers equal (and hash as).
+_STATUS: dict[object, Status] = {
+    cp_model_pb2.OPTIMAL: Status.OPTIMAL,
+    cp_model_pb2.FEASIBLE: Status.FEASIBLE,
+    cp_model_pb2.INFEASIBLE: Status.INFEASIBLE,
 }
 
 
@@ -66,6 +66,10 @@ class CpSatSolver(Solver):
         hint: IntArray | None = None,
         budget: Budget | None = None,
     ) -> SolverResult:
+        from ortools.sat.python import cp_model  # with pandas: imported on first use
+
+        from .cpsat_rules import solve_with_rules
+
         started = time.perf_counter()
         budget = Budget.start(time_limit) if budget is None else budget
         unconstrained = None

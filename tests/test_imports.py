@@ -1,0 +1,200 @@
+"""What ``import matcher`` loads, and what each first call adds: every check in a fresh interpreter."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from typing import Any
+
+import pytest
+
+import matcher
+
+#: Loaded on first use only: tables (pandas, and pyarrow and openpyxl behind it), rules (CP-SAT,
+#: HiGHS, scipy's optimizers), plots (matplotlib), the re-dispatch kernel (numba). scipy's sparse
+#: graphs are not among them: the first explanation, and the split of a large model, need them.
+HEAVY = (
+    "pandas",
+    "pyarrow",
+    "openpyxl",
+    "scipy.optimize",
+    "ortools.sat.python.cp_model",
+    "matplotlib",
+    "numba",
+    "networkx",
+    "highspy",
+    "matcher.dispatch",
+)
+
+#: Never imported by the core, whatever it does: executors come from the caller.
+NEVER = ("dask", "distributed")
+
+
+#: Run first: ``loaded(names)`` lists those of ``names`` that are imported.
+PRELUDE = f"""
+import json, sys, threading
+HEAVY, NEVER = {HEAVY!r}, {NEVER!r}
+def loaded(names):
+    return [name for name in names if name in sys.modules]
+"""
+
+
+def run(code: str) -> dict[str, Any]:
+    """Run ``code`` in a fresh interpreter; it prints a JSON object as its last line."""
+    result = subprocess.run(
+        [sys.executable, "-c", PRELUDE + textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    out: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return out
+
+
+def test_import_matcher_loads_no_heavy_module_and_starts_no_thread() -> None:
+    out = run(
+        """
+        import matcher, matcher.models, matcher.solvers, matcher.decompose, matcher.io
+        import matcher.explain, matcher.compare, matcher.sweep, matcher.variants, matcher.cli
+        print(json.dumps({
+            "loaded": loaded(HEAVY + NEVER),
+            "threads": [t.name for t in threading.enumerate()],
+        }))
+        """
+    )
+    assert out["loaded"] == []
+    assert out["threads"] == ["MainThread"]
+
+
+def test_every_public_name_resolves() -> None:
+    out = run(
+        """
+        import matcher, matcher.models, matcher.solvers, matcher.synth
+        missing = []
+        for module in (matcher, matcher.models, matcher.solvers, matcher.synth):
+            missing += [
+                f"{module.__name__}.{name}"
+                for name in module.__all__
+                if getattr(module, name, None) is None or name not in dir(module)
+            ]
+        import matcher.dispatch
+        missing += [
+            f"matcher.dispatch.{name}"
+            for name in matcher.dispatch.__all__
+            if getattr(matcher.dispatch, name, None) is None
+        ]
+        print(json.dumps({"missing": missing}))
+        """
+    )
+    assert out["missing"] == []
+
+
+def test_star_import_gives_the_public_names() -> None:
+    namespace: dict[str, object] = {}
+    exec("from matcher import *", namespace)
+    assert set(matcher.__all__) <= set(namespace)
+    assert namespace["dispatch"] is sys.modules["matcher.dispatch"]
+
+
+def test_lazy_names_are_the_modules_own() -> None:
+    from matcher import dispatch, simulate
+
+    assert matcher.dispatch is dispatch
+    assert matcher.synth.simulate_year is simulate.simulate_year
+    with pytest.raises(AttributeError, match="no attribute 'nonexistent'"):
+        getattr(matcher, "nonexistent")  # noqa: B009
+    with pytest.raises(AttributeError, match="no attribute 'nonexistent'"):
+        getattr(matcher.synth, "nonexistent")  # noqa: B009
+
+
+def test_a_plain_solve_and_its_explanations_need_no_heavy_module() -> None:
+    # The first call pays for nothing that ``import matcher`` left out.
+    out = run(
+        """
+        import matcher
+        problem = matcher.synth.shanxi(seed=0, n_needs=200, n_orgs=40)
+        solution = matcher.solve(problem)
+        assert solution.status == "optimal" and matcher.verify(problem, solution) == []
+        served = solution.assignments[0].need_id
+        unmet = [u.need_id for u in solution.unmet][:1]
+        for need_id in [served, *unmet]:
+            solution.explain(need_id, problem=problem)
+        print(json.dumps({"loaded": loaded(HEAVY + NEVER)}))
+        """
+    )
+    assert out["loaded"] == []
+
+
+def test_heavy_modules_load_where_first_needed_and_never_dask() -> None:
+    out = run(
+        """
+        import matcher
+        problem = matcher.synth.shanxi(seed=0, n_needs=100, n_orgs=20)
+        solution = matcher.solve(problem)
+        steps = {}
+        solution.to_frame()
+        steps["table"] = loaded(HEAVY)
+        ruled = problem.with_policy(**matcher.synth.PLAN_POLICY)
+        matcher.solve(ruled, time_limit=5)
+        steps["rules"] = loaded(HEAVY)
+        from matcher.dispatch import Dispatch
+        steps["dispatch"] = loaded(HEAVY)
+        matcher.sweep(problem, matcher.variants.policy_grid({"priority": [0, 3]}))
+        steps["never"] = loaded(NEVER)
+        print(json.dumps(steps))
+        """
+    )
+    assert set(out["table"]) == {"pandas", "pyarrow"}
+    assert {"scipy.optimize", "ortools.sat.python.cp_model", "highspy"} <= set(out["rules"])
+    assert "numba" not in out["rules"]
+    assert {"numba", "matcher.dispatch"} <= set(out["dispatch"])
+    assert out["never"] == []
+
+
+def test_importing_dispatch_loads_the_kernel_the_first_redispatch_runs() -> None:
+    # The kernel is loaded for exactly the argument types a re-dispatch passes: a first
+    # re-dispatch compiles and loads nothing.
+    out = run(
+        """
+        import matcher
+        from matcher.dispatch import Dispatch, augment
+        loaded = [str(s) for s in augment._repair.signatures]
+        threads = [t.name for t in threading.enumerate()]
+        dispatch = Dispatch(matcher.synth.shanxi(seed=0, n_needs=300, n_orgs=60), disruption_cost=1.0)
+        dispatch.propose()
+        for offer in dispatch.state.pending[::10]:
+            dispatch.decline(offer.need_id, offer.org_id, "test")
+        proposal = dispatch.propose()
+        print(json.dumps({
+            "loaded": loaded,
+            "after": [str(s) for s in augment._repair.signatures],
+            "method": [proposal.method],
+            "threads": threads,
+        }))
+        """
+    )
+    assert len(out["loaded"]) == 1
+    assert out["after"] == out["loaded"]
+    assert out["method"] == ["warm"]
+    assert out["threads"] == ["MainThread"]
+
+
+def test_threads_that_first_need_pandas_at_once_all_get_it() -> None:
+    out = run(
+        """
+        from concurrent.futures import ThreadPoolExecutor
+        import matcher
+        problem = matcher.synth.shanxi(seed=0, n_needs=100, n_orgs=20)
+        solution = matcher.solve(problem)
+        assert "pandas" not in sys.modules
+        with ThreadPoolExecutor(8) as pool:
+            frames = list(pool.map(lambda _: solution.to_frame().to_json(), range(8)))
+        print(json.dumps({"same": [len(set(frames)) == 1], "loaded": loaded(HEAVY)}))
+        """
+    )
+    assert out["same"] == [True]
+    assert "pandas" in out["loaded"]

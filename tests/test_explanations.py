@@ -301,3 +301,19 @@ def test_a_kept_explainer_lets_its_plan_go() -> None:
     gc.collect()
     assert gone() is None
     assert len(explain_module._EXPLAINERS) == count - 1
+
+
+def test_a_fresh_plan_is_explained_from_its_arrays() -> None:
+    """Explaining a plan fresh from a solve leaves its records unbuilt, and says what the same
+    plan read back from JSON (explained from its records) says."""
+    problem = matcher.synth.shanxi(seed=3, n_needs=120, n_orgs=25)
+    solution = matcher.solve(problem)
+    texts = {n.id: solution.explain(n.id, "en").text for n in problem.needs}
+    assert solution.rows_pending
+    table = solution.explanations(languages="en")
+    assert solution.rows_pending
+    read = matcher.Solution.from_json(solution.to_json())
+    assert {i: read.explain(i, "en", problem=problem).text for i in texts} == texts
+    assert table.text_en.tolist() == list(texts.values())
+    unmet = {u.need_id: u.reason for u in solution.unmet}
+    assert {i: solution.explain(i).reason for i in unmet} == unmet

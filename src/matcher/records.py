@@ -94,6 +94,21 @@ class PlanRows:
         """The records of ``field``: ``assignments`` or ``unmet``."""
         return self.assignments() if field == "assignments" else self.unmet()
 
+    @property
+    def problem(self) -> Problem:
+        """The problem the plan was made for."""
+        return self._problem
+
+    @property
+    def pairs(self) -> tuple[IntArray, IntArray, npt.NDArray[np.float64]]:
+        """The chosen pairs as (need, organization, score), in the order of ``assignments``."""
+        return self._need, self._org, self._score
+
+    @property
+    def unserved(self) -> IntArray:
+        """The needs the plan does not serve, in the order of ``unmet``."""
+        return self._unserved
+
     def assignment_frame(self) -> pd.DataFrame:
         """:meth:`Solution.to_frame <matcher.Solution.to_frame>`, laid out from the arrays."""
         index = self._problem.index
@@ -135,14 +150,15 @@ class PlanRows:
             )
         )
 
-    def unmet(self) -> tuple[Unmet, ...]:
-        """One record per unserved need, with the reason it is not served."""
+    def unmet(self, needs: IntArray | None = None) -> tuple[Unmet, ...]:
+        """One record per unserved need (or per need of ``needs``, unserved ones), with the reason
+        it is not served."""
         problem = self._problem
         index = problem.index
         n_candidates = self._candidates
         need_tier = index.hierarchy.tier[index.need_region]
         region_ids = index.hierarchy.ids
-        unserved = self._unserved
+        unserved = self._unserved if needs is None else needs
         exclusions = _exclusions(problem, unserved[n_candidates[unserved] == 0])
         ruled = self._ruled
         unmet = []

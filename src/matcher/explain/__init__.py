@@ -77,6 +77,7 @@ from ..errors import OptionError
 from ..models import COMPONENTS, Category, Level, Problem
 from ..models.index import in_sorted
 from ..models.vocab import Language
+from ..records import PlanRows
 from ..scoring import components
 from ..solution import Solution, Unmet
 from ..solvers.base import Status
@@ -569,12 +570,25 @@ class Explainer:
         # The plan's own facts are copied, not the plan: a kept explainer must not keep it alive.
         self._solver, self._status = solution.solver, solution.status.value
         index = problem.index
+        # A plan fresh from a solve is read from its arrays: its records are not built for it.
+        rows = solution.pending_builder("assignments")
+        unmet_rows = solution.pending_builder("unmet")
+        self._unmet: dict[int, Unmet] = {}
+        self._unmet_rows = unmet_rows if isinstance(unmet_rows, PlanRows) else None
         try:
-            need = [index.need_position[a.need_id] for a in solution.assignments]
-            org = [index.org_position[a.org_id] for a in solution.assignments]
-            self._unmet: dict[int, Unmet] = {
-                index.need_position[u.need_id]: u for u in solution.unmet
-            }
+            if isinstance(rows, PlanRows) and rows.problem is problem:
+                need, org, score = rows.pairs
+            else:
+                plan = solution.assignments
+                need = np.array([index.need_position[a.need_id] for a in plan], np.int64)
+                org = np.array([index.org_position[a.org_id] for a in plan], np.int64)
+                score = np.array([a.score for a in plan], np.float64)
+            if self._unmet_rows is not None and self._unmet_rows.problem is problem:
+                unmet = self._unmet_rows.unserved
+            else:
+                self._unmet_rows = None
+                self._unmet = {index.need_position[u.need_id]: u for u in solution.unmet}
+                unmet = np.array(sorted(self._unmet), np.int64)
         except KeyError as error:
             raise OptionError(
                 f"the plan names {error.args[0]!r}, which the problem does not have: "
@@ -582,7 +596,7 @@ class Explainer:
             ) from None
         self._plan_need = np.array(need, np.int64)
         self._plan_org = np.array(org, np.int64)
-        self._plan_score = np.array([a.score for a in solution.assignments], np.float64)
+        self._plan_score = np.array(score, np.float64)
         self._load = np.bincount(self._plan_org, minlength=index.n_orgs)
         self._full = self._load >= index.org_capacity
         by_org = np.argsort(self._plan_org, kind="stable")
@@ -597,7 +611,9 @@ class Explainer:
         self._pinned_keys = np.sort(index.pinned_need * n_orgs + index.pinned_org)
         self._pinned = set(self._pinned_keys.tolist())
         self._plan_keys = np.sort(self._plan_need * n_orgs + self._plan_org)
-        self._unmet_needs = np.array(sorted(self._unmet), np.int64)
+        self._unmet_needs = np.asarray(unmet, np.int64)
+        self._is_unmet = np.zeros(index.n_needs, bool)
+        self._is_unmet[self._unmet_needs] = True
         # Per organization: least cost to the end of an alternating path (NaN: not known yet).
         self._end_padded = np.full(index.n_orgs, np.nan)
         self._end_exact = np.full(index.n_orgs, np.nan)
@@ -767,7 +783,8 @@ class Explainer:
         some = np.bincount(table.need[positive], minlength=n_needs) > 0
         with_room = np.bincount(table.need[positive & ~self._full[table.org]], minlength=n_needs)
         capacity = np.zeros(n_needs, bool)
-        capacity[[n for n, u in self._unmet.items() if u.reason == "capacity"]] = True
+        unmet_records = self._unmet_records()
+        capacity[[n for n, u in unmet_records.items() if u.reason == "capacity"]] = True
         stuck = np.flatnonzero(capacity & some & (with_room == 0))
         crowds = dict(zip(stuck.tolist(), whole.crowds(stuck), strict=True))
         for n in range(n_needs):
@@ -834,7 +851,7 @@ class Explainer:
                         )
                     )
                 continue
-            reason = self._unmet[n].reason
+            reason = unmet_records[n].reason
             orgs, scores = table.org[lo:hi], table.score[lo:hi]
             excluded: dict[str, int] = {}
             if reason == "no_candidate" or hi == lo:
@@ -857,7 +874,7 @@ class Explainer:
         has_runner = assigned & (runner_row >= 0)
         runner_org[has_runner] = ids[table.org[runner_row[has_runner]]]
         reasons = np.full(n_needs, None, dtype=object)
-        for n, unmet in self._unmet.items():
+        for n, unmet in unmet_records.items():
             reasons[n] = unmet.reason
         frame = pd.DataFrame(
             {
@@ -940,12 +957,28 @@ class Explainer:
         if not isinstance(need_id, str) or need_id not in index.need_position:
             raise OptionError(f"unknown need {need_id!r}")
         n = index.need_position[need_id]
-        if n not in self._unmet and self._by_need_start[n] == self._by_need_start[n + 1]:
+        if not self._is_unmet[n] and self._by_need_start[n] == self._by_need_start[n + 1]:
             raise OptionError(
                 f"need {need_id!r} is neither assigned nor unmet in this plan: "
                 "explain a plan with the problem it was made for"
             )
         return n
+
+    def _unmet_record(self, n: int) -> Unmet:
+        """The plan's record of unmet need ``n`` (built alone for a plan fresh from a solve)."""
+        found = self._unmet.get(n)
+        if found is None and self._unmet_rows is not None:
+            found = self._unmet.setdefault(n, self._unmet_rows.unmet(np.array([n]))[0])
+        assert found is not None
+        return found
+
+    def _unmet_records(self) -> dict[int, Unmet]:
+        """The plan's records of every unmet need, by need."""
+        if self._unmet_rows is not None and len(self._unmet) < self._unmet_needs.size:
+            records = self._unmet_rows.unmet()
+            for n, record in zip(self._unmet_needs.tolist(), records, strict=True):
+                self._unmet.setdefault(n, record)
+        return self._unmet
 
     def _org(self, org_id: str) -> int:
         index = self._problem.index
@@ -1388,7 +1421,7 @@ class Explainer:
         self, n: int, view: _NeedView, language: Language, limit: int
     ) -> Explanation:
         index = self._problem.index
-        unmet = self._unmet[n]
+        unmet = self._unmet_record(n)
         alternatives = []
         for i in np.lexsort((view.org, -view.score)).tolist():
             o, s = int(view.org[i]), float(view.score[i])

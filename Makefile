@@ -32,7 +32,7 @@ BENCH_ARGS ?=
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/run.py --sizes shanxi,province,national,xlarge $(BENCH_ARGS)
 
-# The portal benchmark (issue 16: request latency, first call against steady state, import time,
+# The portal benchmark (request latency, first call against steady state, import time,
 # pair-score loading): writes its block into benchmarks/RESULTS.md. BEFORE=path/to/src adds a
 # "before" column measured in the same run (about 10 minutes on 2 cores).
 BEFORE ?=

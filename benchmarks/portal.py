@@ -667,7 +667,7 @@ def render(raw: Record) -> str:
         f"`matcher.explain.explain(problem, solution, need_id)`, a fresh explainer per request, on "
         f"{args.one} assigned and {args.one} unmet needs. *re-dispatch*: "
         f"`Dispatch(problem, disruption_cost=1.0)`, a first round, {DECLINE_SHARE:.0%} of its "
-        f"offers declined, `propose()` (as `benchmarks/redispatch.py` does). Targets (issue 16): "
+        f"offers declined, `propose()` (as `benchmarks/redispatch.py` does). Targets: "
         f"a time-limited call returns within the limit plus {TARGET_LIMIT_SLACK[0]:g} s or "
         f"{TARGET_LIMIT_SLACK[1]:.0%}, with an answer (a plan, or proof that none exists; not "
         f"`unknown`; the gap is to the plan's proven bound, *time-capped* names the phases the "

@@ -103,7 +103,9 @@ def round_relaxation(
     if columns is not None:
         use[columns] = True
     held = np.zeros(0, np.int64)
-    return _best_on(model, side, lp, np.flatnonzero(use), held, budget, ROUNDING_NODES)
+    pairs = np.flatnonzero(use)
+    # Presolve finds little to remove from the LP's support (10,000 needs: 4x faster without).
+    return _best_on(model, side, lp, pairs, held, budget, ROUNDING_NODES, presolve=False)
 
 
 def improve(
@@ -195,6 +197,8 @@ def _best_on(
     held: IntArray,
     budget: Budget,
     nodes: int,
+    *,
+    presolve: bool = True,
 ) -> IntArray | None:
     """The best plan on ``pairs`` (and the fixed ones) that takes every pair of ``held``."""
     pairs = np.union1d(np.union1d(pairs, model.fixed), held)
@@ -235,6 +239,7 @@ def _best_on(
         budget=budget,
         node_limit=nodes,
         gap=MIP_GAP,
+        presolve=presolve,
         phase="rounding",
     )
     if solution is None:

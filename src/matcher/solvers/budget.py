@@ -17,13 +17,10 @@ Examples
 >>> budget = Budget.start(time_limit=10.0)
 >>> budget.work
 1.0
->>> part = budget.share(0.25)
->>> part.work, part.deadline == budget.deadline
-(0.25, True)
->>> part.spend(2.0)
->>> part.work
+>>> budget.spend(2.0)
+>>> budget.work
 0.0
->>> part.cap("cpsat")
+>>> budget.cap("cpsat")
 >>> budget.capped
 ['cpsat']
 """
@@ -61,7 +58,7 @@ class Budget:
     deadline
         :func:`time.perf_counter` value at which every phase stops, whatever its work.
     capped
-        Names of the phases the deadline stopped, shared by every :meth:`share` of one budget.
+        Names of the phases the deadline stopped.
     """
 
     work: float
@@ -84,10 +81,6 @@ class Budget:
     def expired(self) -> bool:
         """Whether the deadline has passed."""
         return time.perf_counter() >= self.deadline
-
-    def share(self, fraction: float) -> Budget:
-        """A part of the work left, with the same deadline and the same record of caps."""
-        return Budget(self.work * fraction, self.deadline, self.capped)
 
     def spend(self, work: float) -> None:
         """Take ``work`` units off what is left."""

@@ -41,7 +41,8 @@ class CpSatSolver(Solver):
     Parameters
     ----------
     workers
-        Search workers (1 proves these models fastest on 2 cores).
+        Search workers (1 proves these models fastest on 2 cores). Several workers search in
+        parallel threads, and their plans then depend on timing: only one is reproducible.
     linearization_level
         CP-SAT's ``linearization_level``; 2 adds the LP relaxation that closes the gap.
     use_hint

@@ -846,29 +846,15 @@ def _organizations(
 
 
 # The program-year simulation lives in its own module; it is part of the synthetic toolbox. It runs
-# dispatch rounds, so it is imported when one of its names is first read (PEP 562).
-_SIMULATION = frozenset(
-    {
-        "Behaviour",
-        "YearReport",
-        "next_year_problem",
-        "simulate_answers",
-        "simulate_behaviour",
-        "simulate_program",
-        "simulate_ratings",
-        "simulate_year",
-    }
-)
-
-
+# dispatch rounds, so its names in __all__ are imported when one is first read (PEP 562).
 if not TYPE_CHECKING:  # the type checker reads the import above, not a __getattr__ that takes all
 
     def __getattr__(name: str) -> object:
-        if name in _SIMULATION:
+        if name in __all__:
             from . import simulate
 
             return getattr(simulate, name)
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
     def __dir__() -> list[str]:
-        return sorted(set(globals()) | _SIMULATION)
+        return sorted(set(globals()) | set(__all__))

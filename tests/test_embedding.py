@@ -256,7 +256,7 @@ def test_a_loaded_machine_gives_the_plan_of_an_idle_one() -> None:
     with busy(3):
         loaded = matcher.solve(problem, time_limit=60, work_limit=0.5)
     assert fingerprint(loaded) == fingerprint(idle)
-    assert loaded.timings["total_seconds"] > 0
+    assert matcher.verify(problem, idle) == []
 
 
 # --- one deadline, and a plan in it ------------------------------------------------------------

@@ -39,7 +39,7 @@ from .records import PlanRows
 from .solution import Conflict, Solution
 from .solvers import SOLVERS, AssignmentModel, Solver, SolverResult, Status
 from .solvers.base import SideRules
-from .solvers.budget import WORK_PER_SECOND, Budget
+from .solvers.budget import Budget
 
 __all__ = ["AUTO_DECOMPOSE_PAIRS", "assemble", "check_options", "needs_rules", "solve"]
 
@@ -114,9 +114,7 @@ def solve(
         raise OptionError(f"problem must be a matcher.Problem, not {type(problem).__name__}")
     backend = _backend(solver, problem)
     time_limit, seed = check_options(time_limit, seed)
-    work = (
-        WORK_PER_SECOND * time_limit if work_limit is None else _positive("work_limit", work_limit)
-    )
+    work = None if work_limit is None else _positive("work_limit", work_limit)
     if decompose is False and executor is not None:
         raise OptionError("an executor runs the parts of a decomposed solve: drop decompose=False")
     started = time.perf_counter()

@@ -104,7 +104,7 @@ class Budget:
         What the search used is spent. A search that stops unproven before its work is done was
         stopped by the clock: ``phase`` is recorded in :attr:`capped`.
         """
-        limit = max(min(self.work, self.work if work is None else work), 1e-3)
+        limit = max(self.work if work is None else min(self.work, work), 1e-3)
         solver.parameters.max_deterministic_time = limit
         solver.parameters.max_time_in_seconds = max(self.seconds_left(), 1e-3)
         code = solver.solve(model)

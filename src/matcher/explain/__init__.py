@@ -635,6 +635,7 @@ class Explainer:
         self._full_clauses: dict[tuple[int, Language], str] = {}
         self._places: dict[tuple[int, int, Language], tuple[str, str]] = {}
         self._lines: dict[tuple[int, int, Language], str] = {}
+        self._prefix: dict[Language, list[str]] = {}
         self._weights = np.array(
             [getattr(problem.policy.weights, name) for name in COMPONENTS], np.float64
         )
@@ -777,7 +778,6 @@ class Explainer:
         tally_rows = tally.tolist()
         start_list, removed_start = whole.start.tolist(), removed.start.tolist()
         removed_org, removed_code = removed.org.tolist(), removed.code.tolist()
-        no_chosen = np.zeros(0, np.int64)
         # Unmet for capacity, every candidate with a positive score full: a bottleneck.
         positive = table.score > 0
         some = np.bincount(table.need[positive], minlength=n_needs) > 0
@@ -818,6 +818,7 @@ class Explainer:
                         np.argsort(-self._plan_score[self._plan_rows(n)], kind="stable")
                     ]
                 m_row, r_row = int(main_row[n]), int(runner_row[n])
+                best_label = self._best(chosen)
                 own = float(table.score[m_row])
                 ref = float(reference[n])
                 higher: Counter[str] = Counter(
@@ -828,11 +829,13 @@ class Explainer:
                     }
                 )
                 runner = None if r_row < 0 else seen[0][:2]
-                breakdown = self._breakdown_values(
-                    n, sides[m_row], None if r_row < 0 else sides[r_row]
+                cells = _breakdown_cells(
+                    self._breakdown_values(n, sides[m_row], None if r_row < 0 else sides[r_row]),
+                    own,
+                    runner,
                 )
                 for language in wanted:
-                    shown = [self._shown(n, o, s, v, ref, language, chosen) for o, s, v in seen]
+                    shown = [self._shown(o, s, v, ref, language, best_label) for o, s, v in seen]
                     shown += [self._shown_ineligible(o, c, language) for o, c in removed_shown]
                     texts[language].append(
                         self._assigned_text(
@@ -843,7 +846,7 @@ class Explainer:
                             hi - lo,
                             higher,
                             runner,
-                            breakdown,
+                            cells,
                             shown,
                             rest,
                             omitted,
@@ -862,7 +865,7 @@ class Explainer:
                 costs[n] = crowd.cost
             for language in wanted:
                 head = self._unmet_sentence(n, reason, orgs, scores, excluded, crowd, language)
-                shown = [self._shown(n, o, s, v, None, language, no_chosen) for o, s, v in seen]
+                shown = [self._shown(o, s, v, None, language, None) for o, s, v in seen]
                 shown += [self._shown_ineligible(o, c, language) for o, c in removed_shown]
                 lines = [head, *self._alternative_lines(shown, rest, omitted, language)]
                 texts[language].append("\n".join(lines))
@@ -916,26 +919,35 @@ class Explainer:
 
     def _shown(
         self,
-        n: int,
         o: int,
         score: float,
         verdict: int,
         reference: float | None,
         language: Language,
-        chosen: IntArray,
+        best: str | None,
     ) -> str:
-        """Candidate ``o`` of need ``n`` as its line in the text."""
+        """Candidate ``o`` as its line in the text (see :meth:`_detail` for the rest)."""
         if reference is None and verdict == _FULL:  # the same line for every unmet need
             key = (o, -1, language)
             found = self._lines.get(key)
             if found is None:
-                detail = self._full_clause(o, language)
-                found = self._lines[key] = self._line(
-                    self._org_name(o), self._problem.index.org_ids[o], detail, language
+                found = self._lines[key] = self._prefixes(language)[o] + self._full_clause(
+                    o, language
                 )
             return found
-        detail = self._detail(_VERDICTS[verdict], n, o, score, reference, language, chosen)
-        return self._line(self._org_name(o), self._problem.index.org_ids[o], detail, language)
+        detail = self._detail(_VERDICTS[verdict], o, score, reference, language, best)
+        return self._prefixes(language)[o] + detail
+
+    def _prefixes(self, language: Language) -> list[str]:
+        """Every organization's line up to its detail (see :meth:`_line`)."""
+        found = self._prefix.get(language)
+        if found is None:
+            ids = self._problem.index.org_ids
+            found = self._prefix[language] = [
+                self._line(name, ids[o], "", language)
+                for o, name in enumerate(self._org_names()[0])
+            ]
+        return found
 
     def _shown_ineligible(self, o: int, code: int, language: Language) -> str:
         """Organization ``o``, which the rule of ``code`` removes, as its line in the text."""
@@ -1006,6 +1018,10 @@ class Explainer:
     def _reference(self, n: int, chosen: IntArray) -> float:
         """The score an alternative must beat: the weakest organization the need takes."""
         return float(self._plan_score[self._plan_rows(n)].min()) if chosen.size else 0.0
+
+    def _best(self, chosen: IntArray) -> str | None:
+        """The label of the chosen organization when it is the only one."""
+        return self._org_label(int(chosen[0])) if chosen.size == 1 else None
 
     def _tie(self, score: float) -> float:
         return 1e-9 * max(1.0, abs(score)) + self._tolerance
@@ -1087,7 +1103,7 @@ class Explainer:
         zh = language == "zh"
         need_id = self._problem.index.need_ids[n]
         name = self._org_label(o)
-        detail = self._detail(verdict, n, o, score, reference, language, chosen)
+        detail = self._detail(verdict, o, score, reference, language, self._best(chosen))
         return (
             f"{name} 未承接 {need_id}：{detail}。"
             if zh
@@ -1097,17 +1113,16 @@ class Explainer:
     def _detail(
         self,
         verdict: Verdict,
-        n: int,
         o: int,
         score: float,
         reference: float | None,
         language: Language,
-        chosen: IntArray,
+        best: str | None,
     ) -> str:
-        """A verdict as a clause (no final stop), in ``language``."""
+        """A verdict as a clause (no final stop), in ``language`` (``best``: the label of the
+        chosen organization when it is the only one; see :meth:`_best`)."""
         zh = language == "zh"
         if verdict == "lower" and reference is not None:
-            best = self._org_label(int(chosen[0])) if chosen.size == 1 else None
             gap = reference - score
             if abs(gap) <= self._tie(reference):
                 text = (
@@ -1196,6 +1211,7 @@ class Explainer:
                 "made for"
             )
         reference = self._reference(n, chosen)
+        best_label = self._best(chosen)
         rank = 1 + int((view.score > score + self._tie(score)).sum())
         others = np.flatnonzero(~np.isin(view.org, chosen))
         runner = None
@@ -1213,7 +1229,7 @@ class Explainer:
                     org_id=index.org_ids[o],
                     name=self._org_name(o),
                     verdict=verdict,
-                    detail=self._detail(verdict, n, o, s, reference, language, chosen),
+                    detail=self._detail(verdict, o, s, reference, language, best_label),
                     score=s,
                     score_gap=reference - s,
                     took=self._took_ids(o) if self._full[o] else (),
@@ -1234,7 +1250,9 @@ class Explainer:
             int(view.org.size),
             higher,
             runner_pair,
-            [(r.component, *_row_values(r)) for r in breakdown],
+            _breakdown_cells(
+                [(r.component, *_row_values(r)) for r in breakdown], score, runner_pair
+            ),
             [self._line(a.name, a.org_id, a.detail, language) for a in alternatives[:TEXT_LINES]],
             Counter[str](a.verdict for a in alternatives[TEXT_LINES:]),
             omitted,
@@ -1265,7 +1283,7 @@ class Explainer:
         count: int,
         higher: Mapping[str, int],
         runner: tuple[int, float] | None,
-        breakdown: Sequence[_Row],
+        cells: _Cells,
         shown: Sequence[str],
         rest: Mapping[str, int],
         omitted: dict[str, int],
@@ -1294,7 +1312,8 @@ class Explainer:
             f"{count} candidates by score{higher_text}{runner_text}."
         )
         main = int(chosen[0])
-        lines = [head, *self._breakdown_lines(breakdown, main, score, runner, language)]
+        r_main = None if runner is None else runner[0]
+        lines = [head, *self._breakdown_lines(cells, main, r_main, language)]
         lines.extend(self._alternative_lines(shown, rest, omitted, language))
         return "\n".join(lines)
 
@@ -1379,40 +1398,22 @@ class Explainer:
 
     def _breakdown_lines(
         self,
-        breakdown: Sequence[_Row],
+        cells: _Cells,
         main: int,
-        score: float,
-        runner: tuple[int, float] | None,
+        runner: int | None,
         language: Language,
     ) -> list[str]:
+        """The breakdown as lines of text: a header naming the chosen organization (and the
+        runner-up ``runner``), then the rows of :func:`_breakdown_cells` under their labels."""
         zh = language == "zh"
         header = "得分构成（分项值 × 权重 = 贡献）：" if zh else "score (value × weight = points): "
-        chosen_name = self._org_label(main)
-        lines = [f"{header}{chosen_name}"]
+        lines = [f"{header}{self._org_label(main)}"]
         if runner is not None:
-            other = self._org_label(runner[0])
+            other = self._org_label(runner)
             lines[0] += f" ／ {other}" if zh else f" / {other}"
-
-        def cell(value: float | None, weight: float | None, points: float | None) -> str:
-            if value is None or points is None:
-                return ""
-            if weight is None:
-                return f"{value:.3g} → {points:+.2f}"
-            return f"{value:.2f} × {weight:g} = {points:.2f}"
-
-        padded = _padded_labels(tuple(r[0] for r in breakdown), language)
-        for name, value, weight, points, other_value, other_points in breakdown:
-            if points == 0 and not other_points:
-                continue
-            text = f"  {padded[name]}  {cell(value, weight, points):<22}"
-            if runner is not None:
-                text += cell(other_value, weight, other_points)
-            lines.append(text.rstrip())
-        # The total is the score the summing-up sentence gives (the rows add up to it).
-        text = f"  {padded['']}  {score:<22.2f}"
-        if runner is not None:
-            text += f"{runner[1]:.2f}"
-        lines.append(text.rstrip())
+        names, rows = cells
+        padded = _padded_labels(names, language)
+        lines.extend(f"  {padded[name]}  {text}".rstrip() for name, text in rows)
         return lines
 
     # --- unmet needs ------------------------------------------------------------------------
@@ -1431,7 +1432,7 @@ class Explainer:
                     org_id=index.org_ids[o],
                     name=self._org_name(o),
                     verdict=verdict,
-                    detail=self._detail(verdict, n, o, s, None, language, np.zeros(0, np.int64)),
+                    detail=self._detail(verdict, o, s, None, language, None),
                     score=s,
                     took=self._took_ids(o) if self._full[o] else (),
                 )
@@ -2139,6 +2140,41 @@ def _ineligible_detail(code: int, language: Language) -> str:
 
 #: A breakdown row: component, value, weight, contribution, runner-up value and contribution.
 _Row = tuple[str, float, float | None, float, float | None, float | None]
+
+
+#: A breakdown's component names, and its rows that contribute as (component, numbers) with the
+#: total (under ``""``) last: see :func:`_breakdown_cells`.
+_Cells = tuple[tuple[str, ...], list[tuple[str, str]]]
+
+
+def _breakdown_cells(
+    breakdown: Sequence[_Row], score: float, runner: tuple[int, float] | None
+) -> _Cells:
+    """The breakdown's numbers, the same in every language: each row that contributes as
+    (component, "value × weight = points" beside the runner-up's), then the total (the score the
+    summing-up sentence gives; the rows add up to it)."""
+    rows = []
+    for name, value, weight, points, other_value, other_points in breakdown:
+        if points == 0 and not other_points:
+            continue
+        text = f"{_cell(value, weight, points):<22}"
+        if runner is not None:
+            text += _cell(other_value, weight, other_points)
+        rows.append((name, text))
+    total = f"{score:<22.2f}"
+    if runner is not None:
+        total += f"{runner[1]:.2f}"
+    rows.append(("", total))
+    return tuple(r[0] for r in breakdown), rows
+
+
+def _cell(value: float | None, weight: float | None, points: float | None) -> str:
+    """One side of a breakdown row."""
+    if value is None or points is None:
+        return ""
+    if weight is None:
+        return f"{value:.3g} → {points:+.2f}"
+    return f"{value:.2f} × {weight:g} = {points:.2f}"
 
 
 def _row_values(

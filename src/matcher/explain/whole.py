@@ -232,14 +232,18 @@ class _Whole:
         seen[frontier] = True
         while frontier.size:
             nxt = self._part_next[_ranges(self._part_ptr[frontier], self._part_ptr[frontier + 1])]
-            nxt = np.unique(nxt[~seen[nxt]])
-            seen[nxt] = True
-            frontier = nxt
+            new = np.zeros_like(seen)
+            new[nxt] = True
+            new &= ~seen
+            seen |= new
+            frontier = np.flatnonzero(new)
         reached = np.flatnonzero(seen)
         orgs = np.sort(
             self._by_part[_ranges(self._part_start[reached], self._part_start[reached + 1])]
         )
-        needs = np.unique(ex._plan_need[ex._org_rows(orgs)])
+        taken = np.zeros(index.n_needs, bool)
+        taken[ex._plan_need[ex._org_rows(orgs)]] = True
+        needs = np.flatnonzero(taken)
         hall = bool(ex._full[orgs].all())
         competitors = np.zeros(0, np.int64)
         if hall:

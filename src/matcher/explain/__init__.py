@@ -84,6 +84,7 @@ from ..solvers.base import Status
 from .whole import (
     _CHOSEN,
     _FULL,
+    _HELD,
     _INELIGIBLE,
     _LOWER,
     _NOT_CHOSEN,
@@ -787,6 +788,12 @@ class Explainer:
         capacity[[n for n, u in unmet_records.items() if u.reason == "capacity"]] = True
         stuck = np.flatnonzero(capacity & some & (with_room == 0))
         crowds = dict(zip(stuck.tolist(), whole.crowds(stuck), strict=True))
+        partners = np.diff(self._by_need_start).tolist()
+        taker = np.full(n_needs, -1, np.int64)
+        taker[assigned] = table.org[main_row[assigned]]
+        takers = taker.tolist()
+        prefixes = {language: self._prefixes(language) for language in wanted}
+        detail = self._detail
         for n in range(n_needs):
             lo, hi = start_list[n], start_list[n + 1]
             begin, stop = removed_start[n], removed_start[n + 1]
@@ -806,28 +813,22 @@ class Explainer:
             for _, _, verdict in seen:
                 rest_counts[verdict] -= 1
             rest_counts[_INELIGIBLE] = max(0, stop - begin - room)
-            rest: Counter[str] = Counter(
-                {_VERDICTS[v]: k for v, k in enumerate(rest_counts) if k > 0}
-            )
+            rest: dict[str, int] = {_VERDICTS[v]: k for v, k in enumerate(rest_counts) if k > 0}
             end = begin + min(room, stop - begin)
             removed_shown = list(zip(removed_org[begin:end], removed_code[begin:end], strict=True))
             if assigned[n]:
-                chosen = self._chosen(n)
-                if chosen.size > 1:
-                    chosen = chosen[
-                        np.argsort(-self._plan_score[self._plan_rows(n)], kind="stable")
-                    ]
                 m_row, r_row = int(main_row[n]), int(runner_row[n])
+                if partners[n] == 1:
+                    chosen: Sequence[int] = [takers[n]]
+                else:
+                    rows = self._plan_rows(n)
+                    order = np.argsort(-self._plan_score[rows], kind="stable")
+                    chosen = self._plan_org[rows][order].tolist()
                 best_label = self._best(chosen)
                 own = float(table.score[m_row])
                 ref = float(reference[n])
-                higher: Counter[str] = Counter(
-                    {
-                        _VERDICTS[v]: tally_rows[n][v]
-                        for v in (_FULL, _PINNED, _RULES, _NOT_CHOSEN)
-                        if tally_rows[n][v]
-                    }
-                )
+                counts = tally_rows[n]
+                higher: dict[str, int] = {_VERDICTS[v]: counts[v] for v in _HELD if counts[v]}
                 runner = None if r_row < 0 else seen[0][:2]
                 cells = _breakdown_cells(
                     self._breakdown_values(n, sides[m_row], None if r_row < 0 else sides[r_row]),
@@ -835,7 +836,11 @@ class Explainer:
                     runner,
                 )
                 for language in wanted:
-                    shown = [self._shown(o, s, v, ref, language, best_label) for o, s, v in seen]
+                    prefix = prefixes[language]
+                    shown = [
+                        prefix[o] + detail(_VERDICTS[v], o, s, ref, language, best_label)
+                        for o, s, v in seen
+                    ]
                     shown += [self._shown_ineligible(o, c, language) for o, c in removed_shown]
                     texts[language].append(
                         self._assigned_text(
@@ -872,7 +877,7 @@ class Explainer:
 
         ids = np.asarray(index.org_ids, dtype=object)
         main_org = np.full(n_needs, None, dtype=object)
-        main_org[assigned] = ids[table.org[main_row[assigned]]]
+        main_org[assigned] = ids[taker[assigned]]
         runner_org = np.full(n_needs, None, dtype=object)
         has_runner = assigned & (runner_row >= 0)
         runner_org[has_runner] = ids[table.org[runner_row[has_runner]]]
@@ -1019,9 +1024,9 @@ class Explainer:
         """The score an alternative must beat: the weakest organization the need takes."""
         return float(self._plan_score[self._plan_rows(n)].min()) if chosen.size else 0.0
 
-    def _best(self, chosen: IntArray) -> str | None:
+    def _best(self, chosen: Sequence[int] | IntArray) -> str | None:
         """The label of the chosen organization when it is the only one."""
-        return self._org_label(int(chosen[0])) if chosen.size == 1 else None
+        return self._org_label(int(chosen[0])) if len(chosen) == 1 else None
 
     def _tie(self, score: float) -> float:
         return 1e-9 * max(1.0, abs(score)) + self._tolerance
@@ -1277,7 +1282,7 @@ class Explainer:
     def _assigned_text(
         self,
         n: int,
-        chosen: IntArray,
+        chosen: Sequence[int] | IntArray,
         score: float,
         rank: int,
         count: int,

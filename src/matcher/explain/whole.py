@@ -119,6 +119,8 @@ _VERDICTS: tuple[Verdict, ...] = (
     "ineligible",
 )
 _LOWER, _FULL, _PINNED, _RULES, _NOT_CHOSEN, _NOT_POSITIVE, _CHOSEN, _INELIGIBLE = range(8)
+#: The verdicts of candidates that score higher than the chosen one.
+_HELD = (_FULL, _PINNED, _RULES, _NOT_CHOSEN)
 
 
 @dataclass(frozen=True, eq=False)

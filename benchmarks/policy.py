@@ -4,7 +4,7 @@ For each size it solves ``matcher.synth.generate(needs, orgs, seed=0)`` twice: w
 (min-cost flow) and under the program's rules (coverage of key counties, category quotas, program
 totals, organization budgets, the aid mix, key areas first, then fairness across cities, then
 score). It reports seconds, status, the proven gap and the objective, and writes the table into
-``benchmarks/README.md`` between ``<!-- policy:start -->`` and ``<!-- policy:end -->``.
+``benchmarks/RESULTS.md`` between ``<!-- policy:start -->`` and ``<!-- policy:end -->``.
 
 Usage::
 
@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="300x90,1000x200,10000x2000")
     parser.add_argument("--time-limit", type=float, default=30.0)
-    parser.add_argument("--out", type=Path, default=Path(__file__).with_name("README.md"))
+    parser.add_argument("--out", type=Path, default=Path(__file__).with_name("RESULTS.md"))
     args = parser.parse_args(argv)
     rows = []
     for size in args.sizes.split(","):

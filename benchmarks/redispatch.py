@@ -13,7 +13,7 @@ Each re-dispatch is checked: its plan passes ``matcher.verify`` on the round pro
 what ``matcher.solve`` scores on that same problem (relative 1e-9). Times are medians over
 ``--repeat`` runs, cold solves interleaved with re-dispatches so that both see the same machine
 load. The state before each measured ``propose`` is rebuilt by replaying the event log (outside the
-timing). The report is printed and written into ``benchmarks/README.md`` between
+timing). The report is printed and written into ``benchmarks/RESULTS.md`` between
 ``<!-- redispatch:start -->`` and ``<!-- redispatch:end -->``.
 
 Usage::
@@ -208,7 +208,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--orgs", type=int, default=2_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--profile", action="store_true")
-    parser.add_argument("--out", type=Path, default=Path(__file__).with_name("README.md"))
+    parser.add_argument("--out", type=Path, default=Path(__file__).with_name("RESULTS.md"))
     args = parser.parse_args(argv)
     report = run(
         args.needs, args.orgs, repeat=args.repeat, shares=(0.0, 0.01, 0.05), profile=args.profile

@@ -302,12 +302,12 @@ def test_two_seconds_bound_a_hard_rule_model_at_province_scale() -> None:
     assert solution.objective <= relaxed.bound + 1e-6
 
 
-# --- the README's portal path runs as written --------------------------------------------------
+# --- the portal guide's request path runs as written --------------------------------------------
 
 
-def test_the_readmes_portal_path_answers_plans_and_issues() -> None:
-    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
-    code = re.search(r"## In a portal.*?```python\n(.*?)```", readme, re.S)
+def test_the_portal_guides_request_path_answers_plans_and_issues() -> None:
+    guide = (Path(__file__).parents[1] / "docs" / "portals.md").read_text(encoding="utf-8")
+    code = re.search(r"## A request's path.*?```python\n(.*?)```", guide, re.S)
     assert code is not None
     namespace: dict[str, Any] = {}
     exec(code.group(1), namespace)

@@ -263,13 +263,14 @@ def test_cli_bad_input_exits_2(
         assert message in err and "Traceback" not in err
 
 
-def test_readme_block_runs(capsys: pytest.CaptureFixture[str]) -> None:
-    """The README's explanations block runs as written, on the Shanxi-like province."""
-    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
-    blocks = [b.split("```", 1)[0] for b in readme.split("```python\n")[1:]]
+def test_guide_block_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    """The explanations guide's block runs as written, on the Shanxi-like province."""
+    guide = Path(__file__).parent.parent / "docs" / "explanations.md"
+    text = guide.read_text(encoding="utf-8")
+    blocks = [b.split("```", 1)[0] for b in text.split("```python\n")[1:]]
     (block,) = [b for b in blocks if "solution.explanations()" in b]
     scope = {"matcher": matcher, "problem": matcher.synth.shanxi(seed=0)}
-    exec(compile(block, "README.md", "exec"), scope)
+    exec(compile(block, str(guide), "exec"), scope)
     out = capsys.readouterr().out
     assert out.startswith("Need N0002 (Industry support, 阳城县) went to 晋城市中小企业商会 #77")
     assert "能服务它的最佳方案总分低 0.16。" in out

@@ -263,21 +263,19 @@ def test_english_on_request_with_a_font(plan: matcher.Solution) -> None:
         plots.category_mix(plan, language="fr")  # type: ignore[arg-type]
 
 
-# --- the README ---------------------------------------------------------------------------------------
+# --- the what-if guide ---------------------------------------------------------------------------------
 
 
-def test_readme_block_draws_a_comparison(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The README's one block goes from a problem to a comparison plot of two what-if variants."""
+def test_guide_block_draws_a_comparison(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The what-if guide's first block goes from a problem to a comparison plot of two variants."""
     import re
 
-    readme = Path(__file__).parent.parent / "README.md"
-    blocks = re.findall(r"```python\n(.*?)```", readme.read_text(encoding="utf-8"), re.S)
-    block = next((b for b in blocks if "plots.comparison(" in b), None)
-    if block is None:
-        pytest.skip("README.md has no block with plots.comparison yet")
+    guide = Path(__file__).parent.parent / "docs" / "what-if.md"
+    blocks = re.findall(r"```python\n(.*?)```", guide.read_text(encoding="utf-8"), re.S)
+    (block,) = [b for b in blocks if "plots.comparison(" in b]
     if "write_plan" in block:
         pytest.importorskip("openpyxl", reason="the excel extra is not installed")
     monkeypatch.chdir(tmp_path)
-    exec(compile(block, "README.md", "exec"), {"__name__": "__readme__"})
+    exec(compile(block, str(guide), "exec"), {"__name__": "__guide__"})
     pictures = list(tmp_path.glob("*.png"))
     assert pictures and all(p.read_bytes()[:8] == PNG for p in pictures)

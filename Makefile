@@ -1,11 +1,11 @@
 # Two commands work on a fresh machine with only python3, pip and make:
 #   make demo   create .venv, install matcher, solve the built-in Shanxi-like province
-#   make test   create .venv, install matcher with test extras, run the whole suite
+#   make test   create .venv, install matcher with test extras, build the docs, run the whole suite
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint bench bench-portal clean
+.PHONY: demo test docs lint bench bench-portal clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,13 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 demo: $(VENV)/.installed
 	$(BIN)/matcher demo
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed docs
 	$(BIN)/python -m pytest
+
+# The site (guide, API reference from the docstrings, benchmark results) into site/; any warning,
+# such as a broken link or a docstring that no longer matches its signature, fails the build.
+docs: $(VENV)/.installed
+	$(BIN)/mkdocs build --strict --quiet
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check src tests benchmarks examples
@@ -40,4 +45,4 @@ bench-portal: $(VENV)/.installed
 	$(BIN)/python benchmarks/portal.py $(if $(BEFORE),--before-src $(BEFORE)) $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .hypothesis .mypy_cache .ruff_cache
+	rm -rf $(VENV) build dist site src/*.egg-info .pytest_cache .hypothesis .mypy_cache .ruff_cache

@@ -1,5 +1,5 @@
 # Two commands work on a fresh machine with only python3, pip and make:
-#   make demo   create .venv, install matcher, solve the built-in Shanxi-like province
+#   make demo   create .venv, install matcher alone, solve the built-in Shanxi-like province
 #   make test   create .venv, install matcher with test extras, build the docs, run the whole suite
 PYTHON ?= python3
 VENV   := .venv
@@ -11,11 +11,16 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# The demo needs the package and its core dependencies only; everything else needs every extra.
+$(VENV)/.core: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
 $(VENV)/.installed: $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
 	touch $@
 
-demo: $(VENV)/.installed
+demo: $(VENV)/.core
 	$(BIN)/matcher demo
 
 test: $(VENV)/.installed docs

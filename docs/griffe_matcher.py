@@ -1,9 +1,11 @@
-"""A Griffe extension: pydantic models get the ``__init__`` pydantic gives them at run time.
+"""Griffe extensions: what Python sees at run time and matcher's sources say in comments.
 
-Read statically, a pydantic model has no ``__init__`` of its own, so the fields its docstring
-documents under *Parameters* would match no signature. Here each model of the package gets a
-keyword-only signature of its fields (those of its model bases first), as
-``inspect.signature`` shows it, and the documented parameters are checked against that.
+- Read statically, a pydantic model has no ``__init__`` of its own, so the fields its docstring
+  documents under *Parameters* would match no signature. :class:`PydanticInit` gives each model
+  of the package a keyword-only signature of its fields (those of its model bases first), as
+  ``inspect.signature`` shows it, and the documented parameters are checked against that.
+- matcher documents constants with ``#:`` comments above them (as Sphinx reads them);
+  :class:`CommentDocstrings` makes those comments the constants' docstrings.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 import griffe
+
+_COMMENT = "#:"
 
 _PYDANTIC = {"pydantic.BaseModel", "pydantic.main.BaseModel"}
 
@@ -78,3 +82,22 @@ class PydanticInit(griffe.Extension):
                 endlineno=cls.lineno,
             )
             cls.set_member("__init__", init)
+
+
+class CommentDocstrings(griffe.Extension):
+    """Give an attribute without a docstring the ``#:`` comment lines just above it."""
+
+    def on_attribute_instance(self, *, attr: griffe.Attribute, **kwargs: Any) -> None:
+        if attr.docstring is not None or attr.lineno is None or attr.filepath is None:
+            return
+        try:
+            lines = attr.lines_collection[attr.filepath]
+        except KeyError:  # no source lines loaded for it
+            return
+        comment: list[str] = []
+        number = attr.lineno - 1  # the line above the assignment, counted from 1
+        while number >= 1 and lines[number - 1].strip().startswith(_COMMENT):
+            comment.insert(0, lines[number - 1].strip().removeprefix(_COMMENT).strip())
+            number -= 1
+        if comment:
+            attr.docstring = griffe.Docstring("\n".join(comment), lineno=number + 1, parent=attr)

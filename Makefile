@@ -29,7 +29,7 @@ test: $(VENV)/.installed docs
 # The site (guide, API reference from the docstrings, benchmark results) into site/; any warning,
 # such as a broken link or a docstring that no longer matches its signature, fails the build.
 docs: $(VENV)/.installed
-	$(BIN)/mkdocs build --strict --quiet
+	$(BIN)/mkdocs build --strict
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check src tests benchmarks examples

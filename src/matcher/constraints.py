@@ -213,6 +213,22 @@ def compile_rules(problem: Problem, servable: BoolArray) -> RuleSet:
         if program.min_organizations:
             min_orgs = (program.min_organizations, program)
 
+    key = rules.key_projects_served
+    if key is not None:  # a floor on the key needs: all of them
+        known = [index.need_position[n] for n in key.needs if n in index.need_position]
+        key_needs = np.unique(np.array(known, np.int64))
+        limit(
+            "key_projects_served",
+            "key",
+            "重点项目",
+            "key projects",
+            key_needs,
+            int(key_needs.size),
+            None,
+            key,
+            cap_by_servable=False,
+        )
+
     money = rules.money
     mix = rules.aid_mix
     return RuleSet(

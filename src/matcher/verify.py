@@ -444,6 +444,11 @@ def _rules(
                 program.hard,
                 program.penalty,
             )
+    key = rules.key_projects_served
+    if key is not None:
+        wanted = {n for n in key.needs if n in needs}
+        missed = len(wanted - served)
+        judge("key_projects_served", "key:min", missed, key.hard, key.penalty)
     money = rules.money
     if money is not None:
         per_unit = money.penalty / 10_000.0

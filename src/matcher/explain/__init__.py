@@ -191,6 +191,7 @@ _RULE_KINDS: dict[str, tuple[str, str]] = {
     "program": ("项目总量", "program totals"),
     "money": ("资金", "money"),
     "aid_mix": ("造血比例", "aid mix"),
+    "key_projects_served": ("重点项目", "key projects"),
     "goals": ("多级目标", "goals"),
     "partnerships": ("合作实施", "partnerships"),
 }
@@ -1774,6 +1775,7 @@ class Explainer:
             ("program", rules.program is not None),
             ("money", rules.money is not None),
             ("aid_mix", rules.aid_mix is not None),
+            ("key_projects_served", rules.key_projects_served is not None),
             ("goals", any(goal.kind != "score" for goal in problem.policy.goals)),
             (
                 "partnerships",

@@ -536,9 +536,18 @@ def _reference_issues(
         sections["pair_scores"] = pairs.reference_values(
             sections["needs"], sections["organizations"], raw
         )
-    return reference_issues(
+    issues = reference_issues(
         sections, [(i, _get(rule, "region")) for i, rule in _items(rules, "regions")]
     )
+    key = _get(rules, "key_projects_served") if rules is not None else None
+    listed = _get(key, "needs") if isinstance(key, Mapping | pydantic.BaseModel) else None
+    if isinstance(listed, list | tuple):
+        known = set(sections["needs"].columns.get("id", ()))
+        path = "policy.rules.key_projects_served.needs"
+        for k, need_id in enumerate(listed):
+            if isinstance(need_id, str) and need_id not in known:
+                issues.append(Issue(f"{path}[{k}]", f"unknown need {echo(need_id)}"))
+    return issues
 
 
 def reference_issues(

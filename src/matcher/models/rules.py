@@ -34,6 +34,7 @@ __all__ = [
     "CategoryRule",
     "EligibilityRules",
     "Goal",
+    "KeyProjectsRule",
     "Limit",
     "MoneyRules",
     "ProgramRule",
@@ -103,6 +104,15 @@ class ProgramRule(Softness):
     min_organizations: Count | None = None
 
 
+class KeyProjectsRule(Softness):
+    """Key projects (重点项目) that a plan must serve: every need named in ``needs``.
+
+    The key projects are selected from the project library (:mod:`matcher.review.library`).
+    """
+
+    needs: tuple[Id, ...]
+
+
 class MoneyRules(Softness):
     """Money: organizations' budgets and the program fund, in the same unit as ``Need.cost``.
 
@@ -153,11 +163,19 @@ class Rules(Model):
     program: ProgramRule | None = None
     money: MoneyRules | None = None
     aid_mix: AidMixRule | None = None
+    key_projects_served: KeyProjectsRule | None = None
 
     @property
     def counting(self) -> bool:
         """Whether any rule couples needs or organizations (and so needs more than a flow)."""
-        return bool(self.regions or self.categories or self.program or self.money or self.aid_mix)
+        return bool(
+            self.regions
+            or self.categories
+            or self.program
+            or self.money
+            or self.aid_mix
+            or self.key_projects_served
+        )
 
 
 GoalKind = Literal["score", "served", "key_served", "fairness", "organizations"]

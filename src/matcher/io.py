@@ -172,6 +172,7 @@ _HEADERS: dict[str, dict[str, str]] = {
         "估算费用": "cost", "预算": "cost", "接续组织": "continues.org_id",
         "接续评价": "continues.stars", "接续星级": "continues.stars",
         "合作组织数": "partners", "牵手组织数": "partners", "帮扶方式": "aid",
+        "评审得分": "merit",
     },
     "pairs": {
         "需求编号": "need_id", "需求": "need_id", "组织编号": "org_id", "组织": "org_id",
@@ -841,6 +842,7 @@ _COLUMN_LABELS = {
     "discontinuity": "接续不佳",
     "incumbent": "已派未接",
     "preference": "组织意向",
+    "merit": "评审得分",
 }
 
 _METRIC_LABELS = {

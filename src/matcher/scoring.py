@@ -25,6 +25,7 @@ continuity 0.0
 discontinuity 0.0
 incumbent 0.0
 preference 0.0
+merit 0.0
 >>> weighted(problem.policy, values).round(3).tolist()
 [9.125]
 """
@@ -71,6 +72,7 @@ def components(problem: Problem, need: npt.ArrayLike, org: npt.ArrayLike) -> Flo
     beneficiaries = np.minimum(1.0, np.log1p(index.need_beneficiaries) / reference)
     np.take(beneficiaries, need, out=column["beneficiaries"])
     np.take(index.need_vulnerable / len(VulnerableGroup), need, out=column["vulnerable"])
+    np.take(index.need_merit, need, out=column["merit"])
     # Per organization.
     prior_w, prior_mean = policy.reputation_prior_weight, policy.reputation_prior_mean
     denominator = prior_w + index.org_rating_count

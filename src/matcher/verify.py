@@ -144,6 +144,7 @@ def _expected_score(
         + w.discontinuity * discontinuity
         + w.incumbent * incumbent
         + w.preference * (1.0 if preferred else 0.0)
+        + w.merit * need.merit / 100.0
     )
     if policy.expected_value:
         total *= org.acceptance.get(need.category, 1.0)

@@ -121,3 +121,17 @@ def test_evaluations_flow_into_ratings_continuity_and_eligibility(
     assert after.need(second).continues == matcher.models.Continuation(org_id=o2, stars=1)
     everyone = apply_evaluations(problem, document.replace(policy={}))
     assert everyone.organization(o2).max_projects == before[o2].max_projects
+
+
+def test_merit_is_a_score_component(problem: matcher.Problem) -> None:
+    ids = [n.id for n in problem.needs]
+    merit = {need_id: float(10 * (i % 11)) for i, need_id in enumerate(ids)}
+    year = library_problem(problem, ids, merit=merit).with_policy(weights={"merit": 2.0})
+    assert [n.merit for n in year.needs] == [min(v, 100.0) for v in merit.values()]
+    plain = candidates(problem).set_index(["need_id", "org_id"])["score"]
+    weighed = candidates(year).set_index(["need_id", "org_id"])
+    expected = plain + 2.0 * weighed.index.get_level_values(0).map(merit).to_numpy() / 100.0
+    assert np.allclose(weighed["score"], expected.loc[weighed.index])
+    assert np.allclose(weighed["merit"], weighed.index.get_level_values(0).map(merit) / 100.0)
+    solution = matcher.solve(year)
+    assert matcher.verify(year, solution) == []  # verify recomputes each score with merit

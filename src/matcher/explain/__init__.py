@@ -151,6 +151,7 @@ _COMPONENT_LABELS: dict[str, tuple[str, str]] = {
     "discontinuity": ("差评接续", "discontinuity"),
     "incumbent": ("在途派单", "pending offer"),
     "preference": ("承接意愿", "preference"),
+    "merit": ("评审得分", "review merit"),
     "acceptance": ("接单概率（乘数）", "acceptance (factor)"),
     "pair_score": ("给定配对得分", "given pair score"),
 }

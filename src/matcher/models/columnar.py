@@ -153,6 +153,7 @@ _KINDS: dict[str, dict[str, _Kind]] = {
         "partners": _Kind("int", low=1, high=MAX_COUNT),
         "lead_primary": _Kind("bool"),
         "aid": _Kind("literal", choices=("direct_aid", "capacity_building")),
+        "merit": _Kind("float", low=0.0, high=100.0),
     },
     "pair_scores": {
         "need_id": _ID,

@@ -73,6 +73,7 @@ class ProblemIndex:
     need_partners: IntArray
     need_lead_primary: BoolArray
     need_capacity_building: BoolArray
+    need_merit: FloatArray  # review merit in 0..1
     org_ids: tuple[str, ...]
     org_type: IntArray
     org_scope_depth: IntArray
@@ -257,6 +258,8 @@ class ProblemIndex:
             need_capacity_building=np.array(
                 [aid == "capacity_building" for aid in needs["aid"]], bool
             ),
+            need_merit=np.array(needs.get("merit", [0.0] * len(need_ids)), np.float64).reshape(-1)
+            / 100.0,
             org_ids=org_ids,
             org_type=np.array([org_type_code[t] for t in organizations["org_type"]], np.int64),
             org_scope_depth=np.array([scope_depth[s] for s in organizations["scope"]], np.int64),
@@ -323,6 +326,7 @@ NEED_FIELDS = (
     "partners",
     "lead_primary",
     "aid",
+    "merit",
 )
 
 

@@ -48,6 +48,9 @@ class Need(Model):
         A partnership must include an organization of a primary type for the category.
     aid
         ``direct_aid`` (输血) or ``capacity_building`` (造血), for the aid-mix rule.
+    merit
+        Its merit from the expert review (0-100, :mod:`matcher.review`); the ``merit`` score
+        component is ``merit / 100``.
 
     Examples
     --------
@@ -67,3 +70,4 @@ class Need(Model):
     partners: Annotated[int, Field(ge=1, le=MAX_COUNT)] = 1
     lead_primary: bool = False
     aid: Literal["direct_aid", "capacity_building"] = "direct_aid"
+    merit: Annotated[float, Field(ge=0.0, le=100.0)] = 0.0

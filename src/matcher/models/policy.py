@@ -23,6 +23,8 @@ incumbent      1 when the pair is a pending offer (``Problem.pending``): its wei
                disrupting an offer already made
 preference     1 when the organization stated a preference for the need's region (or a region
                containing it) or category, else 0
+merit          the need's merit from the expert review, ``Need.merit / 100`` (weight 0 by
+               default: it counts once a policy weighs it)
 ============== ================================================================================
 
 With ``expected_value`` the weighted sum is multiplied by the organization's probability of
@@ -65,6 +67,7 @@ COMPONENTS: tuple[str, ...] = (
     "discontinuity",
     "incumbent",
     "preference",
+    "merit",
 )
 
 
@@ -83,6 +86,7 @@ class Weights(Model):
     discontinuity: Weight = 2.0
     incumbent: Weight = 0.0
     preference: Weight = 1.0
+    merit: Weight = 0.0
 
 
 def _default_priority_values() -> dict[Priority, float]:

@@ -3,9 +3,10 @@
 - :func:`dispatch_scores`: per need, the best score among the organizations able to take it (what
   key-project selection adds to merit).
 - :func:`library_problem`: the dispatch problem of the year: with ``only_library`` (the switch)
-  needs not in the library are left out, and the key projects get the rule
-  ``key_projects_served`` (hard by default), which the solvers and :func:`matcher.verify` read as
-  a floor on served needs among them (all of them).
+  needs not in the library are left out, the key projects get the rule ``key_projects_served``
+  (hard by default), which the solvers and :func:`matcher.verify` read as a floor on served
+  needs among them (all of them), and the needs carry their review merit (the ``merit`` score
+  component, weighed by ``policy.weights.merit``).
 - :func:`apply_evaluations`: third-party evaluations become the implementers' ratings (reputation),
   the continuity of follow-up needs (接续实施), and, with a minimum evaluation result, next year's
   eligibility for government purchase of services (政府购买服务): an organization whose mean
@@ -57,6 +58,7 @@ def library_problem(
     only_library: bool = True,
     hard: bool = True,
     penalty: float = 100.0,
+    merit: Mapping[str, float] | None = None,
 ) -> Problem:
     """The year's dispatch problem: the library's needs (all needs without ``only_library``) and
     the key projects' rule.
@@ -72,17 +74,27 @@ def library_problem(
         costs ``penalty`` score points.
     only_library
         Leave out the needs not in the library (and the pairs that name them).
+    merit
+        Need id -> merit from the review, set as ``Need.merit`` (clipped to 0-100: calibration
+        may push a mark past either end), the ``merit`` score component (weighed by
+        ``policy.weights.merit``).
     """
-    kept = set(library)
-    key_ids = [n for n in dict.fromkeys(key)]
+    key_ids = list(dict.fromkeys(key))
+    kept = set(library) | set(key_ids)
+    needs = [
+        n.model_copy(update={"merit": min(max(float(merit[n.id]), 0.0), 100.0)})
+        if merit and n.id in merit
+        else n
+        for n in problem.needs
+        if n.id in kept or not only_library
+    ]
+    changes: dict[str, object] = {"needs": needs}
     if only_library:
-        kept |= set(key_ids)
-        changes: dict[str, object] = {"needs": [n for n in problem.needs if n.id in kept]}
         for name in ("pinned", "declined", "pending"):
             changes[name] = [p for p in getattr(problem, name) if p.need_id in kept]
         if problem.pair_scores is not None:
             changes["pair_scores"] = [p for p in problem.pair_scores if p.need_id in kept]
-        problem = problem.replace(**changes)
+    problem = problem.replace(**changes)
     rule = {"needs": key_ids, "hard": hard, "penalty": penalty} if key_ids else None
     return problem.with_policy(rules={"key_projects_served": rule})
 

@@ -10,7 +10,8 @@ Each year on the Shanxi-like province:
 4. at least 30 key projects are selected from it on merit plus the dispatch score of the
    organizations able to take them, within a fund, with floors per category and for key areas
    (择优遴选重点项目, proven optimal);
-5. the library is dispatched under the plan's rules, every key project served (派单);
+5. the library is dispatched under the plan's rules, every key project served, the review's merit
+   a score component (派单);
 6. the projects run; third-party evaluators (hub, academic, professional) are assigned by the same
    engine, never to their own or an affiliated organization's project (第三方评估);
 7. the evaluations become next year's ratings and continuity, and organizations rated below 3
@@ -108,18 +109,20 @@ def evaluate(
 
 
 def dispatch_year(
-    problem: matcher.Problem, library: list[str], key: list[str]
+    problem: matcher.Problem, document: ReviewDocument, library: list[str], key: list[str]
 ) -> tuple[matcher.Problem, matcher.Solution]:
-    """The library dispatched under the plan's rules, every key project served. When that cannot
-    be (a key project competes with a key county's floor for the same organizations), the
-    conflict is printed and the key projects become a soft rule (100 points per one left out)."""
-    planned = problem.with_policy(**matcher.synth.PLAN_POLICY)
-    dispatch = library_problem(planned, library, key)
+    """The library dispatched under the plan's rules, every key project served, the review's
+    merit a score component (weight 3). When that cannot be (a key project competes with a key
+    county's floor for the same organizations), the conflict is printed and the key projects
+    become a soft rule (100 points per one left out)."""
+    planned = problem.with_policy(**matcher.synth.PLAN_POLICY).with_policy(weights={"merit": 3})
+    merit = compute_merit(document).of()
+    dispatch = library_problem(planned, library, key, merit=merit)
     plan = matcher.solve(dispatch, time_limit=20)
     if plan.status.value == "infeasible":
         for conflict in plan.conflicts:
             print(f"  {conflict.message_zh}：重点项目改为软约束")
-        dispatch = library_problem(planned, library, key, hard=False, penalty=100.0)
+        dispatch = library_problem(planned, library, key, hard=False, penalty=100.0, merit=merit)
         plan = matcher.solve(dispatch, time_limit=20)
     return dispatch, plan
 
@@ -143,7 +146,7 @@ def main(n_needs: int = 400, n_orgs: int = 110, years: int = 2, seed: int = 0) -
     for year in range(1, years + 1):
         document, library, reviews, again = review(problem, seed + year)
         key = key_projects(problem, document, library)
-        dispatch, plan = dispatch_year(problem, library, key)
+        dispatch, plan = dispatch_year(problem, document, library, key)
         broken = matcher.verify(dispatch, plan)
         assert broken == [], (plan.status, broken[:3], plan.conflicts)
         served = {a.need_id for a in plan.assignments}

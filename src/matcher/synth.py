@@ -45,6 +45,12 @@ from .models import (
 )
 
 if TYPE_CHECKING:
+    from .review.synth import (
+        random_document,
+        review_document,
+        simulate_evaluations,
+        simulate_reviews,
+    )
     from .simulate import (
         Behaviour,
         YearReport,
@@ -65,12 +71,16 @@ __all__ = [
     "YearReport",
     "generate",
     "next_year_problem",
+    "random_document",
+    "review_document",
     "scale",
     "shanxi",
     "simulate_answers",
     "simulate_behaviour",
+    "simulate_evaluations",
     "simulate_program",
     "simulate_ratings",
+    "simulate_reviews",
     "simulate_year",
 ]
 
@@ -846,10 +856,18 @@ def _organizations(
 
 
 # The program-year simulation lives in its own module; it is part of the synthetic toolbox. It runs
-# dispatch rounds, so its names in __all__ are imported when one is first read (PEP 562).
+# dispatch rounds, so its names in __all__ are imported when one is first read (PEP 562). So do the
+# review's generators (experts, evaluators, reviews, evaluations).
+_REVIEW = frozenset(
+    {"random_document", "review_document", "simulate_evaluations", "simulate_reviews"}
+)
 if not TYPE_CHECKING:  # the type checker reads the import above, not a __getattr__ that takes all
 
     def __getattr__(name: str) -> object:
+        if name in _REVIEW:  # experts, evaluators, reviews and evaluations: matcher.review.synth
+            from .review import synth as review_synth
+
+            return getattr(review_synth, name)
         if name in __all__:
             from . import simulate
 

@@ -9,7 +9,8 @@ recount of conflicts and overloads in the answer (both must be 0).
 
 Key projects: ``--library`` projects with random merit (40-100), dispatch score (0-15), cost
 (50,000-600,000 yuan), category and key area (30%); at least 30 key projects, at least 5 per
-category and 15 in key areas, within a fund that fits about 40 of them; selected by
+category and 15 in key areas, within a fund of 13.2 million yuan (40 projects at the mean cost;
+the optimum takes many more cheap ones); selected by
 ``select_key_projects`` (HiGHS, proven optimal or an error).
 
 Usage::

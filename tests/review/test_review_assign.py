@@ -228,3 +228,27 @@ def test_evaluators_prefer_the_nearer() -> None:
         }
     )
     assert assign_evaluators(document, hierarchy=tree).pairs() == [("p", "near")]
+
+
+def test_same_county_is_read_through_the_hierarchy() -> None:
+    import matcher
+
+    problem = matcher.synth.shanxi(seed=0, n_needs=5000, n_orgs=10)  # townships under counties
+    regions = {r.id: r for r in problem.regions}
+    township = next(r for r in problem.regions if r.level.value == "township")
+    county = regions[township.parent or ""]
+    city = regions[county.parent or ""]
+    document = ReviewDocument.model_validate(
+        {
+            "experts": [
+                {"id": "same_county", "home_region": township.id},
+                {"id": "in_the_city", "home_region": city.id},
+            ],
+            "projects": [{"id": "p", "category": "talent", "region": county.id}],
+            "policy": {"reviewers_per_project": 1},
+        }
+    )
+    tree = problem.index.hierarchy
+    assert assign_reviewers(document, hierarchy=tree).pairs() == [("p", "in_the_city")]
+    # Without the hierarchy, ids are compared as they are: the township is not the county.
+    assert len(assign_reviewers(document, k=2).pairs()) == 2

@@ -252,3 +252,35 @@ def test_same_county_is_read_through_the_hierarchy() -> None:
     assert assign_reviewers(document, hierarchy=tree).pairs() == [("p", "in_the_city")]
     # Without the hierarchy, ids are compared as they are: the township is not the county.
     assert len(assign_reviewers(document, k=2).pairs()) == 2
+
+
+@settings(max_examples=60)
+@given(st.data())
+def test_evaluators_property(data: st.DataObject) -> None:
+    orgs = [f"o{i}" for i in range(5)]
+    n_e = data.draw(st.integers(1, 5))
+    evaluators = [
+        {
+            "id": data.draw(st.sampled_from([f"v{e}", orgs[e % 5]])) if e < 5 else f"v{e}",
+            "affiliations": data.draw(st.lists(st.sampled_from(orgs), max_size=2, unique=True)),
+            "capacity": data.draw(st.integers(0, 3)),
+        }
+        for e in range(n_e)
+    ]
+    if len({e["id"] for e in evaluators}) < n_e:
+        return
+    projects = [
+        {"id": f"p{p}", "category": "talent", "implementer": data.draw(st.sampled_from(orgs))}
+        for p in range(data.draw(st.integers(1, 6)))
+    ]
+    document = ReviewDocument.model_validate({"evaluators": evaluators, "projects": projects})
+    assignment = assign_evaluators(document, strict=False)
+    implementer = {p["id"]: p["implementer"] for p in projects}
+    by_id = {e["id"]: e for e in evaluators}
+    for project_id, evaluator_id in assignment.pairs():
+        evaluator = by_id[evaluator_id]
+        assert implementer[project_id] != evaluator_id
+        assert implementer[project_id] not in evaluator["affiliations"]
+    for evaluator_id, load in assignment.loads().items():
+        assert load <= by_id[evaluator_id]["capacity"]
+    assert len(assignment.pairs()) + sum(s.missing for s in assignment.shortfalls) == len(projects)

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import json
 import math
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -46,7 +45,7 @@ import numpy as np
 from ._lazy import lazy_module
 from .errors import OptionError
 from .kpis import Tally
-from .models import Category, Priority, Problem
+from .models import Category, Priority, Problem, catalog
 from .models.vocab import Language
 from .solution import Assignment, Solution, Unmet
 
@@ -71,26 +70,18 @@ Change = Literal["gained", "lost", "moved", "kept", "unserved"]
 #: The changes in the order tables list them.
 CHANGES: tuple[Change, ...] = ("gained", "lost", "moved", "kept", "unserved")
 
-_CHANGE_LABELS: dict[str, tuple[str, str]] = {
-    "gained": ("新增满足", "gained service"),
-    "lost": ("不再满足", "lost service"),
-    "moved": ("改派", "moved"),
-    "kept": ("不变", "unchanged"),
-    "unserved": ("均未满足", "unserved in both"),
-}
-
 Breakdown = Literal["category", "tier", "city"]
 
 #: Overall figures compared by :meth:`Comparison.totals`.
-_TOTALS: tuple[tuple[str, str, str], ...] = (
-    ("base_score", "得分(基准权重)", "score (base weights)"),
-    ("needs", "需求数", "needs"),
-    ("served", "满足需求", "needs served"),
-    ("share", "满足率", "share served"),
-    ("organizations", "组织数", "organizations"),
-    ("engaged", "参与组织", "organizations engaged"),
-    ("capacity", "承接能力", "capacity"),
-    ("utilization", "承接能力使用率", "capacity used"),
+_TOTALS: tuple[str, ...] = (
+    "base_score",
+    "needs",
+    "served",
+    "share",
+    "organizations",
+    "engaged",
+    "capacity",
+    "utilization",
 )
 
 
@@ -265,7 +256,7 @@ class Comparison:
         """
         rows = {}
         scores = self.base_scores() or (math.nan, math.nan)
-        for key, _, _ in _TOTALS:
+        for key in _TOTALS:
             if key == "base_score":
                 a, b = scores
             else:
@@ -413,10 +404,11 @@ class Comparison:
             f"方案对比 · {a_name} → {b_name}" if zh else f"Plan comparison · {a_name} → {b_name}"
         ]
         values = totals.to_dict(orient="index")
-        for key, label_zh, label_en in _TOTALS:
+        for key in _TOTALS:
             a, b, delta = (float(values[key][column]) for column in ("a", "b", "delta"))
+            label = catalog.text(f"total.{key}", language)
             lines.append(
-                f"  {_pad(label_zh if zh else label_en, _LABEL_WIDTH)} {_fmt(key, a):>12} → "
+                f"  {catalog.pad(label, _LABEL_WIDTH)} {_fmt(key, a):>12} → "
                 f"{_fmt(key, b):>12}  {_delta(key, delta, zh)}"
             )
         lines.append("  " + self._yardstick(language))
@@ -435,7 +427,7 @@ class Comparison:
             for group, row in frame.iterrows():
                 label = self._group_name(by, str(group), str(row["name"]), language)
                 lines.append(
-                    f"  {_pad(label, _LABEL_WIDTH)} {row['served_a']:>5}/{row['needs_a']:<5} → "
+                    f"  {catalog.pad(label, _LABEL_WIDTH)} {row['served_a']:>5}/{row['needs_a']:<5} → "
                     f"{row['served_b']:>5}/{row['needs_b']:<5} {row['delta_served']:+5d}  "
                     f"{_delta('share', row['delta_share'], zh)}"
                 )
@@ -462,9 +454,9 @@ class Comparison:
             listed = self._change(change).head(top)
             if listed.empty:
                 continue
-            zh_label, en_label = _CHANGE_LABELS[change]
+            label = catalog.text(f"change.{change}", language)
             lines.append(
-                f"{zh_label}(前 {len(listed)} 项):" if zh else f"{en_label} (first {len(listed)}):"
+                f"{label}(前 {len(listed)} 项):" if zh else f"{label} (first {len(listed)}):"
             )
             for need in listed.to_dict(orient="records"):
                 title = need["title"] or need["need_id"]
@@ -784,17 +776,9 @@ _LABEL_WIDTH = 25
 
 def _status_label(status: str, language: Language) -> str:
     """``served``, ``absent`` or an unmet reason, as words."""
-    from .io import _reason_label
-
-    words = {"served": ("已满足", "served"), "absent": ("不在该方案中", "not in the plan")}
-    if status in words:
-        return words[status][0 if language == "zh" else 1]
-    return _reason_label(status, language)
-
-
-def _pad(text: str, width: int) -> str:
-    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-    return text + " " * max(0, width - used)
+    if status in ("served", "absent"):
+        return catalog.text(f"outcome.{status}", language)
+    return catalog.text(f"reason.{status}", language)
 
 
 def _fmt(key: str, value: float) -> str:
@@ -811,8 +795,7 @@ def _delta(key: str, value: float, zh: bool) -> str:
     if math.isnan(value):
         return "-"
     if key in ("share", "utilization"):
-        points = value * 100
-        return f"{points:+.1f} 个百分点" if zh else f"{points:+.1f} pp"
+        return catalog.text("delta.points", "zh" if zh else "en", points=value * 100)
     if key == "base_score":
         return f"{value:+,.3f}"
     return f"{value:+,.0f}"

@@ -19,7 +19,7 @@ import html
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from .models import Category, Priority, Problem
+from .models import Category, Priority, Problem, catalog
 from .models.vocab import Language
 
 if TYPE_CHECKING:
@@ -125,10 +125,8 @@ def solution_html(solution: Solution, language: Language = "zh") -> str:
             )
         )
     reasons = Counter(u.reason for u in solution.unmet)
-    from .io import _reason_label
-
     unmet = " · ".join(
-        f"{_esc(_reason_label(r, language))} {n}" for r, n in sorted(reasons.items())
+        f"{_esc(catalog.text(f'reason.{r}', language))} {n}" for r, n in sorted(reasons.items())
     )
     title = (
         f"派单方案 · {_esc(solution.status.value)} · 目标值 {solution.objective:,.3f} · "
@@ -145,7 +143,7 @@ def solution_html(solution: Solution, language: Language = "zh") -> str:
 
 def comparison_html(comparison: Comparison, language: Language = "zh") -> str:
     """An HTML view of a comparison: totals, tiers, categories and how many needs changed."""
-    from .compare import _CHANGE_LABELS, _TOTALS, CHANGES, Breakdown, _delta, _fmt
+    from .compare import _TOTALS, CHANGES, Breakdown, _delta, _fmt
 
     zh = language == "zh"
     a_name, b_name = (_esc(n) for n in comparison.names)
@@ -154,13 +152,13 @@ def comparison_html(comparison: Comparison, language: Language = "zh") -> str:
     rows = [
         _row(
             [
-                _esc(label_zh if zh else label_en),
+                _esc(catalog.text(f"total.{key}", language)),
                 _fmt(key, float(totals[key]["a"])),
                 _fmt(key, float(totals[key]["b"])),
                 _esc(_delta(key, float(totals[key]["delta"]), zh)),
             ]
         )
-        for key, label_zh, label_en in _TOTALS
+        for key in _TOTALS
     ]
     breakdowns: tuple[Breakdown, ...] = ("tier", "category")
     for by in breakdowns:
@@ -178,7 +176,9 @@ def comparison_html(comparison: Comparison, language: Language = "zh") -> str:
                 )
             )
     counts = comparison.counts()
-    changes = " · ".join(f"{_esc(_CHANGE_LABELS[c][0 if zh else 1])} {counts[c]}" for c in CHANGES)
+    changes = " · ".join(
+        f"{_esc(catalog.text(f'change.{c}', language))} {counts[c]}" for c in CHANGES
+    )
     title = "方案对比" if zh else "Plan comparison"
     return (
         f"<div><strong>{title}</strong> {a_name} → {b_name}"

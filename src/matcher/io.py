@@ -82,7 +82,6 @@ import math
 import re
 import types
 import typing
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from io import BytesIO, StringIO
@@ -96,7 +95,17 @@ import pydantic
 
 from ._lazy import lazy_module
 from .errors import Issue, MatcherError, OptionError, ProblemError
-from .models import COMPONENTS, Category, Level, Need, Organization, Priority, Problem, Region
+from .models import (
+    COMPONENTS,
+    Category,
+    Level,
+    Need,
+    Organization,
+    Priority,
+    Problem,
+    Region,
+    catalog,
+)
 from .models.columnar import problem_from_tables as problem_from_columns
 from .models.vocab import Language
 from .solution import Solution
@@ -643,8 +652,8 @@ def plan_frames(
             "city": names.city_name(u.region),
             "category": label(u.category),
             "tier": label(u.tier),
-            "reason": _reason_label(u.reason, language),
-            "detail": u.detail,
+            "reason": catalog.text(f"reason.{u.reason}", language),
+            "detail": u.describe(language),
             "candidates": u.candidates,
         }
         for u in solution.unmet
@@ -668,7 +677,7 @@ def plan_frames(
         ("utilization", k.utilization),
     ]
     overview_frame = pd.DataFrame(
-        [(_METRIC_LABELS.get(key, (key, key))[0 if zh else 1], value) for key, value in overview],
+        [(catalog.text(f"metric.{key}", language), value) for key, value in overview],
         columns=["指标", "数值"] if zh else ["metric", "value"],
     )
 
@@ -802,75 +811,8 @@ def _file_stem(name: str) -> str:
 
 # --- labels of the plan sheets -----------------------------------------------------------------------
 
-_SHEET_LABELS = {
-    "plan": "派单方案",
-    "unmet": "未满足需求",
-    "kpis": "指标",
-    "by_category": "按帮扶类别",
-    "by_tier": "按优先级",
-    "by_city": "按市",
-    "load": "组织承接",
-}
-
-_COLUMN_LABELS = {
-    "need_id": "需求编号",
-    "title": "需求名称",
-    "region": "地区",
-    "city": "市",
-    "category": "帮扶类别",
-    "tier": "帮扶优先级",
-    "org_id": "组织编号",
-    "org_name": "组织名称",
-    "score": "得分",
-    "reason": "未满足原因",
-    "detail": "说明",
-    "candidates": "候选组织数",
-    "name": "名称",
-    "needs": "需求数",
-    "served": "已满足",
-    "share": "满足率",
-    "load": "承接项目数",
-    "capacity": "最多承接项目数",
-    "capability": "能力",
-    "type_fit": "类型匹配",
-    "priority": "地区优先级",
-    "beneficiaries": "受益人数",
-    "vulnerable": "困难群体",
-    "proximity": "距离",
-    "reputation": "口碑",
-    "continuity": "接续实施",
-    "discontinuity": "接续不佳",
-    "incumbent": "已派未接",
-    "preference": "组织意向",
-    "merit": "评审得分",
-}
-
-_METRIC_LABELS = {
-    "status": ("求解状态", "status"),
-    "solver": ("求解器", "solver"),
-    "objective": ("目标值(总得分)", "objective (total score)"),
-    "bound": ("上界", "bound"),
-    "needs": ("需求数", "needs"),
-    "served": ("已满足需求", "needs served"),
-    "share": ("满足率", "share served"),
-    "organizations": ("组织数", "organizations"),
-    "engaged": ("参与组织", "organizations engaged"),
-    "capacity": ("承接能力", "capacity"),
-    "used": ("已用承接能力", "capacity used"),
-    "utilization": ("承接能力使用率", "utilization"),
-}
-
-_REASONS = {
-    "no_candidate": ("无符合条件的组织", "no eligible organization"),
-    "capacity": ("候选组织承接能力已满", "every candidate is full"),
-    "non_positive_score": ("候选匹配得分不为正", "no candidate with a positive score"),
-    "not_chosen": ("未被选中", "not chosen"),
-}
-
-
-def _reason_label(reason: str, language: Language) -> str:
-    zh, en = _REASONS.get(reason, (reason, reason))
-    return zh if language == "zh" else en
+_SHEET_LABELS = {key: zh for key, (zh, _) in catalog.section("sheet").items()}
+_COLUMN_LABELS = {key: zh for key, (zh, _) in catalog.section("column").items()}
 
 
 # --- names of a problem's entities -------------------------------------------------------------------
@@ -1365,56 +1307,9 @@ def _missing_tables(names: Sequence[str]) -> ProblemError:
 #: spreadsheets run such a cell as a formula.
 _TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
-#: Messages of the table checks: key -> (Chinese, English).
-_TEXT: dict[str, tuple[str, str]] = {
-    "cannot_read": ("无法读取:{reason}", "cannot read: {reason}"),
-    "cannot_write": ("无法写入:{reason}", "cannot write: {reason}"),
-    "not_text": ("不是 UTF-8 或 GB18030 编码的文本", "is not UTF-8 or GB18030 text"),
-    "not_csv": ("不是有效的 CSV 文件:{reason}", "is not a valid CSV file: {reason}"),
-    "not_workbook": ("不是 Excel 工作簿:{reason}", "is not an Excel workbook: {reason}"),
-    "not_parquet": ("不是 Parquet 文件:{reason}", "is not a Parquet file: {reason}"),
-    "xls": (
-        "不读取 Excel 97-2003 工作簿(.xls),请另存为 .xlsx",
-        "Excel 97-2003 workbooks (.xls) are not read: save it as .xlsx",
-    ),
-    "no_sheet": ("没有工作表 {sheet};现有:{sheets}", "no sheet {sheet}; the sheets are {sheets}"),
-    "empty": ("表是空的,没有表头行", "the table is empty: no header row"),
-    "no_columns": ("表中没有列", "the table has no columns"),
-    "no_header": ("这一列有数据但没有列名", "the column has values but no header"),
-    "twice": ("列名重复", "the column appears twice"),
-    "same_field": ("与列 {other} 同为字段 {field}", "gives {field}, as column {other} does"),
-    "unknown_column": ("未知的列", "unknown column"),
-    "mangled": (
-        "未知的列(pandas 给第二个 {first} 列起的名字?)",
-        "unknown column (pandas' name for a second {first} column?)",
-    ),
-    "not_table": ("不是表(pandas.DataFrame)", "is not a table (a pandas.DataFrame)"),
-    "second_table": ("第二张 {section} 表", "a second {section} table"),
-    "bytes": ("字节串不是文本或数字", "bytes are neither text nor a number"),
-    "bool": ("是/否值不能当作数字或文本", "a yes/no value is neither a number nor text"),
-    "not_scalar": ("一个单元格只能填一个值", "several values where one is expected"),
-    "formula": (
-        "公式 {formula} 没有保存的计算结果(在 Excel 中打开并保存,或粘贴为数值)",
-        "the formula {formula} has no saved value (open and save the file in Excel, "
-        "or paste values)",
-    ),
-    "excel_error": ("单元格是 Excel 错误值 {value}", "the cell holds the Excel error {value}"),
-    "unknown_org": ("未知的组织 {id}", "unknown organization {id}"),
-    "policy_columns": (
-        "政策表需要参数列和取值列",
-        "the policy table needs a key and a value column",
-    ),
-    "policy_key": ("参数 {name} 与 {other} 冲突", "the key {name} clashes with {other}"),
-    "control": (
-        "含有 Excel 无法保存的控制字符",
-        "holds a control character that Excel cannot store",
-    ),
-}
-
 
 def _say(key: str, zh: bool, **values: Any) -> str:
-    text = _TEXT[key][0 if zh else 1]
-    return text.format(**values) if values else text
+    return catalog.text(f"table.{key}", "zh" if zh else "en", **values)
 
 
 def _is_zh(*texts: Any) -> bool:
@@ -2155,7 +2050,7 @@ def _write_workbook(
                         if is_share:
                             cell.number_format = "0.0%"
                 cells = [str(column), *(str(v) for v in values[:200])]
-                width = min(60, max(_display_width(text) for text in cells) + 2)
+                width = min(60, max(catalog.display_width(text) for text in cells) + 2)
                 sheet.column_dimensions[_column_letter(position)].width = width
         book.save(path)
 
@@ -2350,11 +2245,6 @@ def _require(module: str, extra: str) -> None:
         raise ImportError(
             f"this needs {module}, which is not installed: pip install 'matcher[{extra}]'"
         )
-
-
-def _display_width(text: str) -> int:
-    """Terminal (and spreadsheet) columns of ``text``: a Chinese character takes two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _column_letter(position: int) -> str:

@@ -49,13 +49,13 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import numpy as np
 
-from .models import Category, Level, Priority, Problem
+from .models import Category, Level, Priority, Problem, catalog
 from .models.vocab import Language
-from .solution import Solution
+from .solution import Solution, UnmetReason
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -109,46 +109,10 @@ BUNDLED_FONTS: tuple[tuple[str, str], ...] = (
 _FALLBACK = "DejaVu Sans"
 
 #: Fixed texts of the figures, (zh, en).
-_TEXT: dict[str, tuple[str, str]] = {
-    "city_title": ("各市需求满足率", "Share of needs served by city"),
-    "county_title": ("各县(市、区)需求满足率", "Share of needs served by county"),
-    "share": ("满足率", "share served"),
-    "overall": ("全省", "overall"),
-    "mix_title": ("各帮扶类别需求满足情况", "Needs by category: served and unmet"),
-    "needs": ("需求数", "needs"),
-    "served": ("已满足", "served"),
-    "load_title": ("组织承接项目数(前 {n} 个)", "Projects taken per organization (top {n})"),
-    "load": ("承接项目数", "projects taken"),
-    "capacity": ("最多承接", "capacity"),
-    "load_note": (
-        "参与组织 {engaged} / {organizations} · 承接能力使用 {utilization:.0%}",
-        "{engaged} of {organizations} organizations engaged · capacity used {utilization:.0%}",
-    ),
-    "map_title": ("各县需求满足率分布", "Coverage of needs by county"),
-    "lon": ("经度", "longitude"),
-    "lat": ("纬度", "latitude"),
-    "key_marker": ("重点帮扶地区(黑框)", "key assistance area (black edge)"),
-    "size_note": ("点的大小:需求数", "marker size: needs"),
-    "compare_title": ("方案对比:{by}满足率", "Plan comparison: share served by {by}"),
-    "by_city": ("市", "city"),
-    "by_category": ("帮扶类别", "category"),
-    "by_tier": ("帮扶优先级", "priority tier"),
-    "delta": ("{delta:+.1f} 个百分点", "{delta:+.1f} pp"),
-    "frontier_title": ("权衡前沿", "Trade-off frontier"),
-    "efficient": ("有效方案", "efficient plans"),
-    "dominated": ("其他方案", "other plans"),
-    "share_key": ("重点帮扶地区满足率", "share of key-area needs served"),
-    "base_score": ("总得分(基准权重)", "total score (base weights)"),
-    "objective": ("目标值", "objective"),
-}
+_TEXT = catalog.section("plot")
 
-_REASON_TEXT: dict[str, tuple[str, str]] = {
-    "served": ("已满足", "served"),
-    "capacity": ("未满足:承接能力已满", "unmet: capacity full"),
-    "no_candidate": ("未满足:无符合条件的组织", "unmet: no eligible organization"),
-    "non_positive_score": ("未满足:得分不为正", "unmet: no positive score"),
-    "not_chosen": ("未满足:未被选中", "unmet: not chosen"),
-}
+#: The bars of :func:`category_mix`, in order: served, then every unmet reason.
+_OUTCOMES: tuple[str, ...] = ("served", *get_args(UnmetReason))
 
 _TIER_COLORS = {
     Priority.KEY: "#c0392b",
@@ -157,10 +121,13 @@ _TIER_COLORS = {
 }
 _REASON_COLORS = {
     "served": "#2e8b57",
-    "capacity": "#e08e0b",
     "no_candidate": "#95a5a6",
+    "capacity": "#e08e0b",
     "non_positive_score": "#bdc3c7",
+    "too_few_candidates": "#8e44ad",
+    "rules": "#2874a6",
     "not_chosen": "#d35400",
+    "infeasible": "#34495e",
 }
 _PLAN_COLORS = ("#95a5a6", "#2874a6")
 
@@ -400,7 +367,7 @@ def _uncovered(family: str, characters: str) -> str:
 
 def _label_characters() -> str:
     """Every CJK character of the fixed labels (titles, categories, tiers, reasons)."""
-    texts = [zh for zh, _ in _TEXT.values()] + [zh for zh, _ in _REASON_TEXT.values()]
+    texts = [zh for zh, _ in _TEXT.values()] + [_outcome(r, "zh") for r in _OUTCOMES]
     texts += [c.label("zh") for c in Category] + [p.label("zh") for p in Priority]
     return "".join(sorted({ch for text in texts for ch in text if ord(ch) > 0x2E7F}))
 
@@ -469,8 +436,14 @@ def _finish(ax: Axes) -> Axes:
 
 
 def _t(key: str, language: Language, **values: Any) -> str:
-    zh, en = _TEXT[key]
-    return (zh if language == "zh" else en).format(**values)
+    return catalog.text(f"plot.{key}", language, **values)
+
+
+def _outcome(outcome: str, language: Language) -> str:
+    """A bar of :func:`category_mix`: served, or unmet for a reason."""
+    if outcome == "served":
+        return catalog.text("outcome.served", language)
+    return catalog.text("plot.unmet", language, reason=catalog.text(f"reason.{outcome}", language))
 
 
 def _display_name(name: str, fallback: str) -> str:
@@ -635,8 +608,8 @@ def category_mix(
         counts[a.category, "served"] += 1
     for u in solution.unmet:
         counts[u.category, u.reason] += 1
-    categories = [c for c in Category if any(counts[c, r] for r in _REASON_TEXT)]
-    reasons = [r for r in _REASON_TEXT if any(counts[c, r] for c in categories)]
+    categories = [c for c in Category if any(counts[c, r] for r in _OUTCOMES)]
+    reasons = [r for r in _OUTCOMES if any(counts[c, r] for c in categories)]
     with _style():
         ax = _axes(ax, (8, 0.5 * len(categories) + 1.8))
         labels = [c.label(lang) for c in categories]
@@ -647,8 +620,8 @@ def category_mix(
                 labels,
                 values,
                 left=left,
-                color=_REASON_COLORS.get(reason, "#34495e"),
-                label=_REASON_TEXT[reason][0 if lang == "zh" else 1],
+                color=_REASON_COLORS[reason],
+                label=_outcome(reason, lang),
             )
             left += values
         for y, (category, total) in enumerate(zip(categories, left, strict=True)):
@@ -899,7 +872,7 @@ def comparison(
             ax.text(
                 max(share_a, share_b) + 0.01,
                 row,
-                _t("delta", lang, delta=100 * delta),
+                catalog.text("delta.points", lang, points=100 * delta),
                 va="center",
                 fontsize=8,
                 color=color,

@@ -31,7 +31,7 @@ from .candidates import CandidateTable
 from .eligibility import RULES, ineligibility
 from .models import COMPONENTS, Category, Priority, Problem
 from .models.base import Model
-from .solution import Assignment, Unmet, UnmetReason
+from .solution import Assignment, Unmet, UnmetReason, unmet_detail
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -169,34 +169,18 @@ class PlanRows:
             excluded: dict[str, int] = {}
             if count == 0:
                 excluded = exclusions[n]
-                removed = ", ".join(f"{rule} removes {k}" for rule, k in excluded.items())
                 reason = "no_candidate"
-                detail = "no eligible organization" + (f": {removed}" if removed else "")
             elif self._infeasible:
-                reason, detail = "infeasible", "the hard rules cannot all hold (see conflicts)"
+                reason = "infeasible"
             elif count < partners:
-                reason, detail = (
-                    "too_few_candidates",
-                    f"needs {partners} partners, has {count} candidates",
-                )
+                reason = "too_few_candidates"
             elif not self._has_positive[n] and not ruled:
-                reason, detail = "non_positive_score", f"all {count} candidates score 0 or less"
+                reason = "non_positive_score"
             elif self._has_open[n] or (ruled and not self._has_positive[n]):
-                if ruled:
-                    reason, detail = (
-                        "rules",
-                        "a candidate had room; the policy's rules hold it back",
-                    )
-                else:
-                    reason, detail = (
-                        "not_chosen",
-                        "a candidate had room but the plan is not proven best",
-                    )
+                reason = "rules" if ruled else "not_chosen"
             else:
-                reason, detail = (
-                    "capacity",
-                    f"all {count} candidates with a positive score are full",
-                )
+                reason = "capacity"
+            detail = unmet_detail(reason, count, excluded=excluded, partners=partners)
             unmet.append(
                 Unmet.model_construct(
                     need_id=index.need_ids[n],

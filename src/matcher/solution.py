@@ -15,8 +15,7 @@ True
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, PrivateAttr
@@ -25,7 +24,7 @@ from ._lazy import lazy_module
 from .constraints import SoftViolation
 from .errors import OptionError
 from .kpis import Kpis, Tally
-from .models import COMPONENTS, Category, Priority, Problem
+from .models import COMPONENTS, Category, Priority, Problem, catalog
 from .models.base import Model
 from .models.deferred import Deferred
 from .models.vocab import Language
@@ -38,7 +37,7 @@ if TYPE_CHECKING:
 else:
     pd = lazy_module("pandas")
 
-__all__ = ["Assignment", "Conflict", "Solution", "Unmet", "UnmetReason"]
+__all__ = ["Assignment", "Conflict", "Solution", "Unmet", "UnmetReason", "unmet_detail"]
 
 #: Why a need is not served:
 #:
@@ -59,15 +58,45 @@ UnmetReason = Literal[
     "infeasible",
 ]
 
-_REASON_LABELS: dict[str, tuple[str, str]] = {
-    "no_candidate": ("无符合条件的组织", "no eligible organization"),
-    "capacity": ("候选组织承接能力已满", "every candidate is full"),
-    "non_positive_score": ("候选匹配得分不为正", "no candidate with a positive score"),
-    "not_chosen": ("未被选中", "not chosen"),
-    "too_few_candidates": ("合作组织不足", "too few candidates for the partnership"),
-    "rules": ("受政策规则限制", "held back by the policy's rules"),
-    "infeasible": ("硬性规则无法同时满足", "the hard rules cannot all hold"),
-}
+
+def unmet_detail(
+    reason: UnmetReason,
+    candidates: int,
+    language: Language = "en",
+    *,
+    excluded: Mapping[str, int] | None = None,
+    partners: int | None = None,
+) -> str:
+    """The one sentence on why a need is not served, in ``language``.
+
+    Parameters
+    ----------
+    reason, candidates, excluded
+        As in :class:`Unmet`.
+    partners
+        The organizations a partnership needs (``too_few_candidates``); ``None`` leaves it out.
+
+    Examples
+    --------
+    >>> unmet_detail("capacity", 4), unmet_detail("capacity", 4, "zh")
+    ('all 4 candidates with a positive score are full', '全部 4 个得分为正的候选组织均已满额')
+    >>> unmet_detail("no_candidate", 0, "zh", excluded={"scope": 3, "credit": 1})
+    '无符合条件的组织:超出登记范围排除 3 个、信用排除 1 个'
+    """
+    if reason == "no_candidate" and excluded:
+        removed = catalog.text("detail.separator", language).join(
+            catalog.text(
+                "detail.removes",
+                language,
+                rule=catalog.text(f"rule_short.{rule}", language),
+                count=count,
+            )
+            for rule, count in excluded.items()
+        )
+        return catalog.text("detail.no_candidate_because", language, removed=removed)
+    if reason == "too_few_candidates" and partners is None:
+        return catalog.text("detail.too_few", language, count=candidates)
+    return catalog.text(f"detail.{reason}", language, count=candidates, partners=partners)
 
 
 class Assignment(Model):
@@ -106,6 +135,22 @@ class Unmet(Model):
     tier: Priority
     candidates: int = 0
     excluded: dict[str, int] = Field(default_factory=dict)
+
+    def describe(self, language: Language = "zh") -> str:
+        """:attr:`detail` in ``language``: the record's own sentence in English, rebuilt in Chinese.
+
+        Examples
+        --------
+        >>> from matcher.models import Category, Priority
+        >>> u = Unmet(need_id="n1", reason="capacity", detail="all 2 candidates with a positive "
+        ...           "score are full", category=Category.TALENT, region="r", tier=Priority.KEY,
+        ...           candidates=2)
+        >>> u.describe("zh")
+        '全部 2 个得分为正的候选组织均已满额'
+        """
+        if language == "en":
+            return self.detail
+        return unmet_detail(self.reason, self.candidates, language, excluded=self.excluded)
 
 
 class Conflict(Model):
@@ -305,7 +350,7 @@ class Solution(Deferred):
         k = self.kpis
 
         def tally(label: str, t: Tally) -> str:
-            return f"  {_pad(label, 24)} {t.served:>6} / {t.needs:<6} {t.share:6.1%}"
+            return f"  {catalog.pad(label, 24)} {t.served:>6} / {t.needs:<6} {t.share:6.1%}"
 
         lines = [
             (
@@ -338,12 +383,6 @@ class Solution(Deferred):
                 counts[u.reason] = counts.get(u.reason, 0) + 1
             lines.append("未满足原因:" if zh else "Unmet needs by reason:")
             for reason, count in sorted(counts.items()):
-                label = _REASON_LABELS[reason][0 if zh else 1]
-                lines.append(f"  {_pad(label, 24)} {count:>6}")
+                label = catalog.text(f"reason.{reason}", language)
+                lines.append(f"  {catalog.pad(label, 24)} {count:>6}")
         return "\n".join(lines)
-
-
-def _pad(text: str, width: int) -> str:
-    """``text`` padded to ``width`` terminal columns (a Chinese character takes two)."""
-    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-    return text + " " * max(0, width - used)

@@ -17,7 +17,8 @@ True
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+
+from .catalog import Language, section
 
 __all__ = [
     "CATEGORY_CODES",
@@ -33,59 +34,8 @@ __all__ = [
     "VulnerableGroup",
 ]
 
-Language = Literal["zh", "en"]
-
 # (zh, en) labels, kept apart from the enums so that a member's value is its id and nothing else.
-_LABELS: dict[str, tuple[str, str]] = {
-    # categories
-    "industry": ("产业帮扶", "Industry support"),
-    "talent": ("人才培养", "Talent development"),
-    "employment": ("就业帮扶", "Employment support"),
-    "vulnerable": ("扶弱济困", "Help for the vulnerable"),
-    "consumption": ("消费帮扶", "Consumption support"),
-    "culture_tourism": ("文旅振兴", "Culture and tourism"),
-    # organization types
-    "industry_association": ("行业协会商会", "Industry association or chamber of commerce"),
-    "agriculture": ("农业农村类", "Agriculture and rural"),
-    "science_technology": ("科技类", "Science and technology"),
-    "foundation": ("基金会等慈善组织", "Foundation or charity"),
-    "training": ("培训类", "Training"),
-    "academic": ("学术类", "Academic"),
-    "employment_service": ("就业服务类", "Employment services"),
-    "social_service": ("社会服务机构", "Social-service institution"),
-    "public_welfare": ("公益慈善类", "Public-welfare charity"),
-    "community_service": ("城乡社区服务类", "Urban-rural community services"),
-    "grassroots_community": ("城乡基层社区社会组织", "Grassroots community organization"),
-    "ecommerce": ("网络电商类", "Online e-commerce"),
-    "private_institution": ("民办高校医院等社会服务机构", "Private university or hospital"),
-    "culture_tourism_org": ("文化旅游类", "Culture and tourism"),
-    "media": ("新媒体宣传类", "New media and publicity"),
-    "hub": ("枢纽型", "Hub organization"),
-    "professional": ("专业型", "Professional organization"),
-    "other": ("其他", "Other"),
-    # region levels
-    "nation": ("全国", "Nation"),
-    "province": ("省", "Province"),
-    "city": ("市", "City"),
-    "county": ("县", "County"),
-    "township": ("乡镇", "Township"),
-    "village": ("村", "Village"),
-    # priority tiers
-    "key": ("重点帮扶地区", "Key assistance area"),
-    "former_poverty": ("原贫困地区", "Former poverty area"),
-    "normal": ("一般地区", "Other area"),
-    # credit
-    "credit_normal": ("正常", "In good standing"),
-    "abnormal": ("活动异常名录", "On the abnormal-activity list"),
-    "blacklisted": ("严重违法失信名单", "On the serious-dishonesty list"),
-    # vulnerable groups
-    "destitute": ("特困供养人员", "Destitute persons"),
-    "left_behind_elderly": ("留守老人", "Left-behind elderly"),
-    "orphans": ("孤儿", "Orphans"),
-    "unsupported_children": ("事实无人抚养儿童", "De-facto unsupported children"),
-    "left_behind_children": ("留守儿童", "Left-behind children"),
-    "disabled": ("残疾人", "People with disabilities"),
-}
+_LABELS = section("term")
 
 # Extra spellings accepted on input (short Chinese names, registration-level words).
 _ALIASES: dict[str, str] = {

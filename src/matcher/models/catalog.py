@@ -1,0 +1,485 @@
+"""Every label and message a person reads, in Chinese and English, kept once.
+
+A text has a key ``section.name`` and a pair (Chinese, English); a text with ``{fields}`` is a
+template. Modules look texts up here instead of keeping their own copies, so that a reason, a
+column or a message reads the same in the summary, the workbook, the chart and the comparison.
+
+=============== ================================================================================
+section         what it names
+=============== ================================================================================
+``term``        the vocabulary: categories, organization types, levels, tiers, credit, groups
+``reason``      why a need is not served (:data:`matcher.solution.UnmetReason`)
+``detail``      the one-sentence detail of an unmet need
+``outcome``     a need's standing in a plan beside the unmet reasons (served, absent)
+``change``      what happened to a need between two plans
+``total``       the overall figures of a comparison
+``delta``       a change in a figure
+``metric``      the figures of the plan workbook's 指标 sheet
+``sheet``       the plan workbook's sheets (Chinese names; English ones are the sheet's id)
+``column``      the plan workbook's columns (Chinese names; English ones are the column's id)
+``table``       messages about tables read from files
+``plot``        chart titles, axes and legends
+``component``   score components as explanations name them
+``rule``        eligibility rules, as a sentence, ...
+``rule_short``  ... and as a short name for counts
+``rule_kind``   kinds of counting rule
+``verdict``     why an organization did not take a need
+``rating``      the five-star rating scale
+``cli``         what the command line prints
+``error``       error messages (:class:`~matcher.errors.ProblemError`, ``OptionError``)
+=============== ================================================================================
+
+The language is chosen by :func:`language`: an explicit choice, else ``MATCHER_LANG``, else the
+locale (Chinese where it is Chinese), else the caller's default. The caller's default stays what each
+output had before there was a setting: Chinese for labels, English for error messages (the one
+exception is a Chinese locale, which gives Chinese messages too).
+
+Examples
+--------
+>>> text("reason.rules", "zh"), text("reason.rules", "en")
+('受政策规则限制', "held back by the policy's rules")
+>>> text("detail.capacity", "en", count=3)
+'all 3 candidates with a positive score are full'
+>>> section("change")["moved"]
+('改派', 'moved')
+>>> display_width("太原市"), display_width("Taiyuan"), pad("市", 4) + "|"
+(6, 7, '市  |')
+"""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, Literal
+
+from ..errors import OptionError, echo
+
+__all__ = [
+    "ENV",
+    "Language",
+    "display_width",
+    "keys",
+    "language",
+    "pad",
+    "pair",
+    "section",
+    "text",
+]
+
+Language = Literal["zh", "en"]
+
+#: The environment variable that chooses the language (``zh`` or ``en``).
+ENV = "MATCHER_LANG"
+
+# fmt: off
+_ENTRIES: dict[str, tuple[str, str]] = {
+    # --- the vocabulary (models/vocab.py) ---------------------------------------------------------
+    # categories
+    "term.industry": ("产业帮扶", "Industry support"),
+    "term.talent": ("人才培养", "Talent development"),
+    "term.employment": ("就业帮扶", "Employment support"),
+    "term.vulnerable": ("扶弱济困", "Help for the vulnerable"),
+    "term.consumption": ("消费帮扶", "Consumption support"),
+    "term.culture_tourism": ("文旅振兴", "Culture and tourism"),
+    # organization types
+    "term.industry_association": ("行业协会商会", "Industry association or chamber of commerce"),
+    "term.agriculture": ("农业农村类", "Agriculture and rural"),
+    "term.science_technology": ("科技类", "Science and technology"),
+    "term.foundation": ("基金会等慈善组织", "Foundation or charity"),
+    "term.training": ("培训类", "Training"),
+    "term.academic": ("学术类", "Academic"),
+    "term.employment_service": ("就业服务类", "Employment services"),
+    "term.social_service": ("社会服务机构", "Social-service institution"),
+    "term.public_welfare": ("公益慈善类", "Public-welfare charity"),
+    "term.community_service": ("城乡社区服务类", "Urban-rural community services"),
+    "term.grassroots_community": ("城乡基层社区社会组织", "Grassroots community organization"),
+    "term.ecommerce": ("网络电商类", "Online e-commerce"),
+    "term.private_institution": ("民办高校医院等社会服务机构", "Private university or hospital"),
+    "term.culture_tourism_org": ("文化旅游类", "Culture and tourism"),
+    "term.media": ("新媒体宣传类", "New media and publicity"),
+    "term.hub": ("枢纽型", "Hub organization"),
+    "term.professional": ("专业型", "Professional organization"),
+    "term.other": ("其他", "Other"),
+    # region levels
+    "term.nation": ("全国", "Nation"),
+    "term.province": ("省", "Province"),
+    "term.city": ("市", "City"),
+    "term.county": ("县", "County"),
+    "term.township": ("乡镇", "Township"),
+    "term.village": ("村", "Village"),
+    # priority tiers
+    "term.key": ("重点帮扶地区", "Key assistance area"),
+    "term.former_poverty": ("原贫困地区", "Former poverty area"),
+    "term.normal": ("一般地区", "Other area"),
+    # credit
+    "term.credit_normal": ("正常", "In good standing"),
+    "term.abnormal": ("活动异常名录", "On the abnormal-activity list"),
+    "term.blacklisted": ("严重违法失信名单", "On the serious-dishonesty list"),
+    # vulnerable groups
+    "term.destitute": ("特困供养人员", "Destitute persons"),
+    "term.left_behind_elderly": ("留守老人", "Left-behind elderly"),
+    "term.orphans": ("孤儿", "Orphans"),
+    "term.unsupported_children": ("事实无人抚养儿童", "De-facto unsupported children"),
+    "term.left_behind_children": ("留守儿童", "Left-behind children"),
+    "term.disabled": ("残疾人", "People with disabilities"),
+
+    # --- unmet needs ------------------------------------------------------------------------------
+    "reason.no_candidate": ("无符合条件的组织", "no eligible organization"),
+    "reason.capacity": ("候选组织承接能力已满", "every candidate is full"),
+    "reason.non_positive_score": ("候选匹配得分不为正", "no candidate with a positive score"),
+    "reason.too_few_candidates": ("合作组织不足", "too few candidates for the partnership"),
+    "reason.rules": ("受政策规则限制", "held back by the policy's rules"),
+    "reason.not_chosen": ("未被选中", "not chosen"),
+    "reason.infeasible": ("硬性规则无法同时满足", "the hard rules cannot all hold"),
+    "detail.no_candidate": ("无符合条件的组织", "no eligible organization"),
+    "detail.no_candidate_because": ("无符合条件的组织:{removed}", "no eligible organization: {removed}"),
+    "detail.separator": ("、", ", "),
+    "detail.removes": ("{rule}排除 {count} 个", "{rule} removes {count}"),
+    "detail.infeasible": (
+        "硬性规则无法同时满足(见冲突说明)", "the hard rules cannot all hold (see conflicts)"
+    ),
+    "detail.too_few_candidates": (
+        "需要 {partners} 个合作组织,只有 {count} 个候选组织",
+        "needs {partners} partners, has {count} candidates",
+    ),
+    "detail.too_few": ("只有 {count} 个候选组织,不足以合作实施", "has {count} candidates, too few"),
+    "detail.non_positive_score": (
+        "全部 {count} 个候选组织得分不大于 0", "all {count} candidates score 0 or less"
+    ),
+    "detail.rules": (
+        "有候选组织尚有名额,但受政策规则限制", "a candidate had room; the policy's rules hold it back"
+    ),
+    "detail.not_chosen": (
+        "有候选组织尚有名额,但该方案未被证明最优",
+        "a candidate had room but the plan is not proven best",
+    ),
+    "detail.capacity": (
+        "全部 {count} 个得分为正的候选组织均已满额",
+        "all {count} candidates with a positive score are full",
+    ),
+    "outcome.served": ("已满足", "served"),
+    "outcome.absent": ("不在该方案中", "not in the plan"),
+
+    # --- comparing plans --------------------------------------------------------------------------
+    "change.gained": ("新增满足", "gained service"),
+    "change.lost": ("不再满足", "lost service"),
+    "change.moved": ("改派", "moved"),
+    "change.kept": ("不变", "unchanged"),
+    "change.unserved": ("均未满足", "unserved in both"),
+    "total.base_score": ("得分(基准权重)", "score (base weights)"),
+    "total.needs": ("需求数", "needs"),
+    "total.served": ("满足需求", "needs served"),
+    "total.share": ("满足率", "share served"),
+    "total.organizations": ("组织数", "organizations"),
+    "total.engaged": ("参与组织", "organizations engaged"),
+    "total.capacity": ("承接能力", "capacity"),
+    "total.utilization": ("承接能力使用率", "capacity used"),
+    "delta.points": ("{points:+.1f} 个百分点", "{points:+.1f} pp"),
+
+    # --- the plan workbook ------------------------------------------------------------------------
+    "metric.status": ("求解状态", "status"),
+    "metric.solver": ("求解器", "solver"),
+    "metric.objective": ("目标值(总得分)", "objective (total score)"),
+    "metric.bound": ("上界", "bound"),
+    "metric.needs": ("需求数", "needs"),
+    "metric.served": ("已满足需求", "needs served"),
+    "metric.share": ("满足率", "share served"),
+    "metric.organizations": ("组织数", "organizations"),
+    "metric.engaged": ("参与组织", "organizations engaged"),
+    "metric.capacity": ("承接能力", "capacity"),
+    "metric.used": ("已用承接能力", "capacity used"),
+    "metric.utilization": ("承接能力使用率", "utilization"),
+    "sheet.plan": ("派单方案", "plan"),
+    "sheet.unmet": ("未满足需求", "unmet"),
+    "sheet.kpis": ("指标", "kpis"),
+    "sheet.by_category": ("按帮扶类别", "by_category"),
+    "sheet.by_tier": ("按优先级", "by_tier"),
+    "sheet.by_city": ("按市", "by_city"),
+    "sheet.load": ("组织承接", "load"),
+    "sheet.explanations": ("派单解释", "explanations"),
+    "column.need_id": ("需求编号", "need_id"),
+    "column.title": ("需求名称", "title"),
+    "column.region": ("地区", "region"),
+    "column.city": ("市", "city"),
+    "column.category": ("帮扶类别", "category"),
+    "column.tier": ("帮扶优先级", "tier"),
+    "column.org_id": ("组织编号", "org_id"),
+    "column.org_name": ("组织名称", "org_name"),
+    "column.score": ("得分", "score"),
+    "column.reason": ("未满足原因", "reason"),
+    "column.detail": ("说明", "detail"),
+    "column.candidates": ("候选组织数", "candidates"),
+    "column.name": ("名称", "name"),
+    "column.needs": ("需求数", "needs"),
+    "column.served": ("已满足", "served"),
+    "column.share": ("满足率", "share"),
+    "column.load": ("承接项目数", "load"),
+    "column.capacity": ("最多承接项目数", "capacity"),
+    "column.capability": ("能力", "capability"),
+    "column.type_fit": ("类型匹配", "type_fit"),
+    "column.priority": ("地区优先级", "priority"),
+    "column.beneficiaries": ("受益人数", "beneficiaries"),
+    "column.vulnerable": ("困难群体", "vulnerable"),
+    "column.proximity": ("距离", "proximity"),
+    "column.reputation": ("口碑", "reputation"),
+    "column.continuity": ("接续实施", "continuity"),
+    "column.discontinuity": ("接续不佳", "discontinuity"),
+    "column.incumbent": ("已派未接", "incumbent"),
+    "column.preference": ("组织意向", "preference"),
+    "column.merit": ("评审得分", "merit"),
+
+    # --- tables read from files -------------------------------------------------------------------
+    "table.cannot_read": ("无法读取:{reason}", "cannot read: {reason}"),
+    "table.cannot_write": ("无法写入:{reason}", "cannot write: {reason}"),
+    "table.not_text": ("不是 UTF-8 或 GB18030 编码的文本", "is not UTF-8 or GB18030 text"),
+    "table.not_csv": ("不是有效的 CSV 文件:{reason}", "is not a valid CSV file: {reason}"),
+    "table.not_workbook": ("不是 Excel 工作簿:{reason}", "is not an Excel workbook: {reason}"),
+    "table.not_parquet": ("不是 Parquet 文件:{reason}", "is not a Parquet file: {reason}"),
+    "table.xls": (
+        "不读取 Excel 97-2003 工作簿(.xls),请另存为 .xlsx",
+        "Excel 97-2003 workbooks (.xls) are not read: save it as .xlsx",
+    ),
+    "table.no_sheet": ("没有工作表 {sheet};现有:{sheets}", "no sheet {sheet}; the sheets are {sheets}"),
+    "table.empty": ("表是空的,没有表头行", "the table is empty: no header row"),
+    "table.no_columns": ("表中没有列", "the table has no columns"),
+    "table.no_header": ("这一列有数据但没有列名", "the column has values but no header"),
+    "table.twice": ("列名重复", "the column appears twice"),
+    "table.same_field": ("与列 {other} 同为字段 {field}", "gives {field}, as column {other} does"),
+    "table.unknown_column": ("未知的列", "unknown column"),
+    "table.mangled": (
+        "未知的列(pandas 给第二个 {first} 列起的名字?)",
+        "unknown column (pandas' name for a second {first} column?)",
+    ),
+    "table.not_table": ("不是表(pandas.DataFrame)", "is not a table (a pandas.DataFrame)"),
+    "table.second_table": ("第二张 {section} 表", "a second {section} table"),
+    "table.bytes": ("字节串不是文本或数字", "bytes are neither text nor a number"),
+    "table.bool": ("是/否值不能当作数字或文本", "a yes/no value is neither a number nor text"),
+    "table.not_scalar": ("一个单元格只能填一个值", "several values where one is expected"),
+    "table.formula": (
+        "公式 {formula} 没有保存的计算结果(在 Excel 中打开并保存,或粘贴为数值)",
+        "the formula {formula} has no saved value (open and save the file in Excel, "
+        "or paste values)",
+    ),
+    "table.excel_error": ("单元格是 Excel 错误值 {value}", "the cell holds the Excel error {value}"),
+    "table.unknown_org": ("未知的组织 {id}", "unknown organization {id}"),
+    "table.policy_columns": (
+        "政策表需要参数列和取值列", "the policy table needs a key and a value column"
+    ),
+    "table.policy_key": ("参数 {name} 与 {other} 冲突", "the key {name} clashes with {other}"),
+    "table.control": (
+        "含有 Excel 无法保存的控制字符", "holds a control character that Excel cannot store"
+    ),
+
+    # --- charts (plots.py) -----------------------------------------------------------------------
+    "plot.city_title": ("各市需求满足率", "Share of needs served by city"),
+    "plot.county_title": ("各县(市、区)需求满足率", "Share of needs served by county"),
+    "plot.share": ("满足率", "share served"),
+    "plot.overall": ("全省", "overall"),
+    "plot.mix_title": ("各帮扶类别需求满足情况", "Needs by category: served and unmet"),
+    "plot.needs": ("需求数", "needs"),
+    "plot.served": ("已满足", "served"),
+    "plot.load_title": ("组织承接项目数(前 {n} 个)", "Projects taken per organization (top {n})"),
+    "plot.load": ("承接项目数", "projects taken"),
+    "plot.capacity": ("最多承接", "capacity"),
+    "plot.load_note": (
+        "参与组织 {engaged} / {organizations} · 承接能力使用 {utilization:.0%}",
+        "{engaged} of {organizations} organizations engaged · capacity used {utilization:.0%}",
+    ),
+    "plot.map_title": ("各县需求满足率分布", "Coverage of needs by county"),
+    "plot.lon": ("经度", "longitude"),
+    "plot.lat": ("纬度", "latitude"),
+    "plot.key_marker": ("重点帮扶地区(黑框)", "key assistance area (black edge)"),
+    "plot.size_note": ("点的大小:需求数", "marker size: needs"),
+    "plot.compare_title": ("方案对比:{by}满足率", "Plan comparison: share served by {by}"),
+    "plot.by_city": ("市", "city"),
+    "plot.by_category": ("帮扶类别", "category"),
+    "plot.by_tier": ("帮扶优先级", "priority tier"),
+    "plot.frontier_title": ("权衡前沿", "Trade-off frontier"),
+    "plot.efficient": ("有效方案", "efficient plans"),
+    "plot.dominated": ("其他方案", "other plans"),
+    "plot.share_key": ("重点帮扶地区满足率", "share of key-area needs served"),
+    "plot.base_score": ("总得分(基准权重)", "total score (base weights)"),
+    "plot.objective": ("目标值", "objective"),
+    "plot.unmet": ("未满足:{reason}", "unmet: {reason}"),
+
+    # --- explanations (explain/) ------------------------------------------------------------------
+    "component.capability": ("能力", "capability"),
+    "component.type_fit": ("类型匹配", "type fit"),
+    "component.priority": ("帮扶优先级", "priority tier"),
+    "component.beneficiaries": ("受益人数", "beneficiaries"),
+    "component.vulnerable": ("困难群体", "vulnerable groups"),
+    "component.proximity": ("距离", "proximity"),
+    "component.reputation": ("服务评价", "reputation"),
+    "component.continuity": ("接续实施", "continuity"),
+    "component.discontinuity": ("差评接续", "discontinuity"),
+    "component.incumbent": ("在途派单", "pending offer"),
+    "component.preference": ("承接意愿", "preference"),
+    "component.merit": ("评审得分", "review merit"),
+    "component.acceptance": ("接单概率（乘数）", "acceptance (factor)"),
+    "component.pair_score": ("给定配对得分", "given pair score"),
+    "rule.credit": ("信用状况不符合政策要求", "its credit standing is barred by the policy"),
+    "rule.inspection": ("未通过年检", "it did not pass the annual inspection"),
+    "rule.grade": ("评估等级低于要求", "its evaluation grade is below the minimum"),
+    "rule.declined": ("此前已拒绝该需求", "it declined this need in an earlier round"),
+    "rule.pair_scores": ("不在给定的配对得分中", "the pair is not among the given pair scores"),
+    "rule.capability": ("没有该类帮扶能力", "it has no capability in the category"),
+    "rule.unwilling": ("不愿承接该类别或地区", "it declines the category or the region"),
+    "rule.primary_type": ("该类别只派给重点类型组织", "the category is kept for primary types"),
+    "rule.scope": ("需求超出其登记地域范围", "the need lies outside the area of its registration"),
+    "rule.service_regions": ("需求不在其服务地区内", "the need lies outside its service regions"),
+    "rule.distance": ("距离超过上限", "it is farther away than the policy allows"),
+    "rule_short.credit": ("信用", "credit"),
+    "rule_short.inspection": ("年检", "inspection"),
+    "rule_short.grade": ("评估等级", "grade"),
+    "rule_short.declined": ("已拒绝", "declined"),
+    "rule_short.pair_scores": ("无给定配对", "pair_scores"),
+    "rule_short.capability": ("无该类能力", "capability"),
+    "rule_short.unwilling": ("不愿承接", "unwilling"),
+    "rule_short.primary_type": ("非重点类型", "primary_type"),
+    "rule_short.scope": ("超出登记范围", "scope"),
+    "rule_short.service_regions": ("不在服务地区", "service_regions"),
+    "rule_short.distance": ("距离过远", "distance"),
+    "rule_kind.regions": ("地区名额", "regional quotas"),
+    "rule_kind.categories": ("类别名额", "category quotas"),
+    "rule_kind.program": ("项目总量", "program totals"),
+    "rule_kind.money": ("资金", "money"),
+    "rule_kind.aid_mix": ("造血比例", "aid mix"),
+    "rule_kind.goals": ("多级目标", "goals"),
+    "rule_kind.partnerships": ("合作实施", "partnerships"),
+    "verdict.full": ("已满额", "full"),
+    "verdict.pinned": ("因已接受的派单被保留而未改派", "kept out by the accepted offer"),
+    "verdict.rules": ("受政策规则限制", "held back by the policy's rules"),
+    "verdict.not_chosen": ("方案未证明最优而未选", "left out by a plan not proven best"),
+
+    # --- dispatch ---------------------------------------------------------------------------------
+    "rating.5": ("非常满意", "very satisfied"),
+    "rating.4": ("满意", "satisfied"),
+    "rating.3": ("基本满意", "basically satisfied"),
+    "rating.2": ("不满意", "dissatisfied"),
+    "rating.1": ("非常不满意", "very dissatisfied"),
+
+    # --- the command line -------------------------------------------------------------------------
+    "cli.verify": ("校验:{count} 处违规", "verify: {count} violations"),
+    "cli.top": ("得分最高的 {count} 项派单:", "Top {count} assignments by score:"),
+    "cli.total_time": ("总用时 {seconds:.3f} 秒", "total time {seconds:.3f} s"),
+    "cli.plot_written": ("图已写入 {path}", "plot written to {path}"),
+    "cli.error": ("错误", "error"),
+
+    # --- errors -----------------------------------------------------------------------------------
+    "error.problems": ("输入中有 {count} 处问题", "{count} problems in the input"),
+    "error.problem": ("输入中有 1 处问题", "1 problem in the input"),
+    "error.unknown_field": ("未知字段", "unknown field"),
+    "error.missing": ("缺少必填字段", "required field is missing"),
+    "error.not_one_of": ("不是以下之一:{expected}", "not one of {expected}"),
+    "error.unknown_region": ("未知的地区 {id}", "unknown region {id}"),
+    "error.unknown_need": ("未知的需求 {id}", "unknown need {id}"),
+    "error.unknown_organization": ("未知的组织 {id}", "unknown organization {id}"),
+    "error.duplicate_id": ("编号 {id} 重复(首次出现在 {first})", "duplicate id {id} (first at {first})"),
+    "error.duplicate_pair": ("配对重复(首次出现在 {first})", "duplicate pair (first at {first})"),
+    "error.pinned_twice": ("需求 {id} 被指定了两次", "need {id} is pinned twice"),
+    "error.pinned_declined": ("该配对同时被指定和拒绝", "the pair is pinned and declined at once"),
+    "error.cannot_contain": (
+        "{parent_level}不能包含{level}(上级 {parent},下级 {id})",
+        "a {parent_level_id} cannot contain a {level_id} (parent {parent} of {id})",
+    ),
+    "error.home_outside": (
+        "{scope}级组织的所在地须在某个{scope}之内;{home} 不在",
+        "a {scope_id}-scope organization needs a home region inside a {scope_id}; {home} is not",
+    ),
+    "error.language": ("语言须为 zh 或 en,而不是 {value}", "the language is zh or en, not {value}"),
+}
+# fmt: on
+
+_SECTIONS: dict[str, Mapping[str, tuple[str, str]]] = {}
+
+
+def keys() -> list[str]:
+    """Every key of the catalog, in its order."""
+    return list(_ENTRIES)
+
+
+def pair(key: str) -> tuple[str, str]:
+    """The (Chinese, English) texts of ``key``; a :class:`KeyError` for an unknown key."""
+    return _ENTRIES[key]
+
+
+def text(key: str, language: Language = "zh", /, **fields: Any) -> str:
+    """The text of ``key`` in ``language``, its ``{fields}`` filled in.
+
+    Examples
+    --------
+    >>> text("error.problems", "zh", count=3)
+    '输入中有 3 处问题'
+    """
+    zh, en = _ENTRIES[key]
+    chosen = zh if language == "zh" else en
+    return chosen.format(**fields) if fields else chosen
+
+
+def section(name: str) -> Mapping[str, tuple[str, str]]:
+    """The texts of one section, by the name after the dot, read-only.
+
+    Examples
+    --------
+    >>> section("reason")["capacity"]
+    ('候选组织承接能力已满', 'every candidate is full')
+    """
+    found = _SECTIONS.get(name)
+    if found is None:
+        prefix = name + "."
+        found = MappingProxyType(
+            {key[len(prefix) :]: texts for key, texts in _ENTRIES.items() if key.startswith(prefix)}
+        )
+        _SECTIONS[name] = found
+    return found
+
+
+def language(choice: str | None = None, default: Language = "zh") -> Language:
+    """The language to speak: ``choice``, else ``MATCHER_LANG``, else the locale, else ``default``.
+
+    The locale counts only when it is Chinese (``LC_ALL``, ``LC_MESSAGES`` or ``LANG`` starting with
+    ``zh``): a non-Chinese locale leaves ``default``, which each caller keeps as it was before there
+    was a setting, so that no output changes unless it is asked to.
+
+    Raises
+    ------
+    OptionError
+        When ``choice`` or ``MATCHER_LANG`` is set to something other than ``zh`` or ``en``.
+
+    Examples
+    --------
+    >>> language("en"), language(" ZH ")
+    ('en', 'zh')
+    """
+    given = choice if choice is not None else os.environ.get(ENV) or None
+    if given is not None:
+        value = given.strip().lower()
+        if value in ("zh", "en"):
+            return "zh" if value == "zh" else "en"
+        raise OptionError(text("error.language", default, value=echo(given)))
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        setting = os.environ.get(name)
+        if setting:
+            return "zh" if setting.lower().startswith("zh") else default
+    return default
+
+
+def display_width(text: str) -> int:
+    """The terminal columns ``text`` takes: two for a wide (CJK) character, none for a combining one.
+
+    Examples
+    --------
+    >>> display_width("太原市"), display_width("Taiyuan"), display_width("e\\u0301")
+    (6, 7, 1)
+    """
+    return sum(
+        0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        for ch in text
+    )
+
+
+def pad(text: str, width: int) -> str:
+    """``text`` followed by spaces up to ``width`` terminal columns (see :func:`display_width`)."""
+    return text + " " * max(0, width - display_width(text))

@@ -29,7 +29,7 @@ import numpy.typing as npt
 from ._lazy import lazy_module
 from .eligibility import RULES, barred_organizations, ineligibility
 from .errors import Issue, ProblemError, echo
-from .models import COMPONENTS, Category, Level, Problem
+from .models import COMPONENTS, Category, Level, Problem, catalog
 from .scoring import components
 from .scoring import score as pair_score
 
@@ -185,19 +185,29 @@ def pinned_rows(problem: Problem, table: CandidateTable) -> IntArray:
     issues = []
     for i in np.flatnonzero(~found).tolist():
         code = int(ineligibility(problem, index.pinned_need[i], index.pinned_org[i])[0])
-        issues.append(Issue(f"pinned[{i}]", f"the pair is not eligible: rule {RULES[code - 1]}"))
+        rule = RULES[code - 1]
+        issues.append(
+            Issue.of(f"pinned[{i}]", "error.pinned_ineligible", rule_id=rule, rule=_rule_zh(rule))
+        )
     load = np.bincount(index.pinned_org, minlength=index.n_orgs)
     for o in np.flatnonzero(load > index.org_capacity).tolist():
         limit = int(index.org_capacity[o])
         issues.append(
-            Issue(
+            Issue.of(
                 "pinned",
-                f"{echo(index.org_ids[o])} has {int(load[o])} pinned needs > max_projects {limit}",
+                "error.pinned_over_capacity",
+                org=echo(index.org_ids[o]),
+                count=int(load[o]),
+                limit=limit,
             )
         )
     if issues:
         raise ProblemError(issues)
     return np.sort(rows)
+
+
+def _rule_zh(rule: str) -> str:
+    return catalog.text(f"rule_short.{rule}", "zh")
 
 
 def _join(problem: Problem, needs: IntArray) -> tuple[IntArray, IntArray]:

@@ -30,7 +30,6 @@ import json
 import math
 import os
 import sys
-import unicodedata
 from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -38,6 +37,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from .cli_compare import add_compare_parser, non_negative_int
 from .errors import MatcherError, ProblemError, SolverError
+from .models.catalog import display_width
 from .solvers import SOLVERS
 from .synth import SCALES
 
@@ -399,20 +399,6 @@ def _synth(args: argparse.Namespace) -> int:
 
 
 # --- the demo table -------------------------------------------------------------------------------
-
-
-def display_width(text: str) -> int:
-    """Terminal columns ``text`` takes: wide and full-width characters count 2, combining marks 0.
-
-    Examples
-    --------
-    >>> display_width("太原市"), display_width("Taiyuan")
-    (6, 7)
-    """
-    return sum(
-        0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
-        for ch in text
-    )
 
 
 def fit(text: str, width: int, *, right: bool = False) -> str:

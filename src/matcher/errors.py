@@ -13,7 +13,8 @@ color: unknown field
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 __all__ = [
     "Issue",
@@ -62,6 +63,10 @@ def echo(value: object, limit: int = ECHO_LENGTH) -> str:
 class MatcherError(Exception):
     """Base class of every error matcher raises on purpose."""
 
+    def text(self, language: Literal["zh", "en"] = "en") -> str:
+        """The message in ``language``; English where no Chinese one was given."""
+        return str(self)
+
 
 @dataclass(frozen=True, order=True)
 class Issue:
@@ -77,14 +82,38 @@ class Issue:
 
     path: str
     message: str
+    message_zh: str = field(default="", compare=False, repr=False)
 
     def __post_init__(self) -> None:
         # A path or a message built from a huge input (a key of ten megabytes) stays readable.
         object.__setattr__(self, "path", shorten(self.path, ISSUE_LENGTH))
         object.__setattr__(self, "message", shorten(self.message, ISSUE_LENGTH))
+        object.__setattr__(self, "message_zh", shorten(self.message_zh, ISSUE_LENGTH))
+
+    @classmethod
+    def of(cls, path: str, key: str, **fields: Any) -> Issue:
+        """An issue whose message is the catalog's text ``key`` (see :mod:`matcher.models.catalog`),
+        in English and in Chinese.
+
+        Examples
+        --------
+        >>> issue = Issue.of("needs[0].region", "error.unknown_region", id="'r9'")
+        >>> print(issue)
+        needs[0].region: unknown region 'r9'
+        >>> print(issue.text("zh"))
+        needs[0].region: 未知的地区 'r9'
+        """
+        from .models import catalog  # the catalog's package imports this module
+
+        return cls(path, catalog.text(key, "en", **fields), catalog.text(key, "zh", **fields))
+
+    def text(self, language: Literal["zh", "en"] = "en") -> str:
+        """``path: message`` in ``language``; English where the issue has no Chinese message."""
+        message = self.message_zh if language == "zh" and self.message_zh else self.message
+        return f"{self.path}: {message}" if self.path else message
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.message}" if self.path else self.message
+        return self.text("en")
 
 
 class ProblemError(MatcherError):
@@ -92,13 +121,54 @@ class ProblemError(MatcherError):
 
     def __init__(self, issues: Iterable[Issue]) -> None:
         self.issues: list[Issue] = list(issues)
+        super().__init__(self.text("en"))
+
+    def text(self, language: Literal["zh", "en"] = "en") -> str:
+        """A head line, then one issue per line, in ``language``.
+
+        Examples
+        --------
+        >>> error = ProblemError([Issue.of("a", "error.missing"), Issue("b", "too big")])
+        >>> print(error.text("zh"))
+        输入中有 2 处问题
+          a: 缺少必填字段
+          b: too big
+        """
+        from .models import catalog
+
         count = len(self.issues)
-        head = f"{count} problem{'s' if count != 1 else ''} in the input"
-        super().__init__("\n  ".join([head, *(str(issue) for issue in self.issues)]))
+        head = catalog.text(
+            "error.problem" if count == 1 else "error.problems", language, count=count
+        )
+        return "\n  ".join([head, *(issue.text(language) for issue in self.issues)])
 
 
 class OptionError(MatcherError, ValueError):
-    """An argument to a matcher function is out of range or of the wrong kind."""
+    """An argument to a matcher function is out of range or of the wrong kind.
+
+    ``message_zh``, when given, is the message in Chinese (:meth:`of` takes both from the catalog).
+    """
+
+    def __init__(self, *args: object, message_zh: str = "") -> None:
+        super().__init__(*args)
+        self.message_zh = message_zh
+
+    @classmethod
+    def of(cls, key: str, **fields: Any) -> OptionError:
+        """The error whose message is the catalog's text ``key``, in English and in Chinese.
+
+        Examples
+        --------
+        >>> OptionError.of("error.language", value="'fr'").text("zh")
+        "语言须为 zh 或 en,而不是 'fr'"
+        """
+        from .models import catalog
+
+        return cls(catalog.text(key, "en", **fields), message_zh=catalog.text(key, "zh", **fields))
+
+    def text(self, language: Literal["zh", "en"] = "en") -> str:
+        """The message in ``language``; English where no Chinese one was given."""
+        return self.message_zh if language == "zh" and self.message_zh else str(self)
 
 
 class UnknownSolverError(OptionError):

@@ -329,7 +329,9 @@ def read_problem(
     missing = [name for name in ("regions", "organizations", "needs") if name not in loaded]
     if missing:
         if organizations is None and needs is None:
-            raise ProblemError(Issue(f"{source} · {name}", "table is missing") for name in missing)
+            raise ProblemError(
+                Issue.of(f"{source} · {name}", "error.table_missing") for name in missing
+            )
         raise _missing_tables(missing)
     zh = {
         section: table.origin.zh if table.origin else _is_zh(table.name, *table.frame.columns)
@@ -1298,7 +1300,7 @@ def _problem_error(path: str, message: str) -> ProblemError:
 
 
 def _missing_tables(names: Sequence[str]) -> ProblemError:
-    return ProblemError([Issue(name, "table is missing") for name in names])
+    return ProblemError([Issue.of(name, "error.table_missing") for name in names])
 
 
 # --- untrusted files: reading ------------------------------------------------------------------------

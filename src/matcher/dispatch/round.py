@@ -797,7 +797,9 @@ class Dispatch:
             message = f"not a dispatch document of version {FORMAT_VERSION}"
             raise ProblemError([Issue("version", message)])
         known = {"version", *_SECTIONS}
-        issues = [Issue(shorten(key), "unknown field") for key in document if key not in known]
+        issues = [
+            Issue.of(shorten(key), "error.unknown_field") for key in document if key not in known
+        ]
         parts: dict[str, Any] = {}
         for name, (read, default) in _SECTIONS.items():
             try:

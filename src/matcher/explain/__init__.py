@@ -74,7 +74,7 @@ from .._lazy import lazy_module
 from ..candidates import CandidateTable, build_candidates
 from ..eligibility import RULES, barred_organizations, ineligibility
 from ..errors import OptionError
-from ..models import COMPONENTS, Category, Level, Problem
+from ..models import COMPONENTS, Category, Level, Problem, catalog
 from ..models.index import in_sorted
 from ..models.vocab import Language
 from ..records import PlanRows
@@ -139,70 +139,17 @@ _CATEGORIES = tuple(Category)
 
 _SCOPE_DEPTHS = (Level.NATION.depth, Level.PROVINCE.depth, Level.CITY.depth, Level.COUNTY.depth)
 
-_COMPONENT_LABELS: dict[str, tuple[str, str]] = {
-    "capability": ("能力", "capability"),
-    "type_fit": ("类型匹配", "type fit"),
-    "priority": ("帮扶优先级", "priority tier"),
-    "beneficiaries": ("受益人数", "beneficiaries"),
-    "vulnerable": ("困难群体", "vulnerable groups"),
-    "proximity": ("距离", "proximity"),
-    "reputation": ("服务评价", "reputation"),
-    "continuity": ("接续实施", "continuity"),
-    "discontinuity": ("差评接续", "discontinuity"),
-    "incumbent": ("在途派单", "pending offer"),
-    "preference": ("承接意愿", "preference"),
-    "merit": ("评审得分", "review merit"),
-    "acceptance": ("接单概率（乘数）", "acceptance (factor)"),
-    "pair_score": ("给定配对得分", "given pair score"),
-}
+_COMPONENT_LABELS = catalog.section("component")
 
-_RULE_TEXT: dict[str, tuple[str, str]] = {
-    "credit": ("信用状况不符合政策要求", "its credit standing is barred by the policy"),
-    "inspection": ("未通过年检", "it did not pass the annual inspection"),
-    "grade": ("评估等级低于要求", "its evaluation grade is below the minimum"),
-    "declined": ("此前已拒绝该需求", "it declined this need in an earlier round"),
-    "pair_scores": ("不在给定的配对得分中", "the pair is not among the given pair scores"),
-    "capability": ("没有该类帮扶能力", "it has no capability in the category"),
-    "unwilling": ("不愿承接该类别或地区", "it declines the category or the region"),
-    "primary_type": ("该类别只派给重点类型组织", "the category is kept for primary types"),
-    "scope": ("需求超出其登记地域范围", "the need lies outside the area of its registration"),
-    "service_regions": ("需求不在其服务地区内", "the need lies outside its service regions"),
-    "distance": ("距离超过上限", "it is farther away than the policy allows"),
-}
+_RULE_TEXT = catalog.section("rule")
 
 #: Short rule names for counts ("超出登记范围 12 个").
-_RULE_SHORT: dict[str, tuple[str, str]] = {
-    "credit": ("信用", "credit"),
-    "inspection": ("年检", "inspection"),
-    "grade": ("评估等级", "grade"),
-    "declined": ("已拒绝", "declined"),
-    "pair_scores": ("无给定配对", "pair_scores"),
-    "capability": ("无该类能力", "capability"),
-    "unwilling": ("不愿承接", "unwilling"),
-    "primary_type": ("非重点类型", "primary_type"),
-    "scope": ("超出登记范围", "scope"),
-    "service_regions": ("不在服务地区", "service_regions"),
-    "distance": ("距离过远", "distance"),
-}
+_RULE_SHORT = catalog.section("rule_short")
 
 #: Kinds of counting rule, as :meth:`Explainer._rules_in_force` names them.
-_RULE_KINDS: dict[str, tuple[str, str]] = {
-    "regions": ("地区名额", "regional quotas"),
-    "categories": ("类别名额", "category quotas"),
-    "program": ("项目总量", "program totals"),
-    "money": ("资金", "money"),
-    "aid_mix": ("造血比例", "aid mix"),
-    "key_projects_served": ("重点项目", "key projects"),
-    "goals": ("多级目标", "goals"),
-    "partnerships": ("合作实施", "partnerships"),
-}
+_RULE_KINDS = catalog.section("rule_kind")
 
-_VERDICT_TEXT: dict[str, tuple[str, str]] = {
-    "full": ("已满额", "full"),
-    "pinned": ("因已接受的派单被保留而未改派", "kept out by the accepted offer"),
-    "rules": ("受政策规则限制", "held back by the policy's rules"),
-    "not_chosen": ("方案未证明最优而未选", "left out by a plan not proven best"),
-}
+_VERDICT_TEXT = catalog.section("verdict")
 
 
 @dataclass(frozen=True)
@@ -2106,13 +2053,7 @@ def _join_names(
 
 
 def _verdict_word(verdict: str, language: Language) -> str:
-    words = {
-        "lower": ("得分更低", "lower"),
-        "ineligible": ("不符合条件", "ineligible"),
-        "not_positive": ("得分不为正", "not positive"),
-        **_VERDICT_TEXT,
-    }
-    return words.get(verdict, (verdict, verdict))[0 if language == "zh" else 1]
+    return _VERDICT_TEXT.get(verdict, (verdict, verdict))[0 if language == "zh" else 1]
 
 
 def _higher_text(tally: Mapping[str, int], language: Language) -> str:
@@ -2200,17 +2141,7 @@ def _label_of(language: Language) -> Callable[[str], str]:
 def _padded_labels(components: tuple[str, ...], language: Language) -> dict[str, str]:
     """Each component's label padded to the widest, and the total's under ``""``."""
     label = _label_of(language)
-    width = max((_width(label(name)) for name in components), default=0)
-    padded = {name: _pad(label(name), width) for name in components}
-    padded[""] = _pad("合计" if language == "zh" else "total", width)
+    width = max((catalog.display_width(label(name)) for name in components), default=0)
+    padded = {name: catalog.pad(label(name), width) for name in components}
+    padded[""] = catalog.pad("合计" if language == "zh" else "total", width)
     return padded
-
-
-def _width(text: str) -> int:
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _pad(text: str, width: int) -> str:
-    return text + " " * max(0, width - _width(text))

@@ -346,8 +346,12 @@ _ENTRIES: dict[str, tuple[str, str]] = {
     "rule_kind.program": ("项目总量", "program totals"),
     "rule_kind.money": ("资金", "money"),
     "rule_kind.aid_mix": ("造血比例", "aid mix"),
+    "rule_kind.key_projects_served": ("重点项目", "key projects"),
     "rule_kind.goals": ("多级目标", "goals"),
     "rule_kind.partnerships": ("合作实施", "partnerships"),
+    "verdict.lower": ("得分更低", "lower"),
+    "verdict.ineligible": ("不符合条件", "ineligible"),
+    "verdict.not_positive": ("得分不为正", "not positive"),
     "verdict.full": ("已满额", "full"),
     "verdict.pinned": ("因已接受的派单被保留而未改派", "kept out by the accepted offer"),
     "verdict.rules": ("受政策规则限制", "held back by the policy's rules"),
@@ -388,6 +392,14 @@ _ENTRIES: dict[str, tuple[str, str]] = {
         "{scope}级组织的所在地须在某个{scope}之内;{home} 不在",
         "a {scope_id}-scope organization needs a home region inside a {scope_id}; {home} is not",
     ),
+    "error.pinned_ineligible": (
+        "该配对不符合条件:{rule}", "the pair is not eligible: rule {rule_id}"
+    ),
+    "error.pinned_over_capacity": (
+        "{org} 被指定了 {count} 项需求,超过最多承接项目数 {limit}",
+        "{org} has {count} pinned needs > max_projects {limit}",
+    ),
+    "error.table_missing": ("缺少这张表", "table is missing"),
     "error.language": ("语言须为 zh 或 en,而不是 {value}", "the language is zh or en, not {value}"),
 }
 # fmt: on
@@ -458,7 +470,7 @@ def language(choice: str | None = None, default: Language = "zh") -> Language:
         value = given.strip().lower()
         if value in ("zh", "en"):
             return "zh" if value == "zh" else "en"
-        raise OptionError(text("error.language", default, value=echo(given)))
+        raise OptionError.of("error.language", value=echo(given))
     for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
         setting = os.environ.get(name)
         if setting:

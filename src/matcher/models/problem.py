@@ -220,7 +220,7 @@ class Problem(Deferred):
         data = {name: getattr(self, name) for name in type(self).model_fields}
         unknown = sorted(set(changes) - set(data))
         if unknown:
-            raise ProblemError([Issue(name, "unknown field") for name in unknown])
+            raise ProblemError([Issue.of(name, "error.unknown_field") for name in unknown])
         data.update(changes)
         return type(self).model_validate(data)
 
@@ -421,15 +421,16 @@ def _field_issues(
             p for p in location if not (isinstance(p, str) and "[" in p and p != "[key]")
         )
         if kind == "extra_forbidden":
-            message = "unknown field"
+            issues.append(Issue.of(_path(location), "error.unknown_field"))
         elif kind == "missing":
-            message = "required field is missing"
+            issues.append(Issue.of(_path(location), "error.missing"))
         elif kind == "enum":
             expected = detail.get("ctx", {}).get("expected", "")
-            message = f"not one of {expected.replace(chr(39), '').replace(' or ', ', ')}"
+            expected = expected.replace(chr(39), "").replace(" or ", ", ")
+            issues.append(Issue.of(_path(location), "error.not_one_of", expected=expected))
         else:
             message = detail["msg"][:1].lower() + detail["msg"][1:]
-        issues.append(Issue(_path(location), message))
+            issues.append(Issue(_path(location), message))
     return issues
 
 
@@ -470,8 +471,11 @@ def _unique_ids(section: str, rows: RowValues, issues: list[Issue]) -> dict[str,
         at = first.setdefault(item_id, i)
         if at != i:
             issues.append(
-                Issue(
-                    f"{section}[{i}].id", f"duplicate id {echo(item_id)} (first at {section}[{at}])"
+                Issue.of(
+                    f"{section}[{i}].id",
+                    "error.duplicate_id",
+                    id=echo(item_id),
+                    first=f"{section}[{at}]",
                 )
             )
     return first
@@ -603,17 +607,22 @@ def reference_issues(
         if not isinstance(parent, str) or not parent:
             continue
         if parent not in region_at:
-            issues.append(Issue(f"regions[{i}].parent", f"unknown region {echo(parent)}"))
+            issues.append(Issue.of(f"regions[{i}].parent", "error.unknown_region", id=echo(parent)))
             continue
         if isinstance(region_id, str):
             parent_of.setdefault(region_id, parent)
         parent_level = level_at[region_at[parent]]
         if level is not None and parent_level is not None and parent_level.depth >= level.depth:
             issues.append(
-                Issue(
+                Issue.of(
                     f"regions[{i}].parent",
-                    f"a {parent_level.value} cannot contain a {level.value} "
-                    f"(parent {echo(parent)} of {echo(region_id)})",
+                    "error.cannot_contain",
+                    parent_level_id=parent_level.value,
+                    level_id=level.value,
+                    parent_level=parent_level.label("zh"),
+                    level=level.label("zh"),
+                    parent=echo(parent),
+                    id=echo(region_id),
                 )
             )
 
@@ -638,7 +647,7 @@ def reference_issues(
 
     def check_region(path: str, value: Any) -> bool:
         if isinstance(value, str) and value and value not in region_at:
-            issues.append(Issue(path, f"unknown region {echo(value)}"))
+            issues.append(Issue.of(path, "error.unknown_region", id=echo(value)))
             return False
         return isinstance(value, str)
 
@@ -661,10 +670,12 @@ def reference_issues(
                 and scope not in levels
             ):
                 issues.append(
-                    Issue(
+                    Issue.of(
                         f"organizations[{i}].home_region",
-                        f"a {scope.value}-scope organization needs a home region inside a "
-                        f"{scope.value}; {echo(home)} is not",
+                        "error.home_outside",
+                        scope_id=scope.value,
+                        scope=scope.label("zh"),
+                        home=echo(home),
                     )
                 )
     for field in ("service_regions", "declines_regions", "prefers_regions"):
@@ -686,8 +697,8 @@ def reference_issues(
         if isinstance(earlier, Mapping | pydantic.BaseModel):  # a need that follows up a project
             org_id = _get(earlier, "org_id")
             if isinstance(org_id, str) and org_id and org_id not in org_at:
-                message = f"unknown organization {echo(org_id)}"
-                issues.append(Issue(f"needs[{i}].continues.org_id", message))
+                path = f"needs[{i}].continues.org_id"
+                issues.append(Issue.of(path, "error.unknown_organization", id=echo(org_id)))
 
     pair_lists = {
         name: _pair_refs(sections.get(name, empty), name, need_at, org_at, issues)
@@ -696,10 +707,10 @@ def reference_issues(
     pinned_at: dict[str, int] = {}
     for (need_id, org_id), i in pair_lists["pinned"].items():
         if need_id in pinned_at:
-            issues.append(Issue(f"pinned[{i}]", f"need {echo(need_id)} is pinned twice"))
+            issues.append(Issue.of(f"pinned[{i}]", "error.pinned_twice", id=echo(need_id)))
         pinned_at.setdefault(need_id, i)
         if (need_id, org_id) in pair_lists["declined"]:
-            issues.append(Issue(f"pinned[{i}]", "the pair is pinned and declined at once"))
+            issues.append(Issue.of(f"pinned[{i}]", "error.pinned_declined"))
     return issues
 
 
@@ -719,13 +730,17 @@ def _pair_refs(
         strict=True,
     ):
         if isinstance(need_id, str) and need_id and need_id not in need_at:
-            issues.append(Issue(f"{name}[{i}].need_id", f"unknown need {echo(need_id)}"))
+            issues.append(Issue.of(f"{name}[{i}].need_id", "error.unknown_need", id=echo(need_id)))
         if isinstance(org_id, str) and org_id and org_id not in org_at:
-            issues.append(Issue(f"{name}[{i}].org_id", f"unknown organization {echo(org_id)}"))
+            issues.append(
+                Issue.of(f"{name}[{i}].org_id", "error.unknown_organization", id=echo(org_id))
+            )
         if isinstance(need_id, str) and isinstance(org_id, str):
             if (need_id, org_id) in seen:
                 first = seen[need_id, org_id]
-                issues.append(Issue(f"{name}[{i}]", f"duplicate pair (first at {name}[{first}])"))
+                issues.append(
+                    Issue.of(f"{name}[{i}]", "error.duplicate_pair", first=f"{name}[{first}]")
+                )
             else:
                 seen[need_id, org_id] = i
     return seen

@@ -35,8 +35,9 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from .cli_compare import add_compare_parser, non_negative_int
-from .errors import MatcherError, ProblemError, SolverError
+from .cli_compare import add_compare_parser, add_language, non_negative_int
+from .errors import MatcherError, OptionError, ProblemError, SolverError
+from .models import catalog
 from .models.catalog import display_width
 from .solvers import SOLVERS
 from .synth import SCALES
@@ -83,21 +84,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _exit_code(stop.code)
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
+        speak = catalog.language(args.language, default="en")
+    except OptionError as error:
+        _error(error.text("en"), "en")
+        return EXIT_USAGE
+    try:
         return handler(args)
     except ProblemError as error:
-        _report([str(issue) for issue in error.issues], _source(args))
+        _report([issue.text(speak) for issue in error.issues], _source(args), speak)
         return EXIT_USAGE
     except SolverError as error:
-        _error(str(error))
+        _error(error.text(speak), speak)
         return EXIT_FAILURE
     except MatcherError as error:
-        _error(str(error))
+        _error(error.text(speak), speak)
         return EXIT_USAGE
     except BrokenPipeError:  # pragma: no cover - the reader of our stdout went away (| head)
         _silence_stdout()
         return EXIT_FAILURE
     except OSError as error:
-        _error(_os_message(error))
+        _error(_os_message(error), speak)
         return EXIT_USAGE
 
 
@@ -123,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
         "show the summary and the best assignments.",
     )
     _add_seed(demo)
-    _add_language(demo)
+    add_language(demo)
     demo.add_argument(
         "--top",
         type=non_negative_int,
@@ -161,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds a back end with a clock may search (default: %(default)s)",
     )
     _add_seed(solve)
-    _add_language(solve)
+    add_language(solve)
     solve.add_argument("-q", "--quiet", action="store_true", help="do not print the summary")
     solve.set_defaults(handler=_solve)
 
@@ -183,12 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ID",
         help="explain this need only (may be given more than once; default: every need)",
     )
-    explain.add_argument(
-        "--language",
-        choices=["zh", "en"],
-        default=None,
-        help="language of the texts (default: zh on screen, both in a file)",
-    )
+    add_language(explain)  # on screen Chinese by default; in a file both unless one is chosen
     explain.add_argument(
         "-o",
         "--output",
@@ -205,6 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
         "every issue as 'path: message' on stderr and exit 2.",
     )
     validate.add_argument("problem", metavar="PROBLEM.json", help='problem document ("-": stdin)')
+    add_language(validate)
     validate.set_defaults(handler=_validate)
 
     schema = commands.add_parser(
@@ -213,6 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Write the JSON Schema of the problem document.",
     )
     _add_output(schema, required=False)
+    add_language(schema)
     schema.set_defaults(handler=_schema)
 
     synth = commands.add_parser(
@@ -230,6 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--needs", type=non_negative_int, metavar="N", help="number of needs")
     synth.add_argument("--orgs", type=non_negative_int, metavar="M", help="number of organizations")
     _add_output(synth, required=True)
+    add_language(synth)
     synth.set_defaults(handler=_synth)
     add_compare_parser(commands)
     return parser
@@ -244,28 +248,29 @@ def _demo(args: argparse.Namespace) -> int:
     from .verify import verify
 
     language = _language(args)
-    zh = language == "zh"
     seed: int = args.seed
     top: int = args.top
     problem = synth.shanxi(seed)
     solution = solve(problem)
     violations = verify(problem, solution)
 
-    size = (len(problem.regions), len(problem.organizations), len(problem.needs))
+    regions, organizations, needs = (
+        len(problem.regions),
+        len(problem.organizations),
+        len(problem.needs),
+    )
     print(
-        "模拟山西省 · {} 个地区 · {} 个组织 · {} 项需求".format(*size)
-        if zh
-        else "Synthetic Shanxi-like province · {} regions · {} organizations · {} needs".format(
-            *size
+        catalog.text(
+            "cli.demo", language, regions=regions, organizations=organizations, needs=needs
         )
     )
     print(solution.summary(language))
-    print(f"校验:{len(violations)} 处违规" if zh else f"verify: {len(violations)} violations")
+    print(catalog.text("cli.verify", language, count=len(violations)))
     for violation in violations:
         print(f"  {violation}", file=sys.stderr)
     if top:
         best = sorted(solution.assignments, key=lambda a: (-a.score, a.need_id))[:top]
-        print(f"得分最高的 {len(best)} 项派单:" if zh else f"Top {len(best)} assignments by score:")
+        print(catalog.text("cli.top", language, count=len(best)))
         print(assignment_table(problem, best, language))
     print(_timing_line(solution, language))
     return EXIT_FAILURE if violations else EXIT_OK
@@ -289,12 +294,7 @@ def _solve(args: argparse.Namespace) -> int:
         print(solution.summary(language), file=out)
         print(_timing_line(solution, language), file=out)
         if not to_stdout:
-            print(
-                f"方案已写入 {args.output}"
-                if language == "zh"
-                else f"plan written to {args.output}",
-                file=out,
-            )
+            print(catalog.text("cli.plan_written", language, path=args.output), file=out)
     return EXIT_OK
 
 
@@ -305,27 +305,29 @@ def _explain(args: argparse.Namespace) -> int:
     from .models import Problem
 
     if args.problem == "-" and args.plan == "-":
-        raise OptionError("only one of the problem and the plan can come from stdin")
+        raise OptionError.of("cli.one_from_stdin")
     suffix = "" if args.output in (None, "-") else Path(args.output).suffix.lower()
     if suffix not in ("", ".xlsx", ".csv", ".json"):
-        raise OptionError(f"-o {args.output}: write .xlsx, .csv or .json")
+        raise OptionError.of("cli.explain_suffix", path=args.output)
     problem = _read_problem(Problem, args.problem)
     plan = sys.stdin.buffer.read() if args.plan == "-" else Path(args.plan).read_bytes()
     try:
         solution = parse_plan(plan, _display_name(args.plan))
     except PlanError as error:
-        _report([str(issue) for issue in error.issues], _display_name(args.plan))
+        speak = catalog.language(args.language, default="en")
+        _report([issue.text(speak) for issue in error.issues], _display_name(args.plan), speak)
         return EXIT_USAGE
     explainer = explainer_for(problem, solution)
     if args.output is None:
-        language: Language = args.language or "zh"
+        language = _language(args)
         if args.need:
             texts = [explainer.explain(need_id, language).text for need_id in args.need]
         else:
             texts = explainer.frame(language)[f"text_{language}"].tolist()
         _write("-", "\n\n".join(texts) + "\n")
         return EXIT_OK
-    languages: tuple[Language, ...] = (args.language,) if args.language else ("zh", "en")
+    chosen = catalog.setting(args.language)
+    languages: tuple[Language, ...] = (chosen,) if chosen else ("zh", "en")
     if args.need:
         for need_id in args.need:  # an unknown need is an error, as with one need on screen
             explainer.explain(need_id, languages[0])
@@ -335,7 +337,7 @@ def _explain(args: argparse.Namespace) -> int:
     if suffix in (".xlsx", ".csv"):
         from .io import write_tables
 
-        sheet = "派单解释" if languages == ("zh",) else "explanations"
+        sheet = catalog.text("sheet.explanations", "zh" if languages == ("zh",) else "en")
         try:
             write_tables({sheet: table}, args.output)
         except ImportError as error:
@@ -344,11 +346,8 @@ def _explain(args: argparse.Namespace) -> int:
         text = table.to_json(orient="records", force_ascii=False, indent=2)
         _write(args.output, text + "\n")
     if args.output != "-":
-        print(
-            f"{len(table)} 项需求的解释已写入 {args.output}"
-            if languages == ("zh",)
-            else f"explanations of {len(table)} needs written to {args.output}"
-        )
+        written = "zh" if languages == ("zh",) else "en"
+        print(catalog.text("cli.explanations_written", written, count=len(table), path=args.output))
     return EXIT_OK
 
 
@@ -361,9 +360,15 @@ def _validate(args: argparse.Namespace) -> int:
     pinned_rows(problem, table)  # the pinned pairs solve would refuse: report them now
     pairs = len(table)
     print(
-        f"{_display_name(args.problem)}: valid · {len(problem.regions)} regions · "
-        f"{len(problem.organizations)} organizations · {len(problem.needs)} needs · "
-        f"{pairs} candidate pairs"
+        catalog.text(
+            "cli.valid",
+            catalog.language(args.language, default="en"),
+            source=_display_name(args.problem),
+            regions=len(problem.regions),
+            organizations=len(problem.organizations),
+            needs=len(problem.needs),
+            pairs=pairs,
+        )
     )
     return EXIT_OK
 
@@ -392,8 +397,14 @@ def _synth(args: argparse.Namespace) -> int:
     _write(args.output, problem.to_json() + "\n")
     if args.output != "-":
         print(
-            f"wrote {args.output}: {len(problem.regions)} regions · "
-            f"{len(problem.organizations)} organizations · {len(problem.needs)} needs"
+            catalog.text(
+                "cli.wrote",
+                catalog.language(args.language, default="en"),
+                path=args.output,
+                regions=len(problem.regions),
+                organizations=len(problem.organizations),
+                needs=len(problem.needs),
+            )
         )
     return EXIT_OK
 
@@ -491,15 +502,6 @@ def _add_seed(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_language(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--language",
-        choices=["zh", "en"],
-        default="zh",
-        help="language of the labels (default: %(default)s)",
-    )
-
-
 def _add_output(parser: argparse.ArgumentParser, *, required: bool) -> None:
     parser.add_argument(
         "-o",
@@ -522,12 +524,13 @@ def _positive_seconds(text: str) -> float:
 
 
 def _language(args: argparse.Namespace) -> Language:
-    return "en" if args.language == "en" else "zh"
+    """The language of labels: ``--lang``, else ``MATCHER_LANG``, else Chinese."""
+    return catalog.language(args.language)
 
 
 def _timing_line(solution: Solution, language: Language) -> str:
     seconds = solution.timings.get("total_seconds", float("nan"))
-    return f"总用时 {seconds:.3f} 秒" if language == "zh" else f"total time {seconds:.3f} s"
+    return catalog.text("cli.total_time", language, seconds=seconds)
 
 
 def _read_problem(problem_type: type[Problem], source: str) -> Problem:
@@ -577,19 +580,19 @@ def _display_name(source: str) -> str:
     return "<stdin>" if source == "-" else source
 
 
-def _report(lines: list[str], source: str) -> None:
+def _report(lines: list[str], source: str, language: Language) -> None:
     """Print the issues of an invalid problem on stderr: a head line, then one issue per line."""
     prefix = f"{source}: " if source else ""
     if len(lines) == 1:
-        _error(prefix + lines[0])
+        _error(prefix + lines[0], language)
         return
-    _error(f"{prefix}{len(lines)} problems in the input")
+    _error(prefix + catalog.text("error.problems", language, count=len(lines)), language)
     for line in lines:
         print(f"  {line}", file=sys.stderr)
 
 
-def _error(message: str) -> None:
-    print(f"{PROG}: error: {message}", file=sys.stderr)
+def _error(message: str, language: Language) -> None:
+    print(f"{PROG}: {catalog.text('cli.error', language)}: {message}", file=sys.stderr)
 
 
 def _os_message(error: OSError) -> str:

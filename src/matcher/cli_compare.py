@@ -38,13 +38,28 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import OptionError
+from .models import catalog
 
 if TYPE_CHECKING:
     from .compare import Comparison
     from .models import Problem
+    from .models.vocab import Language
     from .solution import Solution
 
-__all__ = ["add_compare_parser", "run_compare"]
+__all__ = ["add_compare_parser", "add_language", "run_compare"]
+
+
+def add_language(parser: argparse.ArgumentParser) -> None:
+    """The ``--lang`` option (also spelt ``--language``) every subcommand takes."""
+    parser.add_argument(
+        "--lang",
+        "--language",
+        dest="language",
+        choices=["zh", "en"],
+        default=None,
+        help=f"language of labels and messages (default: ${catalog.ENV}, else Chinese for labels "
+        "and, unless the locale is Chinese, English for messages)",
+    )
 
 
 def add_compare_parser(commands: argparse._SubParsersAction[Any]) -> None:
@@ -84,12 +99,7 @@ def add_compare_parser(commands: argparse._SubParsersAction[Any]) -> None:
         metavar="K",
         help="cities and needs of each kind of change to list (default: %(default)s)",
     )
-    compare.add_argument(
-        "--language",
-        choices=["zh", "en"],
-        default="zh",
-        help="language of the report (default: %(default)s)",
-    )
+    add_language(compare)
     compare.add_argument(
         "-o",
         "--output",
@@ -123,10 +133,11 @@ def run_compare(args: argparse.Namespace) -> int:
     """
     from .compare import PlanMismatchError, compare
 
+    language = catalog.language(args.language)
     if args.plan_a == "-" and args.plan_b == "-":
-        raise OptionError("only one of the plans can come from stdin")
+        raise OptionError.of("cli.one_plan_from_stdin")
     if len(args.problem) > 2:
-        raise OptionError("--problem: give one problem for both plans, or one per plan")
+        raise OptionError.of("cli.problems_given")
     plan_a = _read_plan(args.plan_a)
     plan_b = _read_plan(args.plan_b)
     names = tuple(args.names) if args.names else (_label(args.plan_a), _label(args.plan_b))
@@ -134,8 +145,9 @@ def run_compare(args: argparse.Namespace) -> int:
     try:
         result = compare(plan_a, plan_b, names=(names[0], names[1]), problem=problems)
     except PlanMismatchError as error:
-        raise OptionError(f"--problem: {error.message(args.language)}") from None
-    report = result.summary(args.language, top=args.top)
+        message = f"--problem: {error.message(language)}"  # said in the report's language
+        raise OptionError(message, message_zh=message) from None
+    report = result.summary(language, top=args.top)
     to_stdout = args.output == "-"
     if args.output is not None:
         text = result.to_json(indent=2) + "\n"
@@ -145,7 +157,7 @@ def run_compare(args: argparse.Namespace) -> int:
             Path(args.output).write_text(text, encoding="utf-8")
     print(report, file=sys.stderr if to_stdout else sys.stdout)
     if args.plot is not None:
-        _plot(result, args)
+        _plot(result, args, language)
     return 0
 
 
@@ -163,17 +175,17 @@ def _read_problem(path: str) -> Problem:
     return Problem.from_json(Path(path))
 
 
-def _plot(result: Comparison, args: argparse.Namespace) -> None:
+def _plot(result: Comparison, args: argparse.Namespace, language: Language) -> None:
     from . import plots
 
     try:
-        ax = plots.comparison(result, by=args.by, language=args.language)
+        ax = plots.comparison(result, by=args.by, language=language)
     except ImportError as error:
         raise OptionError(f"--plot: {error}") from None
     plots.save(ax, args.plot)
     plots.close(ax)
     print(
-        f"图已写入 {args.plot}" if args.language == "zh" else f"plot written to {args.plot}",
+        catalog.text("cli.plot_written", language, path=args.plot),
         file=sys.stderr if args.output == "-" else sys.stdout,
     )
 

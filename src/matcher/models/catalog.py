@@ -65,6 +65,7 @@ __all__ = [
     "pad",
     "pair",
     "section",
+    "setting",
     "text",
 ]
 
@@ -365,6 +366,34 @@ _ENTRIES: dict[str, tuple[str, str]] = {
     "rating.1": ("非常不满意", "very dissatisfied"),
 
     # --- the command line -------------------------------------------------------------------------
+    "cli.demo": (
+        "模拟山西省 · {regions} 个地区 · {organizations} 个组织 · {needs} 项需求",
+        "Synthetic Shanxi-like province · {regions} regions · {organizations} organizations · "
+        "{needs} needs",
+    ),
+    "cli.plan_written": ("方案已写入 {path}", "plan written to {path}"),
+    "cli.explanations_written": (
+        "{count} 项需求的解释已写入 {path}", "explanations of {count} needs written to {path}"
+    ),
+    "cli.valid": (
+        "{source}:有效 · {regions} 个地区 · {organizations} 个组织 · {needs} 项需求 · "
+        "{pairs} 个候选配对",
+        "{source}: valid · {regions} regions · {organizations} organizations · {needs} needs · "
+        "{pairs} candidate pairs",
+    ),
+    "cli.wrote": (
+        "已写入 {path}:{regions} 个地区 · {organizations} 个组织 · {needs} 项需求",
+        "wrote {path}: {regions} regions · {organizations} organizations · {needs} needs",
+    ),
+    "cli.one_from_stdin": (
+        "问题和方案只能有一个来自标准输入", "only one of the problem and the plan can come from stdin"
+    ),
+    "cli.one_plan_from_stdin": ("两个方案只能有一个来自标准输入", "only one of the plans can come from stdin"),
+    "cli.problems_given": (
+        "--problem:两个方案共用一个问题,或每个方案各给一个",
+        "--problem: give one problem for both plans, or one per plan",
+    ),
+    "cli.explain_suffix": ("-o {path}:请写成 .xlsx、.csv 或 .json", "-o {path}: write .xlsx, .csv or .json"),
     "cli.verify": ("校验:{count} 处违规", "verify: {count} violations"),
     "cli.top": ("得分最高的 {count} 项派单:", "Top {count} assignments by score:"),
     "cli.total_time": ("总用时 {seconds:.3f} 秒", "total time {seconds:.3f} s"),
@@ -448,6 +477,30 @@ def section(name: str) -> Mapping[str, tuple[str, str]]:
     return found
 
 
+def setting(choice: str | None = None) -> Language | None:
+    """The language asked for: ``choice``, else ``MATCHER_LANG``; ``None`` when neither is set.
+
+    Raises
+    ------
+    OptionError
+        When the one that is set is not ``zh`` or ``en``.
+
+    Examples
+    --------
+    >>> setting("en"), setting(" ZH ")
+    ('en', 'zh')
+    """
+    given = choice if choice is not None else os.environ.get(ENV) or None
+    if given is None:
+        return None
+    value = given.strip().lower()
+    if value == "zh":
+        return "zh"
+    if value == "en":
+        return "en"
+    raise OptionError.of("error.language", value=echo(given))
+
+
 def language(choice: str | None = None, default: Language = "zh") -> Language:
     """The language to speak: ``choice``, else ``MATCHER_LANG``, else the locale, else ``default``.
 
@@ -462,19 +515,16 @@ def language(choice: str | None = None, default: Language = "zh") -> Language:
 
     Examples
     --------
-    >>> language("en"), language(" ZH ")
-    ('en', 'zh')
+    >>> language("en")
+    'en'
     """
-    given = choice if choice is not None else os.environ.get(ENV) or None
-    if given is not None:
-        value = given.strip().lower()
-        if value in ("zh", "en"):
-            return "zh" if value == "zh" else "en"
-        raise OptionError.of("error.language", value=echo(given))
+    chosen = setting(choice)
+    if chosen is not None:
+        return chosen
     for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        setting = os.environ.get(name)
-        if setting:
-            return "zh" if setting.lower().startswith("zh") else default
+        value = os.environ.get(name)
+        if value:
+            return "zh" if value.lower().startswith("zh") else default
     return default
 
 

@@ -22,6 +22,14 @@ default = "ci" if os.environ.get("CI") else "matcher"
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", default))
 
 
+@pytest.fixture(autouse=True)
+def _no_language_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test starts from the defaults, whatever the shell sets: no ``MATCHER_LANG``, and a
+    locale that is not Chinese (tests that want a setting make it themselves)."""
+    monkeypatch.delenv("MATCHER_LANG", raising=False)
+    monkeypatch.setenv("LC_ALL", "C.UTF-8")
+
+
 def build(document: dict[str, Any]) -> matcher.Problem:
     """Validate a document, failing the test with the issues when it is invalid."""
     try:
@@ -36,3 +44,22 @@ def simple_problem() -> matcher.Problem:
     from strategies import simple_document
 
     return build(simple_document())
+
+
+@pytest.fixture(scope="session")
+def held_back() -> tuple[matcher.Problem, matcher.Solution]:
+    """A plan with needs unmet for every kind of reason a feasible plan gives: a category quota
+    holds some back (``rules``), twenty needs want 40 partners (``too_few_candidates``)."""
+    from matcher import variants
+
+    base = matcher.synth.shanxi(seed=0, n_needs=200, n_orgs=50)
+    problem = base.with_policy(rules={"categories": [{"category": "talent", "max_served": 1}]})
+    problem = variants.update_needs(problem, {n.id: {"partners": 40} for n in base.needs[:20]})
+    return problem, matcher.solve(problem)
+
+
+@pytest.fixture(scope="session")
+def infeasible_plan() -> matcher.Solution:
+    """A plan whose hard rules cannot all hold: every need unmet, most as ``infeasible``."""
+    problem = matcher.synth.shanxi(seed=0, n_needs=60, n_orgs=10)
+    return matcher.solve(problem.with_policy(rules={"program": {"min_served": 1000}}))

@@ -202,6 +202,37 @@ def test_validate_lists_every_issue(tmp_path: Path, capsys: pytest.CaptureFixtur
         assert sum(issue in line for line in lines) == 1, issue
 
 
+def test_messages_follow_the_language_setting(
+    problem_file: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    document = json.loads(problem_file.read_text(encoding="utf-8"))
+    document["needs"][0]["region"] = "nowhere"
+    document["needs"][1]["color"] = "red"
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    assert main(["validate", str(path), "--lang", "zh"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == f"matcher: 错误: {path}: 输入中有 2 处问题"
+    assert "  needs[0].region: 未知的地区 'nowhere'" in err  # the path as in English
+    assert "  needs[1].color: 未知字段" in err
+    monkeypatch.setenv("MATCHER_LANG", "zh")
+    assert main(["validate", str(path)]) == 2
+    assert "输入中有 2 处问题" in capsys.readouterr().err
+    assert main(["validate", str(path), "--language", "en"]) == 2  # the option wins
+    assert "2 problems in the input" in capsys.readouterr().err
+    assert main(["validate", str(problem_file)]) == 0
+    assert ":有效 · 129 个地区 · 30 个组织 · 120 项需求" in capsys.readouterr().out
+    monkeypatch.setenv("MATCHER_LANG", "fr")
+    assert main(["validate", str(problem_file)]) == 2
+    assert "the language is zh or en, not 'fr'" in capsys.readouterr().err
+    monkeypatch.setenv("MATCHER_LANG", "en")
+    assert main(["demo", "--top", "0"]) == 0
+    assert capsys.readouterr().out.startswith("Synthetic Shanxi-like province")
+
+
 def test_broken_json_names_line_and_column(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

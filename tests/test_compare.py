@@ -15,6 +15,7 @@ import matcher
 from matcher import variants
 from matcher.compare import CHANGES, Comparison, PlanMismatchError, compare, plan_score
 from matcher.errors import MatcherError, OptionError
+from matcher.models import catalog
 
 
 @pytest.fixture(scope="module")
@@ -392,3 +393,17 @@ def test_cli_a_problem_the_plans_do_not_belong_to_exits_2(
     assert _run(["compare", str(a), str(b), "--problem", str(other), "--language", "en"]) == 2
     err = capsys.readouterr().err
     assert "--problem: plan 'a' does not belong to the problem given for it" in err
+
+
+def test_summary_names_the_reason_a_need_was_lost(
+    held_back: tuple[matcher.Problem, matcher.Solution],
+) -> None:
+    problem, plan_b = held_back
+    plan_a = matcher.solve(problem.with_policy(rules={"categories": []}))
+    result = compare(plan_a, plan_b, names=("free", "quota"), problem=problem)
+    lost = result.needs().query("change == 'lost'")
+    assert "rules" in set(lost["status_b"])
+    for language in ("zh", "en"):
+        text = result.summary(language, top=len(lost))  # type: ignore[arg-type]
+        assert f"→ {catalog.text('reason.rules', language)}" in text  # type: ignore[arg-type]
+        assert "→ rules" not in text

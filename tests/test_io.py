@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from html import escape as html_escape
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +13,7 @@ from matcher import io, variants
 from matcher.compare import compare
 from matcher.display import comparison_html, problem_html, solution_html
 from matcher.errors import OptionError, ProblemError
+from matcher.models import catalog
 
 
 @pytest.fixture(scope="module")
@@ -323,3 +325,34 @@ def test_html_views(base: matcher.Problem) -> None:
     assert "&lt;a&gt;" in html and "gained service" in html
     weird = variants.update_organizations(base, {base.organizations[0].id: {"name": "<script>"}})
     assert "<script>" not in problem_html(weird)
+
+
+def _has_cjk(text: str) -> bool:
+    return any(ord(ch) > 0x2E7F for ch in text)
+
+
+def test_unmet_sheet_says_reasons_and_details_in_the_chosen_language(
+    held_back: tuple[matcher.Problem, matcher.Solution],
+) -> None:
+    problem, plan = held_back
+    reasons = {u.reason for u in plan.unmet}
+    assert {"rules", "too_few_candidates", "no_candidate", "capacity"} <= reasons
+    zh = io.plan_frames(plan, problem, language="zh")["未满足需求"]
+    assert set(zh["未满足原因"]) == {catalog.text(f"reason.{r}", "zh") for r in reasons}
+    assert all(_has_cjk(text) for text in zh["说明"])
+    assert list(zh["说明"]) == [u.describe("zh") for u in plan.unmet]
+    en = io.plan_frames(plan, problem, language="en")["unmet"]
+    assert set(en["reason"]) == {catalog.text(f"reason.{r}", "en") for r in reasons}
+    assert not set(en["reason"]) & reasons - {"capacity"}  # labels, never the raw ids
+    assert list(en["detail"]) == [u.detail for u in plan.unmet]  # the record's own sentence
+
+
+def test_html_views_name_every_reason(
+    held_back: tuple[matcher.Problem, matcher.Solution], infeasible_plan: matcher.Solution
+) -> None:
+    for plan in (held_back[1], infeasible_plan):
+        for language in ("zh", "en"):
+            html = solution_html(plan, language)  # type: ignore[arg-type]
+            for reason in {u.reason for u in plan.unmet}:
+                label = html_escape(catalog.text(f"reason.{reason}", language))  # type: ignore[arg-type]
+                assert f"{label} " in html

@@ -29,6 +29,7 @@ import matcher  # noqa: E402
 from matcher import plots, variants  # noqa: E402
 from matcher.compare import compare  # noqa: E402
 from matcher.errors import OptionError  # noqa: E402
+from matcher.models import catalog  # noqa: E402
 from matcher.sweep import frontier as sweep_frontier  # noqa: E402
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -182,6 +183,23 @@ def test_category_mix(plan: matcher.Solution, tmp_path: Path) -> None:
     assert heights == plan.kpis.needs
     if plots.label_language() == "zh":
         assert "产业帮扶" in texts and "已满足" in texts
+
+
+@pytest.mark.parametrize("which", ["held_back", "infeasible"])
+def test_category_mix_counts_every_unmet_need(
+    which: str,
+    held_back: tuple[matcher.Problem, matcher.Solution],
+    infeasible_plan: matcher.Solution,
+) -> None:
+    plan = held_back[1] if which == "held_back" else infeasible_plan
+    reasons = {u.reason for u in plan.unmet}
+    assert reasons >= ({"rules", "too_few_candidates"} if which == "held_back" else {"infeasible"})
+    ax = plots.category_mix(plan, language="en")
+    assert sum(p.get_width() for p in ax.patches) == plan.kpis.needs
+    legend = ax.get_legend()
+    shown = {t.get_text() for t in legend.get_texts()} if legend else set()
+    for reason in reasons:
+        assert f"unmet: {catalog.text(f'reason.{reason}', 'en')}" in shown
 
 
 def test_organization_load(plan: matcher.Solution, base: matcher.Problem, tmp_path: Path) -> None:

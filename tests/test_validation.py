@@ -308,6 +308,22 @@ def test_issue_messages() -> None:
     assert category.startswith("needs[0].category: not one of industry, talent")
 
 
+def test_issue_messages_in_chinese() -> None:
+    def messages(edit: Edit) -> list[str]:
+        document = base()
+        edit(document)
+        with pytest.raises(matcher.ProblemError) as caught:
+            matcher.Problem.model_validate(document)
+        return [issue.text("zh") for issue in caught.value.issues]
+
+    assert messages(_set("color", 1)) == ["color: 未知字段"]
+    assert messages(_drop("needs.1.category")) == ["needs[1].category: 缺少必填字段"]
+    assert messages(_set("needs.1.region", "X")) == ["needs[1].region: 未知的地区 'X'"]
+    assert messages(_copy_of("needs", 1)) == ["needs[2].id: 编号 'n2' 重复(首次出现在 needs[1])"]
+    (category,) = messages(_set("needs.0.category", "food"))
+    assert category.startswith("needs[0].category: 不是以下之一:industry, talent")
+
+
 def test_many_problems_are_reported_at_once() -> None:
     document = base()
     document["color"] = "red"

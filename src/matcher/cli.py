@@ -346,7 +346,7 @@ def _explain(args: argparse.Namespace) -> int:
         text = table.to_json(orient="records", force_ascii=False, indent=2)
         _write(args.output, text + "\n")
     if args.output != "-":
-        written = "zh" if languages == ("zh",) else "en"
+        written: Language = "zh" if languages == ("zh",) else "en"
         print(catalog.text("cli.explanations_written", written, count=len(table), path=args.output))
     return EXIT_OK
 

@@ -400,9 +400,7 @@ class Comparison:
         zh = language == "zh"
         a_name, b_name = self.names
         totals = self.totals()
-        lines = [
-            f"方案对比 · {a_name} → {b_name}" if zh else f"Plan comparison · {a_name} → {b_name}"
-        ]
+        lines = [catalog.text("comparison.head", language, a=a_name, b=b_name)]
         values = totals.to_dict(orient="index")
         for key in _TOTALS:
             a, b, delta = (float(values[key][column]) for column in ("a", "b", "delta"))
@@ -412,18 +410,14 @@ class Comparison:
                 f"{_fmt(key, b):>12}  {_delta(key, delta, zh)}"
             )
         lines.append("  " + self._yardstick(language))
-        sections: tuple[tuple[Breakdown, str, str], ...] = (
-            ("category", "按帮扶类别", "By category"),
-            ("tier", "按帮扶优先级", "By priority tier"),
-            ("city", "按市(变化最大)", "By city (largest changes)"),
-        )
-        for by, title_zh, title_en in sections:
+        sections: tuple[Breakdown, ...] = ("category", "tier", "city")
+        for by in sections:
             frame = self.kpis(by)
             if by == "city":
                 frame = frame.reindex(
                     frame["delta_served"].abs().sort_values(ascending=False, kind="stable").index
                 ).head(top)
-            lines.append((title_zh if zh else title_en) + ":")
+            lines.append(catalog.text(f"comparison.by_{by}", language) + ":")
             for group, row in frame.iterrows():
                 label = self._group_name(by, str(group), str(row["name"]), language)
                 lines.append(
@@ -432,32 +426,14 @@ class Comparison:
                     f"{_delta('share', row['delta_share'], zh)}"
                 )
         counts = self.counts()
-        lines.append(
-            (
-                f"需求变化:新增满足 {counts['gained']} · 不再满足 {counts['lost']} · "
-                f"改派 {counts['moved']} · 不变 {counts['kept']} · 均未满足 {counts['unserved']}"
-            )
-            if zh
-            else (
-                f"Needs: gained {counts['gained']} · lost {counts['lost']} · moved "
-                f"{counts['moved']} · unchanged {counts['kept']} · unserved in both "
-                f"{counts['unserved']}"
-            )
-        )
-        load = self.load()
-        lines.append(
-            f"承接量变化的组织:{len(load)} 个"
-            if zh
-            else f"Organizations whose load changed: {len(load)}"
-        )
+        lines.append(catalog.text("comparison.counts", language, **counts))
+        lines.append(catalog.text("comparison.load", language, count=len(self.load())))
         for change in ("gained", "lost", "moved"):
             listed = self._change(change).head(top)
             if listed.empty:
                 continue
             label = catalog.text(f"change.{change}", language)
-            lines.append(
-                f"{label}(前 {len(listed)} 项):" if zh else f"{label} (first {len(listed)}):"
-            )
+            lines.append(catalog.text("comparison.first", language, label=label, count=len(listed)))
             for need in listed.to_dict(orient="records"):
                 title = need["title"] or need["need_id"]
                 org_a = self._org_label(need["org_a"]) if need["org_a"] else "-"
@@ -520,18 +496,8 @@ class Comparison:
     def _yardstick(self, language: Language) -> str:
         """One line on how the plans are scored."""
         if self.base_scores() is None:
-            return (
-                "得分:未给出问题,无法按同一标准计分(请用 problem= 或 --problem 给出方案 A 的问题)"
-                if language == "zh"
-                else "Score: no problem given, so the plans cannot be scored by one yardstick "
-                "(give plan A's problem with problem= or --problem)"
-            )
-        name = self.names[0]
-        return (
-            f"得分:两个方案均按「{name}」的问题和权重计分,标准相同"
-            if language == "zh"
-            else f"Score: both plans scored by the problem and weights of {name}: one yardstick"
-        )
+            return catalog.text("comparison.no_yardstick", language)
+        return catalog.text("comparison.yardstick", language, name=self.names[0])
 
     def _lookup(self, kind: Literal["org", "need", "region"], key: str) -> str:
         a, b = self.plan_problems
@@ -696,29 +662,36 @@ def _check_belongs(plan: Solution, name: str, problem: Problem) -> None:
     missing = [org_id for org_id in orgs if org_id not in index.org_position]
     if not wrong and not missing:
         return
-    zh, en = [], []
-    if wrong:
-        zh.append(
-            f"其 {len(needs)} 项需求中有 {len(wrong)} 项不在问题中,或所在地区、类别不同"
-            f"({_examples(wrong, '、')})"
+
+    def said(language: Language) -> str:
+        parts = []
+        separator = catalog.text("detail.separator", language)
+        if wrong:
+            parts.append(
+                catalog.text(
+                    "comparison.wrong_needs",
+                    language,
+                    count=len(wrong),
+                    total=len(needs),
+                    examples=_examples(wrong, separator),
+                )
+            )
+        if missing:
+            parts.append(
+                catalog.text(
+                    "comparison.missing_orgs",
+                    language,
+                    count=len(missing),
+                    total=len(orgs),
+                    examples=_examples(missing, separator),
+                )
+            )
+        reasons = catalog.text("comparison.parts", language).join(parts)
+        return catalog.text(
+            "comparison.mismatch", language, name=name, quoted=repr(name), reasons=reasons
         )
-        en.append(
-            f"{len(wrong)} of its {len(needs)} needs are not in it or lie in another region or "
-            f"category ({_examples(wrong, ', ')})"
-        )
-    if missing:
-        zh.append(
-            f"其 {len(orgs)} 个承接组织中有 {len(missing)} 个不在问题中({_examples(missing, '、')})"
-        )
-        en.append(
-            f"{len(missing)} of its {len(orgs)} organizations are not in it "
-            f"({_examples(missing, ', ')})"
-        )
-    raise PlanMismatchError(
-        f"方案「{name}」与所给问题不符:{';'.join(zh)}。请给出生成该方案的问题。",
-        f"plan {name!r} does not belong to the problem given for it: {'; '.join(en)}. "
-        "Give the problem the plan was made for.",
-    )
+
+    raise PlanMismatchError(said("zh"), said("en"))
 
 
 def _examples(ids: Sequence[str], separator: str, shown: int = 3) -> str:

@@ -51,7 +51,6 @@ def problem_html(problem: Problem, language: Language = "zh") -> str:
     language
         ``"zh"`` or ``"en"`` labels.
     """
-    zh = language == "zh"
     index = problem.index
     tiers = list(Priority)
     categories = list(Category)
@@ -59,9 +58,9 @@ def problem_html(problem: Problem, language: Language = "zh") -> str:
     counts = Counter(zip(index.need_category.tolist(), need_tier.tolist(), strict=True))
     head = _row(
         [
-            "类别" if zh else "category",
+            catalog.text("html.category", language),
             *(_esc(t.label(language)) for t in tiers),
-            "合计" if zh else "total",
+            catalog.text("html.total", language),
         ],
         header=True,
     )
@@ -74,19 +73,17 @@ def problem_html(problem: Problem, language: Language = "zh") -> str:
     barred = sum(o.credit in problem.policy.barred_credit for o in problem.organizations)
     scopes = Counter(o.scope.label(language) for o in problem.organizations)
     scope_text = " · ".join(f"{_esc(s)} {n}" for s, n in scopes.most_common())
-    title = (
-        f"问题 · {len(problem.regions)} 个地区 · {len(problem.organizations)} 个组织 · "
-        f"{len(problem.needs)} 项需求"
-        if zh
-        else f"Problem · {len(problem.regions)} regions · {len(problem.organizations)} "
-        f"organizations · {len(problem.needs)} needs"
+    title = catalog.text(
+        "html.problem",
+        language,
+        regions=len(problem.regions),
+        organizations=len(problem.organizations),
+        needs=len(problem.needs),
     )
-    orgs = (
-        f"组织承接能力合计 {capacity} · 信用受限 {barred} · 登记级别:{scope_text}"
-        if zh
-        else f"total capacity {capacity} · barred by credit {barred} · scopes: {scope_text}"
+    orgs = catalog.text(
+        "html.organizations", language, capacity=capacity, barred=barred, scopes=scope_text
     )
-    caption = "需求(按帮扶类别与优先级)" if zh else "Needs by category and priority tier"
+    caption = catalog.text("html.needs_caption", language)
     return (
         f"<div><strong>{title}</strong><p>{orgs}</p>"
         f"<table><caption>{caption}</caption>{head}{''.join(body)}</table></div>"
@@ -95,13 +92,14 @@ def problem_html(problem: Problem, language: Language = "zh") -> str:
 
 def solution_html(solution: Solution, language: Language = "zh") -> str:
     """An HTML summary of a plan: status, objective, and needs served by tier and category."""
-    zh = language == "zh"
     k = solution.kpis
     head = _row(
-        ["", "需求" if zh else "needs", "满足" if zh else "served", "满足率" if zh else "share"],
+        ["", *(catalog.text(f"html.{key}", language) for key in ("needs", "served", "share"))],
         header=True,
     )
-    rows = [_row([("合计" if zh else "all"), str(k.needs), str(k.served), f"{k.share:.1%}"])]
+    rows = [
+        _row([catalog.text("html.all", language), str(k.needs), str(k.served), f"{k.share:.1%}"])
+    ]
     for tier, tally in k.by_tier.items():
         rows.append(
             _row(
@@ -128,16 +126,17 @@ def solution_html(solution: Solution, language: Language = "zh") -> str:
     unmet = " · ".join(
         f"{_esc(catalog.text(f'reason.{r}', language))} {n}" for r, n in sorted(reasons.items())
     )
-    title = (
-        f"派单方案 · {_esc(solution.status.value)} · 目标值 {solution.objective:,.3f} · "
-        f"上界 {solution.bound:,.3f} · 参与组织 {k.engaged}/{k.organizations} · "
-        f"承接能力使用 {k.utilization:.1%}"
-        if zh
-        else f"Dispatch plan · {_esc(solution.status.value)} · objective {solution.objective:,.3f} · "
-        f"bound {solution.bound:,.3f} · organizations engaged {k.engaged}/{k.organizations} · "
-        f"capacity used {k.utilization:.1%}"
+    title = catalog.text(
+        "html.plan",
+        language,
+        status=_esc(solution.status.value),
+        objective=solution.objective,
+        bound=solution.bound,
+        engaged=k.engaged,
+        organizations=k.organizations,
+        utilization=k.utilization,
     )
-    tail = f"<p>{'未满足原因' if zh else 'Unmet needs by reason'}:{unmet}</p>" if unmet else ""
+    tail = f"<p>{catalog.text('html.by_reason', language)}:{unmet}</p>" if unmet else ""
     return f"<div><strong>{title}</strong><table>{head}{''.join(rows)}</table>{tail}</div>"
 
 
@@ -148,7 +147,7 @@ def comparison_html(comparison: Comparison, language: Language = "zh") -> str:
     zh = language == "zh"
     a_name, b_name = (_esc(n) for n in comparison.names)
     totals = comparison.totals().to_dict(orient="index")
-    head = _row(["", a_name, b_name, "变化" if zh else "change"], header=True)
+    head = _row(["", a_name, b_name, catalog.text("html.change", language)], header=True)
     rows = [
         _row(
             [
@@ -179,7 +178,7 @@ def comparison_html(comparison: Comparison, language: Language = "zh") -> str:
     changes = " · ".join(
         f"{_esc(catalog.text(f'change.{c}', language))} {counts[c]}" for c in CHANGES
     )
-    title = "方案对比" if zh else "Plan comparison"
+    title = catalog.text("html.comparison", language)
     return (
         f"<div><strong>{title}</strong> {a_name} → {b_name}"
         f"<table>{head}{''.join(rows)}</table><p>{changes}</p></div>"

@@ -346,42 +346,42 @@ class Solution(Deferred):
 
     def summary(self, language: Language = "zh") -> str:
         """A readable report of the plan, with labels in Chinese (``"zh"``) or English (``"en"``)."""
-        zh = language == "zh"
         k = self.kpis
 
         def tally(label: str, t: Tally) -> str:
             return f"  {catalog.pad(label, 24)} {t.served:>6} / {t.needs:<6} {t.share:6.1%}"
 
         lines = [
-            (
-                f"派单方案 · 状态 {self.status.value} · 求解器 {self.solver}"
-                if zh
-                else f"Dispatch plan · status {self.status.value} · solver {self.solver}"
+            catalog.text("summary.head", language, status=self.status.value, solver=self.solver),
+            catalog.text(
+                "summary.objective",
+                language,
+                objective=self.objective,
+                bound=self.bound,
+                gap=self.gap,
             ),
-            (
-                f"目标值 {self.objective:,.3f} · 上界 {self.bound:,.3f} · 差距 {self.gap:.4%}"
-                if zh
-                else f"objective {self.objective:,.3f} · bound {self.bound:,.3f} · gap {self.gap:.4%}"
+            catalog.text(
+                "summary.served",
+                language,
+                served=k.served,
+                needs=k.needs,
+                share=k.share,
+                engaged=k.engaged,
+                organizations=k.organizations,
+                utilization=k.utilization,
             ),
-            (
-                f"满足需求 {k.served} / {k.needs} ({k.share:.1%}) · 参与组织 {k.engaged} / "
-                f"{k.organizations} · 承接能力使用 {k.utilization:.1%}"
-                if zh
-                else f"needs served {k.served} / {k.needs} ({k.share:.1%}) · organizations engaged "
-                f"{k.engaged} / {k.organizations} · capacity used {k.utilization:.1%}"
-            ),
-            "按帮扶类别:" if zh else "By category:",
+            catalog.text("summary.by_category", language),
             *(tally(c.label(language), t) for c, t in k.by_category.items()),
-            "按帮扶优先级:" if zh else "By priority tier:",
+            catalog.text("summary.by_tier", language),
             *(tally(p.label(language), t) for p, t in k.by_tier.items()),
-            "按市:" if zh else "By city:",
+            catalog.text("summary.by_city", language),
             *(tally(t.name or key or "-", t) for key, t in k.by_city.items()),
         ]
         if self.unmet:
             counts: dict[str, int] = {}
             for u in self.unmet:
                 counts[u.reason] = counts.get(u.reason, 0) + 1
-            lines.append("未满足原因:" if zh else "Unmet needs by reason:")
+            lines.append(catalog.text("summary.by_reason", language))
             for reason, count in sorted(counts.items()):
                 label = catalog.text(f"reason.{reason}", language)
                 lines.append(f"  {catalog.pad(label, 24)} {count:>6}")

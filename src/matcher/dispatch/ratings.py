@@ -44,17 +44,14 @@ from collections.abc import Iterable
 from typing import Literal
 
 from ..errors import OptionError, echo
+from ..models import catalog
 from ..models.vocab import Language
 
 __all__ = ["BAD", "GOOD", "RATING_SCALE", "continuation", "label", "reputation", "stars"]
 
 #: Stars -> (Chinese label, English label).
 RATING_SCALE: dict[int, tuple[str, str]] = {
-    5: ("非常满意", "very satisfied"),
-    4: ("满意", "satisfied"),
-    3: ("基本满意", "basically satisfied"),
-    2: ("不满意", "dissatisfied"),
-    1: ("非常不满意", "very dissatisfied"),
+    int(stars): labels for stars, labels in catalog.section("rating").items()
 }
 
 #: Ratings that earn the continuity bonus, and those that earn the malus.

@@ -163,7 +163,85 @@ _ENTRIES: dict[str, tuple[str, str]] = {
     "outcome.served": ("已满足", "served"),
     "outcome.absent": ("不在该方案中", "not in the plan"),
 
+    # --- the plan's summary (Solution.summary) and its HTML view ----------------------------------
+    "summary.head": ("派单方案 · 状态 {status} · 求解器 {solver}", "Dispatch plan · status {status} · solver {solver}"),
+    "summary.objective": (
+        "目标值 {objective:,.3f} · 上界 {bound:,.3f} · 差距 {gap:.4%}",
+        "objective {objective:,.3f} · bound {bound:,.3f} · gap {gap:.4%}",
+    ),
+    "summary.served": (
+        "满足需求 {served} / {needs} ({share:.1%}) · 参与组织 {engaged} / {organizations} · "
+        "承接能力使用 {utilization:.1%}",
+        "needs served {served} / {needs} ({share:.1%}) · organizations engaged {engaged} / "
+        "{organizations} · capacity used {utilization:.1%}",
+    ),
+    "summary.by_category": ("按帮扶类别:", "By category:"),
+    "summary.by_tier": ("按帮扶优先级:", "By priority tier:"),
+    "summary.by_city": ("按市:", "By city:"),
+    "summary.by_reason": ("未满足原因:", "Unmet needs by reason:"),
+
+    "html.category": ("类别", "category"),
+    "html.total": ("合计", "total"),
+    "html.all": ("合计", "all"),
+    "html.needs": ("需求", "needs"),
+    "html.served": ("满足", "served"),
+    "html.share": ("满足率", "share"),
+    "html.change": ("变化", "change"),
+    "html.problem": (
+        "问题 · {regions} 个地区 · {organizations} 个组织 · {needs} 项需求",
+        "Problem · {regions} regions · {organizations} organizations · {needs} needs",
+    ),
+    "html.organizations": (
+        "组织承接能力合计 {capacity} · 信用受限 {barred} · 登记级别:{scopes}",
+        "total capacity {capacity} · barred by credit {barred} · scopes: {scopes}",
+    ),
+    "html.needs_caption": ("需求(按帮扶类别与优先级)", "Needs by category and priority tier"),
+    "html.plan": (
+        "派单方案 · {status} · 目标值 {objective:,.3f} · 上界 {bound:,.3f} · "
+        "参与组织 {engaged}/{organizations} · 承接能力使用 {utilization:.1%}",
+        "Dispatch plan · {status} · objective {objective:,.3f} · bound {bound:,.3f} · "
+        "organizations engaged {engaged}/{organizations} · capacity used {utilization:.1%}",
+    ),
+    "html.by_reason": ("未满足原因", "Unmet needs by reason"),
+    "html.comparison": ("方案对比", "Plan comparison"),
+
     # --- comparing plans --------------------------------------------------------------------------
+    "comparison.head": ("方案对比 · {a} → {b}", "Plan comparison · {a} → {b}"),
+    "comparison.by_category": ("按帮扶类别", "By category"),
+    "comparison.by_tier": ("按帮扶优先级", "By priority tier"),
+    "comparison.by_city": ("按市(变化最大)", "By city (largest changes)"),
+    "comparison.counts": (
+        "需求变化:新增满足 {gained} · 不再满足 {lost} · 改派 {moved} · 不变 {kept} · "
+        "均未满足 {unserved}",
+        "Needs: gained {gained} · lost {lost} · moved {moved} · unchanged {kept} · "
+        "unserved in both {unserved}",
+    ),
+    "comparison.load": ("承接量变化的组织:{count} 个", "Organizations whose load changed: {count}"),
+    "comparison.first": ("{label}(前 {count} 项):", "{label} (first {count}):"),
+    "comparison.no_yardstick": (
+        "得分:未给出问题,无法按同一标准计分(请用 problem= 或 --problem 给出方案 A 的问题)",
+        "Score: no problem given, so the plans cannot be scored by one yardstick "
+        "(give plan A's problem with problem= or --problem)",
+    ),
+    "comparison.yardstick": (
+        "得分:两个方案均按「{name}」的问题和权重计分,标准相同",
+        "Score: both plans scored by the problem and weights of {name}: one yardstick",
+    ),
+    "comparison.wrong_needs": (
+        "其 {total} 项需求中有 {count} 项不在问题中,或所在地区、类别不同({examples})",
+        "{count} of its {total} needs are not in it or lie in another region or category "
+        "({examples})",
+    ),
+    "comparison.missing_orgs": (
+        "其 {total} 个承接组织中有 {count} 个不在问题中({examples})",
+        "{count} of its {total} organizations are not in it ({examples})",
+    ),
+    "comparison.parts": (";", "; "),
+    "comparison.mismatch": (
+        "方案「{name}」与所给问题不符:{reasons}。请给出生成该方案的问题。",
+        "plan {quoted} does not belong to the problem given for it: {reasons}. "
+        "Give the problem the plan was made for.",
+    ),
     "change.gained": ("新增满足", "gained service"),
     "change.lost": ("不再满足", "lost service"),
     "change.moved": ("改派", "moved"),

@@ -227,7 +227,7 @@ def test_messages_follow_the_language_setting(
     assert ":有效 · 129 个地区 · 30 个组织 · 120 项需求" in capsys.readouterr().out
     monkeypatch.setenv("MATCHER_LANG", "fr")
     assert main(["validate", str(problem_file)]) == 2
-    assert "the language is zh or en, not 'fr'" in capsys.readouterr().err
+    assert "language must be 'zh' or 'en', not 'fr'" in capsys.readouterr().err
     monkeypatch.setenv("MATCHER_LANG", "en")
     assert main(["demo", "--top", "0"]) == 0
     assert capsys.readouterr().out.startswith("Synthetic Shanxi-like province")

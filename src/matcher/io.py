@@ -2259,9 +2259,7 @@ def _column_letter(position: int) -> str:
 
 
 def _checked_language(language: Any) -> Language:
-    if language not in ("zh", "en"):
-        raise OptionError(f"language must be 'zh' or 'en', not {_shown(language)}")
-    return language  # type: ignore[no-any-return]
+    return catalog.checked(language)
 
 
 def _path(value: Any, name: str) -> Path:

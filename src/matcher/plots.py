@@ -375,10 +375,7 @@ def _label_characters() -> str:
 def _language(language: Language | None) -> Language:
     if language is None:
         return label_language()
-    if language not in ("zh", "en"):
-        from .errors import OptionError
-
-        raise OptionError(f"language must be 'zh' or 'en', not {language!r}")
+    language = catalog.checked(language)
     if language == "zh" and cjk_font() is None:
         warnings.warn(
             "no font with Chinese characters is available: labels are in English "

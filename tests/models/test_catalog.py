@@ -85,9 +85,13 @@ def test_language_choice_setting_locale_default(monkeypatch: pytest.MonkeyPatch)
     assert catalog.language() == "en" and catalog.setting() == "en"
     assert catalog.language("zh") == "zh"  # an explicit choice wins
     monkeypatch.setenv(catalog.ENV, "fr")
-    with pytest.raises(errors.OptionError, match="zh or en") as caught:
+    with pytest.raises(
+        errors.OptionError, match="language must be 'zh' or 'en', not 'fr'"
+    ) as caught:
         catalog.language()
-    assert "语言须为 zh 或 en" in caught.value.text("zh")
+    assert "语言须为 'zh' 或 'en'" in caught.value.text("zh")
+    with pytest.raises(errors.OptionError, match="not 3"):
+        catalog.checked(3)
 
 
 def test_display_width_and_pad() -> None:

@@ -2030,8 +2030,7 @@ def _counts(codes: IntArray) -> dict[str, int]:
 
 
 def _check_language(language: object) -> None:
-    if language not in ("zh", "en"):
-        raise OptionError(f"language must be 'zh' or 'en', not {language!r}")
+    catalog.checked(language)
 
 
 def _plural(count: int, word: str) -> str:

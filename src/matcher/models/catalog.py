@@ -59,6 +59,7 @@ from ..errors import OptionError, echo
 __all__ = [
     "ENV",
     "Language",
+    "checked",
     "display_width",
     "keys",
     "language",
@@ -507,7 +508,9 @@ _ENTRIES: dict[str, tuple[str, str]] = {
         "{org} has {count} pinned needs > max_projects {limit}",
     ),
     "error.table_missing": ("缺少这张表", "table is missing"),
-    "error.language": ("语言须为 zh 或 en,而不是 {value}", "the language is zh or en, not {value}"),
+    "error.language": (
+        "语言须为 'zh' 或 'en',而不是 {value}", "language must be 'zh' or 'en', not {value}"
+    ),
 }
 # fmt: on
 
@@ -555,6 +558,26 @@ def section(name: str) -> Mapping[str, tuple[str, str]]:
     return found
 
 
+def checked(language: object) -> Language:
+    """``language`` when it is ``"zh"`` or ``"en"``.
+
+    Raises
+    ------
+    OptionError
+        For anything else, in both languages.
+
+    Examples
+    --------
+    >>> checked("en")
+    'en'
+    """
+    if language == "zh":
+        return "zh"
+    if language == "en":
+        return "en"
+    raise OptionError.of("error.language", value=echo(language))
+
+
 def setting(choice: str | None = None) -> Language | None:
     """The language asked for: ``choice``, else ``MATCHER_LANG``; ``None`` when neither is set.
 
@@ -572,11 +595,7 @@ def setting(choice: str | None = None) -> Language | None:
     if given is None:
         return None
     value = given.strip().lower()
-    if value == "zh":
-        return "zh"
-    if value == "en":
-        return "en"
-    raise OptionError.of("error.language", value=echo(given))
+    return checked(value) if value in ("zh", "en") else checked(given)
 
 
 def language(choice: str | None = None, default: Language = "zh") -> Language:

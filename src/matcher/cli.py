@@ -451,11 +451,10 @@ def assignment_table(
     str
         A header, a rule and one line per assignment (no trailing newline).
     """
-    zh = language == "zh"
     header = (
-        ("#", "需求", "地区", "类别", "组织", "得分")
-        if zh
-        else ("#", "Need", "Region", "Category", "Organization", "Score")
+        "#",
+        *(catalog.text(f"cli.{key}", language) for key in ("need", "region", "category", "org")),
+        catalog.text("cli.score", language),
     )
     rows: list[tuple[str, ...]] = []
     for rank, item in enumerate(assignments, 1):

@@ -497,7 +497,8 @@ def problem_frames(problem: Problem, language: Language = "en") -> dict[str, pd.
             (key, value if _is_scalar(value) else json.dumps(value, ensure_ascii=False))
             for key, value in _flatten(policy).items()
         ]
-        frames["policy"] = pd.DataFrame(rows, columns=["参数", "取值"] if zh else ["key", "value"])
+        columns = [catalog.text(f"column.{key}", language) for key in ("key", "value")]
+        frames["policy"] = pd.DataFrame(rows, columns=columns)
     if zh:
         return {_TABLE_NAMES[name][0]: frame for name, frame in frames.items()}
     return frames
@@ -680,7 +681,7 @@ def plan_frames(
     ]
     overview_frame = pd.DataFrame(
         [(catalog.text(f"metric.{key}", language), value) for key, value in overview],
-        columns=["指标", "数值"] if zh else ["metric", "value"],
+        columns=[catalog.text(f"column.{key}", language) for key in ("metric", "amount")],
     )
 
     def breakdown(by: Literal["category", "tier", "city"]) -> pd.DataFrame:
@@ -1354,10 +1355,10 @@ class _Origin:
             parts.append(self.sheet)
         if row is not None and 0 <= row < len(self.rows):
             number = self.rows[row]
-            parts.append(f"第 {number} 行" if self.zh else f"row {number}")
+            parts.append(catalog.text("table.row", "zh" if self.zh else "en", number=number))
         if column and column.startswith(_NO_HEADER[0]):
             letter = column[1:]
-            parts.append(f"{letter} 列" if self.zh else f"column {letter}")
+            parts.append(catalog.text("table.column", "zh" if self.zh else "en", letter=letter))
         elif column:
             parts.append(column if len(column) <= 60 else column[:56] + "…")
         return " · ".join(parts)

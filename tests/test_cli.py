@@ -233,6 +233,22 @@ def test_messages_follow_the_language_setting(
     assert capsys.readouterr().out.startswith("Synthetic Shanxi-like province")
 
 
+def test_explain_says_an_unknown_need_in_the_chosen_language(
+    problem_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plan = tmp_path / "plan.json"
+    assert main(["solve", str(problem_file), "-o", str(plan), "--quiet"]) == 0
+    for language, message in (
+        ("zh", "错误: 未知的需求 'nope'"),
+        ("en", "error: unknown need 'nope'"),
+    ):
+        assert (
+            main(["explain", str(problem_file), str(plan), "--need", "nope", "--lang", language])
+            == 2
+        )
+        assert message in capsys.readouterr().err
+
+
 def test_broken_json_names_line_and_column(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 __all__ = [
     "Issue",
@@ -91,7 +91,7 @@ class Issue:
         object.__setattr__(self, "message_zh", shorten(self.message_zh, ISSUE_LENGTH))
 
     @classmethod
-    def of(cls, path: str, key: str, **fields: Any) -> Issue:
+    def of(cls, path: str, key: str, **fields: Any) -> Self:
         """An issue whose message is the catalog's text ``key`` (see :mod:`matcher.models.catalog`),
         in English and in Chinese.
 
@@ -154,13 +154,14 @@ class OptionError(MatcherError, ValueError):
         self.message_zh = message_zh
 
     @classmethod
-    def of(cls, key: str, **fields: Any) -> OptionError:
+    def of(cls, key: str, **fields: Any) -> Self:
         """The error whose message is the catalog's text ``key``, in English and in Chinese.
 
         Examples
         --------
-        >>> OptionError.of("error.language", value="'fr'").text("zh")
-        "语言须为 zh 或 en,而不是 'fr'"
+        >>> error = OptionError.of("error.unknown_need", id="'n9'")
+        >>> str(error), error.text("zh")
+        ("unknown need 'n9'", "未知的需求 'n9'")
         """
         from .models import catalog
 

@@ -235,16 +235,13 @@ def _backend(solver: str | Solver, problem: Problem) -> Solver:
         not isinstance(solver, str) or (solver not in SOLVERS and solver != "auto")
     ):
         names = ", ".join(["auto", *SOLVERS])
-        raise UnknownSolverError(f"unknown solver {solver!r}; choose one of {names}")
+        raise UnknownSolverError.of("error.unknown_solver", solver=repr(solver), names=names)
     rules = needs_rules(problem)
     if solver == "auto":
         return SOLVERS["cpsat" if rules else "flow"]()
     backend = solver if isinstance(solver, Solver) else SOLVERS[solver]()
     if rules and not backend.handles_rules:
-        raise OptionError(
-            f"the {backend.name} back end cannot enforce this policy's counting rules, goals or "
-            "partnerships; use solver='auto' or 'cpsat'"
-        )
+        raise OptionError.of("error.solver_without_rules", solver=backend.name)
     return backend
 
 

@@ -456,7 +456,7 @@ def scale(name: str, seed: int = 0) -> Problem:
     True
     """
     if name not in SCALES:
-        raise OptionError(f"unknown scale {name!r}; choose one of {', '.join(SCALES)}")
+        raise OptionError.of("error.unknown_scale", scale=repr(name), names=", ".join(SCALES))
     spec = SCALES[name]
     return _build(
         spec.n_needs,

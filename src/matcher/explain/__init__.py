@@ -540,10 +540,7 @@ class Explainer:
                 self._unmet = {index.need_position[u.need_id]: u for u in solution.unmet}
                 unmet = np.array(sorted(self._unmet), np.int64)
         except KeyError as error:
-            raise OptionError(
-                f"the plan names {error.args[0]!r}, which the problem does not have: "
-                "explain a plan with the problem it was made for"
-            ) from None
+            raise OptionError.of("error.plan_names_unknown", id=repr(error.args[0])) from None
         self._plan_need = np.array(need, np.int64)
         self._plan_org = np.array(org, np.int64)
         self._plan_score = np.array(score, np.float64)
@@ -921,13 +918,10 @@ class Explainer:
     def _need(self, need_id: str) -> int:
         index = self._problem.index
         if not isinstance(need_id, str) or need_id not in index.need_position:
-            raise OptionError(f"unknown need {need_id!r}")
+            raise OptionError.of("error.unknown_need", id=repr(need_id))
         n = index.need_position[need_id]
         if not self._is_unmet[n] and self._by_need_start[n] == self._by_need_start[n + 1]:
-            raise OptionError(
-                f"need {need_id!r} is neither assigned nor unmet in this plan: "
-                "explain a plan with the problem it was made for"
-            )
+            raise OptionError.of("error.not_in_plan", id=repr(need_id))
         return n
 
     def _unmet_record(self, n: int) -> Unmet:
@@ -949,7 +943,7 @@ class Explainer:
     def _org(self, org_id: str) -> int:
         index = self._problem.index
         if not isinstance(org_id, str) or org_id not in index.org_position:
-            raise OptionError(f"unknown organization {org_id!r}")
+            raise OptionError.of("error.unknown_organization", id=repr(org_id))
         return index.org_position[org_id]
 
     def _plan_rows(self, n: int) -> IntArray:
@@ -1151,18 +1145,21 @@ class Explainer:
         main = int(chosen[0])
         at = np.flatnonzero(view.org == main)
         if at.size == 0:
-            raise OptionError(
-                f"the plan gives {index.need_ids[n]!r} to {index.org_ids[main]!r}, which a rule "
-                "removes in this problem: explain a plan with the problem it was made for"
+            raise OptionError.of(
+                "error.plan_pair_removed",
+                need=repr(index.need_ids[n]),
+                org=repr(index.org_ids[main]),
             )
         row = int(at[0])
         score = float(view.score[row])
         recorded = float(self._plan_score[rows][order][0])
         if abs(score - recorded) > 1e-6 * max(1.0, abs(score)):
-            raise OptionError(
-                f"the plan scores ({index.need_ids[n]!r}, {index.org_ids[main]!r}) at "
-                f"{recorded}, the problem at {score}: explain a plan with the problem it was "
-                "made for"
+            raise OptionError.of(
+                "error.plan_score_differs",
+                need=repr(index.need_ids[n]),
+                org=repr(index.org_ids[main]),
+                recorded=recorded,
+                score=score,
             )
         reference = self._reference(n, chosen)
         best_label = self._best(chosen)

@@ -519,6 +519,35 @@ _ENTRIES: dict[str, tuple[str, str]] = {
         "{org} has {count} pinned needs > max_projects {limit}",
     ),
     "error.table_missing": ("缺少这张表", "table is missing"),
+    "error.not_in_plan": (
+        "需求 {id} 在该方案中既未派出也未列为未满足:请用生成该方案的问题来解释它",
+        "need {id} is neither assigned nor unmet in this plan: "
+        "explain a plan with the problem it was made for",
+    ),
+    "error.plan_pair_removed": (
+        "方案把 {need} 派给了 {org},但该问题中有规则排除了这一配对:请用生成该方案的问题来解释它",
+        "the plan gives {need} to {org}, which a rule removes in this problem: "
+        "explain a plan with the problem it was made for",
+    ),
+    "error.plan_score_differs": (
+        "方案给 ({need}, {org}) 的得分是 {recorded},问题给的是 {score}:请用生成该方案的问题来解释它",
+        "the plan scores ({need}, {org}) at {recorded}, the problem at {score}: "
+        "explain a plan with the problem it was made for",
+    ),
+    "error.plan_names_unknown": (
+        "方案中的 {id} 不在该问题中:请用生成该方案的问题来解释它",
+        "the plan names {id}, which the problem does not have: "
+        "explain a plan with the problem it was made for",
+    ),
+    "error.unknown_solver": (
+        "未知的求解器 {solver};可选:{names}", "unknown solver {solver}; choose one of {names}"
+    ),
+    "error.solver_without_rules": (
+        "{solver} 求解器不能执行该政策的计数规则、目标或合作实施;请用 solver='auto' 或 'cpsat'",
+        "the {solver} back end cannot enforce this policy's counting rules, goals or "
+        "partnerships; use solver='auto' or 'cpsat'",
+    ),
+    "error.unknown_scale": ("未知的规模 {scale};可选:{names}", "unknown scale {scale}; choose one of {names}"),
     "error.language": (
         "语言须为 'zh' 或 'en',而不是 {value}", "language must be 'zh' or 'en', not {value}"
     ),

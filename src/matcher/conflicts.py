@@ -14,10 +14,12 @@ all needs must get at least 1000 served needs, but only ... of its needs have a 
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .constraints import NeedGroup
-from .models import Problem
+from .models import Problem, catalog
 from .solution import Conflict
 from .solvers.base import AssignmentModel, SideRules
 from .solvers.budget import Budget
@@ -25,11 +27,16 @@ from .solvers.budget import Budget
 __all__ = ["explain_conflict", "precheck"]
 
 
-def _floor_messages(group: NeedGroup, have: int, what_zh: str, what_en: str) -> tuple[str, str]:
-    return (
-        f"{group.name_zh}至少需要满足 {group.lower} 项需求，但{what_zh}只有 {have}",
-        f"{group.name_en} must get at least {group.lower} served needs, but {what_en} {have}",
-    )
+def _pair(key: str, group: NeedGroup | None = None, **fields: Any) -> tuple[str, str]:
+    """The catalog's text ``key`` in Chinese and English; ``group`` fills ``{group}`` by its name."""
+    zh = catalog.text(key, "zh", **fields, **({"group": group.name_zh} if group else {}))
+    en = catalog.text(key, "en", **fields, **({"group": group.name_en} if group else {}))
+    return zh, en
+
+
+def _conflict(rules: tuple[str, ...], key: str, **fields: Any) -> Conflict:
+    zh, en = _pair(key, **fields)
+    return Conflict(rules=rules, message_zh=zh, message_en=en)
 
 
 def precheck(problem: Problem, model: AssignmentModel, side: SideRules) -> list[Conflict]:
@@ -42,10 +49,13 @@ def precheck(problem: Problem, model: AssignmentModel, side: SideRules) -> list[
         name = f"{group.rule}:{group.target}:min"
         servable = int(has_pair[group.needs].sum())
         if servable < group.lower:
-            zh, en = _floor_messages(group, servable, "有候选组织的需求", "only")
             conflicts.append(
-                Conflict(
-                    rules=(name,), message_zh=zh, message_en=en + " of its needs have a candidate"
+                _conflict(
+                    (name,),
+                    "conflict.floor_candidates",
+                    group=group,
+                    lower=group.lower,
+                    have=servable,
                 )
             )
             continue
@@ -58,12 +68,14 @@ def precheck(problem: Problem, model: AssignmentModel, side: SideRules) -> list[
         )
         needed = int(np.sort(side.partners[group.needs])[: group.lower].sum())
         if room < needed:
-            zh, en = _floor_messages(group, len(orgs), "可服务它的组织", "only")
             conflicts.append(
-                Conflict(
-                    rules=(name,),
-                    message_zh=f"{zh}，合计承接能力 {room}",
-                    message_en=f"{en} organizations may serve it, with room for {room}",
+                _conflict(
+                    (name,),
+                    "conflict.floor_capacity",
+                    group=group,
+                    lower=group.lower,
+                    have=len(orgs),
+                    room=room,
                 )
             )
     if side.rules.min_organizations is not None and side.rules.min_organizations[1].hard:
@@ -71,11 +83,11 @@ def precheck(problem: Problem, model: AssignmentModel, side: SideRules) -> list[
         usable = int(np.unique(model.org[model.capacity[model.org] > 0]).size)
         if usable < wanted:
             conflicts.append(
-                Conflict(
-                    rules=("program:min_organizations",),
-                    message_zh=f"至少需要 {wanted} 个组织参与，但只有 {usable} 个组织有候选需求",
-                    message_en=f"at least {wanted} organizations must take part, but only {usable} "
-                    "have a candidate need",
+                _conflict(
+                    ("program:min_organizations",),
+                    "conflict.min_organizations",
+                    wanted=wanted,
+                    usable=usable,
                 )
             )
     return conflicts
@@ -87,29 +99,20 @@ def _describe(name: str, side: SideRules, problem: Problem) -> tuple[str, str]:
     group = groups.get(head)
     if group is not None:
         if bound == "min":
-            return (
-                f"{group.name_zh}至少满足 {group.lower} 项",
-                f"{group.name_en} gets at least {group.lower} served needs",
-            )
-        return (
-            f"{group.name_zh}至多满足 {group.upper} 项",
-            f"{group.name_en} gets at most {group.upper} served needs",
-        )
+            return _pair("hard_rule.min", group=group, count=group.lower)
+        return _pair("hard_rule.max", group=group, count=group.upper)
     if name == "program:min_organizations" and side.rules.min_organizations:
         wanted = side.rules.min_organizations[0]
-        return f"至少 {wanted} 个组织参与", f"at least {wanted} organizations take part"
+        return _pair("hard_rule.min_organizations", wanted=wanted)
     if name == "money:total_fund" and side.rules.total_fund:
         fund = side.rules.total_fund[0]
-        return f"总资金不超过 {fund:,.0f} 元", f"the program fund of {fund:,.0f} is not exceeded"
+        return _pair("hard_rule.total_fund", fund=fund)
     if name.startswith("money:budget:"):
         org = problem.index.org_ids[int(name.rsplit(":", 1)[1])]
-        return f"{org} 不超出预算", f"{org} stays within its budget"
+        return _pair("hard_rule.budget", org=org)
     if name == "aid_mix" and side.rules.capacity_building_share:
         share = side.rules.capacity_building_share[0]
-        return (
-            f"造血类项目至少占 {share:.0%}",
-            f"at least {share:.0%} of served needs build capacity",
-        )
+        return _pair("hard_rule.aid_mix", share=share)
     return name, name
 
 
@@ -132,7 +135,15 @@ def explain_conflict(
     return [
         Conflict(
             rules=tuple(core),
-            message_zh="以下规则无法同时满足：" + "；".join(zh for zh, _ in parts),
-            message_en="these rules cannot all hold: " + "; ".join(en for _, en in parts),
+            message_zh=catalog.text(
+                "conflict.cannot_all_hold",
+                "zh",
+                rules=catalog.text("conflict.separator", "zh").join(zh for zh, _ in parts),
+            ),
+            message_en=catalog.text(
+                "conflict.cannot_all_hold",
+                "en",
+                rules=catalog.text("conflict.separator", "en").join(en for _, en in parts),
+            ),
         )
     ]

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from .models import Level, Priority, Problem
+from .models import Level, Priority, Problem, catalog
 from .models.base import Model
 from .models.rules import Softness
 from .models.vocab import CATEGORY_CODES
@@ -202,8 +202,7 @@ def compile_rules(problem: Problem, servable: BoolArray) -> RuleSet:
         limit(
             "program",
             "all",
-            "全部需求",
-            "all needs",
+            *catalog.pair("conflict.all_needs"),
             everything,
             program.min_served,
             None,

@@ -39,6 +39,9 @@ def test_keys_are_unique_and_sectioned() -> None:
     keys = catalog.keys()
     assert len(keys) == len(set(keys))
     assert all(key.count(".") == 1 for key in keys)
+    documented = catalog.__doc__ or ""
+    for name in {key.partition(".")[0] for key in keys}:
+        assert f"``{name}``" in documented, f"section {name} is not in the module's table"
 
 
 @pytest.mark.parametrize(

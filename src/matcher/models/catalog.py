@@ -11,6 +11,9 @@ section         what it names
 ``reason``      why a need is not served (:data:`matcher.solution.UnmetReason`)
 ``detail``      the one-sentence detail of an unmet need
 ``outcome``     a need's standing in a plan beside the unmet reasons (served, absent)
+``summary``     the plan's summary (:meth:`matcher.Solution.summary`)
+``html``        the HTML views of a problem, a plan and a comparison
+``comparison``  the report of a comparison and its errors
 ``change``      what happened to a need between two plans
 ``total``       the overall figures of a comparison
 ``delta``       a change in a figure
@@ -19,6 +22,8 @@ section         what it names
 ``column``      the plan workbook's columns (Chinese names; English ones are the column's id)
 ``table``       messages about tables read from files
 ``plot``        chart titles, axes and legends
+``conflict``    why hard rules cannot all hold
+``hard_rule``   a hard rule, named in a conflict
 ``component``   score components as explanations name them
 ``rule``        eligibility rules, as a sentence, ...
 ``rule_short``  ... and as a short name for counts
@@ -389,6 +394,31 @@ _ENTRIES: dict[str, tuple[str, str]] = {
     "plot.base_score": ("总得分(基准权重)", "total score (base weights)"),
     "plot.objective": ("目标值", "objective"),
     "plot.unmet": ("未满足:{reason}", "unmet: {reason}"),
+
+    # --- hard rules that cannot all hold (conflicts.py, constraints.py) ---------------------------
+    "conflict.all_needs": ("全部需求", "all needs"),
+    "conflict.floor_candidates": (
+        "{group}至少需要满足 {lower} 项需求，但有候选组织的需求只有 {have}",
+        "{group} must get at least {lower} served needs, but only {have} of its needs have a "
+        "candidate",
+    ),
+    "conflict.floor_capacity": (
+        "{group}至少需要满足 {lower} 项需求，但可服务它的组织只有 {have}，合计承接能力 {room}",
+        "{group} must get at least {lower} served needs, but only {have} organizations may "
+        "serve it, with room for {room}",
+    ),
+    "conflict.min_organizations": (
+        "至少需要 {wanted} 个组织参与，但只有 {usable} 个组织有候选需求",
+        "at least {wanted} organizations must take part, but only {usable} have a candidate need",
+    ),
+    "conflict.cannot_all_hold": ("以下规则无法同时满足：{rules}", "these rules cannot all hold: {rules}"),
+    "conflict.separator": ("；", "; "),
+    "hard_rule.min": ("{group}至少满足 {count} 项", "{group} gets at least {count} served needs"),
+    "hard_rule.max": ("{group}至多满足 {count} 项", "{group} gets at most {count} served needs"),
+    "hard_rule.min_organizations": ("至少 {wanted} 个组织参与", "at least {wanted} organizations take part"),
+    "hard_rule.total_fund": ("总资金不超过 {fund:,.0f} 元", "the program fund of {fund:,.0f} is not exceeded"),
+    "hard_rule.budget": ("{org} 不超出预算", "{org} stays within its budget"),
+    "hard_rule.aid_mix": ("造血类项目至少占 {share:.0%}", "at least {share:.0%} of served needs build capacity"),
 
     # --- explanations (explain/) ------------------------------------------------------------------
     "component.capability": ("能力", "capability"),

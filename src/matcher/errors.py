@@ -121,7 +121,7 @@ class ProblemError(MatcherError):
 
     def __init__(self, issues: Iterable[Issue]) -> None:
         self.issues: list[Issue] = list(issues)
-        super().__init__(self.text("en"))
+        super().__init__(self.text(_speaking()))
 
     def text(self, language: Literal["zh", "en"] = "en") -> str:
         """A head line, then one issue per line, in ``language``.
@@ -146,30 +146,36 @@ class ProblemError(MatcherError):
 class OptionError(MatcherError, ValueError):
     """An argument to a matcher function is out of range or of the wrong kind.
 
-    ``message_zh``, when given, is the message in Chinese (:meth:`of` takes both from the catalog).
+    ``message_zh``, when given, is the message in Chinese, ``message_en`` the one in English (by
+    default the message itself); :meth:`of` takes both from the catalog.
     """
 
-    def __init__(self, *args: object, message_zh: str = "") -> None:
+    def __init__(self, *args: object, message_zh: str = "", message_en: str = "") -> None:
         super().__init__(*args)
         self.message_zh = message_zh
+        self.message_en = message_en or (str(args[0]) if args else "")
 
     @classmethod
     def of(cls, key: str, **fields: Any) -> Self:
-        """The error whose message is the catalog's text ``key``, in English and in Chinese.
+        """The error whose message is the catalog's text ``key``, in English and in Chinese;
+        ``str(error)`` is the one in the language of the setting (see :func:`_speaking`).
 
         Examples
         --------
         >>> error = OptionError.of("error.unknown_need", id="'n9'")
-        >>> str(error), error.text("zh")
+        >>> error.text("en"), error.text("zh")
         ("unknown need 'n9'", "未知的需求 'n9'")
         """
         from .models import catalog
 
-        return cls(catalog.text(key, "en", **fields), message_zh=catalog.text(key, "zh", **fields))
+        en, zh = catalog.text(key, "en", **fields), catalog.text(key, "zh", **fields)
+        return cls(zh if _speaking() == "zh" else en, message_zh=zh, message_en=en)
 
     def text(self, language: Literal["zh", "en"] = "en") -> str:
         """The message in ``language``; English where no Chinese one was given."""
-        return self.message_zh if language == "zh" and self.message_zh else str(self)
+        if language == "zh" and self.message_zh:
+            return self.message_zh
+        return self.message_en or str(self)
 
 
 class UnknownSolverError(OptionError):
@@ -178,3 +184,11 @@ class UnknownSolverError(OptionError):
 
 class SolverError(MatcherError, RuntimeError):
     """A back end failed in a way that leaves no plan to return."""
+
+
+def _speaking() -> Literal["zh", "en"]:
+    """The language of ``str(error)``: ``MATCHER_LANG``, else Chinese in a Chinese locale, else
+    English (an invalid ``MATCHER_LANG`` counts as unset here; the command line reports it)."""
+    from .models import catalog
+
+    return catalog.language(default="en", strict=False)

@@ -123,3 +123,19 @@ def test_errors_in_both_languages_keep_their_paths() -> None:
     assert str(option) == "only one of the problem and the plan can come from stdin"
     assert option.text("zh") == "问题和方案只能有一个来自标准输入"
     assert errors.OptionError("plain").text("zh") == "plain"
+
+
+def test_errors_speak_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    issues = [errors.Issue.of("needs[0].region", "error.unknown_region", id="'x'")]
+    monkeypatch.setenv(catalog.ENV, "zh")
+    assert str(errors.ProblemError(issues)) == "输入中有 1 处问题\n  needs[0].region: 未知的地区 'x'"
+    option = errors.OptionError.of("error.unknown_need", id="'n9'")
+    assert str(option) == "未知的需求 'n9'" and option.text("en") == "unknown need 'n9'"
+    assert str(issues[0]) == "needs[0].region: unknown region 'x'"  # an issue's own text: English
+    monkeypatch.setenv(catalog.ENV, "klingon")  # an invalid setting: errors still build, in English
+    assert str(errors.ProblemError(issues)).startswith("1 problem in the input")
+    with pytest.raises(errors.OptionError, match="not 'klingon'"):
+        catalog.language()
+    monkeypatch.delenv(catalog.ENV)
+    monkeypatch.setenv("LC_ALL", "zh_CN.UTF-8")  # a Chinese locale speaks Chinese too
+    assert str(errors.OptionError.of("error.unknown_need", id="'n9'")) == "未知的需求 'n9'"

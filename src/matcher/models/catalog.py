@@ -661,14 +661,16 @@ def setting(choice: str | None = None) -> Language | None:
     >>> setting("en"), setting(" ZH ")
     ('en', 'zh')
     """
-    given = choice if choice is not None else os.environ.get(ENV) or None
+    given = _given(choice)
     if given is None:
         return None
     value = given.strip().lower()
     return checked(value) if value in ("zh", "en") else checked(given)
 
 
-def language(choice: str | None = None, default: Language = "zh") -> Language:
+def language(
+    choice: str | None = None, default: Language = "zh", *, strict: bool = True
+) -> Language:
     """The language to speak: ``choice``, else ``MATCHER_LANG``, else the locale, else ``default``.
 
     The locale counts only when it is Chinese (``LC_ALL``, ``LC_MESSAGES`` or ``LANG`` starting with
@@ -678,21 +680,30 @@ def language(choice: str | None = None, default: Language = "zh") -> Language:
     Raises
     ------
     OptionError
-        When ``choice`` or ``MATCHER_LANG`` is set to something other than ``zh`` or ``en``.
+        When ``choice`` or ``MATCHER_LANG`` is set to something other than ``zh`` or ``en`` (with
+        ``strict=False`` such a setting counts as unset instead).
 
     Examples
     --------
     >>> language("en")
     'en'
     """
-    chosen = setting(choice)
-    if chosen is not None:
-        return chosen
+    given = _given(choice)
+    if given is not None:
+        value = given.strip().lower()
+        if value in ("zh", "en"):
+            return checked(value)
+        if strict:
+            checked(given)  # raises; building its message asks for the language, not strictly
     for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(name)
-        if value:
-            return "zh" if value.lower().startswith("zh") else default
+        locale = os.environ.get(name)
+        if locale:
+            return "zh" if locale.lower().startswith("zh") else default
     return default
+
+
+def _given(choice: str | None) -> str | None:
+    return choice if choice is not None else os.environ.get(ENV) or None
 
 
 def display_width(text: str) -> int:

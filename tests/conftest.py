@@ -22,14 +22,6 @@ default = "ci" if os.environ.get("CI") else "matcher"
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", default))
 
 
-@pytest.fixture(autouse=True)
-def _no_language_setting(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every test starts from the defaults, whatever the shell sets: no ``MATCHER_LANG``, and a
-    locale that is not Chinese (tests that want a setting make it themselves)."""
-    monkeypatch.delenv("MATCHER_LANG", raising=False)
-    monkeypatch.setenv("LC_ALL", "C.UTF-8")
-
-
 def build(document: dict[str, Any]) -> matcher.Problem:
     """Validate a document, failing the test with the issues when it is invalid."""
     try:

@@ -128,7 +128,9 @@ def test_errors_in_both_languages_keep_their_paths() -> None:
 def test_errors_speak_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     issues = [errors.Issue.of("needs[0].region", "error.unknown_region", id="'x'")]
     monkeypatch.setenv(catalog.ENV, "zh")
-    assert str(errors.ProblemError(issues)) == "输入中有 1 处问题\n  needs[0].region: 未知的地区 'x'"
+    assert (
+        str(errors.ProblemError(issues)) == "输入中有 1 处问题\n  needs[0].region: 未知的地区 'x'"
+    )
     option = errors.OptionError.of("error.unknown_need", id="'n9'")
     assert str(option) == "未知的需求 'n9'" and option.text("en") == "unknown need 'n9'"
     assert str(issues[0]) == "needs[0].region: unknown region 'x'"  # an issue's own text: English

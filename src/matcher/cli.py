@@ -254,14 +254,13 @@ def _demo(args: argparse.Namespace) -> int:
     solution = solve(problem)
     violations = verify(problem, solution)
 
-    regions, organizations, needs = (
-        len(problem.regions),
-        len(problem.organizations),
-        len(problem.needs),
-    )
     print(
         catalog.text(
-            "cli.demo", language, regions=regions, organizations=organizations, needs=needs
+            "cli.demo",
+            language,
+            regions=len(problem.regions),
+            organizations=len(problem.organizations),
+            needs=len(problem.needs),
         )
     )
     print(solution.summary(language))

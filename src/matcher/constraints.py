@@ -219,8 +219,7 @@ def compile_rules(problem: Problem, servable: BoolArray) -> RuleSet:
         limit(
             "key_projects_served",
             "key",
-            "重点项目",
-            "key projects",
+            *catalog.pair("conflict.key_projects"),
             key_needs,
             int(key_needs.size),
             None,

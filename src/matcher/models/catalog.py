@@ -397,6 +397,7 @@ _ENTRIES: dict[str, tuple[str, str]] = {
 
     # --- hard rules that cannot all hold (conflicts.py, constraints.py) ---------------------------
     "conflict.all_needs": ("全部需求", "all needs"),
+    "conflict.key_projects": ("重点项目", "key projects"),
     "conflict.floor_candidates": (
         "{group}至少需要满足 {lower} 项需求，但有候选组织的需求只有 {have}",
         "{group} must get at least {lower} served needs, but only {have} of its needs have a "

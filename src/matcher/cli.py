@@ -1,4 +1,4 @@
-"""The ``matcher`` command line: demo, solve, explain, validate, schema, synth and compare.
+"""The ``matcher`` command line: demo, solve, explain, validate, schema, synth, compare and serve.
 
 Every subcommand exits 0 on success and 2 on bad input (an invalid or unreadable problem file, an
 option out of range, a usage error), with a readable message on stderr that names the field, never a
@@ -236,6 +236,23 @@ def build_parser() -> argparse.ArgumentParser:
     add_language(synth)
     synth.set_defaults(handler=_synth)
     add_compare_parser(commands)
+
+    serve = commands.add_parser(
+        "serve",
+        help="serve matcher over HTTP, dispatch logs in a database (needs matcher[service])",
+        description="Serve the HTTP API (OpenAPI at /openapi.json) until interrupted. Dispatch "
+        "logs go to SQLite (a file path) or PostgreSQL (a postgresql:// URL).",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address (default: %(default)s)")
+    serve.add_argument("--port", type=non_negative_int, default=8000, help="(default: %(default)s)")
+    serve.add_argument(
+        "--db", default="matcher-service.sqlite", metavar="URL", help="(default: %(default)s)"
+    )
+    serve.add_argument("--workers", type=non_negative_int, default=1, help="processes (default: 1)")
+    serve.add_argument("--max-bytes", type=non_negative_int, default=32 * 2**20, metavar="N")
+    serve.add_argument("--timeout", type=_positive_seconds, default=60.0, metavar="S")
+    serve.add_argument("--demo", action="store_true", help="store the demo problem as 'demo'")
+    serve.set_defaults(handler=_serve)
     return parser
 
 
@@ -405,6 +422,20 @@ def _synth(args: argparse.Namespace) -> int:
                 needs=len(problem.needs),
             )
         )
+    return EXIT_OK
+
+
+def _serve(args: argparse.Namespace) -> int:
+    try:
+        from .service.app import Config
+        from .service.server import load_demo, serve
+    except ImportError as error:
+        _error(f"{error}; install matcher[service]")
+        return EXIT_FAILURE
+    config = Config(database=args.db, max_bytes=args.max_bytes, seconds=args.timeout)
+    if args.demo:
+        load_demo(args.db)
+    serve(config, host=args.host, port=args.port, workers=max(1, args.workers))
     return EXIT_OK
 
 

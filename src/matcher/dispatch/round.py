@@ -53,7 +53,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -817,6 +817,16 @@ class Dispatch:
             parts["problem"], parts["events"], prior=parts["prior"], history=parts["history"]
         )
 
+    @classmethod
+    def from_store(cls, store: _Log, dispatch_id: str) -> Dispatch:
+        """Rebuild a dispatch kept in an event store (:mod:`matcher.service.store`) by replaying
+        its log, each event checked as in :meth:`from_json`.
+
+        ``store`` is anything with ``document(dispatch_id)`` giving the document that
+        :meth:`to_json` writes.
+        """
+        return cls.from_json(store.document(dispatch_id))
+
     # --- internals --------------------------------------------------------------------------
 
     def _layout_table(self) -> _Table:
@@ -1003,6 +1013,12 @@ class Dispatch:
         codes = Counter(ineligibility(problem, n, orgs).tolist())
         parts = [f"{RULES[c - 1]} removes {codes[c]}" for c in sorted(codes) if c]
         return "no eligible organization" + (": " + ", ".join(parts) if parts else "")
+
+
+class _Log(Protocol):
+    """Where :meth:`Dispatch.from_store` reads a dispatch: its whole document by id."""
+
+    def document(self, dispatch_id: str) -> str: ...
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,657 @@
+"""The HTTP application: matcher's problems, plans and dispatches as JSON over HTTP (FastAPI).
+
+=========================================================  =========================================
+endpoint                                                   what
+=========================================================  =========================================
+``GET /health``                                            the service and its store answer
+``POST /validate``                                         a problem: 200 with its size, or 422 with
+                                                           every issue and its path
+``POST /solve``                                            a problem and solver options: the plan
+                                                           (``explain=none|unmet|all``)
+``POST /dispatches``                                       a problem: a new dispatch, 201
+``POST /dispatches/{id}/propose``                          solve the round, record the offers
+``POST /dispatches/{id}/events``                           accept, decline, withdraw, start,
+                                                           complete, rate, cancel
+``GET /dispatches/{id}``                                   the state
+``GET /dispatches/{id}/events?after=N&limit=M``            the log, paged
+``GET /dispatches/{id}/needs/{need_id}/explanation``       why the round's plan sends a need where
+                                                           it does
+=========================================================  =========================================
+
+Writes to a dispatch take ``expected_seq`` (409 with ``current_seq`` when stale) and an
+``Idempotency-Key`` header: the same key with the same request gives the first answer and records
+nothing; with another request, 422. Every refusal is a JSON :class:`~.schemas.ErrorBody`, titled
+in the language of ``Accept-Language`` (zh or en). Solves run in a bounded pool off the event loop;
+a body over the size limit gets 413, work over the time limit 503.
+
+Examples
+--------
+>>> from matcher.service.app import Config, create_app
+>>> app = create_app(Config(database="sqlite://"))
+>>> sorted(path for path in app.openapi()["paths"])[:3]
+['/dispatches', '/dispatches/{dispatch_id}', '/dispatches/{dispatch_id}/events']
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+import pydantic
+from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic.json_schema import models_json_schema
+from starlette.exceptions import HTTPException
+
+from ..dispatch import Dispatch, DispatchState
+from ..dispatch import ratings as rating_scale
+from ..dispatch.errors import TransitionError, UnknownIdError
+from ..errors import Issue, MatcherError, OptionError, ProblemError, SolverError
+from ..models import Problem
+from ..models.limits import parse_json
+from ..models.problem import _field_issues
+from ..models.vocab import Language
+from . import schemas
+from .guards import BodyLimit, Pool, ServiceError, Ticket
+from .language import negotiate, status_label, title
+from .registry import Registry
+from .store import (
+    DispatchExistsError,
+    DuplicateRequestError,
+    Remembered,
+    StaleSequenceError,
+    UnknownDispatchError,
+    open_store,
+)
+
+__all__ = ["Config", "create_app"]
+
+#: Events a page of ``GET /dispatches/{id}/events`` holds at most.
+MAX_PAGE = 10_000
+
+
+@dataclass(frozen=True)
+class Config:
+    """How a server runs.
+
+    Attributes
+    ----------
+    database
+        A file path (SQLite) or a database URL (see :func:`~matcher.service.open_store`).
+    max_bytes
+        Largest request body; a larger one gets 413.
+    seconds
+        Time limit of a request's work; over it, 503 (a solve's ``time_limit`` is cut to it).
+    threads, queue
+        Solves that run at once, and that may wait; one more gets 503 ``busy``.
+    """
+
+    database: str = "matcher-service.sqlite"
+    max_bytes: int = 32 * 2**20
+    seconds: float = 60.0
+    threads: int = 2
+    queue: int = 16
+
+
+def create_app(config: Config) -> FastAPI:
+    """The application over the store ``config.database`` (opened when it starts serving)."""
+    state: dict[str, Any] = {}
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = open_store(config.database)
+        state["registry"] = Registry(store)
+        state["pool"] = Pool(config.threads, config.queue, config.seconds)
+        try:
+            yield
+        finally:
+            state["pool"].close()
+            store.close()
+
+    app = FastAPI(
+        title="matcher",
+        version=_version(),
+        summary="Match social organizations to rural-revitalization needs, and run the dispatch.",
+        lifespan=lifespan,
+    )
+
+    def registry() -> Registry:
+        if "registry" not in state:  # the application is not serving (no lifespan)
+            state["registry"] = Registry(open_store(config.database))
+            state["pool"] = Pool(config.threads, config.queue, config.seconds)
+        registry: Registry = state["registry"]
+        return registry
+
+    def pool() -> Pool:
+        registry()
+        found: Pool = state["pool"]
+        return found
+
+    _errors(app)
+    documented: list[type[pydantic.BaseModel]] = []
+
+    def body(model: type[pydantic.BaseModel]) -> dict[str, Any]:
+        """The OpenAPI request body of a route that reads ``model`` itself."""
+        documented.append(model)
+        return {
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}
+                },
+            }
+        }
+
+    refusals: dict[int | str, dict[str, Any]] = {
+        code: {"model": schemas.ErrorBody, "description": text}
+        for code, text in {
+            400: "malformed JSON",
+            404: "unknown dispatch, need or organization",
+            409: "stale sequence number, impossible transition or existing id",
+            413: "body over the size limit",
+            422: "invalid input, every issue with its path",
+            503: "over the time limit, or busy",
+        }.items()
+    }
+
+    @app.get("/health", response_model=schemas.Health)
+    async def health() -> schemas.Health:
+        """The service answers and its store is reachable."""
+        store = registry().store
+        await pool().run(lambda ticket: store.dispatch_ids(), solve=False)
+        return schemas.Health(status="ok", version=_version(), database=store.engine.dialect.name)
+
+    @app.post(
+        "/validate",
+        response_model=schemas.ValidateResponse,
+        responses=refusals,
+        openapi_extra=body(Problem),
+    )
+    async def validate(request: Request) -> schemas.ValidateResponse:
+        """Check a problem document: its size, or 422 with every issue and its path."""
+        data = await _json(request)
+
+        def work(ticket: Ticket) -> schemas.ValidateResponse:
+            from ..candidates import build_candidates, pinned_rows
+
+            problem = Problem.model_validate(data)
+            table = build_candidates(problem)
+            pinned_rows(problem, table)
+            return schemas.ValidateResponse(
+                issues=[],
+                regions=len(problem.regions),
+                organizations=len(problem.organizations),
+                needs=len(problem.needs),
+                candidate_pairs=len(table),
+            )
+
+        return await pool().run(work, solve=True)
+
+    @app.post(
+        "/solve",
+        response_model=schemas.SolveResponse,
+        responses=refusals,
+        openapi_extra=body(schemas.SolveRequest),
+    )
+    async def solve(request: Request) -> Response:
+        """Solve a problem with :func:`matcher.solve`: the plan, and explanations when asked."""
+        data = await _json(request)
+        language = _language(request)
+        seconds = pool().seconds
+
+        def work(ticket: Ticket) -> Response:
+            from ..solve import solve
+
+            asked = _read(schemas.SolveRequest, data)
+            solution = solve(
+                asked.problem,
+                asked.solver,
+                time_limit=min(asked.time_limit, seconds),
+                seed=asked.seed,
+            )
+            texts: list[dict[str, str]] = []
+            if asked.explain != "none":
+                table = solution.explanations(asked.problem, language)
+                if asked.explain == "unmet":
+                    table = table[table["status"] == "unmet"]
+                texts = [
+                    {"need_id": n, "text": t}
+                    for n, t in zip(table["need_id"], table[f"text_{language}"], strict=True)
+                ]
+            text = (
+                f'{{"plan": {solution.to_json()}, '
+                f'"explanations": {json.dumps(texts, ensure_ascii=False)}}}'
+            )
+            return Response(text, media_type="application/json")
+
+        return await pool().run(work, solve=True)
+
+    @app.post(
+        "/dispatches",
+        status_code=201,
+        response_model=schemas.Created,
+        responses=refusals,
+        openapi_extra=body(schemas.CreateDispatch),
+    )
+    async def create_dispatch(request: Request) -> Response:
+        """Start a dispatch over a problem; its id is given or made up."""
+        raw = await request.body()
+        data = _parse(raw)
+        replay = _replayed(registry(), request, "", raw)
+        if replay is not None:
+            return replay
+        key = request.headers.get("idempotency-key")
+
+        def work(ticket: Ticket) -> Response:
+            asked = _read(schemas.CreateDispatch, data)
+            dispatch_id = asked.id or uuid.uuid4().hex
+            dispatch = Dispatch(
+                asked.problem,
+                disruption_cost=asked.disruption_cost,
+                acceptance_aware=asked.acceptance_aware,
+            )
+            answer = schemas.Created(
+                id=dispatch_id,
+                next_seq=0,
+                needs=len(dispatch.problem.needs),
+                organizations=len(dispatch.problem.organizations),
+            ).model_dump_json()
+            remember = None if key is None else Remembered("", key, _digest(request, raw), 201, answer)
+            registry().create(dispatch_id, dispatch, remember, ticket)
+            return Response(answer, status_code=201, media_type="application/json")
+
+        try:
+            return await pool().run(work, solve=True)
+        except DuplicateRequestError:
+            return _replayed(registry(), request, "", raw) or _gone()
+
+    @app.post(
+        "/dispatches/{dispatch_id}/propose",
+        response_model=schemas.ProposeResponse,
+        responses=refusals,
+        openapi_extra=body(schemas.ProposeRequest),
+    )
+    async def propose(dispatch_id: str, request: Request) -> Response:
+        """Solve the round from the current state and record its offers (all or none)."""
+        raw = await request.body()
+        data = _parse(raw) if raw.strip() else {}
+        asked = _read(schemas.ProposeRequest, data)
+        seconds = pool().seconds
+
+        def command(dispatch: Dispatch) -> Any:
+            return dispatch.propose(
+                solver=asked.solver, time_limit=min(asked.time_limit, seconds), seed=asked.seed
+            )
+
+        def answer(proposal: Any, first: int, after: int) -> tuple[int, str]:
+            return 200, schemas.ProposeResponse(
+                round=proposal.round,
+                changed=proposal.changed,
+                offers=[
+                    schemas.OfferBody(
+                        need_id=o.need_id, org_id=o.org_id, score=o.score, probability=o.probability
+                    )
+                    for o in proposal.offers
+                ],
+                withdrawn=[(w.need_id, w.org_id) for w in proposal.withdrawn],
+                objective=proposal.objective,
+                keep_objective=proposal.keep_objective,
+                expected_acceptances=proposal.expected_acceptances,
+                method=proposal.method,
+                first_seq=first,
+                next_seq=after,
+            ).model_dump_json()
+
+        return await _write(
+            registry(), pool(), request, raw, dispatch_id, asked.expected_seq, command, answer, True
+        )
+
+    @app.post(
+        "/dispatches/{dispatch_id}/events",
+        response_model=schemas.EventResponse,
+        responses=refusals,
+        openapi_extra=body(schemas.EventRequest),
+    )
+    async def record(dispatch_id: str, request: Request) -> Response:
+        """Record what happened: an answer to an offer, a step of a project, a cancellation."""
+        raw = await request.body()
+        asked = _read(schemas.EventRequest, _parse(raw))
+        command = _command(asked)
+
+        def answer(event: Any, first: int, after: int) -> tuple[int, str]:
+            return 200, f'{{"event": {event.model_dump_json()}, "next_seq": {after}}}'
+
+        return await _write(
+            registry(), pool(), request, raw, dispatch_id, asked.expected_seq, command, answer, False
+        )
+
+    @app.get(
+        "/dispatches/{dispatch_id}", response_model=schemas.StateResponse, responses=refusals
+    )
+    async def dispatch_state(dispatch_id: str, request: Request) -> Response:
+        """Where every need and every offer stands."""
+        language = _language(request)
+        found = registry()
+
+        def work(ticket: Ticket) -> Response:
+            dispatch_state = found.state(dispatch_id)
+            view = state_view(dispatch_id, dispatch_state, language)
+            return Response(view.model_dump_json(), media_type="application/json")
+
+        return await pool().run(work, solve=False)
+
+    @app.get(
+        "/dispatches/{dispatch_id}/events",
+        response_model=schemas.EventsPage,
+        responses=refusals,
+    )
+    async def events(
+        dispatch_id: str,
+        after: int = Query(-1, ge=-1, description="the last sequence number already read"),
+        limit: int = Query(1000, ge=1, le=MAX_PAGE, description="the most events to return"),
+    ) -> Response:
+        """The dispatch's events numbered above ``after``, in order."""
+        store = registry().store
+
+        def work(ticket: Ticket) -> Response:
+            bodies = store.bodies(dispatch_id, after, limit)
+            current = store.next_seq(dispatch_id)
+            text = f'{{"events": [{",".join(bodies)}], "next_seq": {current}}}'
+            return Response(text, media_type="application/json")
+
+        return await pool().run(work, solve=False)
+
+    @app.get(
+        "/dispatches/{dispatch_id}/needs/{need_id}/explanation",
+        response_model=schemas.ExplanationResponse,
+        responses=refusals,
+    )
+    async def explanation(dispatch_id: str, need_id: str, request: Request) -> Response:
+        """Why the plan the round would make now sends the need where it does, or nowhere."""
+        language = _language(request)
+        found = registry()
+
+        def work(ticket: Ticket) -> Response:
+            from ..explain import explain
+            from ..solve import solve
+
+            problem = found.read(dispatch_id, lambda d: _round_problem(d, need_id))
+            solution = solve(problem)
+            text = explain(problem, solution, need_id, language)
+            reply = schemas.ExplanationResponse(
+                need_id=need_id, org_id=text.org_id, text=text.text
+            )
+            return Response(reply.model_dump_json(), media_type="application/json")
+
+        return await pool().run(work, solve=True)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            from fastapi.openapi.utils import get_openapi
+
+            document = get_openapi(
+                title=app.title, version=app.version, summary=app.summary, routes=app.routes
+            )
+            _, shared = models_json_schema(
+                [(model, "validation") for model in documented],
+                ref_template="#/components/schemas/{model}",
+            )
+            components = document.setdefault("components", {}).setdefault("schemas", {})
+            for name, schema in shared.get("$defs", {}).items():
+                components.setdefault(name, schema)
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    app.add_middleware(
+        BodyLimit,  # type: ignore[arg-type]
+        limit=config.max_bytes,
+        title=lambda header: title("too_large", negotiate(header)),
+    )
+    return app
+
+
+# --- writes ---------------------------------------------------------------------------------------
+
+
+async def _write(
+    registry: Registry,
+    pool: Pool,
+    request: Request,
+    raw: bytes,
+    dispatch_id: str,
+    expected: int | None,
+    command: Callable[[Dispatch], Any],
+    answer: Callable[[Any, int, int], tuple[int, str]],
+    solve: bool,
+) -> Response:
+    replay = _replayed(registry, request, dispatch_id, raw)
+    if replay is not None:
+        return replay
+    key = request.headers.get("idempotency-key")
+    digest = _digest(request, raw)
+
+    def remember(status: int, body: str) -> Remembered:
+        assert key is not None
+        return Remembered(dispatch_id, key, digest, status, body)
+
+    def work(ticket: Ticket) -> tuple[int, str]:
+        return registry.write(
+            dispatch_id, expected, command, answer, remember if key else None, ticket
+        )
+
+    try:
+        status, text = await pool.run(work, solve=solve)
+    except DuplicateRequestError:
+        return _replayed(registry, request, dispatch_id, raw) or _gone()
+    return Response(text, status_code=status, media_type="application/json")
+
+
+def _replayed(registry: Registry, request: Request, scope: str, raw: bytes) -> Response | None:
+    """The first answer to a request with this idempotency key (422 if it was another request)."""
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        return None
+    if not 0 < len(key) <= 200:
+        raise ServiceError(422, "invalid", "an Idempotency-Key is 1 to 200 characters")
+    found = registry.store.remembered(scope, key)
+    if found is None:
+        return None
+    if found.digest != _digest(request, raw):
+        raise ServiceError(
+            422, "idempotency_mismatch", f"the key {key!r} was used for another request"
+        )
+    return Response(
+        found.answer,
+        status_code=found.status,
+        media_type="application/json",
+        headers={"Idempotent-Replayed": "true"},
+    )
+
+
+def _gone() -> Response:  # pragma: no cover - a key recorded, then not found again
+    raise ServiceError(409, "idempotency_mismatch", "the request was recorded by another write")
+
+
+def _digest(request: Request, raw: bytes) -> str:
+    text = f"{request.method} {request.url.path}\n".encode() + raw
+    return hashlib.sha256(text).hexdigest()
+
+
+def _command(asked: schemas.EventRequest) -> Callable[[Dispatch], Any]:
+    """The dispatch command of an event request."""
+    need, org = asked.need_id, asked.org_id
+    paired = asked.kind in ("accept", "decline", "withdraw")
+    if paired and org is None:
+        raise ProblemError([Issue("org_id", f"required field is missing for {asked.kind}")])
+    if not paired and org is not None:
+        raise ProblemError([Issue("org_id", f"not a field of {asked.kind}")])
+    if asked.kind == "rate" and asked.stars is None:
+        raise ProblemError([Issue("stars", "required field is missing for rate")])
+    commands: dict[str, Callable[[Dispatch], Any]] = {
+        "accept": lambda d: d.accept(need, org or ""),
+        "decline": lambda d: d.decline(need, org or "", asked.reason),
+        "withdraw": lambda d: d.withdraw(need, org or "", asked.reason),
+        "start": lambda d: d.start(need),
+        "complete": lambda d: d.complete(need),
+        "rate": lambda d: d.rate(need, asked.stars or 0, asked.comment),
+        "cancel": lambda d: d.cancel(need, asked.reason),
+    }
+    return commands[asked.kind]
+
+
+def _round_problem(dispatch: Dispatch, need_id: str) -> Problem:
+    if need_id not in dispatch.problem.index.need_position:
+        raise UnknownIdError(f"unknown need {need_id!r}")
+    return dispatch.round_problem()
+
+
+# --- views ----------------------------------------------------------------------------------------
+
+
+def state_view(dispatch_id: str, state: DispatchState, language: Language) -> schemas.StateResponse:
+    """The state as ``GET /dispatches/{id}`` answers it (labels in ``language``)."""
+    return schemas.StateResponse(
+        id=dispatch_id,
+        next_seq=state.n_events,
+        round=state.round,
+        statuses=[
+            schemas.StatusCount(status=s.value, label=status_label(s.value, language), count=n)
+            for s, n in state.statuses().items()
+        ],
+        needs=[
+            schemas.NeedView(
+                need_id=n.need_id,
+                status=n.status.value,
+                label=status_label(n.status.value, language),
+                org_id=n.org_id,
+                offers=n.offers,
+                declined_by=list(n.declined_by),
+            )
+            for n in state.needs
+        ],
+        offers=[
+            schemas.OfferView(
+                need_id=o.need_id,
+                org_id=o.org_id,
+                category=o.category.value,
+                category_label=o.category.label(language),
+                round=o.round,
+                score=o.score,
+                probability=o.probability,
+                status=o.status.value,
+                label=status_label(o.status.value, language),
+                reason=o.reason,
+                stars=o.stars,
+                stars_label=None if o.stars is None else rating_scale.label(o.stars, language),
+            )
+            for o in state.offers
+        ],
+        prices=dict(state.prices),
+    )
+
+
+# --- reading requests -----------------------------------------------------------------------------
+
+
+async def _json(request: Request) -> Any:
+    return _parse(await request.body())
+
+
+def _parse(raw: bytes) -> Any:
+    try:
+        return parse_json(raw)
+    except ProblemError as error:
+        raise ServiceError(400, "malformed", "; ".join(map(str, error.issues))) from None
+
+
+def _read(model: type[pydantic.BaseModel], data: Any) -> Any:
+    """``data`` as ``model``: a :class:`ProblemError` with every issue (problem paths prefixed)."""
+    if not isinstance(data, dict):
+        raise ProblemError([Issue("", f"the body is a JSON object, not {type(data).__name__}")])
+    try:
+        return model.model_validate(data)
+    except pydantic.ValidationError as error:
+        raise ProblemError(_field_issues(error)) from None
+    except ProblemError as error:  # the problem's own checks
+        raise ProblemError(
+            Issue(f"problem.{i.path}" if i.path else "problem", i.message) for i in error.issues
+        ) from None
+
+
+def _language(request: Request) -> Language:
+    return negotiate(request.headers.get("accept-language"))
+
+
+# --- refusals -------------------------------------------------------------------------------------
+
+
+def _errors(app: FastAPI) -> None:
+    """Every refusal as an :class:`~.schemas.ErrorBody`."""
+
+    def reply(
+        request: Request,
+        status: int,
+        code: str,
+        message: str = "",
+        issues: list[Issue] | None = None,
+        **extra: Any,
+    ) -> JSONResponse:
+        body = schemas.ErrorBody(
+            error=code,
+            title=title(code, _language(request)),
+            message=message,
+            issues=[schemas.IssueBody(path=i.path, message=i.message) for i in issues or []],
+            current_seq=extra.pop("current_seq", None),
+        ).model_dump(mode="json")
+        body.update(extra)
+        return JSONResponse(body, status_code=status)
+
+    table: list[tuple[type[Exception], Callable[[Request, Any], JSONResponse]]] = [
+        (ServiceError, lambda r, e: reply(r, e.status, e.code, e.message, **e.extra)),
+        (ProblemError, lambda r, e: reply(r, 422, "invalid", str(e).splitlines()[0], e.issues)),
+        (
+            StaleSequenceError,
+            lambda r, e: reply(r, 409, "stale_sequence", str(e), current_seq=e.current),
+        ),
+        (UnknownDispatchError, lambda r, e: reply(r, 404, "not_found", str(e))),
+        (DispatchExistsError, lambda r, e: reply(r, 409, "dispatch_exists", str(e))),
+        (UnknownIdError, lambda r, e: reply(r, 404, "unknown_id", str(e))),
+        (TransitionError, lambda r, e: reply(r, 409, "transition", str(e))),
+        (OptionError, lambda r, e: reply(r, 422, "invalid", str(e))),
+        (SolverError, lambda r, e: reply(r, 500, "solver", str(e))),
+        (MatcherError, lambda r, e: reply(r, 422, "invalid", str(e))),
+        (
+            RequestValidationError,
+            lambda r, e: reply(
+                r,
+                422,
+                "invalid",
+                "invalid parameters",
+                [
+                    Issue(".".join(str(p) for p in d["loc"][1:]) or str(d["loc"][0]), d["msg"])
+                    for d in e.errors()
+                ],
+            ),
+        ),
+        (
+            HTTPException,
+            lambda r, e: reply(r, e.status_code, "not_found" if e.status_code == 404 else "invalid", str(e.detail)),
+        ),
+    ]
+    for kind, handler in table:
+        app.add_exception_handler(kind, handler)
+
+
+def _version() -> str:
+    try:
+        return version("matcher")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "unknown"

@@ -1,0 +1,119 @@
+"""The dispatches a server holds: each one replayed from the store once, then kept in step with it.
+
+A write takes the dispatch's lock, reads the events other processes appended since (one indexed
+query), checks the sequence number the writer expects, runs the command on the dispatch (which
+refuses an impossible one before changing anything) and appends the new events through the store,
+together with the request's idempotency record. When the store refuses (another process came
+first), the dispatch is dropped and replayed on its next use: memory never runs ahead of the
+database.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+from ..dispatch import Dispatch, DispatchState
+from ..dispatch.errors import TransitionError
+from .guards import ServiceError, Ticket
+from .store import EventStore, Remembered, StaleSequenceError
+
+__all__ = ["Registry"]
+
+T = TypeVar("T")
+
+
+class Registry:
+    """Dispatches by id, read from and written through ``store``."""
+
+    def __init__(self, store: EventStore) -> None:
+        self.store = store
+        self._guard = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}
+        self._cache: dict[str, Dispatch] = {}
+
+    def _lock(self, dispatch_id: str) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(dispatch_id, threading.Lock())
+
+    def _current(self, dispatch_id: str) -> Dispatch:
+        """The dispatch with every stored event (call with its lock held)."""
+        dispatch = self._cache.get(dispatch_id)
+        if dispatch is None:
+            dispatch = Dispatch.from_store(self.store, dispatch_id)
+            self._cache[dispatch_id] = dispatch
+            return dispatch
+        try:
+            for event in self.store.events(dispatch_id, after=len(dispatch.events) - 1):
+                dispatch.record(event)
+        except TransitionError:  # pragma: no cover - the store holds only checked events
+            self._cache.pop(dispatch_id, None)
+            return self._current(dispatch_id)
+        return dispatch
+
+    def create(
+        self, dispatch_id: str, dispatch: Dispatch, request: Remembered | None, ticket: Ticket
+    ) -> None:
+        """Store a new dispatch (with its idempotency record)."""
+        with self._lock(dispatch_id):
+            if not ticket.commit():
+                return
+            self.store.create(dispatch_id, dispatch, request)
+            self._cache[dispatch_id] = dispatch
+
+    def read(self, dispatch_id: str, view: Callable[[Dispatch], T]) -> T:
+        """``view`` of the dispatch as the store has it now."""
+        with self._lock(dispatch_id):
+            return view(self._current(dispatch_id))
+
+    def state(self, dispatch_id: str) -> DispatchState:
+        """The dispatch's state as the store has it now."""
+        return self.read(dispatch_id, lambda dispatch: dispatch.state)
+
+    def write(
+        self,
+        dispatch_id: str,
+        expected: int | None,
+        command: Callable[[Dispatch], T],
+        answer: Callable[[T, int, int], tuple[int, str]],
+        remember: Callable[[int, str], Remembered] | None,
+        ticket: Ticket,
+    ) -> tuple[int, str]:
+        """Run ``command`` on the dispatch and append what it recorded, or nothing.
+
+        Parameters
+        ----------
+        expected
+            The sequence number the writer expects next (``None``: wherever the log stands).
+        command
+            Records events on the dispatch, or raises and changes nothing.
+        answer
+            The HTTP status and JSON body of the result, given the first and next numbers.
+        remember
+            Builds the idempotency record of that answer, when the request carries a key.
+
+        Raises
+        ------
+        StaleSequenceError
+            When the log is not at ``expected``, or another process appended first.
+        ServiceError
+            503 ``timeout`` when the request was answered before the write could commit.
+        """
+        with self._lock(dispatch_id):
+            dispatch = self._current(dispatch_id)
+            first = len(dispatch.events)
+            if expected is not None and expected != first:
+                raise StaleSequenceError(dispatch_id, expected, first)
+            result = command(dispatch)
+            try:
+                new = dispatch.events[first:]
+                status, body = answer(result, first, first + len(new))
+                request = remember(status, body) if remember is not None else None
+                if not ticket.commit():
+                    raise ServiceError(503, "timeout")
+                self.store.append(dispatch_id, new, request, expected=first)
+            except BaseException:
+                self._cache.pop(dispatch_id, None)  # its new events are not stored: replay
+                raise
+            return status, body

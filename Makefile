@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test docs lint bench bench-portal clean
+.PHONY: demo serve test docs lint bench bench-portal bench-service clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 
 demo: $(VENV)/.core
 	$(BIN)/matcher demo
+
+# The HTTP service on 127.0.0.1:8000 (OpenAPI at /openapi.json), dispatch logs in
+# matcher-service.sqlite, the Shanxi-like province stored as dispatch "demo" (docs/service.md).
+serve: $(VENV)/.installed
+	$(BIN)/matcher serve --db matcher-service.sqlite --demo
 
 test: $(VENV)/.installed docs
 	$(BIN)/python -m pytest
@@ -49,5 +54,11 @@ BEFORE ?=
 bench-portal: $(VENV)/.installed
 	$(BIN)/python benchmarks/portal.py $(if $(BEFORE),--before-src $(BEFORE)) $(BENCH_ARGS)
 
+# The service under load: 16 clients, 2,000 answers to a dispatch of 10,000 needs, on SQLite and
+# on PostgreSQL (MATCHER_TEST_PG_URL, as .ci/run sets it), then with the server killed twice;
+# writes its block into benchmarks/RESULTS.md (a few minutes on 2 cores).
+bench-service: $(VENV)/.installed
+	$(BIN)/python benchmarks/service.py $(BENCH_ARGS)
+
 clean:
-	rm -rf $(VENV) build dist site src/*.egg-info .pytest_cache .hypothesis .mypy_cache .ruff_cache
+	rm -rf $(VENV) build dist site matcher-service.sqlite* src/*.egg-info .pytest_cache .hypothesis .mypy_cache .ruff_cache

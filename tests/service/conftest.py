@@ -24,7 +24,7 @@ import matcher
 
 pytest.importorskip("fastapi", reason="the service extra is not installed")
 
-from matcher.service import EventStore, open_store  # noqa: E402
+from matcher.service import EventStore, open_store
 
 SRC = str(Path(matcher.__file__).resolve().parents[1])
 DATABASES = ("sqlite", "postgresql")
@@ -111,7 +111,9 @@ class Server:
 
 
 @pytest.fixture(scope="module", params=DATABASES)
-def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
     """One server per database for a test module."""
     url = database_url(request.param, tmp_path_factory.mktemp(request.param))
     found = Server(url)

@@ -9,7 +9,7 @@ import pytest
 
 pytest.importorskip("fastapi", reason="the service extra is not installed")
 
-from matcher.service.guards import Pool, ServiceError, Ticket  # noqa: E402
+from matcher.service.guards import Pool, ServiceError, Ticket
 
 
 def test_work_over_the_time_limit_is_refused_and_commits_nothing() -> None:

@@ -14,10 +14,10 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Server
 from openapi_spec_validator import validate
 
 import matcher
+from conftest import Server
 from matcher.dispatch import Dispatch, events
 
 
@@ -182,7 +182,9 @@ def test_a_stale_sequence_number_is_refused_with_the_current_one(
     before = count(client, dispatch_id)
     offer = offers[2]
     stale = {"kind": "accept", **_pair(offer), "expected_seq": before - 1}
-    body = refused(client.post(f"/dispatches/{dispatch_id}/events", json=stale), 409, "stale_sequence")
+    body = refused(
+        client.post(f"/dispatches/{dispatch_id}/events", json=stale), 409, "stale_sequence"
+    )
     assert body["current_seq"] == before
     assert count(client, dispatch_id) == before
     fresh = {**stale, "expected_seq": before}
@@ -251,14 +253,26 @@ def test_bad_input_changes_nothing(
     body = refused(client.post(path, json={"kind": "sing", "need_id": "N01"}), 422, "invalid")
     assert body["issues"][0]["path"] == "kind"
     refused(client.post(path, json={"kind": "start", "need_id": "nowhere"}), 404, "unknown_id")
-    refused(client.post("/dispatches/nowhere/events", json={"kind": "start", "need_id": "N01"}), 404, "not_found")
+    refused(
+        client.post("/dispatches/nowhere/events", json={"kind": "start", "need_id": "N01"}),
+        404,
+        "not_found",
+    )
     refused(client.get("/dispatches/nowhere"), 404, "not_found")
     refused(client.get(f"/dispatches/{dispatch_id}/needs/nowhere/explanation"), 404, "unknown_id")
     refused(client.get(f"{path}?after=x"), 422, "invalid")
     refused(client.get("/no/such/route"), 404, "not_found")
-    body = refused(client.post(path, json={"kind": "complete", **{"need_id": offers[0]["need_id"]}}), 409, "transition")
+    body = refused(
+        client.post(path, json={"kind": "complete", **{"need_id": offers[0]["need_id"]}}),
+        409,
+        "transition",
+    )
     assert "cannot complete" in body["message"]
-    refused(client.post("/dispatches", json={"id": dispatch_id, "problem": _tiny()}), 409, "dispatch_exists")
+    refused(
+        client.post("/dispatches", json={"id": dispatch_id, "problem": _tiny()}),
+        409,
+        "dispatch_exists",
+    )
     body = refused(client.post("/dispatches", json={"problem": {"needs": 1}}), 422, "invalid")
     assert all(i["path"].startswith("problem") for i in body["issues"])
     # 50 MB: refused before it is read, with a JSON body, in the language asked

@@ -144,7 +144,9 @@ def create_app(config: Config) -> FastAPI:
             "requestBody": {
                 "required": True,
                 "content": {
-                    "application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}
+                    "application/json": {
+                        "schema": {"$ref": f"#/components/schemas/{model.__name__}"}
+                    }
                 },
             }
         }
@@ -263,7 +265,9 @@ def create_app(config: Config) -> FastAPI:
                 needs=len(dispatch.problem.needs),
                 organizations=len(dispatch.problem.organizations),
             ).model_dump_json()
-            remember = None if key is None else Remembered("", key, _digest(request, raw), 201, answer)
+            remember = (
+                None if key is None else Remembered("", key, _digest(request, raw), 201, answer)
+            )
             registry().create(dispatch_id, dispatch, remember, ticket)
             return Response(answer, status_code=201, media_type="application/json")
 
@@ -329,12 +333,18 @@ def create_app(config: Config) -> FastAPI:
             return 200, f'{{"event": {event.model_dump_json()}, "next_seq": {after}}}'
 
         return await _write(
-            registry(), pool(), request, raw, dispatch_id, asked.expected_seq, command, answer, False
+            registry(),
+            pool(),
+            request,
+            raw,
+            dispatch_id,
+            asked.expected_seq,
+            command,
+            answer,
+            False,
         )
 
-    @app.get(
-        "/dispatches/{dispatch_id}", response_model=schemas.StateResponse, responses=refusals
-    )
+    @app.get("/dispatches/{dispatch_id}", response_model=schemas.StateResponse, responses=refusals)
     async def dispatch_state(dispatch_id: str, request: Request) -> Response:
         """Where every need and every offer stands."""
         language = _language(request)
@@ -385,9 +395,7 @@ def create_app(config: Config) -> FastAPI:
             problem = found.read(dispatch_id, lambda d: _round_problem(d, need_id))
             solution = solve(problem)
             text = explain(problem, solution, need_id, language)
-            reply = schemas.ExplanationResponse(
-                need_id=need_id, org_id=text.org_id, text=text.text
-            )
+            reply = schemas.ExplanationResponse(need_id=need_id, org_id=text.org_id, text=text.text)
             return Response(reply.model_dump_json(), media_type="application/json")
 
         return await pool().run(work, solve=True)
@@ -411,7 +419,7 @@ def create_app(config: Config) -> FastAPI:
 
     app.openapi = openapi  # type: ignore[method-assign]
     app.add_middleware(
-        BodyLimit,  # type: ignore[arg-type]
+        BodyLimit,
         limit=config.max_bytes,
         title=lambda header: title("too_large", negotiate(header)),
     )
@@ -643,7 +651,9 @@ def _errors(app: FastAPI) -> None:
         ),
         (
             HTTPException,
-            lambda r, e: reply(r, e.status_code, "not_found" if e.status_code == 404 else "invalid", str(e.detail)),
+            lambda r, e: reply(
+                r, e.status_code, "not_found" if e.status_code == 404 else "invalid", str(e.detail)
+            ),
         ),
     ]
     for kind, handler in table:

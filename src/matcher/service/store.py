@@ -211,8 +211,9 @@ class EventStore:
             When the request's key was recorded first by another write.
         """
         _check_id(dispatch_id)
+        events: Sequence[Event] = ()
         if isinstance(dispatch, str):
-            header, events = dispatch, ()
+            header = dispatch
         else:
             document = json.loads(dispatch.to_json())
             document.pop("events")
@@ -315,9 +316,7 @@ class EventStore:
 
     def events(self, dispatch_id: str, after: int = -1, limit: int | None = None) -> list[Event]:
         """The dispatch's events numbered above ``after``, in order, at most ``limit`` of them."""
-        return [
-            parse_event(json.loads(body)) for body in self.bodies(dispatch_id, after, limit)
-        ]
+        return [parse_event(json.loads(body)) for body in self.bodies(dispatch_id, after, limit)]
 
     def bodies(self, dispatch_id: str, after: int = -1, limit: int | None = None) -> list[str]:
         """As :meth:`events`, the events as their JSON text."""

@@ -232,6 +232,26 @@ def test_idempotency_keys(client: httpx.Client, proposed: tuple[str, list[dict[s
     other = {"kind": "decline", **_pair(offers[1])}
     refused(client.post(path, json=other, headers=key), 422, "idempotency_mismatch")
     assert count(client, dispatch_id) == after
+    # copies of one request at once: one event, and every copy gets its answer
+    step = {"kind": "accept", **_pair(offers[3])}
+    key = {"Idempotency-Key": uuid.uuid4().hex}
+    before = count(client, dispatch_id)
+    replies: list[httpx.Response] = []
+    barrier = threading.Barrier(4)
+
+    def send() -> None:
+        with httpx.Client(base_url=str(client.base_url), timeout=60) as own:
+            barrier.wait()
+            replies.append(own.post(path, json=step, headers=key))
+
+    threads = [threading.Thread(target=send) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [r.status_code for r in replies] == [200] * 4
+    assert len({r.text for r in replies}) == 1
+    assert count(client, dispatch_id) == before + 1
     # the creation of a dispatch too
     create = {"problem": _tiny(), "id": new_id()}
     key = {"Idempotency-Key": uuid.uuid4().hex}

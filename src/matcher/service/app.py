@@ -63,8 +63,10 @@ from .guards import BodyLimit, Pool, ServiceError, Ticket
 from .language import negotiate, status_label, title
 from .registry import Registry
 from .store import (
+    MAX_ID,
     DispatchExistsError,
     DuplicateRequestError,
+    EventStore,
     Remembered,
     StaleSequenceError,
     UnknownDispatchError,
@@ -246,12 +248,14 @@ def create_app(config: Config) -> FastAPI:
         """Start a dispatch over a problem; its id is given or made up."""
         raw = await request.body()
         data = _parse(raw)
-        replay = _replayed(registry(), request, "", raw)
-        if replay is not None:
-            return replay
-        key = request.headers.get("idempotency-key")
+        key = _key(request)
+        digest = _digest(request, raw)
+        store = registry().store
 
         def work(ticket: Ticket) -> Response:
+            replay = _replay(store, "", key, digest)
+            if replay is not None:
+                return replay
             asked = _read(schemas.CreateDispatch, data)
             dispatch_id = asked.id or uuid.uuid4().hex
             dispatch = Dispatch(
@@ -265,16 +269,16 @@ def create_app(config: Config) -> FastAPI:
                 needs=len(dispatch.problem.needs),
                 organizations=len(dispatch.problem.organizations),
             ).model_dump_json()
-            remember = (
-                None if key is None else Remembered("", key, _digest(request, raw), 201, answer)
-            )
+            remember = None if key is None else Remembered("", key, digest, 201, answer)
             registry().create(dispatch_id, dispatch, remember, ticket)
             return Response(answer, status_code=201, media_type="application/json")
 
         try:
             return await pool().run(work, solve=True)
-        except DuplicateRequestError:
-            return _replayed(registry(), request, "", raw) or _gone()
+        except DuplicateRequestError:  # another request recorded the key first
+            return await pool().run(
+                lambda ticket: _replay(store, "", key, digest) or _gone(), solve=False
+            )
 
     @app.post(
         "/dispatches/{dispatch_id}/propose",
@@ -440,39 +444,48 @@ async def _write(
     answer: Callable[[Any, int, int], tuple[int, str]],
     solve: bool,
 ) -> Response:
-    replay = _replayed(registry, request, dispatch_id, raw)
-    if replay is not None:
-        return replay
-    key = request.headers.get("idempotency-key")
+    key = _key(request)
     digest = _digest(request, raw)
+    store = registry.store
 
     def remember(status: int, body: str) -> Remembered:
         assert key is not None
         return Remembered(dispatch_id, key, digest, status, body)
 
-    def work(ticket: Ticket) -> tuple[int, str]:
-        return registry.write(
-            dispatch_id, expected, command, answer, remember if key else None, ticket
+    def replay() -> Response | None:
+        return _replay(store, dispatch_id, key, digest)
+
+    def work(ticket: Ticket) -> Response:
+        found = registry.write(
+            dispatch_id, expected, command, answer, remember if key else None, replay, ticket
         )
+        if isinstance(found, Response):
+            return found
+        status, text = found
+        return Response(text, status_code=status, media_type="application/json")
 
     try:
-        status, text = await pool.run(work, solve=solve)
-    except DuplicateRequestError:
-        return _replayed(registry, request, dispatch_id, raw) or _gone()
-    return Response(text, status_code=status, media_type="application/json")
+        return await pool.run(work, solve=solve)
+    except DuplicateRequestError:  # another process recorded the key first
+        return await pool.run(lambda ticket: replay() or _gone(), solve=False)
 
 
-def _replayed(registry: Registry, request: Request, scope: str, raw: bytes) -> Response | None:
-    """The first answer to a request with this idempotency key (422 if it was another request)."""
+def _key(request: Request) -> str | None:
+    """The request's idempotency key, if any."""
     key = request.headers.get("idempotency-key")
+    if key is not None and not 0 < len(key) <= MAX_ID:
+        raise ServiceError(422, "invalid", f"an Idempotency-Key is 1 to {MAX_ID} characters")
+    return key
+
+
+def _replay(store: EventStore, scope: str, key: str | None, digest: str) -> Response | None:
+    """The first answer to a request with this idempotency key (422 if it was another request)."""
     if key is None:
         return None
-    if not 0 < len(key) <= 200:
-        raise ServiceError(422, "invalid", "an Idempotency-Key is 1 to 200 characters")
-    found = registry.store.remembered(scope, key)
+    found = store.remembered(scope, key)
     if found is None:
         return None
-    if found.digest != _digest(request, raw):
+    if found.digest != digest:
         raise ServiceError(
             422, "idempotency_mismatch", f"the key {key!r} was used for another request"
         )

@@ -22,6 +22,10 @@ from .store import EventStore, Remembered, StaleSequenceError
 __all__ = ["Registry"]
 
 T = TypeVar("T")
+R = TypeVar("R")
+
+#: Runs of a write that named no position, while other processes come first.
+_ATTEMPTS = 5
 
 
 class Registry:
@@ -78,8 +82,9 @@ class Registry:
         command: Callable[[Dispatch], T],
         answer: Callable[[T, int, int], tuple[int, str]],
         remember: Callable[[int, str], Remembered] | None,
+        replay: Callable[[], R | None],
         ticket: Ticket,
-    ) -> tuple[int, str]:
+    ) -> tuple[int, str] | R:
         """Run ``command`` on the dispatch and append what it recorded, or nothing.
 
         Parameters
@@ -92,16 +97,44 @@ class Registry:
             The HTTP status and JSON body of the result, given the first and next numbers.
         remember
             Builds the idempotency record of that answer, when the request carries a key.
+        replay
+            The first answer to the request when it was recorded before (under its key): it is
+            asked once the dispatch is up to date, under its lock, so that of two copies of one
+            request the second gets the first one's answer.
 
         Raises
         ------
         StaleSequenceError
-            When the log is not at ``expected``, or another process appended first.
+            When the log is not at ``expected``, or another process appended first (without
+            ``expected``, the write is run again, up to 5 times).
         ServiceError
             503 ``timeout`` when the request was answered before the write could commit.
         """
+        for attempt in range(_ATTEMPTS):
+            try:
+                return self._write(dispatch_id, expected, command, answer, remember, replay, ticket)
+            except StaleSequenceError:
+                # Another process appended between this one's read and its write. A writer that
+                # named no position asked for wherever the log stands: run it again there.
+                if expected is not None or attempt == _ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _write(
+        self,
+        dispatch_id: str,
+        expected: int | None,
+        command: Callable[[Dispatch], T],
+        answer: Callable[[T, int, int], tuple[int, str]],
+        remember: Callable[[int, str], Remembered] | None,
+        replay: Callable[[], R | None],
+        ticket: Ticket,
+    ) -> tuple[int, str] | R:
         with self._lock(dispatch_id):
             dispatch = self._current(dispatch_id)
+            replayed = replay()
+            if replayed is not None:
+                return replayed
             first = len(dispatch.events)
             if expected is not None and expected != first:
                 raise StaleSequenceError(dispatch_id, expected, first)

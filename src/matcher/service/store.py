@@ -359,8 +359,10 @@ class EventStore:
 
     @contextmanager
     def _writing(self) -> Iterator[Connection]:
-        with self.engine.begin() as connection:
-            yield connection
+        with self.engine.connect() as connection:
+            connection = connection.execution_options(matcher_write=True)
+            with connection.begin():
+                yield connection
 
     @staticmethod
     def _exists(connection: Connection, dispatch_id: str) -> bool:
@@ -445,7 +447,8 @@ def open_store(url: str) -> EventStore:
 
 
 def _sqlite_settings(engine: Engine) -> None:
-    """WAL, full sync on commit, foreign keys; a transaction takes the write lock as it begins."""
+    """WAL, full sync on commit, foreign keys; a write takes the lock as it begins, so that two
+    writers queue instead of failing when the second finds the first's snapshot stale."""
 
     @event.listens_for(engine, "connect")
     def connect(connection: Any, record: Any) -> None:
@@ -458,7 +461,8 @@ def _sqlite_settings(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        writing = connection.get_execution_options().get("matcher_write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
 def _check_id(dispatch_id: str) -> None:

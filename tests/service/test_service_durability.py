@@ -12,8 +12,9 @@ import httpx
 import pytest
 
 import matcher
-from conftest import DATABASES, Server, database_url
 from matcher.dispatch import Dispatch, events
+
+from .servers import DATABASES, Server, database_url
 
 #: The steps of an accepted offer, in order.
 STEPS = ("accept", "start", "complete", "rate")

@@ -7,8 +7,6 @@ import threading
 
 import pytest
 
-pytest.importorskip("fastapi", reason="the service extra is not installed")
-
 from matcher.service.guards import Pool, ServiceError, Ticket
 
 

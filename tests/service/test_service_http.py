@@ -17,8 +17,9 @@ import pytest
 from openapi_spec_validator import validate
 
 import matcher
-from conftest import Server
 from matcher.dispatch import Dispatch, events
+
+from .servers import Server
 
 
 def new_id() -> str:

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 import pytest
 
 import matcher
-from conftest import DATABASES, SRC, database_url
 from matcher.dispatch import Dispatch
 from matcher.service import (
     DispatchExistsError,
@@ -22,6 +21,8 @@ from matcher.service import (
     UnknownDispatchError,
     open_store,
 )
+
+from .servers import DATABASES, SRC, database_url
 
 
 @pytest.fixture(params=DATABASES)

@@ -5,7 +5,8 @@ the 10,000-need province (``synth.scale("province")``) and its first round; then
 
 * **load**: ``--clients`` threads post ``--answers`` answers in total (accept or decline, each
   offer answered once) to ``POST /dispatches/{id}/events``, each with the sequence number it last
-  saw (``expected_seq``) and an idempotency key, retrying on 409 with the current number;
+  saw (``expected_seq``) and an idempotency key, retrying on 409 with the current number after a
+  short random pause (up to 1 ms, doubling with each retry, at most 50 ms);
 * **propose**: ``--proposes`` rounds, one after another, each after ``--declines`` declines:
   ``POST /dispatches/{id}/propose`` re-dispatches them;
 * **checks**: the log has exactly one answer event per acknowledged answer, no sequence gap, and
@@ -31,6 +32,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import random
 import shlex
 import signal
 import socket
@@ -109,6 +111,7 @@ class Client(threading.Thread):
         self.answered: list[float] = []  # per answer, first attempt to acknowledgement
         self.acknowledged: list[Record] = []
         self.failure = ""
+        self.random = random.Random(len(answers) * 7919 + seq)
 
     def run(self) -> None:
         import httpx
@@ -117,6 +120,7 @@ class Client(threading.Thread):
             for answer in self.answers:
                 key = {"Idempotency-Key": uuid.uuid4().hex}
                 first = time.perf_counter()
+                attempt = 0
                 while True:
                     sent = time.perf_counter()
                     try:
@@ -133,6 +137,8 @@ class Client(threading.Thread):
                     if reply.status_code == 409 and reply.json().get("error") == "stale_sequence":
                         self.conflicts += 1
                         self.seq = reply.json()["current_seq"]
+                        attempt += 1  # back off, with jitter, as a portal's client would
+                        time.sleep(self.random.uniform(0, min(0.05, 0.001 * 2**attempt)))
                         continue
                     if reply.status_code != 200:
                         self.failure = f"{reply.status_code} {reply.text[:200]}"
@@ -346,7 +352,8 @@ def render(raw: Record) -> str:
         f"{facts['python']}, matcher at `{facts['revision']}`",
         f"- Dispatch: {raw['problem']} ({raw['offers_note']}); {raw['options']['clients']} "
         f"clients, {raw['options']['answers']:,} answers (every fifth a decline), each with "
-        "`expected_seq` and an idempotency key, retried on 409; server: one uvicorn process, "
+        "`expected_seq` and an idempotency key, retried on 409 after a random pause (up to "
+        "1 ms, doubling per retry, at most 50 ms); server: one uvicorn process, "
         "loopback.",
         "",
         "| database | phase | answers/s | requests/s | 409s | `/events` p50 / p95 ms | answer p50 / p95 ms "

@@ -1,4 +1,4 @@
-"""SIGKILL in the middle of a write load, twice: no acknowledged event lost, none half-written."""
+"""SIGKILL in the middle of a write load: no acknowledged event lost, none half-written."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ class Writer(threading.Thread):
         self.url, self.dispatch_id, self.offers = url, dispatch_id, offers
         self.acknowledged: list[dict[str, Any]] = []
         self.replayed = 0
+        self.down = 0  # requests that found no server
         self.failure: str | None = None
 
     def run(self) -> None:
@@ -53,10 +54,12 @@ class Writer(threading.Thread):
                                 headers=key,
                             )
                         except httpx.TransportError:  # the server is down: same request again
+                            self.down += 1
                             time.sleep(0.05)
                             continue
                         if answer.status_code == 409 and answer.json().get("current_seq"):
                             seq = answer.json()["current_seq"]
+                            time.sleep(0.002)  # let the writer that came first go on
                             continue
                         if answer.status_code != 200:
                             self.failure = f"{answer.status_code}: {answer.text}"
@@ -72,24 +75,27 @@ def test_sigkill_during_a_write_load_loses_no_acknowledged_event(
     kind: str, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     url = database_url(kind, tmp_path_factory.mktemp(f"kill-{kind}"))
-    problem = matcher.synth.shanxi(seed=2, n_needs=150, n_orgs=30)
+    problem = matcher.synth.shanxi(seed=2, n_needs=80, n_orgs=16)
     server = Server(url)
     try:
         with server.client() as client:
             document = json.loads(problem.to_json())
             client.post("/dispatches", json={"id": "load", "problem": document})
             offers = client.post("/dispatches/load/propose").json()["offers"]
-        assert len(offers) >= 40
+        assert len(offers) >= 20
         writers = [Writer(server.url, "load", offers[i::4]) for i in range(4)]
         for writer in writers:
             writer.start()
-        for _ in range(2):
-            time.sleep(0.5)
-            server.kill()
-            server.start()
+        total = len(STEPS) * len(offers)
+        # killed half-way (benchmarks/service.py kills it twice, under a larger load)
+        while sum(len(w.acknowledged) for w in writers) < total // 2:
+            time.sleep(0.005)
+        server.kill()
+        server.start()
         for writer in writers:
             writer.join(120)
         assert [w.failure for w in writers] == [None] * 4
+        assert sum(w.down for w in writers) > 0  # the kills came in the middle of the load
         with server.client() as client:
             logged: list[dict[str, Any]] = []
             while page := client.get(

@@ -306,6 +306,28 @@ def test_bad_input_changes_nothing(
     assert client.get("/health").status_code == 200
 
 
+def test_a_long_solve_does_not_hold_other_requests(server: Server, client: httpx.Client) -> None:
+    big = matcher.synth.generate(4000, 800, seed=5).to_json()
+    body = '{"problem": ' + big + ', "solver": "greedy"}'
+    solved: list[int] = []
+
+    def solve() -> None:
+        with server.client() as own:
+            reply = own.post("/solve", content=body, headers={"content-type": "application/json"})
+            solved.append(reply.status_code)
+
+    worker = threading.Thread(target=solve)
+    worker.start()
+    answered = 0  # health checks answered while the solve was running
+    while worker.is_alive():
+        if client.get("/health").status_code == 200 and worker.is_alive():
+            answered += 1
+    worker.join()
+    assert solved == [200]
+    # A solve held on the event loop would stall every other request until it ends.
+    assert answered >= 5
+
+
 def test_messages_follow_accept_language(client: httpx.Client) -> None:
     zh = client.get("/dispatches/nowhere", headers={"Accept-Language": "zh-CN,zh;q=0.9"}).json()
     en = client.get("/dispatches/nowhere", headers={"Accept-Language": "en-GB"}).json()

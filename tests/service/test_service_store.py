@@ -138,3 +138,28 @@ def test_the_core_never_imports_the_service() -> None:
         env={"PYTHONPATH": SRC},
     )
     assert json.loads(out.stdout) == []
+
+
+def test_a_server_holds_few_dispatches_and_replays_the_others(
+    store: EventStore, problem: matcher.Problem, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from matcher.service import registry as held
+    from matcher.service.guards import Ticket
+
+    monkeypatch.setattr(held, "KEPT", 2)
+    found = held.Registry(store)
+    for name in ("a", "b", "c"):
+        found.create(name, Dispatch(problem), None, Ticket())
+    assert list(found._cache) == ["b", "c"]
+
+    def answer(result: object, first: int, after: int) -> tuple[int, str]:
+        return 200, str(after)
+
+    reply = found.write("a", 0, lambda d: d.propose(), answer, None, lambda: None, Ticket())
+    assert isinstance(reply, tuple)
+    text = reply[1]
+    assert list(found._cache) == ["c", "a"]  # "a" replayed from the store, "b" dropped
+    assert int(text) == store.next_seq("a") > 0
+    with pytest.raises(UnknownDispatchError):
+        found.state("nowhere")
+    assert "nowhere" not in found._locks

@@ -11,18 +11,23 @@ database.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 from ..dispatch import Dispatch, DispatchState
 from ..dispatch.errors import TransitionError
 from .guards import ServiceError, Ticket
-from .store import EventStore, Remembered, StaleSequenceError
+from .store import EventStore, Remembered, StaleSequenceError, UnknownDispatchError
 
 __all__ = ["Registry"]
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+#: Dispatches a server holds in memory at most (the least recently used is dropped first).
+KEPT = 32
 
 #: Runs of a write that named no position, while other processes come first.
 _ATTEMPTS = 5
@@ -35,26 +40,50 @@ class Registry:
         self.store = store
         self._guard = threading.Lock()
         self._locks: dict[str, threading.Lock] = {}
-        self._cache: dict[str, Dispatch] = {}
+        self._cache: OrderedDict[str, Dispatch] = OrderedDict()  # least recently used first
 
-    def _lock(self, dispatch_id: str) -> threading.Lock:
+    @contextmanager
+    def _lock(self, dispatch_id: str) -> Iterator[None]:
+        """Hold the dispatch's lock; the lock of an id the store does not know is not kept."""
         with self._guard:
-            return self._locks.setdefault(dispatch_id, threading.Lock())
+            lock = self._locks.setdefault(dispatch_id, threading.Lock())
+        with lock:
+            try:
+                yield
+            except UnknownDispatchError:
+                with self._guard:
+                    self._locks.pop(dispatch_id, None)
+                raise
 
     def _current(self, dispatch_id: str) -> Dispatch:
         """The dispatch with every stored event (call with its lock held)."""
-        dispatch = self._cache.get(dispatch_id)
+        with self._guard:
+            dispatch = self._cache.get(dispatch_id)
+            if dispatch is not None:
+                self._cache.move_to_end(dispatch_id)
         if dispatch is None:
             dispatch = Dispatch.from_store(self.store, dispatch_id)
-            self._cache[dispatch_id] = dispatch
+            self._keep(dispatch_id, dispatch)
             return dispatch
         try:
             for event in self.store.events(dispatch_id, after=len(dispatch.events) - 1):
                 dispatch.record(event)
         except TransitionError:  # pragma: no cover - the store holds only checked events
-            self._cache.pop(dispatch_id, None)
+            self._drop(dispatch_id)
             return self._current(dispatch_id)
         return dispatch
+
+    def _keep(self, dispatch_id: str, dispatch: Dispatch) -> None:
+        """Hold ``dispatch`` in memory, dropping the least recently used beyond :data:`KEPT`."""
+        with self._guard:
+            self._cache[dispatch_id] = dispatch
+            self._cache.move_to_end(dispatch_id)
+            while len(self._cache) > KEPT:
+                self._cache.popitem(last=False)  # replayed from the store on its next use
+
+    def _drop(self, dispatch_id: str) -> None:
+        with self._guard:
+            self._cache.pop(dispatch_id, None)
 
     def create(
         self, dispatch_id: str, dispatch: Dispatch, request: Remembered | None, ticket: Ticket
@@ -64,7 +93,7 @@ class Registry:
             if not ticket.commit():
                 return
             self.store.create(dispatch_id, dispatch, request)
-            self._cache[dispatch_id] = dispatch
+            self._keep(dispatch_id, dispatch)
 
     def read(self, dispatch_id: str, view: Callable[[Dispatch], T]) -> T:
         """``view`` of the dispatch as the store has it now."""
@@ -147,6 +176,6 @@ class Registry:
                     raise ServiceError(503, "timeout")
                 self.store.append(dispatch_id, new, request, expected=first)
             except BaseException:
-                self._cache.pop(dispatch_id, None)  # its new events are not stored: replay
+                self._drop(dispatch_id)  # its new events are not stored: replay it
                 raise
             return status, body

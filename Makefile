@@ -16,6 +16,11 @@ $(VENV)/.core: $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
+# The service needs the package and its service extra.
+$(VENV)/.service: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[service]'
+	touch $@
+
 $(VENV)/.installed: $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
 	touch $@
@@ -25,7 +30,7 @@ demo: $(VENV)/.core
 
 # The HTTP service on 127.0.0.1:8000 (OpenAPI at /openapi.json), dispatch logs in
 # matcher-service.sqlite, the Shanxi-like province stored as dispatch "demo" (docs/service.md).
-serve: $(VENV)/.installed
+serve: $(VENV)/.service
 	$(BIN)/matcher serve --db matcher-service.sqlite --demo
 
 test: $(VENV)/.installed docs

@@ -252,6 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--max-bytes", type=non_negative_int, default=32 * 2**20, metavar="N")
     serve.add_argument("--timeout", type=_positive_seconds, default=60.0, metavar="S")
     serve.add_argument("--demo", action="store_true", help="store the demo problem as 'demo'")
+    add_language(serve)
     serve.set_defaults(handler=_serve)
     return parser
 
@@ -430,7 +431,7 @@ def _serve(args: argparse.Namespace) -> int:
         from .service.app import Config
         from .service.server import load_demo, serve
     except ImportError as error:
-        _error(f"{error}; install matcher[service]")
+        _error(f"{error}; install matcher[service]", catalog.language(args.language, default="en"))
         return EXIT_FAILURE
     config = Config(database=args.db, max_bytes=args.max_bytes, seconds=args.timeout)
     if args.demo:

@@ -603,7 +603,8 @@ def _read(model: type[pydantic.BaseModel], data: Any) -> Any:
         raise ProblemError(_field_issues(error)) from None
     except ProblemError as error:  # the problem's own checks
         raise ProblemError(
-            Issue(f"problem.{i.path}" if i.path else "problem", i.message) for i in error.issues
+            Issue(f"problem.{i.path}" if i.path else "problem", i.message, i.message_zh)
+            for i in error.issues
         ) from None
 
 
@@ -615,7 +616,8 @@ def _language(request: Request) -> Language:
 
 
 def _errors(app: FastAPI) -> None:
-    """Every refusal as an :class:`~.schemas.ErrorBody`."""
+    """Every refusal as an :class:`~.schemas.ErrorBody`, in the request's language where matcher's
+    catalog has the message in it."""
 
     def reply(
         request: Request,
@@ -625,30 +627,40 @@ def _errors(app: FastAPI) -> None:
         issues: list[Issue] | None = None,
         **extra: Any,
     ) -> JSONResponse:
+        language = _language(request)
         body = schemas.ErrorBody(
             error=code,
-            title=title(code, _language(request)),
+            title=title(code, language),
             message=message,
-            issues=[schemas.IssueBody(path=i.path, message=i.message) for i in issues or []],
+            issues=[
+                schemas.IssueBody(
+                    path=i.path,
+                    message=i.message_zh if language == "zh" and i.message_zh else i.message,
+                )
+                for i in issues or []
+            ],
             current_seq=extra.pop("current_seq", None),
         ).model_dump(mode="json")
         body.update(extra)
         return JSONResponse(body, status_code=status)
 
+    def said(request: Request, error: MatcherError) -> str:
+        return error.text(_language(request)).splitlines()[0]
+
     table: list[tuple[type[Exception], Callable[[Request, Any], JSONResponse]]] = [
         (ServiceError, lambda r, e: reply(r, e.status, e.code, e.message, **e.extra)),
-        (ProblemError, lambda r, e: reply(r, 422, "invalid", str(e).splitlines()[0], e.issues)),
+        (ProblemError, lambda r, e: reply(r, 422, "invalid", said(r, e), e.issues)),
         (
             StaleSequenceError,
-            lambda r, e: reply(r, 409, "stale_sequence", str(e), current_seq=e.current),
+            lambda r, e: reply(r, 409, "stale_sequence", said(r, e), current_seq=e.current),
         ),
-        (UnknownDispatchError, lambda r, e: reply(r, 404, "not_found", str(e))),
-        (DispatchExistsError, lambda r, e: reply(r, 409, "dispatch_exists", str(e))),
-        (UnknownIdError, lambda r, e: reply(r, 404, "unknown_id", str(e))),
-        (TransitionError, lambda r, e: reply(r, 409, "transition", str(e))),
-        (OptionError, lambda r, e: reply(r, 422, "invalid", str(e))),
-        (SolverError, lambda r, e: reply(r, 500, "solver", str(e))),
-        (MatcherError, lambda r, e: reply(r, 422, "invalid", str(e))),
+        (UnknownDispatchError, lambda r, e: reply(r, 404, "not_found", said(r, e))),
+        (DispatchExistsError, lambda r, e: reply(r, 409, "dispatch_exists", said(r, e))),
+        (UnknownIdError, lambda r, e: reply(r, 404, "unknown_id", said(r, e))),
+        (TransitionError, lambda r, e: reply(r, 409, "transition", said(r, e))),
+        (OptionError, lambda r, e: reply(r, 422, "invalid", said(r, e))),
+        (SolverError, lambda r, e: reply(r, 500, "solver", said(r, e))),
+        (MatcherError, lambda r, e: reply(r, 422, "invalid", said(r, e))),
         (
             RequestValidationError,
             lambda r, e: reply(

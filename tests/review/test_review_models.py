@@ -49,12 +49,15 @@ def test_cross_references_and_scales() -> None:
             }
         )
     messages = [str(issue) for issue in caught.value.issues]
-    assert "experts[1].id: duplicate id (first at experts[0])" in messages
+    assert "experts[1].id: duplicate id 'e' (first at experts[0])" in messages
     assert "reviews[0]: score 7 is outside 1-5" in messages
     assert "reviews[1]: duplicate review (first at reviews[0])" in messages
     assert "reviews[2].scores: the policy names no criteria: give score" in messages
     assert "evaluations[0].project_id: unknown project 'q'" in messages
     assert "evaluations[0].evaluator_id: unknown evaluator 'z'" in messages
+    chinese = [issue.text("zh") for issue in caught.value.issues]
+    assert "reviews[0]: 得分 7 超出 1-5" in chinese
+    assert "evaluations[0].evaluator_id: 未知的评估机构 'z'" in chinese
 
 
 def test_schema_describes_every_section() -> None:

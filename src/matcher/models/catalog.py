@@ -530,6 +530,21 @@ _ENTRIES: dict[str, tuple[str, str]] = {
     "error.unknown_region": ("未知的地区 {id}", "unknown region {id}"),
     "error.unknown_need": ("未知的需求 {id}", "unknown need {id}"),
     "error.unknown_organization": ("未知的组织 {id}", "unknown organization {id}"),
+    "error.unknown_project": ("未知的项目 {id}", "unknown project {id}"),
+    "error.unknown_expert": ("未知的专家 {id}", "unknown expert {id}"),
+    "error.unknown_evaluator": ("未知的评估机构 {id}", "unknown evaluator {id}"),
+    "error.unknown_table": ("未知的表 {name}", "unknown table {name}"),
+    "error.duplicate_review": ("评审重复(首次出现在 {first})", "duplicate review (first at {first})"),
+    "error.score_per_criterion": (
+        "政策要求按评审指标分别打分(scores)", "the policy asks for scores per criterion"
+    ),
+    "error.score_criteria": (
+        "应恰好按这些指标打分:{criteria}", "score exactly the criteria: {criteria}"
+    ),
+    "error.no_criteria": (
+        "政策未设评审指标:请给出总分(score)", "the policy names no criteria: give score"
+    ),
+    "error.score_range": ("得分 {value} 超出 1-{scale}", "score {value} is outside 1-{scale}"),
     "error.duplicate_id": ("编号 {id} 重复(首次出现在 {first})", "duplicate id {id} (first at {first})"),
     "error.duplicate_pair": ("配对重复(首次出现在 {first})", "duplicate pair (first at {first})"),
     "error.pinned_twice": ("需求 {id} 被指定了两次", "need {id} is pinned twice"),

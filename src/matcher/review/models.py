@@ -285,7 +285,12 @@ def _unique(section: str, ids: list[str], issues: list[Issue]) -> dict[str, int]
     for i, item_id in enumerate(ids):
         if item_id in seen:
             issues.append(
-                Issue(f"{section}[{i}].id", f"duplicate id (first at {section}[{seen[item_id]}])")
+                Issue.of(
+                    f"{section}[{i}].id",
+                    "error.duplicate_id",
+                    id=echo(item_id),
+                    first=f"{section}[{seen[item_id]}]",
+                )
             )
         else:
             seen[item_id] = i
@@ -301,7 +306,7 @@ def _reference_issues(document: ReviewDocument) -> list[Issue]:
 
     def known(path: str, value: str, table: Mapping[str, int], what: str) -> None:
         if value not in table:
-            issues.append(Issue(path, f"unknown {what} {echo(value)}"))
+            issues.append(Issue.of(path, f"error.unknown_{what}", id=echo(value)))
 
     pairs: dict[tuple[str, str, int], int] = {}
     for i, review in enumerate(document.reviews):
@@ -310,27 +315,27 @@ def _reference_issues(document: ReviewDocument) -> list[Issue]:
         key = (review.project_id, review.expert_id, review.round)
         if key in pairs:
             issues.append(
-                Issue(f"reviews[{i}]", f"duplicate review (first at reviews[{pairs[key]}])")
+                Issue.of(f"reviews[{i}]", "error.duplicate_review", first=f"reviews[{pairs[key]}]")
             )
         pairs.setdefault(key, i)
         if policy.criteria:
             if review.score is not None:
-                issues.append(
-                    Issue(f"reviews[{i}].score", "the policy asks for scores per criterion")
-                )
+                issues.append(Issue.of(f"reviews[{i}].score", "error.score_per_criterion"))
             elif set(review.scores) != set(policy.criteria):
                 wanted = ", ".join(policy.criteria)
                 issues.append(
-                    Issue(f"reviews[{i}].scores", f"score exactly the criteria: {wanted}")
+                    Issue.of(f"reviews[{i}].scores", "error.score_criteria", criteria=wanted)
                 )
         elif review.scores:
-            issues.append(Issue(f"reviews[{i}].scores", "the policy names no criteria: give score"))
+            issues.append(Issue.of(f"reviews[{i}].scores", "error.no_criteria"))
         low = 1.0
         values = [review.score] if review.score is not None else list(review.scores.values())
         for value in values:
             if value is not None and not low <= value <= policy.scale:
                 issues.append(
-                    Issue(f"reviews[{i}]", f"score {value:g} is outside 1-{policy.scale}")
+                    Issue.of(
+                        f"reviews[{i}]", "error.score_range", value=f"{value:g}", scale=policy.scale
+                    )
                 )
                 break
     for i, evaluation in enumerate(document.evaluations):

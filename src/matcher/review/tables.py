@@ -160,7 +160,9 @@ def read_review_tables(
     """
     unknown = sorted(set(tables) - set(HEADERS))
     if unknown:
-        raise ProblemError([Issue(name, f"unknown table {echo(name)}") for name in unknown])
+        raise ProblemError(
+            [Issue.of(name, "error.unknown_table", name=echo(name)) for name in unknown]
+        )
     data: dict[str, Any] = {"policy": dict(policy or {})}
     for name, source in tables.items():
         if source is None:

@@ -236,7 +236,8 @@ def busy(n_threads: int) -> Iterator[None]:
     def spin() -> None:
         a = np.random.default_rng(0).random((200, 200))
         while not stop.is_set():
-            a = a @ a / (np.abs(a).max() + 1.0)
+            a = a @ a
+            a /= np.abs(a).max() + 1.0  # stays within (-1, 1): no overflow, no NaN
             sum(range(2000))
 
     threads = [threading.Thread(target=spin) for _ in range(n_threads)]

@@ -204,7 +204,7 @@ class _Whole:
         self._part_next = np.asarray(parts.indices, np.int64)
         self._by_part = np.argsort(self._part, kind="stable")
         self._part_start = np.searchsorted(self._part[self._by_part], np.arange(n_parts + 1))
-        self._reach: dict[tuple[int, ...], _Reach] = {}
+        self._reach: dict[bytes, _Reach] = {}
         self._unmet_candidates: tuple[IntArray, IntArray] | None = None
         self._ends: tuple[FloatArray, FloatArray] | bool | None = False
 
@@ -217,20 +217,21 @@ class _Whole:
 
     # --- bottlenecks ----------------------------------------------------------------------------
 
-    def reach_parts(self, key: tuple[int, ...]) -> _Reach:
-        """What alternating paths from the organizations of the parts ``key`` (sorted) reach."""
-        with self._lock:
-            found = self._reach.get(key)
-            if found is None:
-                found = self._reach[key] = self._closure(key)
-            return found
+    def _reach_of(self, parts: IntArray) -> _Reach:
+        """What alternating paths from the organizations of ``parts`` (sorted, unique) reach;
+        the caller holds the lock."""
+        key = parts.tobytes()
+        found = self._reach.get(key)
+        if found is None:
+            found = self._reach[key] = self._closure(parts)
+        return found
 
-    def _closure(self, key: tuple[int, ...]) -> _Reach:
-        """What the parts ``key`` reach, in the parts' graph."""
+    def _closure(self, parts: IntArray) -> _Reach:
+        """What ``parts`` reach, in the parts' graph."""
         ex = self._ex
         index = ex._problem.index
         seen = np.zeros(self._part_ptr.size - 1, bool)
-        frontier = np.array(key, np.int64)
+        frontier = parts
         seen[frontier] = True
         while frontier.size:
             nxt = self._part_next[_ranges(self._part_ptr[frontier], self._part_ptr[frontier + 1])]
@@ -304,11 +305,14 @@ class _Whole:
         width = self._part_ptr.size
         pairs = np.unique(at * width + self._part[org])
         bounds = np.searchsorted(pairs // width, np.arange(needs.size + 1)).tolist()
-        parts = (pairs % width).tolist()
+        parts = pairs % width
         candidates = np.diff(self.start)[needs].tolist()
         found = []
-        for i in range(needs.size):
-            reach = self.reach_parts(tuple(parts[bounds[i] : bounds[i + 1]]))
+        with self._lock:  # once, not per need
+            reaches = [
+                self._reach_of(parts[bounds[i] : bounds[i + 1]]) for i in range(needs.size)
+            ]
+        for i, reach in enumerate(reaches):
             # The need is among its own competitors when every organization reached is full.
             own = reach.hall and candidates[i] > 0
             competitors = int(reach.competitors.size) - int(own)

@@ -38,6 +38,7 @@ from .models.rules import Goal
 from .records import PlanRows
 from .solution import Conflict, Solution
 from .solvers import SOLVERS, AssignmentModel, Solver, SolverResult, Status
+from .solvers.assignment import NetworkSolver
 from .solvers.base import SideRules
 from .solvers.budget import Budget
 
@@ -238,7 +239,7 @@ def _backend(solver: str | Solver, problem: Problem) -> Solver:
         raise UnknownSolverError.of("error.unknown_solver", solver=repr(solver), names=names)
     rules = needs_rules(problem)
     if solver == "auto":
-        return SOLVERS["cpsat" if rules else "flow"]()
+        return SOLVERS["cpsat"]() if rules else NetworkSolver()
     backend = solver if isinstance(solver, Solver) else SOLVERS[solver]()
     if rules and not backend.handles_rules:
         raise OptionError.of("error.solver_without_rules", solver=backend.name)

@@ -1,0 +1,150 @@
+"""Dual prices that prove an assignment optimal: complementary slackness, checked in integers.
+
+The assignment's LP relaxation is integral. Its dual gives each need a surplus ``u[n] >= 0`` and
+each organization a price ``v[o] >= 0`` with ``u[n] + v[o] >= w[p]`` on every candidate pair ``p =
+(n, o)``. A plan is optimal exactly when some prices satisfy, with it, complementary slackness:
+``u[n] + v[o] = w[p]`` on every chosen pair, ``u[n] = 0`` for a need left unmet and ``v[o] = 0``
+for an organization with room left. The plan's score then equals the dual objective ``sum(u) +
+sum(capacity * v)``, which bounds every plan's score.
+
+Given a plan, :func:`least_prices` finds the least such prices (longest paths over the
+organizations, Bellman-Ford in numpy passes that revisit only the needs whose organization's price
+rose); :func:`certify` checks them on every pair from scratch. Scores are the integers the flow
+rounds to (:func:`matcher.solvers.flow.flow_scale`), so the check is exact arithmetic: a plan it
+accepts is optimal in the same sense as the flow's.
+
+Examples
+--------
+Two needs, one organization with one slot: the stronger need holds it, and the slot's price is the
+weaker need's score, what a second slot would add.
+
+>>> need, org, w = np.array([0, 1]), np.array([0, 0]), np.array([5, 3])
+>>> prices = least_prices(need, org, w, np.array([0]), n_needs=2, n_orgs=1)
+>>> prices.surplus.tolist(), prices.price.tolist()
+([2, 0], [3])
+>>> certify(need, org, w, np.array([1]), np.array([0]), prices)
+True
+
+The weaker need holding the slot is not optimal: its prices do not settle, or fail the check.
+
+>>> wrong = least_prices(need, org, w, np.array([1]), n_needs=2, n_orgs=1)
+>>> wrong is None or not certify(need, org, w, np.array([1]), np.array([1]), wrong)
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["Prices", "certify", "least_prices"]
+
+IntArray = npt.NDArray[np.int64]
+
+#: Give up (no certificate) after this many times the pairs' worth of revisited pairs.
+MAX_WORK_PER_PAIR = 64
+
+
+@dataclass(frozen=True, eq=False)
+class Prices:
+    """A need's surplus ``u`` and an organization's price ``v``, integers on the scores' scale."""
+
+    surplus: IntArray
+    price: IntArray
+    passes: int
+
+
+def least_prices(
+    need: IntArray,
+    org: IntArray,
+    w: IntArray,
+    chosen: IntArray,
+    *,
+    n_needs: int,
+    n_orgs: int,
+) -> Prices | None:
+    """The least prices that satisfy complementary slackness with the plan ``chosen``, or ``None``.
+
+    ``need``, ``org`` and the integer scores ``w`` are the candidate pairs (every one with ``w >
+    0``); ``chosen`` are the plan's pairs, at most one per need. Each organization's price is the
+    largest of 0 and the bids ``w[p] - u[n]`` of the needs not holding it, where an assigned need's
+    surplus ``u[n] = w[own] - v[holder]`` moves with its organization's price: longest paths from
+    0. They settle after as many passes as the longest chain of displacements; ``None`` when they
+    keep rising past :data:`MAX_WORK_PER_PAIR` times the pairs (the plan is then not optimal, or
+    not provably so at that cost).
+    """
+    holder = np.full(n_needs, -1, np.int64)
+    own = np.zeros(n_needs, np.int64)
+    holder[need[chosen]] = org[chosen]
+    own[need[chosen]] = w[chosen]
+    held = holder >= 0
+    price = np.zeros(n_orgs, np.int64)
+    # Pairs by need, to revisit the needs whose organization's price rose.
+    order = np.argsort(need, kind="stable") if need.size and (np.diff(need) < 0).any() else None
+    by_need = np.arange(need.size) if order is None else order
+    sorted_need = need[by_need]
+    need_start = np.searchsorted(sorted_need, np.arange(n_needs + 1))
+    arcs = by_need
+    work, budget, passes = 0, MAX_WORK_PER_PAIR * max(1, need.size), 0
+    while arcs.size:
+        passes += 1
+        work += arcs.size
+        if work > budget:
+            return None
+        surplus = own - np.where(held, price[np.maximum(holder, 0)], 0)
+        bids = w[arcs] - surplus[need[arcs]]
+        raised = price.copy()
+        np.maximum.at(raised, org[arcs], bids)
+        rose = np.flatnonzero(raised > price)
+        price = raised
+        if rose.size == 0:
+            break
+        moved = np.zeros(n_orgs, bool)
+        moved[rose] = True
+        needs = np.flatnonzero(held & moved[np.maximum(holder, 0)])
+        arcs = by_need[_ranges(need_start[needs], need_start[needs + 1])]
+    surplus = own - np.where(held, price[np.maximum(holder, 0)], 0)
+    return Prices(surplus, price, passes)
+
+
+def certify(
+    need: IntArray,
+    org: IntArray,
+    w: IntArray,
+    capacity: IntArray,
+    chosen: IntArray,
+    prices: Prices,
+) -> bool:
+    """Whether ``prices`` prove the plan ``chosen`` optimal: every condition checked on every pair.
+
+    The plan keeps the capacities and takes each need at most once and only pairs with ``w > 0``;
+    the prices are non-negative and cover every pair (``u[n] + v[o] >= w[p]``); they are tight on
+    the chosen pairs, 0 for needs left unmet and for organizations with room left.
+    """
+    n_needs, n_orgs = prices.surplus.size, prices.price.size
+    u, v = prices.surplus, prices.price
+    taken = np.bincount(need[chosen], minlength=n_needs)
+    load = np.bincount(org[chosen], minlength=n_orgs)
+    return bool(
+        (taken <= 1).all()
+        and (load <= capacity).all()
+        and (w[chosen] > 0).all()
+        and (u >= 0).all()
+        and (v >= 0).all()
+        and (u[need] + v[org] >= w).all()
+        and (u[need[chosen]] + v[org[chosen]] == w[chosen]).all()
+        and (u[taken == 0] == 0).all()
+        and (v[load < capacity] == 0).all()
+    )
+
+
+def _ranges(starts: IntArray, stops: IntArray) -> IntArray:
+    """The concatenated ranges ``starts[i]:stops[i]``."""
+    lengths = stops - starts
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, np.int64)
+    offsets = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+    return offsets + np.arange(total)

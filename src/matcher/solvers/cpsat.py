@@ -69,7 +69,7 @@ class CpSatSolver(Solver):
     ) -> SolverResult:
         from ortools.sat.python import cp_model  # with pandas: imported on first use
 
-        from .cpsat_rules import solve_with_rules
+        from .partners import solve_partnered
 
         started = time.perf_counter()
         budget = Budget.start(time_limit) if budget is None else budget
@@ -79,7 +79,7 @@ class CpSatSolver(Solver):
             hint = np.union1d(plain.chosen, model.fixed)
             unconstrained = plain.objective + float(plain.stats["tolerance"])
         if model.side is not None:
-            return solve_with_rules(
+            return solve_partnered(
                 model,
                 model.side,
                 budget=budget,

@@ -67,10 +67,20 @@ class NetworkSolver(Solver):
     It reports itself as ``flow``: it solves the flow's model, to the flow's tolerance, and the
     plan is the flow's in score. ``stats["algorithm"]`` says which algorithm found it:
     ``dense``, ``sparse`` or ``flow``.
+
+    Parameters
+    ----------
+    algorithm
+        ``None`` (chosen by the model's shape, :func:`choose`), or ``dense``, ``sparse`` or
+        ``flow`` for every model where each organization has at most one slot (the flow takes
+        the others).
     """
 
     name = "flow"
     exact = True
+
+    def __init__(self, algorithm: str | None = None):
+        self.algorithm = algorithm
 
     def solve(
         self,
@@ -82,7 +92,8 @@ class NetworkSolver(Solver):
         budget: Budget | None = None,
     ) -> SolverResult:
         started = time.perf_counter()
-        algorithm = choose(model)
+        forced = self.algorithm is not None and not (model.capacity > 1).any()
+        algorithm = self.algorithm if forced and self.algorithm else choose(model)
         if algorithm == "flow":
             return _flow(model, time_limit)
         positive = np.flatnonzero(model.score > 0)
@@ -102,9 +113,7 @@ class NetworkSolver(Solver):
             else local
         )
         solved = time.perf_counter()
-        prices = least_prices(
-            need, org, w, taken, n_needs=model.n_needs, n_orgs=model.n_orgs
-        )
+        prices = least_prices(need, org, w, taken, n_needs=model.n_needs, n_orgs=model.n_orgs)
         if prices is None or not certify(need, org, w, model.capacity, taken, prices):
             result = _flow(model, time_limit)
             result.stats["fallback"] = f"the {algorithm} plan has no certificate"

@@ -96,24 +96,31 @@ class NetworkSolver(Solver):
         algorithm = self.algorithm if forced and self.algorithm else choose(model)
         if algorithm == "flow":
             return _flow(model, time_limit)
+        n, m = model.n_needs, model.n_orgs
         positive = np.flatnonzero(model.score > 0)
+        every = positive.size == model.n_pairs  # then no copy of the pairs
         w, scale = scaled(model, positive)
-        need, org = model.need[positive], model.org[positive]
+        need, org = (
+            (model.need, model.org) if every else (model.need[positive], model.org[positive])
+        )
         # Organizations with no slot take no need: drop them from the matrix.
         usable = np.flatnonzero(model.capacity > 0)
-        column = np.full(model.n_orgs, -1, np.int64)
-        column[usable] = np.arange(usable.size)
-        keep = column[org] >= 0
-        local = np.flatnonzero(keep)
+        first = None
         built = time.perf_counter()
-        match = _dense if algorithm == "dense" else _sparse
-        taken = (
-            local[match(model.n_needs, usable.size, need[keep], column[org[keep]], w[keep])]
-            if local.size
-            else local
-        )
+        if usable.size == m and algorithm == "dense":
+            taken, first = _dense(n, m, need, org, w)
+        elif need.size:
+            column = np.full(m, -1, np.int64)
+            column[usable] = np.arange(usable.size)
+            local = np.flatnonzero(column[org] >= 0)
+            match = _dense if algorithm == "dense" else _sparse
+            if local.size:
+                local = local[match(n, usable.size, need[local], column[org[local]], w[local])[0]]
+            taken = local
+        else:
+            taken = np.zeros(0, np.int64)
         solved = time.perf_counter()
-        prices = least_prices(need, org, w, taken, n_needs=model.n_needs, n_orgs=model.n_orgs)
+        prices = least_prices(need, org, w, taken, n_needs=n, n_orgs=m, first=first)
         if prices is None or not certify(need, org, w, model.capacity, taken, prices):
             result = _flow(model, time_limit)
             result.stats["fallback"] = f"the {algorithm} plan has no certificate"
@@ -179,16 +186,24 @@ def _flow(model: AssignmentModel, time_limit: float) -> SolverResult:
     return result
 
 
-def _dense(n: int, m: int, need: IntArray, org: IntArray, w: IntArray) -> IntArray:
-    """Positions of the pairs a best assignment takes, on the score matrix (0 off the pairs)."""
-    matrix = np.zeros((n, m))
-    matrix[need, org] = w
+def _dense(n: int, m: int, need: IntArray, org: IntArray, w: IntArray) -> tuple[IntArray, IntArray]:
+    """Positions of the pairs a best assignment takes, on the score matrix (0 off the pairs), and
+    each organization's best bid at prices 0 (the first pass of :func:`least_prices`)."""
+    if need.size == n * m and n * m and (np.diff(need * m + org) > 0).all():
+        matrix = w.reshape(n, m).astype(np.float64)  # every pair, in order: the matrix itself
+    else:
+        matrix = np.zeros((n, m))
+        matrix[need, org] = w
     rows, columns = linear_sum_assignment(matrix, maximize=True)
     taken = matrix[rows, columns] > 0
-    return _locate(need, org, m, rows[taken], columns[taken])
+    rows, columns = rows[taken], columns[taken]
+    surplus = np.zeros(n)
+    surplus[rows] = matrix[rows, columns]
+    first = np.maximum((matrix - surplus[:, None]).max(axis=0, initial=0.0), 0.0)
+    return _locate(need, org, m, rows, columns), first.astype(np.int64)
 
 
-def _sparse(n: int, m: int, need: IntArray, org: IntArray, w: IntArray) -> IntArray:
+def _sparse(n: int, m: int, need: IntArray, org: IntArray, w: IntArray) -> tuple[IntArray, None]:
     """Positions of the pairs a best assignment takes, by the sparse matching with unmet columns."""
     lift = float(w.max()) + 1.0
     weights = np.concatenate([w + lift, np.full(n, lift)])
@@ -197,7 +212,7 @@ def _sparse(n: int, m: int, need: IntArray, org: IntArray, w: IntArray) -> IntAr
     graph = csr_matrix((weights, (rows, columns)), shape=(n, m + n))
     _, matched = min_weight_full_bipartite_matching(graph, maximize=True)
     real = np.flatnonzero(matched < m)
-    return _locate(need, org, m, real, matched[real])
+    return _locate(need, org, m, real, matched[real]), None
 
 
 def _locate(need: IntArray, org: IntArray, m: int, rows: IntArray, columns: IntArray) -> IntArray:

@@ -64,6 +64,7 @@ def least_prices(
     *,
     n_needs: int,
     n_orgs: int,
+    first: IntArray | None = None,
 ) -> Prices | None:
     """The least prices that satisfy complementary slackness with the plan ``chosen``, or ``None``.
 
@@ -74,20 +75,26 @@ def least_prices(
     0. They settle after as many passes as the longest chain of displacements; ``None`` when they
     keep rising past :data:`MAX_WORK_PER_PAIR` times the pairs (the plan is then not optimal, or
     not provably so at that cost).
+
+    ``first``, when given, are the prices after the first pass (each organization's best bid at
+    prices 0, and 0 at least), which a caller holding the score matrix computes faster.
     """
     holder = np.full(n_needs, -1, np.int64)
     own = np.zeros(n_needs, np.int64)
     holder[need[chosen]] = org[chosen]
     own[need[chosen]] = w[chosen]
     held = holder >= 0
-    price = np.zeros(n_orgs, np.int64)
     # Pairs by need, to revisit the needs whose organization's price rose.
     order = np.argsort(need, kind="stable") if need.size and (np.diff(need) < 0).any() else None
     by_need = np.arange(need.size) if order is None else order
-    sorted_need = need[by_need]
-    need_start = np.searchsorted(sorted_need, np.arange(n_needs + 1))
-    arcs = by_need
+    need_start = np.searchsorted(need[by_need], np.arange(n_needs + 1))
     work, budget, passes = 0, MAX_WORK_PER_PAIR * max(1, need.size), 0
+    if first is None:
+        price, arcs = np.zeros(n_orgs, np.int64), by_need
+    else:
+        price, passes = first.astype(np.int64), 1
+        needs = np.flatnonzero(held & (price[np.maximum(holder, 0)] > 0))
+        arcs = by_need[_ranges(need_start[needs], need_start[needs + 1])]
     while arcs.size:
         passes += 1
         work += arcs.size

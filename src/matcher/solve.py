@@ -72,8 +72,10 @@ def solve(
     problem
         A validated :class:`~matcher.Problem`.
     solver
-        ``"auto"`` (min-cost flow while the problem is network-shaped, which every problem without
-        extra rules is), ``"flow"``, ``"cpsat"``, ``"greedy"``, or a :class:`~matcher.solvers.Solver`.
+        ``"auto"`` (while the problem is network-shaped, which every problem without extra rules
+        is, the fastest exact algorithm for its shape, :class:`~matcher.solvers.assignment.
+        NetworkSolver`), ``"flow"`` (OR-Tools' min-cost flow), ``"cpsat"``, ``"greedy"``, or a
+        :class:`~matcher.solvers.Solver`.
     time_limit
         Seconds the whole call may take: every phase (candidates, parts, LP bounds, searches,
         conflict finding) shares one deadline, and the call returns its best plan and a proven

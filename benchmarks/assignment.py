@@ -353,8 +353,12 @@ def main(argv: list[str] | None = None) -> int:
     partnership = None if args.no_partnership else partnership_row(args.repeat)
     if partnership is not None:
         print(partnership, flush=True)
+    given = list(argv if argv is not None else sys.argv[1:])
+    if "--note" in given:  # the note is printed as itself, not inside the command
+        at = given.index("--note")
+        del given[at : at + 2]
     command = "PYTHONPATH=src .venv/bin/python benchmarks/" + " ".join(
-        [Path(sys.argv[0]).name, *(argv if argv is not None else sys.argv[1:])]
+        [Path(sys.argv[0]).name, *given]
     )
     machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"
     note = (

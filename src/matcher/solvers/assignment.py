@@ -198,7 +198,8 @@ def _flow(model: AssignmentModel, time_limit: float) -> SolverResult:
 def _dense(n: int, m: int, need: IntArray, org: IntArray, w: IntArray) -> tuple[IntArray, IntArray]:
     """Positions of the pairs a best assignment takes, on the score matrix (0 off the pairs), and
     each organization's best bid at prices 0 (the first pass of :func:`least_prices`)."""
-    if need.size == n * m and n * m and (np.diff(need * m + org) > 0).all():
+    complete = need.size == n * m and n * m and (np.diff(need * m + org) > 0).all()
+    if complete:
         matrix = w.reshape(n, m).astype(np.float64)  # every pair, in order: the matrix itself
     else:
         matrix = np.zeros((n, m))
@@ -209,7 +210,8 @@ def _dense(n: int, m: int, need: IntArray, org: IntArray, w: IntArray) -> tuple[
     surplus = np.zeros(n)
     surplus[rows] = matrix[rows, columns]
     first = np.maximum((matrix - surplus[:, None]).max(axis=0, initial=0.0), 0.0)
-    return _locate(need, org, m, rows, columns), first.astype(np.int64)
+    taken_pairs = rows * m + columns if complete else _locate(need, org, m, rows, columns)
+    return taken_pairs, first.astype(np.int64)
 
 
 def _sparse(n: int, m: int, need: IntArray, org: IntArray, w: IntArray) -> tuple[IntArray, None]:

@@ -87,7 +87,7 @@ def least_prices(
     # Pairs by need, to revisit the needs whose organization's price rose.
     order = np.argsort(need, kind="stable") if need.size and (np.diff(need) < 0).any() else None
     by_need = np.arange(need.size) if order is None else order
-    need_start = np.searchsorted(need[by_need], np.arange(n_needs + 1))
+    need_start = np.searchsorted(need if order is None else need[order], np.arange(n_needs + 1))
     work, budget, passes = 0, MAX_WORK_PER_PAIR * max(1, need.size), 0
     if first is None:
         price, arcs = np.zeros(n_orgs, np.int64), by_need

@@ -309,9 +309,7 @@ class _Whole:
         candidates = np.diff(self.start)[needs].tolist()
         found = []
         with self._lock:  # once, not per need
-            reaches = [
-                self._reach_of(parts[bounds[i] : bounds[i + 1]]) for i in range(needs.size)
-            ]
+            reaches = [self._reach_of(parts[bounds[i] : bounds[i + 1]]) for i in range(needs.size)]
         for i, reach in enumerate(reaches):
             # The need is among its own competitors when every organization reached is full.
             own = reach.hall and candidates[i] > 0

@@ -1,13 +1,10 @@
 """The network-shaped solve by the fastest exact algorithm for its shape, each plan proven by prices.
 
 Where every organization takes at most one need, the model is a rectangular assignment, and
-assignment algorithms beat a generic min-cost flow by a wide margin (measured on 2 cores, integer
-scores 1-100: 800 x 800 dense, 0.05 s for scipy's ``linear_sum_assignment`` on the score matrix
-against 0.4-0.5 s for OR-Tools' min-cost flow; 2,000 x 2,000 at 5% of the pairs, 0.06 s for
-scipy's sparse ``min_weight_full_bipartite_matching`` against 0.25 s). Where the pairs are few
-(about 10 per need) or an organization takes several needs, the flow is as fast or faster (the
-10,000 x 2,000 province: 1.1 s, against 2.6 s for the sparse matching on organizations copied per
-slot), and it solves those.
+assignment algorithms beat a generic min-cost flow by a wide margin on dense and on moderately
+sparse pairs. Where the pairs are few or an organization takes several needs, the flow is as fast
+or faster, and it solves those. The measurements behind the thresholds below are in
+``benchmarks/RESULTS.md`` (section *Plain assignment against the assignment solvers*).
 
 - **dense** (at least :data:`DENSE_SHARE` of the need x organization matrix): ``linear_sum_
   assignment`` maximizing the score matrix, with 0 where there is no pair, so that a need matched
@@ -40,16 +37,22 @@ True
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
+from .._lazy import lazy_module
 from .base import AssignmentModel, IntArray, Solver, SolverResult, Status, integer_scores
 from .budget import Budget
 from .flow import FlowSolver
 from .prices import certify, least_prices
+
+if TYPE_CHECKING:
+    import scipy.optimize as _optimize
+else:
+    _optimize = lazy_module("scipy.optimize")
 
 __all__ = [
     "DENSE_CELLS",
@@ -204,7 +207,7 @@ def _dense(n: int, m: int, need: IntArray, org: IntArray, w: IntArray) -> tuple[
     else:
         matrix = np.zeros((n, m))
         matrix[need, org] = w
-    rows, columns = linear_sum_assignment(matrix, maximize=True)
+    rows, columns = _optimize.linear_sum_assignment(matrix, maximize=True)
     taken = matrix[rows, columns] > 0
     rows, columns = rows[taken], columns[taken]
     surplus = np.zeros(n)

@@ -290,28 +290,19 @@ class EventStore:
     def header(self, dispatch_id: str) -> str:
         """The dispatch's document without its events (JSON text)."""
         with self.engine.connect() as connection:
-            header = connection.execute(
-                select(_dispatches.c.header).where(_dispatches.c.id == dispatch_id)
-            ).scalar()
-        if header is None:
-            raise UnknownDispatchError(f"no dispatch {echo(dispatch_id)}")
-        return str(header)
+            return _header(connection, dispatch_id)
 
     def document(self, dispatch_id: str) -> str:
         """The whole dispatch document, events included, as :meth:`Dispatch.from_json` reads it."""
         with self.engine.connect() as connection:
-            header = connection.execute(
-                select(_dispatches.c.header).where(_dispatches.c.id == dispatch_id)
-            ).scalar()
-            if header is None:
-                raise UnknownDispatchError(f"no dispatch {echo(dispatch_id)}")
+            header = _header(connection, dispatch_id)
             bodies = connection.execute(
                 select(_events.c.body)
                 .where(_events.c.dispatch_id == dispatch_id)
                 .order_by(_events.c.seq)
             ).scalars()
             events = ",".join(bodies)
-        head = str(header).rstrip()
+        head = header.rstrip()
         return f'{head[:-1]}, "events": [{events}]}}'
 
     def events(self, dispatch_id: str, after: int = -1, limit: int | None = None) -> list[Event]:
@@ -468,3 +459,13 @@ def _sqlite_settings(engine: Engine) -> None:
 def _check_id(dispatch_id: str) -> None:
     if not isinstance(dispatch_id, str) or not 0 < len(dispatch_id) <= MAX_ID:
         raise StoreError(f"a dispatch id is 1 to {MAX_ID} characters, not {echo(dispatch_id)}")
+
+
+def _header(connection: Connection, dispatch_id: str) -> str:
+    """The dispatch's document without its events, read on ``connection``."""
+    header = connection.execute(
+        select(_dispatches.c.header).where(_dispatches.c.id == dispatch_id)
+    ).scalar()
+    if header is None:
+        raise UnknownDispatchError(f"no dispatch {echo(dispatch_id)}")
+    return str(header)

@@ -5,8 +5,8 @@ network: the source sends each need up to ``k`` units, one per candidate pair, a
 pass at most ``max_projects`` to the sink (the flow of :mod:`matcher.solvers.flow` with need
 capacity ``k``). Its optimum bounds every plan's score, since every plan is one of its flows. When
 the optimal flow gives every need 0 or exactly ``k`` organizations, it *is* a plan, and therefore
-an optimal one: with no other rule in force it is returned as such, in milliseconds (118 needs of
-3 partners over 177 organizations: CP-SAT took 7-15 s to prove the same optimum).
+an optimal one: with no other rule in force it is returned as such, without a search (the
+partnership row of ``benchmarks/RESULTS.md``, *Plain assignment against the assignment solvers*).
 
 Otherwise the program goes to CP-SAT as before (:func:`~matcher.solvers.cpsat_rules.
 solve_with_rules`), started from the flow plan less the needs it serves in part, and with the

@@ -688,20 +688,33 @@ class Explainer:
         # Each need's other candidates shown one by one, best first; the first is the runner-up.
         best = _best_rows(whole.start, table.score, verdicts != _CHOSEN, TEXT_LINES)
         runner_row = best[:, 0] if TEXT_LINES else np.full(n_needs, -1, np.int64)
-        pairs = np.concatenate([main_row[assigned], runner_row[assigned & (runner_row >= 0)]])
-        components = table.components_at(pairs)
-        sides = {
-            r: _Side(org, score, parts, values, points)
-            for r, org, score, parts, values, points in zip(
-                pairs.tolist(),
-                table.org[pairs].tolist(),
-                table.score[pairs].tolist(),
-                components,
-                components.tolist(),
-                (components * self._weights).tolist(),
+        # The breakdowns' component rows, all at once; the row that adjusts the weighted sum,
+        # when the policy has one, need by need.
+        has_runner = runner_row[assigned] >= 0
+        mine_rows = main_row[assigned]
+        their_rows = np.where(has_runner, runner_row[assigned], mine_rows)
+        mine, theirs = table.components_at(mine_rows), table.components_at(their_rows)
+        component_rows = dict(
+            zip(
+                np.flatnonzero(assigned).tolist(),
+                _component_cells(mine, theirs, has_runner, self._weight_list),
                 strict=True,
             )
-        }
+        )
+        adjusted = index.pair_score is not None or problem.policy.expected_value
+        sides: dict[int, _Side] = {}
+        if adjusted:
+            rows, parts = np.concatenate([mine_rows, their_rows]), np.concatenate([mine, theirs])
+            sides = {
+                r: _Side(org, value, part, part.tolist(), (part * self._weights).tolist())
+                for r, org, value, part in zip(
+                    rows.tolist(),
+                    table.org[rows].tolist(),
+                    table.score[rows].tolist(),
+                    parts,
+                    strict=True,
+                )
+            }
 
         texts: dict[Language, list[str]] = {language: [] for language in wanted}
         costs = np.full(n_needs, np.nan)
@@ -776,10 +789,13 @@ class Explainer:
                 counts = tally_rows[n]
                 higher: dict[str, int] = {_VERDICTS[v]: counts[v] for v in _HELD if counts[v]}
                 runner = None if r_row < 0 else seen[0][:2]
+                extra = (
+                    self._adjustment_row(n, sides[m_row], None if r_row < 0 else sides[r_row])
+                    if adjusted
+                    else None
+                )
                 cells = _breakdown_cells(
-                    self._breakdown_values(n, sides[m_row], None if r_row < 0 else sides[r_row]),
-                    own,
-                    runner,
+                    component_rows[n], [] if extra is None else [extra], own, runner
                 )
                 for language in wanted:
                     prefix = prefixes[language]
@@ -1202,7 +1218,15 @@ class Explainer:
             higher,
             runner_pair,
             _breakdown_cells(
-                [(r.component, *_row_values(r)) for r in breakdown], score, runner_pair
+                _component_cells(
+                    view.parts[[row]],
+                    view.parts[[row if runner is None else runner]],
+                    np.array([runner is not None]),
+                    self._weight_list,
+                )[0],
+                [(r.component, *_row_values(r)) for r in breakdown[len(COMPONENTS) :]],
+                score,
+                runner_pair,
             ),
             [self._line(a.name, a.org_id, a.detail, language) for a in alternatives[:TEXT_LINES]],
             Counter[str](a.verdict for a in alternatives[TEXT_LINES:]),
@@ -1294,8 +1318,6 @@ class Explainer:
     def _breakdown_values(self, n: int, mine: _Side, theirs: _Side | None) -> list[_Row]:
         """The breakdown as (component, value, weight, contribution, runner-up value, runner-up
         contribution): the chosen pair ``mine`` beside the runner-up ``theirs``."""
-        problem = self._problem
-        policy, index = problem.policy, problem.index
         values, points = mine.numbers, mine.points
         weight_list = self._weight_list
         if theirs is None:
@@ -1309,43 +1331,45 @@ class Explainer:
                 (name, values[k], weight_list[k], points[k], other_values[k], other_points[k])
                 for k, name in enumerate(COMPONENTS)
             ]
+        extra = self._adjustment_row(n, mine, theirs)
+        return rows if extra is None else [*rows, extra]
+
+    def _adjustment_row(self, n: int, mine: _Side, theirs: _Side | None) -> _Row | None:
+        """The breakdown's row after the components, when the score is more than their weighted
+        sum: the problem's own pair score, or the acceptance factor (``expected_value``)."""
+        problem = self._problem
+        policy, index = problem.policy, problem.index
         if index.pair_score is None and not policy.expected_value:
-            return rows
+            return None
         weighted_mine = float(mine.parts @ self._weights)
         weighted_theirs = None if theirs is None else float(theirs.parts @ self._weights)
         if index.pair_score is not None:
             score_theirs = None if theirs is None else theirs.score
-            rows.append(
-                (
-                    "pair_score",
-                    mine.score,
-                    None,
-                    mine.score - weighted_mine,
-                    score_theirs,
-                    None
-                    if score_theirs is None or weighted_theirs is None
-                    else score_theirs - weighted_theirs,
-                )
+            return (
+                "pair_score",
+                mine.score,
+                None,
+                mine.score - weighted_mine,
+                score_theirs,
+                None
+                if score_theirs is None or weighted_theirs is None
+                else score_theirs - weighted_theirs,
             )
-        else:
-            # What the factor changes, from the weighted sum itself: the same whichever batch of
-            # pairs the score was computed in, and exactly 0 for a factor of 1.
-            accept = index.org_acceptance[:, index.need_category[n]]
-            value = float(accept[mine.org])
-            other = None if theirs is None else float(accept[theirs.org])
-            rows.append(
-                (
-                    "acceptance",
-                    value,
-                    None,
-                    weighted_mine * value - weighted_mine,
-                    other,
-                    None
-                    if other is None or weighted_theirs is None
-                    else weighted_theirs * other - weighted_theirs,
-                )
-            )
-        return rows
+        # What the factor changes, from the weighted sum itself: the same whichever batch of
+        # pairs the score was computed in, and exactly 0 for a factor of 1.
+        accept = index.org_acceptance[:, index.need_category[n]]
+        value = float(accept[mine.org])
+        other = None if theirs is None else float(accept[theirs.org])
+        return (
+            "acceptance",
+            value,
+            None,
+            weighted_mine * value - weighted_mine,
+            other,
+            None
+            if other is None or weighted_theirs is None
+            else weighted_theirs * other - weighted_theirs,
+        )
 
     def _breakdown_lines(
         self,
@@ -2093,13 +2117,17 @@ _Cells = tuple[tuple[str, ...], list[tuple[str, str]]]
 
 
 def _breakdown_cells(
-    breakdown: Sequence[_Row], score: float, runner: tuple[int, float] | None
+    components: list[tuple[str, str]],
+    extra: Sequence[_Row],
+    score: float,
+    runner: tuple[int, float] | None,
 ) -> _Cells:
-    """The breakdown's numbers, the same in every language: each row that contributes as
-    (component, "value × weight = points" beside the runner-up's), then the total (the score the
-    summing-up sentence gives; the rows add up to it)."""
-    rows = []
-    for name, value, weight, points, other_value, other_points in breakdown:
+    """The breakdown's numbers, the same in every language: the component rows that contribute
+    (``components``, from :func:`_component_cells`), then the ``extra`` row that adjusts the
+    weighted sum when there is one, as (component, "value × weight = points" beside the
+    runner-up's), then the total (the score the summing-up sentence gives; the rows add up to it)."""
+    rows = list(components)
+    for name, value, weight, points, other_value, other_points in extra:
         if points == 0 and not other_points:
             continue
         text = f"{_cell(value, weight, points):<22}"
@@ -2110,7 +2138,33 @@ def _breakdown_cells(
     if runner is not None:
         total += f"{runner[1]:.2f}"
     rows.append(("", total))
-    return tuple(r[0] for r in breakdown), rows
+    return (*COMPONENTS, *(r[0] for r in extra)), rows
+
+
+def _component_cells(
+    mine: FloatArray, theirs: FloatArray, runner: BoolArray, weights: Sequence[float]
+) -> list[list[tuple[str, str]]]:
+    """The component rows of many breakdowns at once: for breakdown ``i``, chosen pair's
+    components ``mine[i]`` beside the runner-up's ``theirs[i]`` (when ``runner[i]``), each row
+    that contributes as (component, "value × weight = points" padded, then the runner-up's)."""
+    points = mine * np.asarray(weights)
+    other_points = theirs * np.asarray(weights)
+    keep = (points != 0) | (runner[:, None] & (other_points != 0))
+    with_runner = runner.tolist()
+    cells: list[list[tuple[str, str]]] = [[] for _ in range(mine.shape[0])]
+    for k, (name, weight) in enumerate(zip(COMPONENTS, weights, strict=True)):
+        rows = np.flatnonzero(keep[:, k])
+        if rows.size == 0:
+            continue
+        w = f"{weight:g}"
+        own = zip(mine[rows, k].tolist(), points[rows, k].tolist(), strict=True)
+        other = zip(theirs[rows, k].tolist(), other_points[rows, k].tolist(), strict=True)
+        for i, (v, p), (ov, op) in zip(rows.tolist(), own, other, strict=True):
+            text = f"{v:.2f} × {w} = {p:.2f}".ljust(22)
+            if with_runner[i]:
+                text += f"{ov:.2f} × {w} = {op:.2f}"
+            cells[i].append((name, text))
+    return cells
 
 
 def _cell(value: float | None, weight: float | None, points: float | None) -> str:

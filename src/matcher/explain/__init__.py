@@ -729,12 +729,15 @@ class Explainer:
         # Removed organizations beyond those listed, by rule; verdict tallies less the shown.
         rules_width = len(RULES) + 1
         listed_need = np.repeat(np.arange(n_needs), np.diff(removed.start))
-        omitted_rows = (
-            removed.counts
-            - np.bincount(
-                listed_need * rules_width + removed.code, minlength=n_needs * rules_width
-            ).reshape(n_needs, rules_width)
-        ).tolist()
+        unlisted = removed.counts - np.bincount(
+            listed_need * rules_width + removed.code, minlength=n_needs * rules_width
+        ).reshape(n_needs, rules_width)
+        omitted_by_need: dict[int, dict[str, int]] = {}
+        at_need, at_code = np.nonzero(unlisted > 0)
+        for n, c, k in zip(
+            at_need.tolist(), at_code.tolist(), unlisted[at_need, at_code].tolist(), strict=True
+        ):
+            omitted_by_need.setdefault(n, {})[RULES[c - 1]] = k
         tally_rows = tally.tolist()
         start_list, removed_start = whole.start.tolist(), removed.start.tolist()
         removed_org, removed_code = removed.org.tolist(), removed.code.tolist()
@@ -756,7 +759,7 @@ class Explainer:
         for n in range(n_needs):
             lo, hi = start_list[n], start_list[n + 1]
             begin, stop = removed_start[n], removed_start[n + 1]
-            omitted = {RULES[c - 1]: k for c, k in enumerate(omitted_rows[n]) if k > 0}
+            omitted = omitted_by_need.get(n, {})
             first, last = shown_start[n], shown_start[n + 1]
             seen = list(
                 zip(
@@ -1088,7 +1091,7 @@ class Explainer:
         zh = language == "zh"
         if verdict == "lower" and reference is not None:
             gap = reference - score
-            if abs(gap) <= self._tie(reference):
+            if abs(gap) <= 1e-9 * max(1.0, abs(reference)) + self._tolerance:  # see _tie
                 text = (
                     f"得分 {score:.2f}，与选定组织相同"
                     if zh

@@ -67,9 +67,9 @@ def test_a_project_from_offer_to_rating() -> None:
         (["withdraw", "decline"], "the offer was withdrawn"),
         (["rate"], "is proposed, not completed"),
         (["accept", "rate"], "is accepted, not completed"),
-        (["accept", "complete"], "is accepted, not in_service"),
+        (["accept", "complete"], "is accepted, not in service"),
         (["start"], "is proposed, not accepted"),
-        (["accept", "start", "cancel"], "its project is in_service"),
+        (["accept", "start", "cancel"], "its project is in service"),
         (["cancel", "accept"], "the offer was withdrawn"),
     ],
 )
@@ -92,9 +92,13 @@ def test_impossible_transitions_are_refused_and_change_nothing(
     for step in valid:
         commands[step]()
     before = (dispatch.state, dispatch.events, dispatch.to_json())
-    with pytest.raises(TransitionError, match=message):
+    with pytest.raises(TransitionError, match=message) as caught:
         commands[last]()
     assert (dispatch.state, dispatch.events, dispatch.to_json()) == before
+    # The same refusal in Chinese names the need and no English word.
+    chinese = caught.value.text("zh")
+    assert chinese.startswith("不能") and n in chinese
+    assert not any(word in chinese for word in ("cannot", "offer", "proposed", "accepted"))
 
 
 def test_unknown_ids_and_duplicate_events_are_clear_errors() -> None:

@@ -12,7 +12,7 @@ color: unknown field
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Self
 
@@ -61,11 +61,50 @@ def echo(value: object, limit: int = ECHO_LENGTH) -> str:
 
 
 class MatcherError(Exception):
-    """Base class of every error matcher raises on purpose."""
+    """Base class of every error matcher raises on purpose.
+
+    ``message_zh``, when given, is the message in Chinese, ``message_en`` the one in English (by
+    default the message itself); :meth:`of` takes both from the catalog.
+    """
+
+    message_zh: str = ""
+    message_en: str = ""
+
+    def __init__(self, *args: object, message_zh: str = "", message_en: str = "") -> None:
+        super().__init__(*args)
+        self.message_zh = message_zh
+        self.message_en = message_en or (str(args[0]) if args else "")
+
+    @classmethod
+    def of(cls, key: str, *, said: Mapping[str, str] | None = None, **fields: Any) -> Self:
+        """The error whose message is the catalog's text ``key``, in English and in Chinese;
+        ``str(error)`` is the one in the language of the setting (see :func:`_speaking`).
+
+        ``said`` maps a field to the catalog key of the words that fill it, in each language.
+
+        Examples
+        --------
+        >>> error = OptionError.of("error.unknown_need", id="'n9'")
+        >>> error.text("en"), error.text("zh")
+        ("unknown need 'n9'", "未知的需求 'n9'")
+        >>> error = OptionError.of("error.need_cancelled", need="n1", said={"action": "action.rate"})
+        >>> error.text("en"), error.text("zh")
+        ('cannot rate n1: the need was cancelled', '不能评价 n1:该需求已取消')
+        """
+        from .models import catalog
+
+        def message(language: Literal["zh", "en"]) -> str:
+            words = {name: catalog.text(k, language) for name, k in (said or {}).items()}
+            return catalog.text(key, language, **fields, **words)
+
+        en, zh = message("en"), message("zh")
+        return cls(zh if _speaking() == "zh" else en, message_zh=zh, message_en=en)
 
     def text(self, language: Literal["zh", "en"] = "en") -> str:
         """The message in ``language``; English where no Chinese one was given."""
-        return str(self)
+        if language == "zh" and self.message_zh:
+            return self.message_zh
+        return self.message_en or str(self)
 
 
 @dataclass(frozen=True, order=True)
@@ -144,38 +183,7 @@ class ProblemError(MatcherError):
 
 
 class OptionError(MatcherError, ValueError):
-    """An argument to a matcher function is out of range or of the wrong kind.
-
-    ``message_zh``, when given, is the message in Chinese, ``message_en`` the one in English (by
-    default the message itself); :meth:`of` takes both from the catalog.
-    """
-
-    def __init__(self, *args: object, message_zh: str = "", message_en: str = "") -> None:
-        super().__init__(*args)
-        self.message_zh = message_zh
-        self.message_en = message_en or (str(args[0]) if args else "")
-
-    @classmethod
-    def of(cls, key: str, **fields: Any) -> Self:
-        """The error whose message is the catalog's text ``key``, in English and in Chinese;
-        ``str(error)`` is the one in the language of the setting (see :func:`_speaking`).
-
-        Examples
-        --------
-        >>> error = OptionError.of("error.unknown_need", id="'n9'")
-        >>> error.text("en"), error.text("zh")
-        ("unknown need 'n9'", "未知的需求 'n9'")
-        """
-        from .models import catalog
-
-        en, zh = catalog.text(key, "en", **fields), catalog.text(key, "zh", **fields)
-        return cls(zh if _speaking() == "zh" else en, message_zh=zh, message_en=en)
-
-    def text(self, language: Literal["zh", "en"] = "en") -> str:
-        """The message in ``language``; English where no Chinese one was given."""
-        if language == "zh" and self.message_zh:
-            return self.message_zh
-        return self.message_en or str(self)
+    """An argument to a matcher function is out of range or of the wrong kind."""
 
 
 class UnknownSolverError(OptionError):

@@ -295,7 +295,13 @@ def test_bad_input_changes_nothing(
         409,
         "transition",
     )
-    assert "cannot complete" in body["message"]
+    assert body["message"].startswith("不能完成 ")  # the default language is Chinese
+    english = client.post(
+        path,
+        json={"kind": "complete", "need_id": offers[0]["need_id"]},
+        headers={"Accept-Language": "en"},
+    ).json()
+    assert english["message"].startswith("cannot complete ")
     refused(
         client.post("/dispatches", json={"id": dispatch_id, "problem": _tiny()}),
         409,

@@ -373,7 +373,9 @@ class Dispatch:
         key = -1 if n is None or o is None else n * index.n_orgs + o
         row = int(np.searchsorted(table.keys, key))
         if key < 0 or row >= table.keys.size or table.keys[row] != key:
-            raise UnknownIdError(f"({echo(need_id)}, {echo(org_id)}) is not a candidate pair")
+            raise UnknownIdError.of(
+                "error.not_candidate", pair=f"({echo(need_id)}, {echo(org_id)})"
+            )
         values = self._table_data.components[row].tolist()
         return dict(zip(COMPONENTS, values, strict=True))
 
@@ -409,8 +411,8 @@ class Dispatch:
         try:
             parsed = parse_event(event)
         except ProblemError as error:
-            raise TransitionError(
-                "not a valid event: " + "; ".join(map(str, error.issues))
+            raise TransitionError.of(
+                "error.invalid_event", issues="; ".join(map(str, error.issues))
             ) from None
         self._ledger.record(parsed)
         self._events.append(parsed)
@@ -484,7 +486,9 @@ class Dispatch:
             problems = "; ".join(
                 f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()
             )
-            raise TransitionError(f"invalid {kind.__name__.lower()} event: {problems}") from None
+            raise TransitionError.of(
+                "error.invalid_kind_event", kind=kind.__name__.lower(), issues=problems
+            ) from None
 
     # --- rounds -----------------------------------------------------------------------------
 
@@ -938,7 +942,7 @@ class Dispatch:
         problem = self._build_round_problem(snapshot)
         solution = solve(problem, solver, time_limit=time_limit, seed=seed)
         if solution.status not in (Status.OPTIMAL, Status.FEASIBLE):
-            raise TransitionError(f"the round problem has no plan: status {solution.status.value}")
+            raise TransitionError.of("error.round_no_plan", status=solution.status.value)
         table = self._table
         chosen = np.full(self._problem.index.n_needs, -1, np.int64)
         pairs = [(a.need_id, a.org_id) for a in solution.assignments]

@@ -189,7 +189,7 @@ class DispatchState:
         """The state of one need."""
         at = self._need_at.get(need_id)
         if at is None:
-            raise UnknownIdError(f"unknown need {echo(need_id)}")
+            raise UnknownIdError.of("error.unknown_need", id=echo(need_id))
         return self.needs[at]
 
     def offers_with(self, *statuses: OfferStatus) -> tuple[Offer, ...]:
@@ -287,16 +287,15 @@ class Ledger:
         """Raise :class:`TransitionError` (or a subclass) unless ``event`` may come next."""
         if event.seq != self.n_events:
             if event.seq < self.n_events:
-                raise DuplicateEventError(
-                    f"event #{event.seq} ({event.kind}) is already recorded; the next is "
-                    f"#{self.n_events}"
+                raise DuplicateEventError.of(
+                    "error.event_recorded", seq=event.seq, kind=event.kind, next=self.n_events
                 )
-            raise DuplicateEventError(
-                f"event #{event.seq} ({event.kind}) skips ahead; the next is #{self.n_events}"
+            raise DuplicateEventError.of(
+                "error.event_skips", seq=event.seq, kind=event.kind, next=self.n_events
             )
         if isinstance(event, Round):
             if event.round != self.round + 1:
-                raise TransitionError(f"round {event.round} cannot follow round {self.round}")
+                raise TransitionError.of("error.round_order", round=event.round, current=self.round)
             for org_id in event.prices:
                 self._org(org_id)
             return
@@ -319,20 +318,22 @@ class Ledger:
                 OfferStatus.PROPOSED,
                 OfferStatus.ACCEPTED,
             ):
-                raise TransitionError(
-                    f"cannot cancel {event.need_id}: its project is {offer.status.value}"
+                raise TransitionError.of(
+                    "error.cancel_under_way",
+                    need=event.need_id,
+                    said={"status": f"status.{offer.status.value}"},
                 )
 
     def _need(self, need_id: str) -> int:
         position = self.index.need_position.get(need_id)
         if position is None:
-            raise UnknownIdError(f"unknown need {echo(need_id)}")
+            raise UnknownIdError.of("error.unknown_need", id=echo(need_id))
         return position
 
     def _org(self, org_id: str) -> int:
         position = self.index.org_position.get(org_id)
         if position is None:
-            raise UnknownIdError(f"unknown organization {echo(org_id)}")
+            raise UnknownIdError.of("error.unknown_organization", id=echo(org_id))
         return position
 
     def _live_offer(self, need_id: str) -> Offer | None:
@@ -341,34 +342,42 @@ class Ledger:
 
     def _not_cancelled(self, verb: str, need_id: str) -> None:
         if need_id in self.cancelled:
-            raise TransitionError(f"cannot {verb} {need_id}: the need was cancelled")
+            raise TransitionError.of(
+                "error.need_cancelled", need=need_id, said={"action": f"action.{verb}"}
+            )
 
     def _check_proposed(self, event: Proposed) -> None:
         need_id, org_id = event.need_id, event.org_id
         n, o = self._need(need_id), self._org(org_id)
         pair = f"({need_id}, {org_id})"
         if event.round != self.round:
-            raise TransitionError(
-                f"cannot propose {pair} in round {event.round}: the current round is {self.round}"
+            raise TransitionError.of(
+                "error.propose_round", pair=pair, round=event.round, current=self.round
             )
         self._not_cancelled("propose", need_id)
         live = self._live_offer(need_id)
         if live is not None:
-            raise TransitionError(
-                f"cannot propose {pair}: {need_id} already has a {live.status.value} offer "
-                f"to {live.org_id}"
+            raise TransitionError.of(
+                "error.propose_live",
+                pair=pair,
+                need=need_id,
+                org=live.org_id,
+                said={"status": f"status.{live.status.value}"},
             )
         if org_id in self.declined_by.get(need_id, ()):
-            raise TransitionError(f"cannot propose {pair}: {org_id} declined {need_id}")
+            raise TransitionError.of("error.propose_declined", pair=pair, org=org_id, need=need_id)
         key = n * self.index.n_orgs + o
         at = bisect.bisect_left(self.candidates, key)
         if at == len(self.candidates) or self.candidates[at] != key:
-            raise TransitionError(f"cannot propose {pair}: the pair is not eligible")
+            raise TransitionError.of("error.propose_ineligible", pair=pair)
         capacity = int(self.index.org_capacity[o])
         if self.load[org_id] >= capacity:
-            raise TransitionError(
-                f"cannot propose {pair}: {org_id} already holds {self.load[org_id]} of its "
-                f"{capacity} projects"
+            raise TransitionError.of(
+                "error.propose_full",
+                pair=pair,
+                org=org_id,
+                load=self.load[org_id],
+                capacity=capacity,
             )
 
     def _open_offer(self, verb: str, need_id: str, org_id: str) -> None:
@@ -376,20 +385,38 @@ class Ledger:
         pair = f"({need_id}, {org_id})"
         at = self.latest.get((need_id, org_id))
         if at is None:
-            raise TransitionError(f"cannot {verb} {pair}: no offer of {need_id} to {org_id}")
+            raise TransitionError.of(
+                "error.no_offer",
+                pair=pair,
+                need=need_id,
+                org=org_id,
+                said={"action": f"action.{verb}"},
+            )
         status = self.offers[at].status
         if status is not OfferStatus.PROPOSED:
-            raise TransitionError(f"cannot {verb} {pair}: the offer was {status.value}")
+            raise TransitionError.of(
+                "error.offer_was",
+                pair=pair,
+                said={"action": f"action.{verb}", "status": f"status.{status.value}"},
+            )
 
     def _project(self, verb: str, need_id: str, required: OfferStatus) -> None:
         self._not_cancelled(verb, need_id)
         offer = self._live_offer(need_id)
         if offer is None:
-            raise TransitionError(f"cannot {verb} {need_id}: it has no accepted offer")
+            raise TransitionError.of(
+                "error.no_accepted", need=need_id, said={"action": f"action.{verb}"}
+            )
         if offer.status is not required:
-            raise TransitionError(
-                f"cannot {verb} {need_id}: its offer to {offer.org_id} is {offer.status.value}, "
-                f"not {required.value}"
+            raise TransitionError.of(
+                "error.offer_status",
+                need=need_id,
+                org=offer.org_id,
+                said={
+                    "action": f"action.{verb}",
+                    "status": f"status.{offer.status.value}",
+                    "required": f"status.{required.value}",
+                },
             )
 
     # --- apply ------------------------------------------------------------------------------

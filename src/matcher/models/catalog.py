@@ -30,6 +30,9 @@ section         what it names
 ``rule_kind``   kinds of counting rule
 ``verdict``     why an organization did not take a need
 ``rating``      the five-star rating scale
+``status``      where a need or an offer stands in a dispatch
+``action``      what a dispatch event does, as the verb of a refusal
+``service``     what each error code of the service's answers means
 ``cli``         what the command line prints
 ``error``       error messages (:class:`~matcher.errors.ProblemError`, ``OptionError``)
 =============== ================================================================================
@@ -475,11 +478,49 @@ _ENTRIES: dict[str, tuple[str, str]] = {
     "verdict.not_chosen": ("方案未证明最优而未选", "left out by a plan not proven best"),
 
     # --- dispatch ---------------------------------------------------------------------------------
+    "status.open": ("待派单", "open"),
+    "status.dispatched": ("已派单", "dispatched"),
+    "status.proposed": ("待答复", "proposed"),
+    "status.accepted": ("已接单", "accepted"),
+    "status.declined": ("已拒绝", "declined"),
+    "status.withdrawn": ("已撤回", "withdrawn"),
+    "status.in_service": ("服务中", "in service"),
+    "status.completed": ("已完成", "completed"),
+    "status.rated": ("已评价", "rated"),
+    "status.cancelled": ("已取消", "cancelled"),
+    "action.propose": ("派单", "propose"),
+    "action.accept": ("接受", "accept"),
+    "action.decline": ("拒绝", "decline"),
+    "action.withdraw": ("撤回", "withdraw"),
+    "action.start": ("开始实施", "start"),
+    "action.complete": ("完成", "complete"),
+    "action.rate": ("评价", "rate"),
+    "action.cancel": ("取消", "cancel"),
     "rating.5": ("非常满意", "very satisfied"),
     "rating.4": ("满意", "satisfied"),
     "rating.3": ("基本满意", "basically satisfied"),
     "rating.2": ("不满意", "dissatisfied"),
     "rating.1": ("非常不满意", "very dissatisfied"),
+
+    # --- the service (matcher serve): what each error code of an answer means ---------------------
+    "service.invalid": ("输入无效", "the input is invalid"),
+    "service.malformed": ("请求体不是有效的 JSON", "the request body is not valid JSON"),
+    "service.not_found": ("未找到", "not found"),
+    "service.dispatch_exists": ("该派单编号已存在", "a dispatch with this id exists"),
+    "service.transition": ("当前状态不允许此操作", "the dispatch's state does not allow this"),
+    "service.unknown_id": ("需求或组织编号不存在", "no such need or organization"),
+    "service.stale_sequence": (
+        "派单记录已有更新,所给序号已过期",
+        "the dispatch has moved on since the sequence number given",
+    ),
+    "service.idempotency_mismatch": (
+        "该幂等键已用于另一个请求",
+        "this idempotency key was used for another request",
+    ),
+    "service.too_large": ("请求体过大", "the request body is too large"),
+    "service.timeout": ("请求超出时间限制", "the request ran over its time limit"),
+    "service.busy": ("服务繁忙,请稍后重试", "the service is busy; retry later"),
+    "service.solver": ("求解失败", "the solver failed"),
 
     # --- the command line -------------------------------------------------------------------------
     "cli.demo": (
@@ -530,6 +571,44 @@ _ENTRIES: dict[str, tuple[str, str]] = {
     "error.unknown_region": ("未知的地区 {id}", "unknown region {id}"),
     "error.unknown_need": ("未知的需求 {id}", "unknown need {id}"),
     "error.unknown_organization": ("未知的组织 {id}", "unknown organization {id}"),
+    "error.event_recorded": (
+        "事件 #{seq}({kind})已记录;下一个应为 #{next}",
+        "event #{seq} ({kind}) is already recorded; the next is #{next}",
+    ),
+    "error.event_skips": (
+        "事件 #{seq}({kind})跳过了编号;下一个应为 #{next}",
+        "event #{seq} ({kind}) skips ahead; the next is #{next}",
+    ),
+    "error.round_order": ("第 {round} 轮不能接在第 {current} 轮之后", "round {round} cannot follow round {current}"),
+    "error.cancel_under_way": (
+        "不能取消 {need}:其项目{status}", "cannot cancel {need}: its project is {status}"
+    ),
+    "error.need_cancelled": ("不能{action} {need}:该需求已取消", "cannot {action} {need}: the need was cancelled"),
+    "error.propose_round": (
+        "不能在第 {round} 轮派出 {pair}:当前是第 {current} 轮",
+        "cannot propose {pair} in round {round}: the current round is {current}",
+    ),
+    "error.propose_live": (
+        "不能派出 {pair}:{need} 已有派给 {org} 的派单({status})",
+        "cannot propose {pair}: {need} already has a {status} offer to {org}",
+    ),
+    "error.propose_declined": ("不能派出 {pair}:{org} 已拒绝 {need}", "cannot propose {pair}: {org} declined {need}"),
+    "error.propose_ineligible": ("不能派出 {pair}:该配对不符合条件", "cannot propose {pair}: the pair is not eligible"),
+    "error.propose_full": (
+        "不能派出 {pair}:{org} 已承接 {load} 项,最多 {capacity} 项",
+        "cannot propose {pair}: {org} already holds {load} of its {capacity} projects",
+    ),
+    "error.no_offer": ("不能{action} {pair}:没有把 {need} 派给 {org} 的派单", "cannot {action} {pair}: no offer of {need} to {org}"),
+    "error.offer_was": ("不能{action} {pair}:该派单{status}", "cannot {action} {pair}: the offer was {status}"),
+    "error.no_accepted": ("不能{action} {need}:它没有已接受的派单", "cannot {action} {need}: it has no accepted offer"),
+    "error.offer_status": (
+        "不能{action} {need}:派给 {org} 的派单{status},而不是{required}",
+        "cannot {action} {need}: its offer to {org} is {status}, not {required}",
+    ),
+    "error.not_candidate": ("{pair} 不是候选配对", "{pair} is not a candidate pair"),
+    "error.invalid_event": ("不是有效的事件:{issues}", "not a valid event: {issues}"),
+    "error.invalid_kind_event": ("无效的 {kind} 事件:{issues}", "invalid {kind} event: {issues}"),
+    "error.round_no_plan": ("本轮问题没有方案:状态 {status}", "the round problem has no plan: status {status}"),
     "error.unknown_project": ("未知的项目 {id}", "unknown project {id}"),
     "error.unknown_expert": ("未知的专家 {id}", "unknown expert {id}"),
     "error.unknown_evaluator": ("未知的评估机构 {id}", "unknown evaluator {id}"),

@@ -53,7 +53,7 @@ from starlette.exceptions import HTTPException
 from ..dispatch import Dispatch, DispatchState
 from ..dispatch import ratings as rating_scale
 from ..dispatch.errors import TransitionError, UnknownIdError
-from ..errors import Issue, MatcherError, OptionError, ProblemError, SolverError
+from ..errors import Issue, MatcherError, OptionError, ProblemError, SolverError, echo
 from ..models import Problem
 from ..models.limits import parse_json
 from ..models.problem import _field_issues
@@ -530,7 +530,7 @@ def _command(asked: schemas.EventRequest) -> Callable[[Dispatch], Any]:
 
 def _round_problem(dispatch: Dispatch, need_id: str) -> Problem:
     if need_id not in dispatch.problem.index.need_position:
-        raise UnknownIdError(f"unknown need {need_id!r}")
+        raise UnknownIdError.of("error.unknown_need", id=echo(need_id))
     return dispatch.round_problem()
 
 

@@ -1,4 +1,4 @@
-"""The service's words in Chinese and English: its error titles and the labels of need statuses.
+"""The service's words from the catalog: error titles, status labels, the language asked for.
 
 Category and rating labels come from the package's own catalogs
 (:meth:`matcher.Category.label`, :func:`matcher.dispatch.ratings.label`); the details of an issue
@@ -16,44 +16,13 @@ Examples
 
 from __future__ import annotations
 
+from ..models import catalog
 from ..models.vocab import Language
 
 __all__ = ["CODES", "negotiate", "status_label", "title"]
 
-#: Every error code the service answers with, and its title (zh, en).
-CODES: dict[str, tuple[str, str]] = {
-    "invalid": ("输入无效", "the input is invalid"),
-    "malformed": ("请求体不是有效的 JSON", "the request body is not valid JSON"),
-    "not_found": ("未找到", "not found"),
-    "dispatch_exists": ("该派单编号已存在", "a dispatch with this id exists"),
-    "transition": ("当前状态不允许此操作", "the dispatch's state does not allow this"),
-    "unknown_id": ("需求或组织编号不存在", "no such need or organization"),
-    "stale_sequence": (
-        "派单记录已有更新，所给序号已过期",
-        "the dispatch has moved on since the sequence number given",
-    ),
-    "idempotency_mismatch": (
-        "该幂等键已用于另一个请求",
-        "this idempotency key was used for another request",
-    ),
-    "too_large": ("请求体过大", "the request body is too large"),
-    "timeout": ("请求超出时间限制", "the request ran over its time limit"),
-    "busy": ("服务繁忙，请稍后重试", "the service is busy; retry later"),
-    "solver": ("求解失败", "the solver failed"),
-}
-
-_STATUS: dict[str, tuple[str, str]] = {
-    "open": ("待派单", "open"),
-    "dispatched": ("已派单", "dispatched"),
-    "accepted": ("已接单", "accepted"),
-    "in_service": ("服务中", "in service"),
-    "completed": ("已完成", "completed"),
-    "rated": ("已评价", "rated"),
-    "cancelled": ("已取消", "cancelled"),
-    "proposed": ("待答复", "awaiting an answer"),
-    "declined": ("已拒绝", "declined"),
-    "withdrawn": ("已撤回", "withdrawn"),
-}
+#: Every error code the service answers with (its title is the catalog's ``service.<code>``).
+CODES: tuple[str, ...] = tuple(catalog.section("service"))
 
 
 def negotiate(header: str | None) -> Language:
@@ -81,11 +50,9 @@ def negotiate(header: str | None) -> Language:
 
 def title(code: str, language: Language) -> str:
     """The title of an error code."""
-    zh, en = CODES[code]
-    return zh if language == "zh" else en
+    return catalog.text(f"service.{code}", language)
 
 
 def status_label(status: str, language: Language) -> str:
     """The label of a need's or an offer's status."""
-    zh, en = _STATUS[status]
-    return zh if language == "zh" else en
+    return catalog.text(f"status.{status}", language)

@@ -69,8 +69,8 @@ import numpy.typing as npt
 import matcher
 from markers import appended_sections  # the script's folder is on the path
 from matcher import synth
-from matcher.candidates import build_candidates
 from matcher.models import Problem
+from matcher.pairs.table import build_candidates
 from matcher.solvers.base import integer_scores
 from matcher.solvers.cpsat import COEFFICIENT_CEILING
 

@@ -1,7 +1,7 @@
 """Two program years on the Shanxi-like province, with and without acceptance-aware matching.
 
 Each year runs 派单 → 接单 rounds until every need is placed or provably unplaceable: the dispatcher
-proposes, the organizations answer (simulated, seeded: ``matcher.simulate``), declined needs are
+proposes, the organizations answer (simulated, seeded: ``matcher.dispatch.simulate``), declined needs are
 re-dispatched with the accepted offers pinned. Then every accepted project runs and is rated
 (评单), and next year's dispatch starts with the ratings (reputation, continuity for follow-up
 needs) and the year's answers (acceptance history).
@@ -16,8 +16,7 @@ Run with ``python examples/acceptance_years.py``.
 from __future__ import annotations
 
 import matcher
-from matcher import simulate
-from matcher.dispatch import Dispatch
+from matcher.dispatch import Dispatch, simulate
 
 
 def first_round(problem: matcher.Problem) -> None:

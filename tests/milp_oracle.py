@@ -1,6 +1,6 @@
 """Independent answers for the program's rules: a MILP in scipy (HiGHS), a brute force, generators.
 
-Nothing here reads :mod:`matcher.constraints` or the solvers. The oracle takes the candidate table
+Nothing here reads :mod:`matcher.rules.compile` or the solvers. The oracle takes the candidate table
 (``matcher.candidates``: eligible pairs and their scores, tested on its own in
 ``test_candidates.py``) and the pydantic problem, and builds the rules straight from the policy
 document as the README and :mod:`matcher.models.rules` state them:

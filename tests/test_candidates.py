@@ -1,7 +1,7 @@
 """Eligibility rules, score components and the candidate table, against an independent oracle.
 
 The oracle below re-derives eligibility and scores one pair at a time in plain Python from the
-pydantic objects, sharing no code with ``matcher.eligibility``, ``matcher.scoring`` or
+pydantic objects, sharing no code with ``matcher.pairs.eligibility``, ``matcher.pairs.scoring`` or
 ``matcher.verify``.
 """
 
@@ -17,9 +17,9 @@ from hypothesis import given, settings
 
 import matcher
 from conftest import build
-from matcher.eligibility import RULES, ineligibility, rule_name
 from matcher.models import COMPONENTS
-from matcher.scoring import components, weighted
+from matcher.pairs.eligibility import RULES, ineligibility, rule_name
+from matcher.pairs.scoring import components, weighted
 from strategies import SMALL, TINY, documents, problems
 
 # --- the oracle -------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import matcher
-from matcher.cli import display_width, fit, main
+from matcher.cli.commands import display_width, fit, main
 from matcher.solvers import SOLVERS
 
 

@@ -13,7 +13,7 @@ import pytest
 
 import matcher
 from matcher import variants
-from matcher.compare import CHANGES, Comparison, PlanMismatchError, compare, plan_score
+from matcher.analysis.comparison import CHANGES, Comparison, PlanMismatchError, compare, plan_score
 from matcher.errors import MatcherError, OptionError
 from matcher.models import catalog
 
@@ -291,13 +291,13 @@ def test_a_problem_the_plans_do_not_belong_to_is_an_error(
 
 def _run(argv: list[str]) -> int:
     """Parse and run ``matcher compare`` as cli.main does once it registers the subcommand."""
-    from matcher.cli import build_parser, main
+    from matcher.cli.commands import build_parser, main
 
     parser = build_parser()
     commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     if "compare" in commands.choices:  # cli.py wires the subcommand: go through main
         return main(argv)
-    from matcher.cli_compare import add_compare_parser
+    from matcher.cli.compare import add_compare_parser
 
     add_compare_parser(commands)
     args = parser.parse_args(argv)

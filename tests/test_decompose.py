@@ -15,13 +15,13 @@ from hypothesis import strategies as st
 
 import matcher
 from matcher import decompose, synth
-from matcher.candidates import build_candidates
 from matcher.errors import OptionError
 from matcher.models import Category, Problem
-from matcher.solve import _side_rules
+from matcher.pairs.table import build_candidates
 from matcher.solvers import FlowSolver
 from matcher.solvers.base import AssignmentModel
 from matcher.solvers.budget import Budget
+from matcher.solving import _side_rules
 from strategies import SMALL, problems
 
 FLOORS = {

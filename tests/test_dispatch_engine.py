@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import matcher
-from matcher.candidates import build_candidates
 from matcher.dispatch.engine import Layout, RoundOutcome, integer_scale, solve_round
+from matcher.pairs.table import build_candidates
 
 IntArray = npt.NDArray[np.int64]
 

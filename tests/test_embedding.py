@@ -25,14 +25,14 @@ import pytest
 
 import matcher
 from matcher import synth
-from matcher.candidates import build_candidates
 from matcher.dispatch import Dispatch
 from matcher.models import Problem
-from matcher.solve import _side_rules
-from matcher.solvers import cpsat_rules
+from matcher.pairs.table import build_candidates
 from matcher.solvers.base import AssignmentModel
 from matcher.solvers.budget import Budget
-from matcher.solvers.relaxation import solve_relaxation
+from matcher.solvers.rules import cpsat as cpsat_rules
+from matcher.solvers.rules.relaxation import solve_relaxation
+from matcher.solving import _side_rules
 
 BUDGETS = {"money": {"budgets": True}}
 
@@ -76,7 +76,7 @@ def test_another_threads_output_arrives_whole_while_rules_are_solved() -> None:
         from concurrent.futures import ThreadPoolExecutor
         import matcher
         from matcher import synth
-        from matcher.solvers import cpsat_rules
+        from matcher.solvers.rules import cpsat as cpsat_rules
 
         cpsat_rules.RESTRICT_ABOVE = 0  # every solve rounds the LP's vertex with HiGHS
         problems = [
@@ -190,7 +190,7 @@ def test_a_decomposed_solve_from_a_threaded_process_forks_nothing_and_finishes()
         import matcher
         import importlib
         from matcher import decompose, synth
-        solve_module = importlib.import_module("matcher.solve")
+        solve_module = importlib.import_module("matcher.solving")
 
         forks = []
         os.register_at_fork(before=lambda: forks.append(1))

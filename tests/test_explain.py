@@ -14,9 +14,9 @@ from hypothesis import given, settings
 import matcher
 from conftest import build
 from matcher import Category, OptionError
-from matcher.candidates import build_candidates
-from matcher.eligibility import ineligibility
 from matcher.explain import Explainer, Explanation, explain, why_not
+from matcher.pairs.eligibility import ineligibility
+from matcher.pairs.table import build_candidates
 from strategies import SMALL, TINY, problems
 
 TOL = 1e-9
@@ -142,7 +142,7 @@ def test_ineligible_alternatives_name_the_right_rule(
         assert len(removed) <= 3
         for x in removed:
             o = index.org_position[x.org_id]
-            assert x.rule == matcher.eligibility.RULES[codes[o] - 1]
+            assert x.rule == matcher.pairs.eligibility.RULES[codes[o] - 1]
             assert problem.organization(x.org_id).capabilities.get(Category(a.category), 0) > 0
         capable = index.org_capability[:, index.need_category[n]] > 0  # no pair_scores here
         assert sum(e.omitted.values()) + len(removed) == int(((codes > 0) & capable).sum())

@@ -25,9 +25,9 @@ from hypothesis import strategies as st
 
 import matcher
 from matcher import OptionError
-from matcher.candidates import build_candidates
-from matcher.cli import main
+from matcher.cli.commands import main
 from matcher.explain import Explainer, explain, explainer_for, explanations
+from matcher.pairs.table import build_candidates
 from strategies import SMALL, documents
 from test_explain import brute_force_cost
 

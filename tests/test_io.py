@@ -10,10 +10,10 @@ import pytest
 
 import matcher
 from matcher import io, variants
-from matcher.compare import compare
-from matcher.display import comparison_html, problem_html, solution_html
+from matcher.analysis.comparison import compare
 from matcher.errors import OptionError, ProblemError
 from matcher.models import catalog
+from matcher.report.display import comparison_html, problem_html, solution_html
 
 
 @pytest.fixture(scope="module")

@@ -26,11 +26,12 @@ from matplotlib.ft2font import FT2Font  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 
 import matcher  # noqa: E402
-from matcher import plots, variants  # noqa: E402
-from matcher.compare import compare  # noqa: E402
+from matcher import variants  # noqa: E402
+from matcher.analysis.comparison import compare  # noqa: E402
+from matcher.analysis.sweeps import frontier as sweep_frontier  # noqa: E402
 from matcher.errors import OptionError  # noqa: E402
 from matcher.models import catalog  # noqa: E402
-from matcher.sweep import frontier as sweep_frontier  # noqa: E402
+from matcher.report import plots  # noqa: E402
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -141,7 +142,7 @@ def test_use_font_with_a_file_a_family_or_none() -> None:
 
 
 def test_core_never_imports_matplotlib() -> None:
-    code = "import matcher, matcher.sweep, matcher.compare, matcher.io, sys; print('matplotlib' in sys.modules)"
+    code = "import matcher, matcher.analysis.sweeps, matcher.analysis.comparison, matcher.io, sys; print('matplotlib' in sys.modules)"
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )

@@ -283,7 +283,7 @@ def test_unmet_reasons_are_right(problem: matcher.Problem) -> None:
         if u.reason == "no_candidate":
             assert not mine
             assert sum(u.excluded.values()) == len(problem.organizations)
-            assert set(u.excluded) <= set(matcher.eligibility.RULES)
+            assert set(u.excluded) <= set(matcher.pairs.eligibility.RULES)
         elif u.reason == "non_positive_score":
             assert mine and not positive
             assert not u.excluded

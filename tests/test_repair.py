@@ -11,12 +11,13 @@ from hypothesis import strategies as st
 
 import matcher
 from matcher import synth
-from matcher.candidates import build_candidates
 from matcher.models import Problem
-from matcher.solve import _side_rules
-from matcher.solvers import FlowSolver, cpsat_rules
+from matcher.pairs.table import build_candidates
+from matcher.solvers import FlowSolver
 from matcher.solvers.base import AssignmentModel
-from matcher.solvers.repair import PRICE_ROUNDS, rough_plan
+from matcher.solvers.rules import cpsat as cpsat_rules
+from matcher.solvers.rules.repair import PRICE_ROUNDS, rough_plan
+from matcher.solving import _side_rules
 from milp_oracle import milp_optimum
 
 BUDGETS = {"rules": {"money": {"budgets": True}, "program": {"min_served": 5}}}

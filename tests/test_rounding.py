@@ -15,11 +15,12 @@ from hypothesis import strategies as st
 import matcher
 from matcher import synth
 from matcher.models import Problem
-from matcher.solvers import FlowSolver, cpsat_rules
+from matcher.solvers import FlowSolver
 from matcher.solvers.base import AssignmentModel, SideRules
 from matcher.solvers.budget import Budget
-from matcher.solvers.relaxation import linear_program, solve_relaxation
-from matcher.solvers.rounding import improve, round_relaxation
+from matcher.solvers.rules import cpsat as cpsat_rules
+from matcher.solvers.rules.relaxation import linear_program, solve_relaxation
+from matcher.solvers.rules.rounding import improve, round_relaxation
 from milp_oracle import milp_optimum, random_document
 from test_repair import model_of
 

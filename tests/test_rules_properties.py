@@ -467,7 +467,7 @@ def switch_keeps(problem: matcher.Problem, need: matcher.Need, org: matcher.Orga
         org.org_type not in matcher.PRIMARY_TYPES[need.category]
     ):
         return False
-    # given pair scores replace the structural rules, scope among them (matcher.eligibility)
+    # given pair scores replace the structural rules, scope among them (matcher.pairs.eligibility)
     structural = problem.pair_scores is None
     if structural and switches.respect_scope and org.scope.value != "nation":
         area = tree.at_level(org.home_region, matcher.Level(org.scope.value))

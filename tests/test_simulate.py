@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 
 import matcher
-from matcher import simulate
-from matcher.dispatch import Dispatch, NeedStatus, OfferStatus
+from matcher.dispatch import Dispatch, NeedStatus, OfferStatus, simulate
 
 
 @cache

@@ -17,10 +17,10 @@ import pytest
 
 import matcher
 from matcher import variants
-from matcher.compare import plan_score
+from matcher.analysis.comparison import plan_score
+from matcher.analysis.sweeps import METRICS, frontier, pareto_efficient, plan_metrics, sweep
+from matcher.analysis.variants import Variant
 from matcher.errors import OptionError
-from matcher.sweep import METRICS, frontier, pareto_efficient, plan_metrics, sweep
-from matcher.variants import Variant
 
 
 @pytest.fixture(scope="module")
@@ -144,7 +144,7 @@ def test_process_pool_gives_the_serial_table(base: matcher.Problem) -> None:
 
 
 def test_the_base_problem_is_unpickled_once_per_process(base: matcher.Problem) -> None:
-    from matcher.sweep import _Shared
+    from matcher.analysis.sweeps import _Shared
 
     shared = _Shared(base)
     first = pickle.loads(pickle.dumps(shared))

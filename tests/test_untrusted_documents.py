@@ -27,11 +27,11 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import matcher
-from matcher.cli import main
+from matcher.cli.commands import main
 from matcher.dispatch import Dispatch, TransitionError, fold
 from matcher.models import limits
 from matcher.models.limits import MAX_COUNT, MAX_MONEY, MAX_NESTING, MAX_SCORE, MAX_WEIGHT
-from matcher.solve import needs_rules
+from matcher.solving import needs_rules
 from milp_oracle import FAMILIES, brute_force, close_enough, family_document
 from strategies import TINY, documents, simple_document
 

@@ -10,8 +10,8 @@ import pytest
 
 import matcher
 from matcher import variants
+from matcher.analysis.variants import Variant
 from matcher.errors import OptionError, ProblemError
-from matcher.variants import Variant
 
 
 @pytest.fixture(scope="module")

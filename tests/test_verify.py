@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 import matcher
 from conftest import build
 from matcher.models import COMPONENTS
-from matcher.scoring import components, weighted
+from matcher.pairs.scoring import components, weighted
 from strategies import SMALL, problems
 
 

@@ -21,9 +21,16 @@ from typing import TYPE_CHECKING
 
 import numpy.ma as _numpy_ma  # noqa: F401 - np.unique imports it on its first call: pay it here
 
-from . import decompose, io, synth, variants
-from .candidates import candidates
-from .compare import Comparison, compare
+from . import (
+    _moved,  # noqa: F401 - old module paths (matcher.scoring, ...), with a warning
+    decompose,
+    io,
+    synth,
+)
+from .analysis import variants
+from .analysis.comparison import Comparison, compare
+from .analysis.sweeps import frontier, sweep
+from .analysis.variants import Variant
 from .errors import (
     Issue,
     MatcherError,
@@ -33,7 +40,6 @@ from .errors import (
     UnknownSolverError,
 )
 from .explain import Explainer, Explanation
-from .kpis import Kpis
 from .models import (
     PRIMARY_TYPES,
     Category,
@@ -51,12 +57,12 @@ from .models import (
     VulnerableGroup,
     Weights,
 )
-from .solution import Assignment, Solution, Unmet
-from .solve import solve
+from .pairs.table import candidates
+from .plan.kpis import Kpis
+from .plan.solution import Assignment, Solution, Unmet
+from .plan.verification import Violation, verify
 from .solvers import Status
-from .sweep import frontier, sweep
-from .variants import Variant
-from .verify import Violation, verify
+from .solving import solve
 
 __all__ = [
     "PRIMARY_TYPES",

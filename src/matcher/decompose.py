@@ -38,7 +38,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from .constraints import RuleSet
+from .rules.compile import RuleSet
 from .solvers.base import AssignmentModel, SideRules, Solver, SolverResult, Status
 from .solvers.budget import Budget
 from .solvers.flow import flow_scale

@@ -8,11 +8,11 @@ from typing import get_args
 import pytest
 
 from matcher import errors
-from matcher.compare import CHANGES
-from matcher.eligibility import RULES
+from matcher.analysis.comparison import CHANGES
 from matcher.explain import Verdict
 from matcher.models import COMPONENTS, catalog, vocab
-from matcher.solution import UnmetReason
+from matcher.pairs.eligibility import RULES
+from matcher.plan.solution import UnmetReason
 
 
 def _cjk(text: str) -> bool:

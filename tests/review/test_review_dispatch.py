@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import matcher
-from matcher.candidates import candidates
+from matcher.pairs.table import candidates
 from matcher.review import (
     ReviewDocument,
     apply_evaluations,

@@ -59,17 +59,17 @@ import numpy as np
 import numpy.typing as npt
 import pydantic
 
-from ..candidates import CandidateTable, build_candidates
-from ..eligibility import RULES, ineligibility
 from ..errors import Issue, OptionError, ProblemError, echo, shorten
 from ..models import COMPONENTS, Category, Continuation, Problem
 from ..models.base import Model
 from ..models.limits import parse_json
 from ..models.problem import PairRef, _field_issues
-from ..scoring import weighted
-from ..solution import Solution
-from ..solve import assemble, check_options, needs_rules, solve
+from ..pairs.eligibility import RULES, ineligibility
+from ..pairs.scoring import weighted
+from ..pairs.table import CandidateTable, build_candidates
+from ..plan.solution import Solution
 from ..solvers.base import SolverResult, Status
+from ..solving import assemble, check_options, needs_rules, solve
 from . import ratings as rating_scale
 from .acceptance import AcceptanceCount, AcceptanceModel, AcceptancePrior, merge_counts
 from .engine import Layout, RoundOutcome, integer_scale, solve_round

@@ -51,9 +51,9 @@ from types import MappingProxyType
 import numpy as np
 import numpy.typing as npt
 
-from ..candidates import build_candidates
 from ..errors import echo
 from ..models import Category, Problem
+from ..pairs.table import build_candidates
 from .errors import DuplicateEventError, TransitionError, UnknownIdError
 from .events import (
     Accepted,

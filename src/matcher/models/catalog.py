@@ -8,7 +8,7 @@ column or a message reads the same in the summary, the workbook, the chart and t
 section         what it names
 =============== ================================================================================
 ``term``        the vocabulary: categories, organization types, levels, tiers, credit, groups
-``reason``      why a need is not served (:data:`matcher.solution.UnmetReason`)
+``reason``      why a need is not served (:data:`matcher.plan.solution.UnmetReason`)
 ``detail``      the one-sentence detail of an unmet need
 ``outcome``     a need's standing in a plan beside the unmet reasons (served, absent)
 ``summary``     the plan's summary (:meth:`matcher.Solution.summary`)

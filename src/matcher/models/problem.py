@@ -239,7 +239,7 @@ class Problem(Deferred):
         return self.replace(policy=merged)
 
     def _repr_html_(self) -> str:
-        from ..display import problem_html
+        from ..report.display import problem_html
 
         return problem_html(self)
 

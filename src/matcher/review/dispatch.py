@@ -30,8 +30,8 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import numpy.typing as npt
 
-from ..candidates import build_candidates
 from ..models import Continuation, Problem
+from ..pairs.table import build_candidates
 from .models import ReviewDocument
 
 __all__ = ["apply_evaluations", "dispatch_scores", "evaluation_results", "library_problem"]

@@ -10,8 +10,8 @@ from typing import ClassVar
 import numpy as np
 import numpy.typing as npt
 
-from ..constraints import RuleSet
 from ..models.rules import Goal
+from ..rules.compile import RuleSet
 from .budget import Budget
 
 __all__ = [

@@ -32,8 +32,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from .errors import OptionError
-from .models import (
+from ..errors import OptionError
+from ..models import (
     PRIMARY_TYPES,
     Category,
     Credit,
@@ -45,13 +45,7 @@ from .models import (
 )
 
 if TYPE_CHECKING:
-    from .review.synth import (
-        random_document,
-        review_document,
-        simulate_evaluations,
-        simulate_reviews,
-    )
-    from .simulate import (
+    from ..dispatch.simulate import (
         Behaviour,
         YearReport,
         next_year_problem,
@@ -60,6 +54,12 @@ if TYPE_CHECKING:
         simulate_program,
         simulate_ratings,
         simulate_year,
+    )
+    from ..review.synth import (
+        random_document,
+        review_document,
+        simulate_evaluations,
+        simulate_reviews,
     )
 
 __all__ = [
@@ -865,11 +865,11 @@ if not TYPE_CHECKING:  # the type checker reads the import above, not a __getatt
 
     def __getattr__(name: str) -> object:
         if name in _REVIEW:  # experts, evaluators, reviews and evaluations: matcher.review.synth
-            from .review import synth as review_synth
+            from ..review import synth as review_synth
 
             return getattr(review_synth, name)
         if name in __all__:
-            from . import simulate
+            from ..dispatch import simulate
 
             return getattr(simulate, name)
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

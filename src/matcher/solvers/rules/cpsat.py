@@ -10,13 +10,13 @@ Goals are solved level by level (lexicographic: each later level keeps the earli
 best value) or as one weighted sum. The ``score`` level (score less penalties) always comes last in
 lexicographic mode. Every level is hinted with the plan of the level before, the first with the
 min-cost flow plan of the unconstrained problem. Before that, the LP relaxation bounds the earlier
-levels (:mod:`matcher.solvers.levels`); held at those bounds, a single search of the last level
+levels (:mod:`matcher.solvers.rules.levels`); held at those bounds, a single search of the last level
 proves them all when it finds a plan (the 2023 plan's goals at 1,000 needs: one search instead of
 three, 6.4 s down to about 2 s).
 
 Above :data:`RESTRICT_ABOVE` pairs the LP relaxation bounds the score first. With every rule hard
 and the score the goal, CP-SAT then gives way to the LP's vertex rounded by a small integer program
-and a neighbourhood search (:mod:`matcher.solvers.rounding`; 10,000 needs with budgets: 0.2% from
+and a neighbourhood search (:mod:`matcher.solvers.rules.rounding`; 10,000 needs with budgets: 0.2% from
 the LP bound in 25 s, where CP-SAT from the repaired flow plan stayed 1.1% away after 30 s).
 
 When hard rules cannot all hold, :func:`find_conflict` asks CP-SAT, on a copy of the model with no
@@ -36,11 +36,11 @@ import numpy as np
 import numpy.typing as npt
 from ortools.sat.python import cp_model
 
-from ..constraints import MONEY_UNIT, PER_MILLE, RuleSet
-from ..models.rules import Softness
-from .base import AssignmentModel, IntArray, SideRules, SolverResult, Status, integer_scores
-from .budget import Budget
-from .flow import FlowSolver
+from ...models.rules import Softness
+from ...rules.compile import MONEY_UNIT, PER_MILLE, RuleSet
+from ..base import AssignmentModel, IntArray, SideRules, SolverResult, Status, integer_scores
+from ..budget import Budget
+from ..flow import FlowSolver
 from .levels import ModelRelaxation, Row
 from .relaxation import linear_program, solve_relaxation
 from .repair import PRICE_ROUNDS, rough_plan
@@ -297,7 +297,7 @@ def solve_with_rules(
     tolerance), when the caller has it: it bounds a plan the search cannot prove.
 
     First a plan that keeps every hard rule is made fast from ``hint`` (the flow plan repaired to
-    the budgets, :func:`~matcher.solvers.repair.rough_plan`): it starts the search and stands when
+    the budgets, :func:`~matcher.solvers.rules.repair.rough_plan`): it starts the search and stands when
     the search finds nothing before its work or the deadline runs out, so a short limit still
     gives a plan and its gap. Up to :data:`RESTRICT_ABOVE` candidate pairs CP-SAT then sees them
     all. Above, the LP relaxation is solved first (HiGHS): it bounds every plan. With every rule
@@ -382,7 +382,7 @@ def _restricted(
     """A large model: the LP relaxation bounds it, then a plan from the pairs that matter.
 
     When every rule is hard and the score is the goal, the LP's vertex is rounded by a small
-    integer program and improved by a large neighbourhood search (:mod:`matcher.solvers.rounding`),
+    integer program and improved by a large neighbourhood search (:mod:`matcher.solvers.rules.rounding`),
     a few tenths of a percent from the bound. Otherwise, or when the rounding finds no plan,
     CP-SAT searches the pairs that matter, hinted with ``start`` (a plan keeping every hard rule)
     when there is one.
@@ -544,7 +544,7 @@ def _stages(
     """CP-SAT over every goal stage; the status, chosen pairs, bound on the last stage, stats.
 
     Lexicographic goals first try to settle the earlier levels by their LP bounds (see
-    :mod:`matcher.solvers.levels`): held at those bounds, one search of the last level either finds
+    :mod:`matcher.solvers.rules.levels`): held at those bounds, one search of the last level either finds
     a plan, which proves every earlier level at its best, or fails, and the levels are then
     searched one by one. Past the deadline nothing is built: the status is then unknown.
     """

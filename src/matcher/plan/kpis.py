@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import numpy.typing as npt
 
-from ._lazy import lazy_module
-from .models import Category, Level, Priority, Problem
-from .models.base import Model
+from .._lazy import lazy_module
+from ..models import Category, Level, Priority, Problem
+from ..models.base import Model
 
 if TYPE_CHECKING:
     import pandas as pd

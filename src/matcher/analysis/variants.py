@@ -53,9 +53,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pydantic
 
-from ._lazy import lazy_module
-from .errors import OptionError
-from .models import COMPONENTS, Need, Organization, Priority, Problem, Region
+from .._lazy import lazy_module
+from ..errors import OptionError
+from ..models import COMPONENTS, Need, Organization, Priority, Problem, Region
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -210,7 +210,7 @@ def add_organizations(
     ('NEW1', 11)
     """
     if isinstance(organizations, pd.DataFrame):
-        from .io import organization_records
+        from ..io import organization_records
 
         added: list[Any] = organization_records(organizations)
     else:
@@ -233,7 +233,7 @@ def add_needs(
     'talent'
     """
     if isinstance(needs, pd.DataFrame):
-        from .io import need_records
+        from ..io import need_records
 
         added: list[Any] = need_records(needs)
     else:
@@ -256,7 +256,7 @@ def add_regions(
     (True, 1)
     """
     if isinstance(regions, pd.DataFrame):
-        from .io import region_records
+        from ..io import region_records
 
         added: list[Any] = region_records(regions)
     else:

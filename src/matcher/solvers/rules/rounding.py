@@ -9,7 +9,7 @@ in about 5 s, 0.24% from the LP bound, where repairing the flow plan stays 1.1% 
 support alone is solved in 0.2 s but lands 0.8% away: a need the LP splits needs somewhere else
 to go. :func:`improve` then re-solves a few organizations' needs at a time (0.19% after 5-10 s).
 
-The integer program is the relaxation's rows (:func:`matcher.solvers.relaxation.linear_program`)
+The integer program is the relaxation's rows (:func:`matcher.solvers.rules.relaxation.linear_program`)
 on the chosen pair columns with every ``x`` whole, plus, for a need of several partners, a whole
 ``y`` with ``sum x = partners * y`` (all its partners or none, as CP-SAT reads it). Every plan it
 returns is checked against those rows once more with its ``x`` rounded to 0 or 1.
@@ -17,7 +17,7 @@ returns is checked against those rows once more with its ``x`` rounded to 0 or 1
 Examples
 --------
 >>> import numpy as np
->>> from matcher.constraints import RuleSet
+>>> from matcher.rules.compile import RuleSet
 >>> from matcher.models.rules import Softness
 >>> from matcher.solvers.base import AssignmentModel, SideRules
 >>> model = AssignmentModel(3, 1, need=np.array([0, 1, 2]), org=np.array([0, 0, 0]),
@@ -38,9 +38,9 @@ import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
-from .base import AssignmentModel, IntArray, SideRules
-from .budget import Budget
-from .highs import solve_integer_program
+from ..base import AssignmentModel, IntArray, SideRules
+from ..budget import Budget
+from ..highs import solve_integer_program
 from .relaxation import LinearProgram, linear_program
 
 __all__ = ["improve", "round_relaxation"]
@@ -82,7 +82,7 @@ def round_relaxation(
     model, side
         The model and its rules.
     x
-        The LP's value per pair (a vertex: see :func:`matcher.solvers.relaxation.solve_relaxation`).
+        The LP's value per pair (a vertex: see :func:`matcher.solvers.rules.relaxation.solve_relaxation`).
     budget
         The call's budget: HiGHS explores at most :data:`ROUNDING_NODES` nodes and stops at the
         deadline; when it stops early, the best plan it has found stands.

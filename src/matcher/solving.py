@@ -25,22 +25,22 @@ from dataclasses import replace
 import numpy as np
 import numpy.typing as npt
 
-from .candidates import CandidateTable, build_candidates, pinned_rows
-from .conflicts import explain_conflict
-from .constraints import SoftViolation, compile_rules, evaluate, fairness_groups
 from .decompose import solve_in_parts, split
-from .eligibility import PRIMARY_MATRIX, barred_organizations
 from .errors import OptionError, UnknownSolverError
-from .kpis import compute_kpis
 from .models import Priority, Problem
 from .models.index import ORG_TYPES
 from .models.rules import Goal
-from .records import PlanRows
-from .solution import Conflict, Solution
+from .pairs.eligibility import PRIMARY_MATRIX, barred_organizations
+from .pairs.table import CandidateTable, build_candidates, pinned_rows
+from .plan.kpis import compute_kpis
+from .plan.records import PlanRows
+from .plan.solution import Conflict, Solution
+from .rules.compile import SoftViolation, compile_rules, evaluate, fairness_groups
 from .solvers import SOLVERS, AssignmentModel, Solver, SolverResult, Status
 from .solvers.assignment import NetworkSolver
 from .solvers.base import SideRules
 from .solvers.budget import Budget
+from .solvers.rules.conflicts import explain_conflict
 
 __all__ = ["AUTO_DECOMPOSE_PAIRS", "assemble", "check_options", "needs_rules", "solve"]
 

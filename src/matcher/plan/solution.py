@@ -20,20 +20,20 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, PrivateAttr
 
-from ._lazy import lazy_module
-from .constraints import SoftViolation
-from .errors import OptionError
+from .._lazy import lazy_module
+from ..errors import OptionError
+from ..models import COMPONENTS, Category, Priority, Problem, catalog
+from ..models.base import Model
+from ..models.deferred import Deferred
+from ..models.vocab import Language
+from ..rules.compile import SoftViolation
+from ..solvers.base import Status
 from .kpis import Kpis, Tally
-from .models import COMPONENTS, Category, Priority, Problem, catalog
-from .models.base import Model
-from .models.deferred import Deferred
-from .models.vocab import Language
-from .solvers.base import Status
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .explain import Explanation
+    from ..explain import Explanation
 else:
     pd = lazy_module("pandas")
 
@@ -124,7 +124,7 @@ class Unmet(Model):
         Eligible organizations it had.
     excluded
         For ``no_candidate``: how many organizations each eligibility rule removed (the first rule
-        that fails for each), see :mod:`matcher.eligibility`.
+        that fails for each), see :mod:`matcher.pairs.eligibility`.
     """
 
     need_id: str
@@ -177,7 +177,7 @@ class Solution(Deferred):
     assignments, unmet
         Every need appears in exactly one of the two.
     kpis
-        Key figures, see :class:`~matcher.kpis.Kpis`.
+        Key figures, see :class:`~matcher.plan.kpis.Kpis`.
     levels
         Value of each goal level, in order (``score`` is the total score less soft penalties).
     soft_violations
@@ -211,7 +211,7 @@ class Solution(Deferred):
     _timings: dict[str, float] = PrivateAttr(default_factory=dict)
     _problem: Problem | None = PrivateAttr(default=None)
 
-    #: Built on first read when the plan comes from a solve (:mod:`matcher.records`).
+    #: Built on first read when the plan comes from a solve (:mod:`matcher.plan.records`).
     deferred_fields: ClassVar[tuple[str, ...]] = ("assignments", "unmet")
 
     def __eq__(self, other: object) -> bool:
@@ -237,7 +237,7 @@ class Solution(Deferred):
         ``problem`` is needed only for a plan read back from JSON; a plan from
         :func:`matcher.solve` remembers its problem.
         """
-        from .explain import explain
+        from ..explain import explain
 
         return explain(self._problem_for(problem), self, need_id, language)
 
@@ -273,7 +273,7 @@ class Solution(Deferred):
         >>> print(table.text_en[0].splitlines()[0])  # doctest: +ELLIPSIS
         Need N01 (...) ...
         """
-        from .explain import explanations
+        from ..explain import explanations
 
         return explanations(self._problem_for(problem), self, languages)
 
@@ -286,12 +286,12 @@ class Solution(Deferred):
         problem: Problem | None = None,
     ) -> str:
         """One sentence on why ``org_id`` does not take ``need_id`` in this plan."""
-        from .explain import why_not
+        from ..explain import why_not
 
         return why_not(self._problem_for(problem), self, need_id, org_id, language)
 
     def _repr_html_(self) -> str:
-        from .display import solution_html
+        from ..report.display import solution_html
 
         return solution_html(self)
 

@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from .models import Level, Priority, Problem, catalog
-from .models.base import Model
-from .models.rules import Softness
-from .models.vocab import CATEGORY_CODES
+from ..models import Level, Priority, Problem, catalog
+from ..models.base import Model
+from ..models.rules import Softness
+from ..models.vocab import CATEGORY_CODES
 
 __all__ = [
     "Evaluation",

@@ -93,9 +93,9 @@ import numpy as np
 import numpy.typing as npt
 import pydantic
 
-from ._lazy import lazy_module
-from .errors import Issue, MatcherError, OptionError, ProblemError
-from .models import (
+from .._lazy import lazy_module
+from ..errors import Issue, MatcherError, OptionError, ProblemError
+from ..models import (
     COMPONENTS,
     Category,
     Level,
@@ -106,9 +106,9 @@ from .models import (
     Region,
     catalog,
 )
-from .models.columnar import problem_from_tables as problem_from_columns
-from .models.vocab import Language
-from .solution import Solution
+from ..models.columnar import problem_from_tables as problem_from_columns
+from ..models.vocab import Language
+from ..plan.solution import Solution
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -26,7 +26,7 @@ rated, then next year's dispatch starts with continuity and the accumulated answ
 Examples
 --------
 >>> import matcher
->>> from matcher import simulate
+>>> from matcher.dispatch import simulate
 >>> problem = matcher.synth.shanxi(seed=1, n_needs=80, n_orgs=20)
 >>> reports, _ = simulate.simulate_program(problem, years=2, seed=3)
 >>> [r.year for r in reports], all(r.settled for r in reports)
@@ -45,11 +45,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .dispatch import Dispatch, OfferStatus
-from .dispatch.acceptance import AcceptancePrior
-from .errors import OptionError
-from .models import Category, Priority, Problem
-from .models.vocab import CATEGORY_CODES
+from ..errors import OptionError
+from ..models import Category, Priority, Problem
+from ..models.vocab import CATEGORY_CODES
+from . import Dispatch, OfferStatus
+from .acceptance import AcceptancePrior
 
 __all__ = [
     "Behaviour",

@@ -29,7 +29,7 @@ lists any text of a figure that its fonts cannot draw.
 Examples
 --------
 >>> import matcher
->>> from matcher import plots
+>>> from matcher.report import plots
 >>> problem = matcher.synth.shanxi(seed=0, n_needs=200, n_orgs=50)
 >>> plan = matcher.solve(problem)
 >>> ax = plots.coverage_by_city(plan)
@@ -53,16 +53,16 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import numpy as np
 
-from .models import Category, Level, Priority, Problem, catalog
-from .models.vocab import Language
-from .solution import Solution, UnmetReason
+from ..models import Category, Level, Priority, Problem, catalog
+from ..models.vocab import Language
+from ..plan.solution import Solution, UnmetReason
 
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from .compare import Comparison
+    from ..analysis.comparison import Comparison
 
 __all__ = [
     "category_mix",
@@ -190,7 +190,7 @@ def use_font(font: str | Path | None) -> str | None:
     True
     """
     global _choice
-    from .errors import OptionError
+    from ..errors import OptionError
 
     if font is None:
         _choice = None
@@ -298,7 +298,7 @@ def _font_manager() -> Any:
         from matplotlib import font_manager
     except ImportError:  # pragma: no cover - exercised without the extra
         raise ImportError(
-            "matcher.plots needs matplotlib, which is not installed: pip install 'matcher[plot]'"
+            "matcher.report.plots needs matplotlib, which is not installed: pip install 'matcher[plot]'"
         ) from None
     return font_manager
 
@@ -552,7 +552,7 @@ def coverage_by_county(
         matched = [r for r in problem.regions if r.level == Level.CITY and city in (r.id, r.name)]
         ids = {r.id for r in matched}
         if not ids:
-            from .errors import OptionError
+            from ..errors import OptionError
 
             raise OptionError(f"no city {city!r} in the problem")
         counties = counties[counties["city"].isin(ids)]
@@ -824,7 +824,7 @@ def comparison(
     6
     >>> close(ax)
     """
-    from .compare import Comparison, compare
+    from ..analysis.comparison import Comparison, compare
 
     if isinstance(plans, Comparison):
         result = (
@@ -834,7 +834,7 @@ def comparison(
         )
     else:
         if plan_b is None:
-            from .errors import OptionError
+            from ..errors import OptionError
 
             raise OptionError("give a Comparison, or two plans")
         result = compare(plans, plan_b, names=names or ("A", "B"))
@@ -908,14 +908,14 @@ def frontier(
     Examples
     --------
     >>> import matcher
-    >>> from matcher.sweep import frontier as sweep_frontier
+    >>> from matcher.analysis.sweeps import frontier as sweep_frontier
     >>> problem = matcher.synth.shanxi(seed=0, n_needs=100, n_orgs=25)
     >>> ax = frontier(sweep_frontier(problem, "priority", [0, 3, 9]))
     >>> ax.get_title().endswith("weights.priority")
     True
     >>> close(ax)
     """
-    from .sweep import METRICS, pareto_efficient
+    from ..analysis.sweeps import METRICS, pareto_efficient
 
     lang = _language(language)
     if "efficient" in table.columns:
@@ -1007,7 +1007,7 @@ def _county_table(solution: Solution, problem: Problem) -> pd.DataFrame:
     served = [True] * len(solution.assignments) + [False] * len(solution.unmet)
     known = [r in tree.position for r in regions]
     if not all(known):
-        from .errors import OptionError
+        from ..errors import OptionError
 
         raise OptionError("the plan names regions that the problem does not have")
     index = np.array([tree.position[r] for r in regions], dtype=np.int64)

@@ -19,12 +19,12 @@ import html
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from .models import Category, Priority, Problem, catalog
-from .models.vocab import Language
+from ..models import Category, Priority, Problem, catalog
+from ..models.vocab import Language
 
 if TYPE_CHECKING:
-    from .compare import Comparison
-    from .solution import Solution
+    from ..analysis.comparison import Comparison
+    from ..plan.solution import Solution
 
 __all__ = ["comparison_html", "problem_html", "solution_html"]
 
@@ -142,7 +142,7 @@ def solution_html(solution: Solution, language: Language = "zh") -> str:
 
 def comparison_html(comparison: Comparison, language: Language = "zh") -> str:
     """An HTML view of a comparison: totals, tiers, categories and how many needs changed."""
-    from .compare import _TOTALS, CHANGES, Breakdown, _delta, _fmt
+    from ..analysis.comparison import _TOTALS, CHANGES, Breakdown, _delta, _fmt
 
     zh = language == "zh"
     a_name, b_name = (_esc(n) for n in comparison.names)

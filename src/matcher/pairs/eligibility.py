@@ -47,8 +47,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from .models import PRIMARY_TYPES, Category, Level, Problem
-from .models.index import CREDITS, ORG_TYPES, in_sorted
+from ..models import PRIMARY_TYPES, Category, Level, Problem
+from ..models.index import CREDITS, ORG_TYPES, in_sorted
 
 __all__ = [
     "PRIMARY_MATRIX",

@@ -42,12 +42,12 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from ._lazy import lazy_module
-from .errors import OptionError
-from .kpis import Tally
-from .models import Category, Priority, Problem, catalog
-from .models.vocab import Language
-from .solution import Assignment, Solution, Unmet
+from .._lazy import lazy_module
+from ..errors import OptionError
+from ..models import Category, Priority, Problem, catalog
+from ..models.vocab import Language
+from ..plan.kpis import Tally
+from ..plan.solution import Assignment, Solution, Unmet
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -475,7 +475,7 @@ class Comparison:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
 
     def _repr_html_(self) -> str:
-        from .display import comparison_html
+        from ..report.display import comparison_html
 
         return comparison_html(self)
 
@@ -627,7 +627,7 @@ def plan_score(problem: Problem, solution: Solution) -> float:
     >>> plan_score(base, tilted) <= plan.objective + 1e-9
     True
     """
-    from .candidates import candidates
+    from ..pairs.table import candidates
 
     table = candidates(problem)
     if table.empty or not solution.assignments:

@@ -37,14 +37,14 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import OptionError
-from .models import catalog
+from ..errors import OptionError
+from ..models import catalog
 
 if TYPE_CHECKING:
-    from .compare import Comparison
-    from .models import Problem
-    from .models.vocab import Language
-    from .solution import Solution
+    from ..analysis.comparison import Comparison
+    from ..models import Problem
+    from ..models.vocab import Language
+    from ..plan.solution import Solution
 
 __all__ = ["add_compare_parser", "add_language", "run_compare"]
 
@@ -131,7 +131,7 @@ def run_compare(args: argparse.Namespace) -> int:
         Bad arguments, or a ``--problem`` the plans do not belong to (said in ``--language``;
         the command line exits with status 2).
     """
-    from .compare import PlanMismatchError, compare
+    from ..analysis.comparison import PlanMismatchError, compare
 
     language = catalog.language(args.language)
     if args.plan_a == "-" and args.plan_b == "-":
@@ -162,7 +162,7 @@ def run_compare(args: argparse.Namespace) -> int:
 
 
 def _read_plan(source: str) -> Solution:
-    from .io import parse_plan, read_plan
+    from ..io import parse_plan, read_plan
 
     if source == "-":
         return parse_plan(sys.stdin.buffer.read(), "<stdin>")
@@ -170,13 +170,13 @@ def _read_plan(source: str) -> Solution:
 
 
 def _read_problem(path: str) -> Problem:
-    from .models import Problem
+    from ..models import Problem
 
     return Problem.from_json(Path(path))
 
 
 def _plot(result: Comparison, args: argparse.Namespace, language: Language) -> None:
-    from . import plots
+    from ..report import plots
 
     try:
         ax = plots.comparison(result, by=args.by, language=language)

@@ -2,8 +2,8 @@
 
 A solve ends with arrays: the chosen pairs, their scores and components, and per need whether it
 is served. :class:`PlanRows` keeps those (and the few per-need facts the reasons need, so that it
-holds no candidate table) and builds the :class:`~matcher.solution.Assignment` and
-:class:`~matcher.solution.Unmet` records when the plan's ``assignments`` or ``unmet`` is first read
+holds no candidate table) and builds the :class:`~matcher.plan.solution.Assignment` and
+:class:`~matcher.plan.solution.Unmet` records when the plan's ``assignments`` or ``unmet`` is first read
 (see :mod:`matcher.models.deferred`). Reading the plan's arrays, KPIs and levels never builds them.
 
 Examples
@@ -26,11 +26,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from ._lazy import lazy_module
-from .candidates import CandidateTable
-from .eligibility import RULES, ineligibility
-from .models import COMPONENTS, Category, Priority, Problem
-from .models.base import Model
+from .._lazy import lazy_module
+from ..models import COMPONENTS, Category, Priority, Problem
+from ..models.base import Model
+from ..pairs.eligibility import RULES, ineligibility
+from ..pairs.table import CandidateTable
 from .solution import Assignment, Unmet, UnmetReason, unmet_detail
 
 if TYPE_CHECKING:

@@ -35,17 +35,17 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from .cli_compare import add_compare_parser, add_language, non_negative_int
-from .errors import MatcherError, OptionError, ProblemError, SolverError
-from .models import catalog
-from .models.catalog import display_width
-from .solvers import SOLVERS
-from .synth import SCALES
+from ..errors import MatcherError, OptionError, ProblemError, SolverError
+from ..models import catalog
+from ..models.catalog import display_width
+from ..solvers import SOLVERS
+from ..synth import SCALES
+from .compare import add_compare_parser, add_language, non_negative_int
 
 if TYPE_CHECKING:
-    from .models import Problem
-    from .models.vocab import Language
-    from .solution import Assignment, Solution
+    from ..models import Problem
+    from ..models.vocab import Language
+    from ..plan.solution import Assignment, Solution
 
 __all__ = ["main"]
 
@@ -261,9 +261,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from . import synth
-    from .solve import solve
-    from .verify import verify
+    from .. import synth
+    from ..plan.verification import verify
+    from ..solving import solve
 
     language = _language(args)
     seed: int = args.seed
@@ -294,8 +294,8 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _solve(args: argparse.Namespace) -> int:
-    from .models import Problem
-    from .solve import solve
+    from ..models import Problem
+    from ..solving import solve
 
     language = _language(args)
     problem = _read_problem(Problem, args.problem)
@@ -316,10 +316,10 @@ def _solve(args: argparse.Namespace) -> int:
 
 
 def _explain(args: argparse.Namespace) -> int:
-    from .errors import OptionError
-    from .explain import explainer_for
-    from .io import PlanError, parse_plan
-    from .models import Problem
+    from ..errors import OptionError
+    from ..explain import explainer_for
+    from ..io import PlanError, parse_plan
+    from ..models import Problem
 
     if args.problem == "-" and args.plan == "-":
         raise OptionError.of("cli.one_from_stdin")
@@ -352,7 +352,7 @@ def _explain(args: argparse.Namespace) -> int:
     if args.need:
         table = table.set_index("need_id").loc[args.need].reset_index()
     if suffix in (".xlsx", ".csv"):
-        from .io import write_tables
+        from ..io import write_tables
 
         sheet = catalog.text("sheet.explanations", "zh" if languages == ("zh",) else "en")
         try:
@@ -369,8 +369,8 @@ def _explain(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from .candidates import build_candidates, pinned_rows
-    from .models import Problem
+    from ..models import Problem
+    from ..pairs.table import build_candidates, pinned_rows
 
     problem = _read_problem(Problem, args.problem)
     table = build_candidates(problem)
@@ -391,7 +391,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _schema(args: argparse.Namespace) -> int:
-    from .models import Problem
+    from ..models import Problem
 
     text = json.dumps(Problem.model_json_schema(), indent=2, ensure_ascii=False)
     _write(args.output, text + "\n")
@@ -399,7 +399,7 @@ def _schema(args: argparse.Namespace) -> int:
 
 
 def _synth(args: argparse.Namespace) -> int:
-    from . import synth
+    from .. import synth
 
     seed: int = args.seed
     spec = SCALES[args.scale]
@@ -568,7 +568,7 @@ def _read_problem(problem_type: type[Problem], source: str) -> Problem:
     # Read the bytes here so that a file error is an OSError naming the file once, like output
     # errors; the text then goes to ``from_json``, which reports JSON and field issues.
     # No more than the size limit (and one byte to tell): from_json reports a larger document.
-    from .models.limits import MAX_DOCUMENT_BYTES
+    from ..models.limits import MAX_DOCUMENT_BYTES
 
     if source == "-":
         data = sys.stdin.buffer.read(MAX_DOCUMENT_BYTES + 1)

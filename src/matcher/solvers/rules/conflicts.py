@@ -18,11 +18,11 @@ from typing import Any
 
 import numpy as np
 
-from .constraints import NeedGroup
-from .models import Problem, catalog
-from .solution import Conflict
-from .solvers.base import AssignmentModel, SideRules
-from .solvers.budget import Budget
+from ...models import Problem, catalog
+from ...plan.solution import Conflict
+from ...rules.compile import NeedGroup
+from ..base import AssignmentModel, SideRules
+from ..budget import Budget
 
 __all__ = ["explain_conflict", "precheck"]
 
@@ -123,7 +123,7 @@ def explain_conflict(
 
     The search for them spends what is left of the call's ``budget``.
     """
-    from .solvers.cpsat_rules import find_conflict  # CP-SAT and scipy: imported on first use
+    from .cpsat import find_conflict  # CP-SAT and scipy: imported on first use
 
     found = precheck(problem, model, side)
     if found:

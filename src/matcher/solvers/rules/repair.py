@@ -12,7 +12,7 @@ better plan in its work or time, so even a very short limit gives a plan.
 Examples
 --------
 >>> import numpy as np
->>> from matcher.constraints import RuleSet
+>>> from matcher.rules.compile import RuleSet
 >>> from matcher.models.rules import Softness
 >>> from matcher.solvers.base import AssignmentModel, SideRules
 >>> model = AssignmentModel(3, 1, need=np.array([0, 1, 2]), org=np.array([0, 0, 0]),
@@ -31,9 +31,9 @@ from dataclasses import replace
 
 import numpy as np
 
-from .base import AssignmentModel, BoolArray, IntArray, SideRules
-from .budget import Budget
-from .flow import FlowSolver
+from ..base import AssignmentModel, BoolArray, IntArray, SideRules
+from ..budget import Budget
+from ..flow import FlowSolver
 
 __all__ = ["rough_plan"]
 

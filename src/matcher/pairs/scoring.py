@@ -5,7 +5,7 @@ The components and their formulas are documented in :mod:`matcher.models.policy`
 Examples
 --------
 >>> import matcher
->>> from matcher.scoring import components, weighted
+>>> from matcher.pairs.scoring import components, weighted
 >>> problem = matcher.Problem.model_validate({
 ...     "regions": [{"id": "p", "level": "province", "priority": "key"}],
 ...     "organizations": [{"id": "o", "org_type": "training", "scope": "province",
@@ -35,9 +35,9 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from ..models import COMPONENTS, PRIMARY_TYPES, Category, Policy, Priority, Problem, VulnerableGroup
+from ..models.index import ORG_TYPES, in_sorted
 from .eligibility import listed_region
-from .models import COMPONENTS, PRIMARY_TYPES, Category, Policy, Priority, Problem, VulnerableGroup
-from .models.index import ORG_TYPES, in_sorted
 
 __all__ = ["components", "score", "weighted"]
 

@@ -32,10 +32,10 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 
-from .models import PRIMARY_TYPES, Level, Need, Organization, Priority, Problem, VulnerableGroup
-from .models.rules import Goal
+from ..models import PRIMARY_TYPES, Level, Need, Organization, Priority, Problem, VulnerableGroup
+from ..models.rules import Goal
+from ..solvers.base import Status
 from .solution import Solution
-from .solvers.base import Status
 
 __all__ = ["Violation", "verify"]
 

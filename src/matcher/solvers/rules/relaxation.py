@@ -16,10 +16,10 @@ import numpy.typing as npt
 from scipy import sparse
 from scipy.optimize import linprog
 
-from ..constraints import MONEY_UNIT, PER_MILLE
-from ..models.rules import Softness
-from .base import AssignmentModel, IntArray, SideRules
-from .budget import Budget
+from ...models.rules import Softness
+from ...rules.compile import MONEY_UNIT, PER_MILLE
+from ..base import AssignmentModel, IntArray, SideRules
+from ..budget import Budget
 
 __all__ = ["LinearProgram", "Relaxation", "linear_program", "solve_relaxation"]
 
@@ -75,7 +75,7 @@ class LinearProgram:
     The variables ``v`` are the pairs' ``x`` first (``n_pairs`` of them), then one ``z`` per
     organization, then one slack per soft limit. With every ``x`` whole, the rows are the rules
     as CP-SAT reads them, except that a need of several partners may take only some of them: its
-    rows count it served in proportion (see :func:`matcher.solvers.rounding.round_relaxation`).
+    rows count it served in proportion (see :func:`matcher.solvers.rules.rounding.round_relaxation`).
     """
 
     a_ub: sparse.csc_array

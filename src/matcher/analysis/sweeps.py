@@ -1,6 +1,6 @@
 """Sweeps: solve many variants of a problem at once and get one tidy table back.
 
-:func:`sweep` solves each variant (a :class:`~matcher.variants.Variant` recipe, a policy change,
+:func:`sweep` solves each variant (a :class:`~matcher.analysis.variants.Variant` recipe, a policy change,
 or a ready :class:`~matcher.Problem`) serially or on any :class:`concurrent.futures.Executor`
 (a process pool, a thread pool, or a Dask cluster through ``client.get_executor()`` or the client
 itself), with an optional progress bar. Rows come back in the order of the variants whatever
@@ -37,11 +37,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from ._lazy import lazy_module
-from .errors import OptionError
-from .models import Category, Priority, Problem
-from .solution import Solution
-from .solvers import Solver
+from .._lazy import lazy_module
+from ..errors import OptionError
+from ..models import Category, Priority, Problem
+from ..plan.solution import Solution
+from ..solvers import Solver
 from .variants import Variant
 
 if TYPE_CHECKING:
@@ -149,8 +149,8 @@ def sweep(
     problem
         The base problem. ``base_score`` scores every plan under its policy.
     variants
-        :class:`~matcher.variants.Variant` recipes (see also
-        :func:`~matcher.variants.policy_grid`), policy changes (``{"weights": {"priority": 6}}``)
+        :class:`~matcher.analysis.variants.Variant` recipes (see also
+        :func:`~matcher.analysis.variants.policy_grid`), policy changes (``{"weights": {"priority": 6}}``)
         or ready problems; as a list, or as a mapping from name to variant.
     solver, time_limit, seed
         Passed to :func:`matcher.solve` for every variant.
@@ -295,7 +295,7 @@ def frontier(
     >>> table.loc[table["weights.priority"] == 3, "efficient"].item()  # the base plan: best score
     True
     """
-    from .models import COMPONENTS
+    from ..models import COMPONENTS
 
     if weight not in COMPONENTS:
         raise OptionError(
@@ -412,8 +412,8 @@ def _tasks(variants: Iterable[VariantLike] | Mapping[str, VariantLike]) -> list[
 
 def _solve_task(base: Problem | _Shared, item: Variant | Problem, options: _Options) -> _Outcome:
     """Build and solve one variant; any exception becomes the outcome's error. Runs in workers."""
-    from .compare import base_score
-    from .solve import solve
+    from ..solving import solve
+    from .comparison import base_score
 
     started = time.perf_counter()
     try:

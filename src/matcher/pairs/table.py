@@ -2,7 +2,7 @@
 
 It is the spine of matcher: every solver, explanation and KPI reads it. Pairs are proposed by a
 vectorized join of needs and organizations on (area of the organization's scope, category) and then
-filtered by :func:`matcher.eligibility.ineligibility`, the one definition of the rules. With
+filtered by :func:`matcher.pairs.eligibility.ineligibility`, the one definition of the rules. With
 ``pair_scores`` the problem's own pairs are the candidates (less those a rule removes) and their
 given scores are used; the components are still computed, to explain.
 
@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from ._lazy import lazy_module
+from .._lazy import lazy_module
+from ..errors import Issue, ProblemError, echo
+from ..models import COMPONENTS, Category, Level, Problem, catalog
 from .eligibility import RULES, barred_organizations, ineligibility
-from .errors import Issue, ProblemError, echo
-from .models import COMPONENTS, Category, Level, Problem, catalog
 from .scoring import components
 from .scoring import score as pair_score
 

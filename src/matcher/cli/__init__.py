@@ -1,0 +1,6 @@
+"""The ``matcher`` command (:mod:`~matcher.cli.commands`; ``matcher compare`` in
+:mod:`~matcher.cli.compare`)."""
+
+from .commands import main
+
+__all__ = ["main"]

@@ -1,0 +1,1 @@
+"""Policy rules compiled to arrays over the candidate pairs (:mod:`~matcher.rules.compile`)."""

@@ -2,7 +2,7 @@
 
 Nothing here reads :mod:`matcher.rules.compile` or the solvers. The oracle takes the candidate table
 (``matcher.candidates``: eligible pairs and their scores, tested on its own in
-``test_candidates.py``) and the pydantic problem, and builds the rules straight from the policy
+``tests/pairs/test_table.py``) and the pydantic problem, and builds the rules straight from the policy
 document as the README and :mod:`matcher.models.rules` state them:
 
 - a need is *served* when it gets ``partners`` organizations (all or none), one of a primary type

@@ -1,4 +1,4 @@
-"""Make the corpus of bad tables and files that tests/test_io_untrusted.py reads.
+"""Make the corpus of bad tables and files that tests/io/test_io_untrusted.py reads.
 
 Run from this folder (``python make_corpus.py``) to make the files again; each is small and
 named after what is wrong with it. ``good/`` holds the valid tables the cases start from.

@@ -553,7 +553,7 @@ def test_infeasible_results_name_a_minimal_conflict(document: dict[str, Any]) ->
 )
 def test_small_weighted_fairness_model_is_proven() -> None:
     document = json.loads(
-        (Path(__file__).parent / "data" / "weighted_fairness_stall.json").read_text()
+        (Path(__file__).parents[1] / "data" / "weighted_fairness_stall.json").read_text()
     )
     problem = build(document)
     solution = solve(problem)

@@ -35,7 +35,7 @@ from matcher.solving import needs_rules
 from milp_oracle import FAMILIES, brute_force, close_enough, family_document
 from strategies import TINY, documents, simple_document
 
-BAD = Path(__file__).parent / "data" / "bad"
+BAD = Path(__file__).parents[1] / "data" / "bad"
 #: How long a line of a message may grow: an echoed value is cut to 80 characters.
 LONGEST_LINE = 300
 

@@ -289,7 +289,7 @@ def test_guide_block_draws_a_comparison(tmp_path: Path, monkeypatch: pytest.Monk
     """The what-if guide's first block goes from a problem to a comparison plot of two variants."""
     import re
 
-    guide = Path(__file__).parent.parent / "docs" / "what-if.md"
+    guide = Path(__file__).parents[2] / "docs" / "what-if.md"
     blocks = re.findall(r"```python\n(.*?)```", guide.read_text(encoding="utf-8"), re.S)
     (block,) = [b for b in blocks if "plots.comparison(" in b]
     if "write_plan" in block:

@@ -265,7 +265,7 @@ def test_cli_bad_input_exits_2(
 
 def test_guide_block_runs(capsys: pytest.CaptureFixture[str]) -> None:
     """The explanations guide's block runs as written, on the Shanxi-like province."""
-    guide = Path(__file__).parent.parent / "docs" / "explanations.md"
+    guide = Path(__file__).parents[2] / "docs" / "explanations.md"
     text = guide.read_text(encoding="utf-8")
     blocks = [b.split("```", 1)[0] for b in text.split("```python\n")[1:]]
     (block,) = [b for b in blocks if "solution.explanations()" in b]

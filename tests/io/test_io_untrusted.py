@@ -24,7 +24,7 @@ from matcher.errors import OptionError, ProblemError
 openpyxl = pytest.importorskip("openpyxl", reason="the excel extra is not installed")
 pytest.importorskip("pyarrow", reason="the parquet extra is not installed")
 
-DATA = Path(__file__).parent / "data" / "bad"
+DATA = Path(__file__).parents[1] / "data" / "bad"
 GOOD = DATA / "good"
 
 

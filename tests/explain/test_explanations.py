@@ -22,6 +22,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_explain import brute_force_cost
 
 import matcher
 from matcher import OptionError
@@ -29,7 +30,6 @@ from matcher.cli.commands import main
 from matcher.explain import Explainer, explain, explainer_for, explanations
 from matcher.pairs.table import build_candidates
 from strategies import SMALL, documents
-from test_explain import brute_force_cost
 
 explain_module = importlib.import_module("matcher.explain")
 whole_module = importlib.import_module("matcher.explain.whole")

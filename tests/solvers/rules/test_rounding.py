@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_repair import model_of
 
 import matcher
 from matcher import synth
@@ -22,7 +23,6 @@ from matcher.solvers.rules import cpsat as cpsat_rules
 from matcher.solvers.rules.relaxation import linear_program, solve_relaxation
 from matcher.solvers.rules.rounding import improve, round_relaxation
 from milp_oracle import milp_optimum, random_document
-from test_repair import model_of
 
 RULES = {
     "rules": {

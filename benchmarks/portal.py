@@ -9,7 +9,7 @@ process** so that its first call is really the first of the process:
 * ``validate``      ``Problem.from_json(text)`` on the document;
 * ``solve``         ``matcher.solve(problem, time_limit=...)`` on that problem (index build included),
                     with the default policy and with ``synth.PLAN_POLICY`` (rules, budgets, goals);
-* ``explain all``   every need of the plan (read back from its JSON): ``solution.explanations()``
+* ``explain all``   every need of the plan (read back from its JSON): ``matcher.explanations(problem, solution)``
                     where the tree has that bulk form, else one :class:`matcher.Explainer` and
                     ``explain(need_id)`` need by need (zh). Above ``--sample-above`` needs the
                     loop runs on a fixed sample of assigned and unmet needs and the total is

@@ -44,12 +44,12 @@ def main(full: bool = False) -> None:
 
     print()
     served = plan.assignments[0].need_id
-    print(plan.explain(served, "en"))
+    print(matcher.explain.explain(problem, plan, served, "en"))
     print()
-    print(plan.explain(plan.unmet[0].need_id, "zh"))
+    print(matcher.explain.explain(problem, plan, plan.unmet[0].need_id, "zh"))
     print()
     other = next(o.id for o in problem.organizations if o.id != plan.assignments[0].org_id)
-    print(plan.why_not(served, other, "en"))
+    print(matcher.why_not(problem, plan, served, other, "en"))
 
 
 if __name__ == "__main__":

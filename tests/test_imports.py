@@ -123,7 +123,7 @@ def test_a_plain_solve_and_its_explanations_need_no_heavy_module() -> None:
         served = solution.assignments[0].need_id
         unmet = [u.need_id for u in solution.unmet][:1]
         for need_id in [served, *unmet]:
-            solution.explain(need_id, problem=problem)
+            matcher.explain.explain(problem, solution, need_id)
         print(json.dumps({"loaded": loaded(HEAVY + NEVER)}))
         """
     )

@@ -39,7 +39,7 @@ from .errors import (
     SolverError,
     UnknownSolverError,
 )
-from .explain import Explainer, Explanation
+from .explain import Explainer, Explanation, explanations, why_not
 from .models import (
     PRIMARY_TYPES,
     Category,
@@ -100,6 +100,7 @@ __all__ = [
     "compare",
     "decompose",
     "dispatch",
+    "explanations",
     "frontier",
     "io",
     "solve",
@@ -107,6 +108,7 @@ __all__ = [
     "synth",
     "variants",
     "verify",
+    "why_not",
 ]
 
 

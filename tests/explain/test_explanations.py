@@ -166,8 +166,8 @@ def test_threads_give_the_serial_explanations() -> None:
 
     def work(k: int) -> tuple[pd.DataFrame, list[str]]:
         own = ids[::7][k::4] + ids[::7]  # each thread starts on other needs
-        texts = {i: shared.explain(i, "en", problem=problem).text for i in own}
-        return shared.explanations(problem), [texts[i] for i in ids[::7]]
+        texts = {i: explain(problem, shared, i, "en").text for i in own}
+        return explanations(problem, shared), [texts[i] for i in ids[::7]]
 
     with ThreadPoolExecutor(4) as pool:
         results = list(pool.map(work, range(4)))
@@ -176,22 +176,22 @@ def test_threads_give_the_serial_explanations() -> None:
         assert texts == serial
 
 
-def test_solution_methods_and_errors() -> None:
+def test_explanations_and_their_errors() -> None:
     problem = matcher.synth.shanxi(seed=0, n_needs=60, n_orgs=20)
     solution = matcher.solve(problem)
     assert explainer_for(problem, solution) is explainer_for(problem, solution)
-    table = solution.explanations(languages="zh")
+    table = explanations(problem, solution, "zh")
     assert list(table.columns)[-1] == "text_zh" and "text_en" not in table
     first = solution.assignments[0].need_id
     row = table.set_index("need_id").loc[first]
     assert row.text_zh == explain(problem, solution, first).text
     read = matcher.Solution.from_json(solution.to_json())
-    with pytest.raises(OptionError, match="pass problem"):
-        read.explanations()
+    assert explanations(problem, read, "zh").equals(table)
+    assert matcher.explanations is explanations
     with pytest.raises(OptionError, match="language"):
-        solution.explanations(languages=("zh", "fr"))  # type: ignore[arg-type]
+        explanations(problem, solution, ("zh", "fr"))  # type: ignore[arg-type]
     with pytest.raises(OptionError, match="problem it was made for"):
-        read.explanations(matcher.synth.shanxi(seed=5, n_needs=20, n_orgs=30))
+        explanations(matcher.synth.shanxi(seed=5, n_needs=20, n_orgs=30), read)
 
 
 # --- the command line ----------------------------------------------------------------------------
@@ -268,7 +268,7 @@ def test_guide_block_runs(capsys: pytest.CaptureFixture[str]) -> None:
     guide = Path(__file__).parents[2] / "docs" / "explanations.md"
     text = guide.read_text(encoding="utf-8")
     blocks = [b.split("```", 1)[0] for b in text.split("```python\n")[1:]]
-    (block,) = [b for b in blocks if "solution.explanations()" in b]
+    (block,) = [b for b in blocks if "matcher.explanations(" in b]
     scope = {"matcher": matcher, "problem": matcher.synth.shanxi(seed=0)}
     exec(compile(block, str(guide), "exec"), scope)
     out = capsys.readouterr().out
@@ -295,7 +295,7 @@ def test_a_kept_explainer_lets_its_plan_go() -> None:
 
     problem = matcher.synth.shanxi(seed=0, n_needs=40, n_orgs=10)
     solution = matcher.solve(problem)
-    solution.explain(problem.needs[0].id)
+    explain(problem, solution, problem.needs[0].id)
     gone = weakref.ref(solution)
     count = len(explain_module._EXPLAINERS)
     del solution
@@ -309,12 +309,12 @@ def test_a_fresh_plan_is_explained_from_its_arrays() -> None:
     plan read back from JSON (explained from its records) says."""
     problem = matcher.synth.shanxi(seed=3, n_needs=120, n_orgs=25)
     solution = matcher.solve(problem)
-    texts = {n.id: solution.explain(n.id, "en").text for n in problem.needs}
+    texts = {n.id: explain(problem, solution, n.id, "en").text for n in problem.needs}
     assert solution.rows_pending
-    table = solution.explanations(languages="en")
+    table = explanations(problem, solution, "en")
     assert solution.rows_pending
     read = matcher.Solution.from_json(solution.to_json())
-    assert {i: read.explain(i, "en", problem=problem).text for i in texts} == texts
+    assert {i: explain(problem, read, i, "en").text for i in texts} == texts
     assert table.text_en.tolist() == list(texts.values())
     unmet = {u.need_id: u.reason for u in solution.unmet}
-    assert {i: solution.explain(i).reason for i in unmet} == unmet
+    assert {i: explain(problem, solution, i).reason for i in unmet} == unmet

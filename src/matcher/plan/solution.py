@@ -15,25 +15,24 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, ClassVar, Literal
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, ClassVar, Literal, Protocol, runtime_checkable
 
 from pydantic import ConfigDict, Field, PrivateAttr
 
 from .._lazy import lazy_module
-from ..errors import OptionError
 from ..models import COMPONENTS, Category, Priority, Problem, catalog
 from ..models.base import Model
-from ..models.deferred import Deferred
+from ..models.deferred import Deferred, PendingRows
 from ..models.vocab import Language
 from ..rules.compile import SoftViolation
 from ..solvers.base import Status
+from ..solvers.rules.conflicts import Conflict
 from .kpis import Kpis, Tally
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..explain import Explanation
 else:
     pd = lazy_module("pandas")
 
@@ -153,12 +152,14 @@ class Unmet(Model):
         return unmet_detail(self.reason, self.candidates, language, excluded=self.excluded)
 
 
-class Conflict(Model):
-    """Hard rules that cannot all hold, named as in the policy and said in both languages."""
+@runtime_checkable
+class FrameRows(PendingRows, Protocol):
+    """Pending rows that also lay out the assignment table straight from the solver's arrays
+    (:class:`~matcher.plan.records.PlanRows`)."""
 
-    rules: tuple[str, ...]
-    message_zh: str
-    message_en: str
+    def assignment_frame(self) -> pd.DataFrame:
+        """One row per assignment, as :meth:`Solution.to_frame` gives it."""
+        ...
 
 
 class Solution(Deferred):
@@ -229,77 +230,10 @@ class Solution(Deferred):
         """Seconds spent per phase (candidates, build, solve, assemble) in this process."""
         return self._timings
 
-    def explain(
-        self, need_id: str, language: Language = "zh", *, problem: Problem | None = None
-    ) -> Explanation:
-        """Why ``need_id`` went where it went, or nowhere (see :func:`matcher.explain.explain`).
-
-        ``problem`` is needed only for a plan read back from JSON; a plan from
-        :func:`matcher.solve` remembers its problem.
-        """
-        from ..explain import explain
-
-        return explain(self._problem_for(problem), self, need_id, language)
-
-    def explanations(
-        self,
-        problem: Problem | None = None,
-        languages: Sequence[Language] | Language = ("zh", "en"),
-    ) -> pd.DataFrame:
-        """Every need explained, one row each: the texts :meth:`explain` gives, in a table.
-
-        Parameters
-        ----------
-        problem
-            Needed only for a plan read back from JSON; a plan from :func:`matcher.solve`
-            remembers its problem.
-        languages
-            ``"zh"``, ``"en"`` or both (the default): a ``text_zh`` / ``text_en`` column each.
-
-        Returns
-        -------
-        pandas.DataFrame
-            One row per need, in the problem's order, assigned and unmet (see
-            :func:`matcher.explain.explanations` for the columns).
-
-        Examples
-        --------
-        >>> import matcher
-        >>> solution = matcher.solve(matcher.synth.shanxi(seed=0, n_needs=60, n_orgs=20))
-        >>> table = solution.explanations(languages="en")
-        >>> table.status.value_counts().to_dict() == {
-        ...     "assigned": len(solution.assignments), "unmet": len(solution.unmet)}
-        True
-        >>> print(table.text_en[0].splitlines()[0])  # doctest: +ELLIPSIS
-        Need N01 (...) ...
-        """
-        from ..explain import explanations
-
-        return explanations(self._problem_for(problem), self, languages)
-
-    def why_not(
-        self,
-        need_id: str,
-        org_id: str,
-        language: Language = "zh",
-        *,
-        problem: Problem | None = None,
-    ) -> str:
-        """One sentence on why ``org_id`` does not take ``need_id`` in this plan."""
-        from ..explain import why_not
-
-        return why_not(self._problem_for(problem), self, need_id, org_id, language)
-
     def _repr_html_(self) -> str:
         from ..report.display import solution_html
 
         return solution_html(self)
-
-    def _problem_for(self, problem: Problem | None) -> Problem:
-        found = problem if problem is not None else self._problem
-        if found is None:
-            raise OptionError("this plan was read from JSON: pass problem=... to explain it")
-        return found
 
     @property
     def gap(self) -> float:
@@ -308,10 +242,8 @@ class Solution(Deferred):
 
     def to_frame(self) -> pd.DataFrame:
         """One row per assignment: ids, score, category, region, tier and each score component."""
-        from .records import PlanRows
-
         builder = self.pending_builder("assignments")
-        if isinstance(builder, PlanRows):  # fresh from a solve: straight from its arrays
+        if isinstance(builder, FrameRows):  # fresh from a solve: straight from its arrays
             return builder.assignment_frame()
         columns = ["need_id", "org_id", "score", "category", "region", "tier", *COMPONENTS]
         rows = [

@@ -19,12 +19,20 @@ from typing import Any
 import numpy as np
 
 from ...models import Problem, catalog
-from ...plan.solution import Conflict
+from ...models.base import Model
 from ...rules.compile import NeedGroup
 from ..base import AssignmentModel, SideRules
 from ..budget import Budget
 
-__all__ = ["explain_conflict", "precheck"]
+__all__ = ["Conflict", "explain_conflict", "precheck"]
+
+
+class Conflict(Model):
+    """Hard rules that cannot all hold, named as in the policy and said in both languages."""
+
+    rules: tuple[str, ...]
+    message_zh: str
+    message_en: str
 
 
 def _pair(key: str, group: NeedGroup | None = None, **fields: Any) -> tuple[str, str]:

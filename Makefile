@@ -1,6 +1,7 @@
 # Two commands work on a fresh machine with only python3, pip and make:
 #   make demo   create .venv, install matcher alone, solve the built-in Shanxi-like province
 #   make test   create .venv, install matcher with test extras, build the docs, run the whole suite
+#               on 2 cores
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -33,8 +34,9 @@ demo: $(VENV)/.core
 serve: $(VENV)/.service
 	$(BIN)/matcher serve --db matcher-service.sqlite --demo
 
+# Both cores (pytest-xdist); every test is independent of the others and of their order.
 test: $(VENV)/.installed docs
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 # The site (guide, API reference from the docstrings, benchmark results) into site/; any warning,
 # such as a broken link or a docstring that no longer matches its signature, fails the build.

@@ -60,7 +60,18 @@ def base() -> dict[str, Any]:
 
 
 def test_base_document_is_valid() -> None:
-    matcher.Problem.model_validate(base())
+    """The document reads as written: its ids in order, its pair scores as the candidate set."""
+    problem = matcher.Problem.model_validate(base())
+    assert [r.id for r in problem.regions] == ["P", "C", "K", "K2"]
+    assert [(o.id, o.max_projects) for o in problem.organizations] == [("o1", 1), ("o2", 2)]
+    assert [(n.id, n.region, n.beneficiaries) for n in problem.needs] == [
+        ("n1", "K", 10),
+        ("n2", "K2", 0),
+    ]
+    table = matcher.candidates(problem)
+    pairs = sorted(zip(table.need_id, table.org_id, table.score, strict=True))
+    assert pairs == [("n1", "o1", 1.0), ("n2", "o2", 2.0)]
+    assert matcher.Problem.from_json(problem.to_json()) == problem
 
 
 Edit = Callable[[dict[str, Any]], None]

@@ -52,13 +52,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, TypeVar, cast
 
 import numba
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Augmented", "augment"]
+__all__ = ["Augmented", "Outcome", "augment"]
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -79,6 +80,16 @@ def _compiled(function: _F) -> _F:
         return cast(_F, numba.njit(nogil=True)(function))
 
 
+class Outcome(StrEnum):
+    """How the kernel ended, by its code (the position here): a proof, or why it stopped early."""
+
+    OPTIMAL = "optimal"  #: ``row_of`` and ``prices`` are an optimal plan and its proof
+    TOO_MANY_UNITS = "too many units"  #: the change left more excess units than allowed
+    TOO_MUCH_WORK = "too much work"  #: the searches scanned more arcs than allowed
+    NO_CERTIFICATE = "no certificate"  #: the final optimality check failed
+    OVER_CAPACITY = "over capacity"  #: the kept plan breaks a capacity
+
+
 @dataclass(frozen=True, eq=False)
 class Augmented:
     """What the kernel did.
@@ -86,9 +97,8 @@ class Augmented:
     Attributes
     ----------
     status
-        ``"optimal"`` (``row_of`` and ``prices`` are an optimal plan and its proof), or why it
-        stopped early: ``"too many units"``, ``"too much work"``, ``"over capacity"`` (the kept
-        plan breaks a capacity) or ``"no certificate"`` (the final check failed).
+        :attr:`Outcome.OPTIMAL` (``row_of`` and ``prices`` are an optimal plan and its proof), or
+        why it stopped early (the other :class:`Outcome` members).
     row_of
         Per need, the chosen row or -1.
     prices
@@ -99,14 +109,14 @@ class Augmented:
         Arcs scanned by the searches.
     """
 
-    status: str
+    status: Outcome
     row_of: IntArray
     prices: IntArray
     units: int
     work: int
 
 
-_STATUS = ("optimal", "too many units", "too much work", "no certificate", "over capacity")
+_OUTCOMES = tuple(Outcome)
 
 
 def augment(
@@ -159,7 +169,7 @@ def augment(
     >>> out = augment(**rows, score=np.array([5, 3]), usable=np.ones(2, bool),
     ...               capacity=np.array([1]), row_of=np.array([-1, 1]), prices=np.array([0]),
     ...               max_units=10, max_work=100)
-    >>> out.status, out.row_of.tolist(), out.prices.tolist(), out.units
+    >>> out.status.value, out.row_of.tolist(), out.prices.tolist(), out.units
     ('optimal', [0, -1], [3], 1)
     """
 
@@ -180,7 +190,7 @@ def augment(
         np.int64(max_units),
         np.int64(max_work),
     )
-    return Augmented(_STATUS[status], chosen, found, int(units), int(work))
+    return Augmented(_OUTCOMES[status], chosen, found, int(units), int(work))
 
 
 # --- a binary heap of (distance, node), in preallocated arrays ----------------------------------

@@ -36,11 +36,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
-from ortools.graph.python import min_cost_flow
 
-from ..errors import SolverError
 from ..solvers.base import integer_scores
-from .augment import augment
+from ..solvers.flow import build_network, chosen_pairs
+from .augment import Outcome, augment
 
 __all__ = ["Layout", "RoundOutcome", "integer_scale", "solve_round"]
 
@@ -250,28 +249,13 @@ def _flow(
 ) -> IntArray:
     """Positions (into the given pairs) of a best assignment, by min-cost flow.
 
-    The network is the core's: source -> need -> organization -> sink with a free bypass.
+    The network is the flow back end's (:func:`~matcher.solvers.flow.build_network`).
     """
     positive = np.flatnonzero(score > 0)
     if positive.size == 0:
         return positive
-    need_local, org_local = need[positive], org[positive]
-    n, m = n_needs, capacity.size
-    source, sink = 0, n + m + 1
-    tails = np.concatenate([np.zeros(n, np.int64), need_local + 1, np.arange(n + 1, n + m + 1)])
-    heads = np.concatenate([np.arange(1, n + 1), org_local + n + 1, np.full(m, sink)])
-    caps = np.concatenate([np.ones(n + positive.size, np.int64), capacity])
-    costs = np.concatenate([np.zeros(n, np.int64), -score[positive], np.zeros(m, np.int64)])
-    network = min_cost_flow.SimpleMinCostFlow()
-    network.add_arcs_with_capacity_and_unit_cost(
-        np.append(tails, source), np.append(heads, sink), np.append(caps, n), np.append(costs, 0)
-    )
-    network.set_nodes_supplies(np.array([source, sink]), np.array([n, -n]))
-    status = network.solve()
-    if status != network.OPTIMAL:
-        raise SolverError(f"min-cost flow failed with status {status!r}")
-    flows = network.flows(np.arange(n, n + positive.size))
-    return np.sort(positive[flows > 0])
+    network = build_network(n_needs, capacity, need[positive], org[positive], score[positive])
+    return np.sort(positive[chosen_pairs(network, n_needs, positive.size)])
 
 
 # --- prices -------------------------------------------------------------------------------------
@@ -351,13 +335,15 @@ def _warm(
         layout.need_start, layout.need, layout.org, layout.by_org, layout.org_start,
         score, usable, capacity, row_of, prices, max_units=max_units, max_work=max_work,
     )  # fmt: skip
-    if repaired.status == "too many units":
+    if repaired.status is Outcome.TOO_MANY_UNITS:
         raise NoCertificate(f"{repaired.units} needs and slots break the kept plan's prices")
-    if repaired.status == "too much work":
+    if repaired.status is Outcome.TOO_MUCH_WORK:
         raise NoCertificate(f"the repair scanned more than {max_work:,} pairs")
-    if repaired.status == "over capacity":
+    if repaired.status is Outcome.OVER_CAPACITY:
         raise NoCertificate("the kept plan exceeds a capacity")
-    if repaired.status != "optimal":  # pragma: no cover - the final check guards the kernel
+    if (
+        repaired.status is not Outcome.OPTIMAL
+    ):  # pragma: no cover - the final check guards the kernel
         raise NoCertificate("the repaired plan failed its optimality check")
     changed = int((repaired.row_of != row_of).sum())
     return RoundOutcome(

@@ -1,7 +1,7 @@
 """The bounds on every number a document may give, and on the JSON text itself.
 
 matcher's integer back ends round scores and penalties to whole numbers on one scale: CP-SAT maps
-the largest of them to ``2**22`` (:data:`~matcher.solvers.rules.cpsat.SCORE_CEILING`), min-cost
+the largest of them to ``2**22`` (:data:`~matcher.solvers.base.COEFFICIENT_CEILING`), min-cost
 flow to at most ``2**40``; money is counted in whole yuan, ratios in thousandths. The bounds below
 keep that rounding honest: every score and penalty is at most :data:`MAX_SCORE`, so one integer
 step of CP-SAT is at most ``MAX_SCORE / 2**22`` (about 0.00024) of a score point, no sum of scores

@@ -9,12 +9,15 @@ from typing import ClassVar
 
 import numpy as np
 import numpy.typing as npt
+from ortools.sat import cp_model_pb2
 
 from ..models.rules import Goal
 from ..rules.compile import RuleSet
 from .budget import Budget
 
 __all__ = [
+    "COEFFICIENT_CEILING",
+    "CPSAT_STATUS",
     "AssignmentModel",
     "SideRules",
     "Solver",
@@ -35,6 +38,19 @@ class Status(StrEnum):
     FEASIBLE = "feasible"  #: a valid plan, not proven best; ``bound`` says how far it may be
     INFEASIBLE = "infeasible"  #: the hard rules cannot all hold
     UNKNOWN = "unknown"  #: no plan was found in time
+
+
+#: Each CP-SAT answer as a :class:`Status`, by the status codes of CP-SAT's proto (which the
+#: solver's answers equal and hash as); every CP-SAT model of the package reads its answer here.
+CPSAT_STATUS: dict[object, Status] = {
+    cp_model_pb2.OPTIMAL: Status.OPTIMAL,
+    cp_model_pb2.FEASIBLE: Status.FEASIBLE,
+    cp_model_pb2.INFEASIBLE: Status.INFEASIBLE,
+}
+
+#: Largest integer objective coefficient handed to CP-SAT: its LP stalls on larger ones (see
+#: :mod:`matcher.solvers.cpsat`).
+COEFFICIENT_CEILING = 2.0**22
 
 
 @dataclass(frozen=True, eq=False)

@@ -15,24 +15,22 @@ import time
 from dataclasses import replace
 
 import numpy as np
-from ortools.sat import cp_model_pb2
 
-from .base import AssignmentModel, IntArray, Solver, SolverResult, Status, integer_scores
+from .base import (
+    COEFFICIENT_CEILING,
+    CPSAT_STATUS,
+    AssignmentModel,
+    IntArray,
+    Solver,
+    SolverResult,
+    Status,
+    integer_scores,
+)
 from .budget import Budget
 from .flow import FlowSolver
 from .greedy import relaxation_bound
 
 __all__ = ["COEFFICIENT_CEILING", "CpSatSolver"]
-
-#: Largest integer objective coefficient handed to CP-SAT.
-COEFFICIENT_CEILING = 2.0**22
-
-#: By the status codes of CP-SAT's proto, which the solver's answers equal (and hash as).
-_STATUS: dict[object, Status] = {
-    cp_model_pb2.OPTIMAL: Status.OPTIMAL,
-    cp_model_pb2.FEASIBLE: Status.FEASIBLE,
-    cp_model_pb2.INFEASIBLE: Status.INFEASIBLE,
-}
 
 
 class CpSatSolver(Solver):
@@ -116,7 +114,7 @@ class CpSatSolver(Solver):
         solver.parameters.random_seed = seed
         solver.parameters.linearization_level = self.linearization_level
         code = budget.run_cpsat(solver, cp, "cpsat")
-        status = _STATUS.get(code, Status.UNKNOWN)
+        status = CPSAT_STATUS.get(code, Status.UNKNOWN)
         if status in (Status.OPTIMAL, Status.FEASIBLE):
             values = np.array([solver.boolean_value(v) for v in x], dtype=np.bool_)
             chosen = positive[values]

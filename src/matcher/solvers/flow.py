@@ -17,7 +17,60 @@ from ..errors import SolverError
 from .base import AssignmentModel, IntArray, Solver, SolverResult, Status, integer_scores
 from .budget import Budget
 
-__all__ = ["FlowSolver", "flow_scale"]
+__all__ = ["FlowSolver", "build_network", "chosen_pairs", "flow_scale"]
+
+
+def build_network(
+    n_needs: int, capacity: IntArray, need: IntArray, org: IntArray, gain: IntArray
+) -> min_cost_flow.SimpleMinCostFlow:
+    """The one min-cost flow network of an assignment, for the flow back end and re-dispatch.
+
+    Source -> need (capacity 1) -> organization (capacity 1, cost ``-gain``) -> sink (capacity
+    ``capacity``), plus a source -> sink bypass at cost 0, so that a need may stay unassigned.
+    Arcs are added in that order: the pairs' arcs are ``n_needs .. n_needs + len(need) - 1``.
+
+    Parameters
+    ----------
+    n_needs
+        Number of needs; ``capacity`` gives the number of organizations.
+    capacity
+        Per organization, how many needs it may take.
+    need, org, gain
+        Per pair: its need, its organization and its integer gain (positive: a free or costly
+        arc is one the flow has no reason to use).
+
+    Examples
+    --------
+    >>> network = build_network(2, np.array([1]), np.array([0, 1]), np.array([0, 0]),
+    ...                         np.array([3, 5]))
+    >>> chosen_pairs(network, 2, 2).tolist()
+    [1]
+    """
+    n, m = n_needs, capacity.size
+    source, sink = 0, n + m + 1
+    tails = np.concatenate(
+        [np.zeros(n, np.int64), need + 1, np.arange(n + 1, n + m + 1, dtype=np.int64), [source]]
+    )
+    heads = np.concatenate(
+        [np.arange(1, n + 1, dtype=np.int64), org + n + 1, np.full(m, sink), [sink]]
+    )
+    capacities = np.concatenate([np.ones(n + need.size, np.int64), capacity.astype(np.int64), [n]])
+    unit_costs = np.concatenate([np.zeros(n, np.int64), -gain, np.zeros(m + 1, np.int64)])
+    network = min_cost_flow.SimpleMinCostFlow()
+    network.add_arcs_with_capacity_and_unit_cost(tails, heads, capacities, unit_costs)
+    network.set_nodes_supplies(np.array([source, sink]), np.array([n, -n]))
+    return network
+
+
+def chosen_pairs(network: min_cost_flow.SimpleMinCostFlow, n_needs: int, n_pairs: int) -> IntArray:
+    """Solve a network of :func:`build_network`: the positions of the pairs its flow uses."""
+    outcome = network.solve()
+    if outcome != network.OPTIMAL:
+        raise SolverError(f"min-cost flow failed with status {outcome!r}")
+    if n_pairs == 0:
+        return np.zeros(0, np.int64)
+    flows = network.flows(np.arange(n_needs, n_needs + n_pairs))
+    return np.flatnonzero(flows > 0).astype(np.int64)
 
 
 def flow_scale(model: AssignmentModel) -> float:
@@ -47,7 +100,6 @@ class FlowSolver(Solver):
         started = time.perf_counter()
         positive = np.flatnonzero(model.score > 0)
         n, m = model.n_needs, model.n_orgs
-        source, sink = 0, n + m + 1
         if model.scale is None:
             costs, scale = integer_scores(model.score[positive], n + m + 2)
         else:
@@ -56,24 +108,9 @@ class FlowSolver(Solver):
         # A positive score never rounds to a free arc, which the flow could leave unused.
         costs = np.maximum(costs, 1)
 
-        network = min_cost_flow.SimpleMinCostFlow()
-        needs = np.arange(1, n + 1, dtype=np.int64)
-        orgs = np.arange(n + 1, n + m + 1, dtype=np.int64)
-        tails = np.concatenate([np.zeros(n, np.int64), model.need[positive] + 1, orgs, [source]])
-        heads = np.concatenate([needs, model.org[positive] + n + 1, np.full(m, sink), [sink]])
-        capacities = np.concatenate(
-            [np.ones(n + positive.size, np.int64), model.capacity.astype(np.int64), [n]]
-        )
-        unit_costs = np.concatenate([np.zeros(n, np.int64), -costs, np.zeros(m + 1, np.int64)])
-        network.add_arcs_with_capacity_and_unit_cost(tails, heads, capacities, unit_costs)
-        network.set_nodes_supplies(np.array([source, sink]), np.array([n, -n]))
+        network = build_network(n, model.capacity, model.need[positive], model.org[positive], costs)
         built = time.perf_counter()
-
-        outcome = network.solve()
-        if outcome != network.OPTIMAL:
-            raise SolverError(f"min-cost flow failed with status {outcome!r}")
-        pair_arcs = np.arange(n, n + positive.size)
-        chosen = positive[network.flows(pair_arcs) > 0] if positive.size else positive
+        chosen = positive[chosen_pairs(network, n, positive.size)]
         objective = model.objective(chosen)
         finished = time.perf_counter()
         return SolverResult(

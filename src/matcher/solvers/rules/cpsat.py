@@ -38,7 +38,16 @@ from ortools.sat.python import cp_model
 
 from ...models.rules import Softness
 from ...rules.compile import MONEY_UNIT, PER_MILLE, RuleSet
-from ..base import AssignmentModel, IntArray, SideRules, SolverResult, Status, integer_scores
+from ..base import (
+    COEFFICIENT_CEILING,
+    CPSAT_STATUS,
+    AssignmentModel,
+    IntArray,
+    SideRules,
+    SolverResult,
+    Status,
+    integer_scores,
+)
 from ..budget import Budget
 from ..flow import FlowSolver
 from .levels import ModelRelaxation, Row
@@ -53,8 +62,6 @@ FloatArray = npt.NDArray[np.float64]
 Expr = Any
 BoolArray = npt.NDArray[np.bool_]
 
-#: Scores are scaled to integers of at most this size (see :mod:`matcher.solvers.cpsat`).
-SCORE_CEILING = 2.0**22
 #: Above this many candidate pairs, CP-SAT searches only the pairs that matter (see below).
 RESTRICT_ABOVE = 30_000
 #: How many of each need's best candidates CP-SAT keeps when it restricts the pairs.
@@ -72,12 +79,6 @@ FULL_LP_UP_TO = 500_000
 LP_SECONDS_PER_PAIR = 2e-5
 #: How many of each need's best candidates the rounding may use beyond the LP's pairs.
 ROUNDING_TOP_K = 1
-
-_STATUS = {
-    cp_model.OPTIMAL: Status.OPTIMAL,
-    cp_model.FEASIBLE: Status.FEASIBLE,
-    cp_model.INFEASIBLE: Status.INFEASIBLE,
-}
 
 
 @dataclass
@@ -143,7 +144,7 @@ def _build(
     x = [cp.new_bool_var(f"x{p}") for p in range(n_pairs)]
     # Penalties per unit share the score's scale: include the largest in what the scale must hold.
     values = np.append(model.score, _largest_penalty(side.rules))
-    integer, scale = integer_scores(values, model.n_needs + model.n_orgs + 2, SCORE_CEILING)
+    integer, scale = integer_scores(values, model.n_needs + model.n_orgs + 2, COEFFICIENT_CEILING)
     integer = integer[:-1]
     limits = _Limits(cp, scale, {} if with_assumptions else None)
 
@@ -664,7 +665,7 @@ def _search(
             solver.parameters.cp_model_probing_level = 0
         code = budget.run_cpsat(solver, cp, "search", work=budget.work / (len(stages) - i))
         solver_status = solver.status_name(code)
-        level_status = _STATUS.get(code, Status.UNKNOWN)
+        level_status = CPSAT_STATUS.get(code, Status.UNKNOWN)
         if level_status in (Status.INFEASIBLE, Status.UNKNOWN):
             # Out of work at a later level: the plan of the level before still stands.
             status = level_status if i == 0 else Status.FEASIBLE

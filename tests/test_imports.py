@@ -102,14 +102,26 @@ def test_star_import_gives_the_public_names() -> None:
 
 def test_lazy_names_are_the_modules_own() -> None:
     from matcher import dispatch
-    from matcher.dispatch import simulate
 
     assert matcher.dispatch is dispatch
-    assert matcher.synth.simulate_year is simulate.simulate_year
     with pytest.raises(AttributeError, match="no attribute 'nonexistent'"):
         getattr(matcher, "nonexistent")  # noqa: B009
-    with pytest.raises(AttributeError, match="no attribute 'nonexistent'"):
-        getattr(matcher.synth, "nonexistent")  # noqa: B009
+
+
+def test_the_generator_does_not_reach_the_simulation() -> None:
+    """synth builds problems only: the program-year simulation is dispatch's own, the review's
+    generators the review's."""
+    assert not hasattr(matcher.synth, "simulate_year")
+    assert not hasattr(matcher.synth, "review_document")
+    out = run(
+        """
+        import matcher
+        matcher.synth.shanxi(seed=0, n_needs=50, n_orgs=10)
+        modules = ["matcher.dispatch", "matcher.dispatch.simulate", "matcher.review"]
+        print(json.dumps({"loaded": loaded(modules)}))
+        """
+    )
+    assert out["loaded"] == []
 
 
 def test_a_plain_solve_and_its_explanations_need_no_heavy_module() -> None:

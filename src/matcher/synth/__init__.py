@@ -27,7 +27,7 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -44,44 +44,14 @@ from ..models import (
     VulnerableGroup,
 )
 
-if TYPE_CHECKING:
-    from ..dispatch.simulate import (
-        Behaviour,
-        YearReport,
-        next_year_problem,
-        simulate_answers,
-        simulate_behaviour,
-        simulate_program,
-        simulate_ratings,
-        simulate_year,
-    )
-    from ..review.synth import (
-        random_document,
-        review_document,
-        simulate_evaluations,
-        simulate_reviews,
-    )
-
 __all__ = [
     "MAX_PROVINCES",
     "PLAN_POLICY",
     "SCALES",
-    "Behaviour",
     "Scale",
-    "YearReport",
     "generate",
-    "next_year_problem",
-    "random_document",
-    "review_document",
     "scale",
     "shanxi",
-    "simulate_answers",
-    "simulate_behaviour",
-    "simulate_evaluations",
-    "simulate_program",
-    "simulate_ratings",
-    "simulate_reviews",
-    "simulate_year",
 ]
 
 IntArray = npt.NDArray[np.int64]
@@ -853,26 +823,3 @@ def _organizations(
             record["service_regions"] = [geo.county_ids[k] for k in chosen]
         orgs.append(record)
     return orgs
-
-
-# The program-year simulation lives in its own module; it is part of the synthetic toolbox. It runs
-# dispatch rounds, so its names in __all__ are imported when one is first read (PEP 562). So do the
-# review's generators (experts, evaluators, reviews, evaluations).
-_REVIEW = frozenset(
-    {"random_document", "review_document", "simulate_evaluations", "simulate_reviews"}
-)
-if not TYPE_CHECKING:  # the type checker reads the import above, not a __getattr__ that takes all
-
-    def __getattr__(name: str) -> object:
-        if name in _REVIEW:  # experts, evaluators, reviews and evaluations: matcher.review.synth
-            from ..review import synth as review_synth
-
-            return getattr(review_synth, name)
-        if name in __all__:
-            from ..dispatch import simulate
-
-            return getattr(simulate, name)
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-    def __dir__() -> list[str]:
-        return sorted(set(globals()) | set(__all__))

@@ -15,6 +15,7 @@ import matcher
 from conftest import build
 from matcher.models import COMPONENTS
 from matcher.pairs.eligibility import ineligibility, rule_name
+from regions import chain
 
 #: The rules the pair tests check, in the order they are documented to be checked (others may sit
 #: between them).
@@ -38,16 +39,6 @@ CORE_COMPONENTS = (
 # --- the oracle -------------------------------------------------------------------------------
 
 
-def _chain(problem: matcher.Problem, region_id: str) -> list[matcher.Region]:
-    by_id = {r.id: r for r in problem.regions}
-    found = []
-    current: str | None = region_id
-    while current is not None:
-        found.append(by_id[current])
-        current = by_id[current].parent
-    return found
-
-
 def oracle_rule(problem: matcher.Problem, need: matcher.Need, org: matcher.Organization) -> str:
     """The first rule (in ``RULES`` order) that removes the pair, or ``""`` when it is eligible.
 
@@ -62,9 +53,9 @@ def oracle_rule(problem: matcher.Problem, need: matcher.Need, org: matcher.Organ
         return "" if listed else "pair_scores"
     if org.capabilities.get(need.category, 0.0) <= 0.0:
         return "capability"
-    need_chain = [r.id for r in _chain(problem, need.region)]
+    need_chain = [r.id for r in chain(problem, need.region)]
     if org.scope is not matcher.Scope.NATION:
-        area = [r.id for r in _chain(problem, org.home_region) if r.level.value == org.scope.value]
+        area = [r.id for r in chain(problem, org.home_region) if r.level.value == org.scope.value]
         if not area or area[0] not in need_chain:
             return "scope"
     if org.service_regions is not None and not set(org.service_regions) & set(need_chain):
@@ -77,11 +68,11 @@ def oracle_components(
 ) -> dict[str, float]:
     """The seven score components of a pair, from their documented formulas."""
     policy = problem.policy
-    chain = _chain(problem, need.region)
-    tier = next((r.priority for r in chain if r.priority is not None), matcher.Priority.NORMAL)
+    regions = chain(problem, need.region)
+    tier = next((r.priority for r in regions if r.priority is not None), matcher.Priority.NORMAL)
 
     def coordinates(region_id: str) -> tuple[float, float] | None:
-        for r in _chain(problem, region_id):
+        for r in chain(problem, region_id):
             if r.lat is not None and r.lon is not None:
                 return r.lat, r.lon
         return None

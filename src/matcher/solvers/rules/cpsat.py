@@ -136,20 +136,66 @@ class _Limits:
         self.penalties.append((slack, min(2**40, round(per_unit * step))))
 
 
+@dataclass
+class _Parts:
+    """What the pieces of one CP-SAT model share while it is built."""
+
+    cp: cp_model.CpModel
+    model: AssignmentModel
+    side: SideRules
+    limits: _Limits
+    #: Per pair, its Boolean; per need, its "served" Boolean (0 for a need without pairs).
+    x: list[cp_model.IntVar]
+    y: list[Any]
+    by_need: list[list[int]]
+    by_org: list[list[int]]
+
+
 def _build(
     model: AssignmentModel, side: SideRules, *, objective: bool, with_assumptions: bool
 ) -> _Built:
     cp = cp_model.CpModel()
-    n_pairs = model.n_pairs
-    x = [cp.new_bool_var(f"x{p}") for p in range(n_pairs)]
+    x = [cp.new_bool_var(f"x{p}") for p in range(model.n_pairs)]
     # Penalties per unit share the score's scale: include the largest in what the scale must hold.
     values = np.append(model.score, _largest_penalty(side.rules))
     integer, scale = integer_scores(values, model.n_needs + model.n_orgs + 2, COEFFICIENT_CEILING)
     integer = integer[:-1]
     limits = _Limits(cp, scale, {} if with_assumptions else None)
-
     by_need = _positions(model.need, model.n_needs)
     by_org = _positions(model.org, model.n_orgs)
+    parts = _Parts(
+        cp, model, side, limits, x, _assignment(cp, model, side, x, by_need), by_need, by_org
+    )
+    for o, pairs in enumerate(by_org):
+        if len(pairs) > model.capacity[o]:
+            cp.add(sum(x[p] for p in pairs) <= int(model.capacity[o]))
+    for p in model.fixed.tolist():
+        cp.add(x[p] == 1)
+    _group_limits(parts)
+    engaged = _engagement(parts)
+    _money_limits(parts)
+    _aid_mix_limit(parts)
+    levels: list[tuple[str, Expr]] = []
+    fairness: dict[int, list[tuple[list[int], int]]] = {}
+    if objective:
+        score = cp_model.LinearExpr.weighted_sum(x, integer.tolist())
+        if limits.penalties:
+            score -= cp_model.LinearExpr.weighted_sum(
+                [v for v, _ in limits.penalties], [c for _, c in limits.penalties]
+            )
+        levels, fairness = _goal_levels(parts, score, engaged)
+    return _Built(cp, x, levels, limits.assumptions or {}, scale, fairness)
+
+
+def _assignment(
+    cp: cp_model.CpModel,
+    model: AssignmentModel,
+    side: SideRules,
+    x: list[cp_model.IntVar],
+    by_need: list[list[int]],
+) -> list[Any]:
+    """Each need served by exactly its number of partners (a lead among them where needed), or
+    by none: its "served" Boolean, or 0 for a need without pairs."""
     y: list[Any] = []
     for n, pairs in enumerate(by_need):
         if not pairs:
@@ -161,21 +207,21 @@ def _build(
         if side.lead_needed[n]:
             cp.add(sum(x[p] for p in pairs if side.pair_primary[p]) >= served)
         y.append(served)
-    for o, pairs in enumerate(by_org):
-        if len(pairs) > model.capacity[o]:
-            cp.add(sum(x[p] for p in pairs) <= int(model.capacity[o]))
-    for p in model.fixed.tolist():
-        cp.add(x[p] == 1)
+    return y
 
-    for group in side.rules.groups:
+
+def _group_limits(parts: _Parts) -> None:
+    """Bounds on the served needs of each group (regions, categories, the program)."""
+    y = parts.y
+    for group in parts.side.rules.groups:
         count = sum(y[n] for n in group.needs.tolist())
         name = f"{group.rule}:{group.target}"
         if group.lower is not None:
-            limits.add(
+            parts.limits.add(
                 f"{name}:min", count, ">=", group.lower, reach=group.lower, softness=group.softness
             )
         if group.upper is not None:
-            limits.add(
+            parts.limits.add(
                 f"{name}:max",
                 count,
                 "<=",
@@ -184,32 +230,42 @@ def _build(
                 softness=group.softness,
             )
 
+
+def _engagement(parts: _Parts) -> list[cp_model.IntVar]:
+    """Per organization with pairs, whether it takes part (when a rule or goal counts them), and
+    the program's minimum of organizations."""
+    cp, side, x = parts.cp, parts.side, parts.x
     engaged: list[cp_model.IntVar] = []
     needs_z = side.rules.min_organizations is not None or any(
         g.kind == "organizations" for g in side.goals
     )
     if needs_z:
-        for o, pairs in enumerate(by_org):
+        for o, pairs in enumerate(parts.by_org):
             if pairs:
                 z = cp.new_bool_var(f"z{o}")
                 cp.add(z <= sum(x[p] for p in pairs))
                 engaged.append(z)
     if side.rules.min_organizations is not None:
         wanted, softness = side.rules.min_organizations
-        limits.add(
+        parts.limits.add(
             "program:min_organizations", sum(engaged), ">=", wanted, reach=wanted, softness=softness
         )
+    return engaged
 
+
+def _money_limits(parts: _Parts) -> None:
+    """Each organization's budget and the program's fund, in whole yuan."""
+    model, side, x, y, by_need = parts.model, parts.side, parts.x, parts.y, parts.by_need
     if side.rules.budgets is not None:
         share = np.rint(side.need_cost / side.partners).astype(np.int64)
-        for o, pairs in enumerate(by_org):
+        for o, pairs in enumerate(parts.by_org):
             budget = side.org_budget[o]
             if not pairs or not np.isfinite(budget):
                 continue
             spend = sum(int(share[model.need[p]]) * x[p] for p in pairs)
             most = int(sum(int(share[model.need[p]]) for p in pairs))
             limit = int(np.floor(budget))
-            limits.add(
+            parts.limits.add(
                 f"money:budget:{o}",
                 spend,
                 "<=",
@@ -224,7 +280,7 @@ def _build(
         spend = sum(int(cost[n]) * y[n] for n in range(model.n_needs) if by_need[n])
         most = int(sum(int(cost[n]) for n in range(model.n_needs) if by_need[n]))
         limit = int(np.floor(fund))
-        limits.add(
+        parts.limits.add(
             "money:total_fund",
             spend,
             "<=",
@@ -233,53 +289,59 @@ def _build(
             softness=softness,
             unit=MONEY_UNIT,
         )
-    if side.rules.capacity_building_share is not None:
-        share_wanted, softness = side.rules.capacity_building_share
-        wanted = round(share_wanted * PER_MILLE)
-        terms = [
-            (PER_MILLE * int(side.capacity_building[n]) - wanted) * y[n]
-            for n in range(model.n_needs)
-            if by_need[n]
-        ]
-        limits.add(
-            "aid_mix",
-            sum(terms),
-            ">=",
-            0,
-            reach=wanted * len(terms),
-            softness=softness,
-            unit=PER_MILLE,
-        )
 
+
+def _aid_mix_limit(parts: _Parts) -> None:
+    """The smallest share of served needs that build capacity, in thousandths."""
+    side = parts.side
+    if side.rules.capacity_building_share is None:
+        return
+    share_wanted, softness = side.rules.capacity_building_share
+    wanted = round(share_wanted * PER_MILLE)
+    terms = [
+        (PER_MILLE * int(side.capacity_building[n]) - wanted) * parts.y[n]
+        for n in range(parts.model.n_needs)
+        if parts.by_need[n]
+    ]
+    parts.limits.add(
+        "aid_mix",
+        sum(terms),
+        ">=",
+        0,
+        reach=wanted * len(terms),
+        softness=softness,
+        unit=PER_MILLE,
+    )
+
+
+def _goal_levels(
+    parts: _Parts, score: Expr, engaged: list[cp_model.IntVar]
+) -> tuple[list[tuple[str, Expr]], dict[int, list[tuple[list[int], int]]]]:
+    """The goals' expressions in order, and per fairness level its regions' served variables."""
+    cp, side, y = parts.cp, parts.side, parts.y
     levels: list[tuple[str, Expr]] = []
     fairness: dict[int, list[tuple[list[int], int]]] = {}
-    if objective:
-        score = cp_model.LinearExpr.weighted_sum(x, integer.tolist())
-        if limits.penalties:
-            score -= cp_model.LinearExpr.weighted_sum(
-                [v for v, _ in limits.penalties], [c for _, c in limits.penalties]
-            )
-        served_all = sum(y)
-        for i, goal in enumerate(side.goals):
-            if goal.kind == "score":
-                levels.append(("score", score))
-            elif goal.kind == "served":
-                levels.append(("served", served_all))
-            elif goal.kind == "key_served":
-                levels.append(("key_served", sum(y[n] for n in np.flatnonzero(side.key_need))))
-            elif goal.kind == "organizations":
-                levels.append(("organizations", sum(engaged)))
-            else:
-                t = cp.new_int_var(0, FAIRNESS_RESOLUTION, f"fairness{i}")
-                regions = []
-                for members in side.fairness_groups[i]:
-                    served = sum(y[n] for n in members.tolist())
-                    cp.add(FAIRNESS_RESOLUTION * served >= len(members) * t)
-                    variables = [y[n].index for n in members.tolist() if not isinstance(y[n], int)]
-                    regions.append((variables, len(members)))
-                fairness[len(levels)] = regions
-                levels.append((f"fairness:{goal.level.value}", t))
-    return _Built(cp, x, levels, limits.assumptions or {}, scale, fairness)
+    served_all = sum(y)
+    for i, goal in enumerate(side.goals):
+        if goal.kind == "score":
+            levels.append(("score", score))
+        elif goal.kind == "served":
+            levels.append(("served", served_all))
+        elif goal.kind == "key_served":
+            levels.append(("key_served", sum(y[n] for n in np.flatnonzero(side.key_need))))
+        elif goal.kind == "organizations":
+            levels.append(("organizations", sum(engaged)))
+        else:
+            t = cp.new_int_var(0, FAIRNESS_RESOLUTION, f"fairness{i}")
+            regions = []
+            for members in side.fairness_groups[i]:
+                served = sum(y[n] for n in members.tolist())
+                cp.add(FAIRNESS_RESOLUTION * served >= len(members) * t)
+                variables = [y[n].index for n in members.tolist() if not isinstance(y[n], int)]
+                regions.append((variables, len(members)))
+            fairness[len(levels)] = regions
+            levels.append((f"fairness:{goal.level.value}", t))
+    return levels, fairness
 
 
 def solve_with_rules(

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..models import PRIMARY_TYPES, Level, Need, Organization, Priority, Problem, VulnerableGroup
 from ..models.rules import Goal
@@ -218,24 +218,61 @@ def verify(problem: Problem, solution: Solution) -> list[Violation]:
         In the order found: assignments first, then coverage, then the policy's rules, then the
         plan's claims (levels, soft violations, objective, bound).
     """
-    tree = _Tree(problem)
-    needs = {n.id: n for n in problem.needs}
-    orgs = {o.id: o for o in problem.organizations}
-    given = (
-        {(p.need_id, p.org_id): p.score for p in problem.pair_scores}
-        if problem.pair_scores is not None
-        else None
-    )
-    pending = {(p.need_id, p.org_id) for p in problem.pending}
-    declined = {(p.need_id, p.org_id) for p in problem.declined}
-    found: list[Violation] = []
-    load: Counter[str] = Counter()
-    taken: dict[str, list[Organization]] = {}
-    in_unmet: Counter[str] = Counter()
-    total = 0.0
+    plan = _Plan.read(problem)
+    total = _check_assignments(plan, solution)
+    _check_coverage(plan, solution)
+    soft, levels = _Rules(plan).check()
+    _check_claims(plan, solution, soft, levels, total)
+    return plan.found
 
+
+@dataclass
+class _Plan:
+    """The problem's lookups, what the plan assigns, and the violations found so far."""
+
+    problem: Problem
+    tree: _Tree
+    needs: dict[str, Need]
+    orgs: dict[str, Organization]
+    #: The portal's pair scores, when the problem brings them.
+    given: dict[tuple[str, str], float] | None
+    pending: set[tuple[str, str]]
+    declined: set[tuple[str, str]]
+    found: list[Violation] = field(default_factory=list)
+    #: The organizations each need takes (several for a partnership).
+    taken: dict[str, list[Organization]] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, problem: Problem) -> _Plan:
+        given = (
+            {(p.need_id, p.org_id): p.score for p in problem.pair_scores}
+            if problem.pair_scores is not None
+            else None
+        )
+        return cls(
+            problem,
+            _Tree(problem),
+            {n.id: n for n in problem.needs},
+            {o.id: o for o in problem.organizations},
+            given,
+            {(p.need_id, p.org_id) for p in problem.pending},
+            {(p.need_id, p.org_id) for p in problem.declined},
+        )
+
+    @property
+    def served(self) -> set[str]:
+        return {need_id for need_id, partners in self.taken.items() if partners}
+
+    def ineligible(self, need: Need, org: Organization) -> list[tuple[str, str]]:
+        return _ineligible(self.problem, self.tree, need, org, self.given, self.declined)
+
+
+def _check_assignments(plan: _Plan, solution: Solution) -> float:
+    """Each assignment's need, organization, eligibility and score; accepted offers kept;
+    capacities. Returns the sum of the scores."""
+    found, load, total = plan.found, Counter[str](), 0.0
     for a in solution.assignments:
-        need, org = needs.get(a.need_id), orgs.get(a.org_id)
+        need, org = plan.needs.get(a.need_id), plan.orgs.get(a.org_id)
         total += a.score
         if need is None:
             found.append(Violation("unknown_need", f"no need {a.need_id!r}", a.need_id, a.org_id))
@@ -246,34 +283,39 @@ def verify(problem: Problem, solution: Solution) -> list[Violation]:
         if need is None or org is None:
             continue
         load[org.id] += 1
-        taken.setdefault(need.id, []).append(org)
-        for rule, message in _ineligible(problem, tree, need, org, given, declined):
+        plan.taken.setdefault(need.id, []).append(org)
+        for rule, message in plan.ineligible(need, org):
             found.append(Violation(rule, message, need.id, org.id))
         expected = (
-            given.get((need.id, org.id), a.score)
-            if given is not None
-            else _expected_score(problem, tree, need, org, pending)
+            plan.given.get((need.id, org.id), a.score)
+            if plan.given is not None
+            else _expected_score(plan.problem, plan.tree, need, org, plan.pending)
         )
         if not _close(a.score, expected):
             message = f"score {a.score!r} but the policy gives {expected!r}"
             found.append(Violation("score", message, need.id, org.id))
 
     chosen = {(a.need_id, a.org_id) for a in solution.assignments}
-    for pin in problem.pinned:
+    for pin in plan.problem.pinned:
         if (pin.need_id, pin.org_id) not in chosen:
             message = f"accepted offer ({pin.need_id}, {pin.org_id}) is not kept"
             found.append(Violation("pinned", message, pin.need_id, pin.org_id))
     for org_id, count in load.items():
-        if count > orgs[org_id].max_projects:
-            limit = orgs[org_id].max_projects
+        if count > plan.orgs[org_id].max_projects:
+            limit = plan.orgs[org_id].max_projects
             found.append(Violation("capacity", f"{org_id} takes {count} > {limit}", org_id=org_id))
+    return total
 
+
+def _check_coverage(plan: _Plan, solution: Solution) -> None:
+    """Every need exactly once, assigned or unmet; partnerships whole and led where required."""
+    found, in_unmet = plan.found, Counter[str]()
     for u in solution.unmet:
         in_unmet[u.need_id] += 1
-        if u.need_id not in needs:
+        if u.need_id not in plan.needs:
             found.append(Violation("unknown_need", f"no need {u.need_id!r}", u.need_id))
-    for need_id, need in needs.items():
-        partners = taken.get(need_id, [])
+    for need_id, need in plan.needs.items():
+        partners = plan.taken.get(need_id, [])
         ids = [o.id for o in partners]
         if len(set(ids)) != len(ids) or (partners and in_unmet[need_id]) or in_unmet[need_id] > 1:
             found.append(Violation("need_twice", f"{need_id} is listed more than once", need_id))
@@ -291,8 +333,12 @@ def verify(problem: Problem, solution: Solution) -> list[Violation]:
             message = f"{need_id}'s partnership has no organization of a primary type"
             found.append(Violation("lead_primary", message, need_id))
 
-    served = {need_id for need_id, partners in taken.items() if partners}
-    soft, levels = _rules(problem, tree, needs, orgs, taken, served, given, declined, found)
+
+def _check_claims(
+    plan: _Plan, solution: Solution, soft: list[_Soft], levels: dict[str, float], total: float
+) -> None:
+    """The plan's own claims: soft violations, levels, objective and bound."""
+    found, problem = plan.found, plan.problem
     penalty = sum(v.penalty for v in soft)
     reported = sorted((v.rule, v.target) for v in solution.soft_violations)
     if reported != sorted((v.rule, v.target) for v in soft) or not all(
@@ -329,7 +375,6 @@ def verify(problem: Problem, solution: Solution) -> list[Violation]:
         found.append(
             Violation("bound", f"bound {solution.bound!r} vs objective {solution.objective!r}")
         )
-    return found
 
 
 def _goal_name(goal: Goal) -> str:
@@ -344,124 +389,146 @@ class _Soft:
     penalty: float
 
 
-def _rules(
-    problem: Problem,
-    tree: _Tree,
-    needs: dict[str, Need],
-    orgs: dict[str, Organization],
-    taken: dict[str, list[Organization]],
-    served: set[str],
-    given: dict[tuple[str, str], float] | None,
-    declined: set[tuple[str, str]],
-    found: list[Violation],
-) -> tuple[list[_Soft], dict[str, float]]:
-    """Check the counting rules; return the soft violations and the count levels."""
-    rules = problem.policy.rules
-    soft: list[_Soft] = []
-    servable_cache: dict[str, bool] = {}
+class _Rules:
+    """The counting rules of the policy, recounted over the plan: hard misses go to the plan's
+    violations, soft ones to :attr:`soft`."""
 
-    def servable(need: Need) -> bool:
-        if need.id not in servable_cache:
+    def __init__(self, plan: _Plan) -> None:
+        self.plan = plan
+        self.rules = plan.problem.policy.rules
+        self.served = plan.served
+        self.engaged = len({o.id for partners in plan.taken.values() for o in partners})
+        self.soft: list[_Soft] = []
+        self._servable: dict[str, bool] = {}
+
+    def check(self) -> tuple[list[_Soft], dict[str, float]]:
+        """Check every counting rule; return the soft violations and the count levels."""
+        self.regions()
+        self.categories()
+        self.program()
+        self.key_projects()
+        self.money()
+        self.aid_mix()
+        return self.soft, self.levels()
+
+    def servable(self, need: Need) -> bool:
+        """Whether the need has enough eligible organizations to be served at all."""
+        if need.id not in self._servable:
             eligible = sum(
-                1
-                for org in problem.organizations
-                if not _ineligible(problem, tree, need, org, given, declined)
+                1 for org in self.plan.problem.organizations if not self.plan.ineligible(need, org)
             )
-            servable_cache[need.id] = eligible >= need.partners
-        return servable_cache[need.id]
+            self._servable[need.id] = eligible >= need.partners
+        return self._servable[need.id]
 
-    def judge(rule: str, target: str, amount: float, hard: bool, penalty: float) -> None:
+    def judge(self, rule: str, target: str, amount: float, hard: bool, penalty: float) -> None:
         if amount <= 1e-9:
             return
         if hard:
-            found.append(Violation(rule, f"{target} misses the rule by {amount:g}"))
+            self.plan.found.append(Violation(rule, f"{target} misses the rule by {amount:g}"))
         else:
-            soft.append(_Soft(rule, target, amount, amount * penalty))
+            self.soft.append(_Soft(rule, target, amount, amount * penalty))
 
-    def members(level: Level, tier: Priority | None) -> dict[str, list[Need]]:
-        groups: dict[str, list[Need]] = {}
-        for need in problem.needs:
+    def members(self, level: Level, tier: Priority | None) -> dict[str, list[Need]]:
+        """The needs of each region at ``level`` (of ``tier`` when given)."""
+        tree, groups = self.plan.tree, dict[str, list[Need]]()
+        for need in self.plan.problem.needs:
             area = tree.at_level(need.region, level)
             if area is not None and (tier is None or tree.tier(area) is tier):
                 groups.setdefault(area, []).append(need)
         return groups
 
-    for i, rule in enumerate(rules.regions):
-        if rule.region is not None:
-            groups = {
-                rule.region: [n for n in problem.needs if rule.region in tree.chain(n.region)]
-            }
-        else:
-            assert rule.level is not None
-            groups = members(rule.level, rule.tier)
-        for region_id, group in groups.items():
-            count = sum(1 for n in group if n.id in served)
-            if rule.min_served is not None and count < rule.min_served:
-                floor = min(rule.min_served, sum(1 for n in group if servable(n)))
-                judge(f"regions[{i}]", f"{region_id}:min", floor - count, rule.hard, rule.penalty)
-            if rule.max_served is not None:
-                judge(
-                    f"regions[{i}]",
-                    f"{region_id}:max",
-                    count - rule.max_served,
-                    rule.hard,
-                    rule.penalty,
+    def regions(self) -> None:
+        needs, tree = self.plan.problem.needs, self.plan.tree
+        for i, rule in enumerate(self.rules.regions):
+            if rule.region is not None:
+                groups = {rule.region: [n for n in needs if rule.region in tree.chain(n.region)]}
+            else:
+                assert rule.level is not None
+                groups = self.members(rule.level, rule.tier)
+            for region_id, group in groups.items():
+                count = sum(1 for n in group if n.id in self.served)
+                if rule.min_served is not None and count < rule.min_served:
+                    floor = min(rule.min_served, sum(1 for n in group if self.servable(n)))
+                    self.judge(
+                        f"regions[{i}]", f"{region_id}:min", floor - count, rule.hard, rule.penalty
+                    )
+                if rule.max_served is not None:
+                    self.judge(
+                        f"regions[{i}]",
+                        f"{region_id}:max",
+                        count - rule.max_served,
+                        rule.hard,
+                        rule.penalty,
+                    )
+
+    def categories(self) -> None:
+        for i, quota in enumerate(self.rules.categories):
+            count = sum(
+                1
+                for n in self.plan.problem.needs
+                if n.category is quota.category and n.id in self.served
+            )
+            target = quota.category.value
+            if quota.min_served is not None:
+                self.judge(
+                    f"categories[{i}]",
+                    f"{target}:min",
+                    quota.min_served - count,
+                    quota.hard,
+                    quota.penalty,
                 )
-    for i, quota in enumerate(rules.categories):
-        count = sum(1 for n in problem.needs if n.category is quota.category and n.id in served)
-        target = quota.category.value
-        if quota.min_served is not None:
-            judge(
-                f"categories[{i}]",
-                f"{target}:min",
-                quota.min_served - count,
-                quota.hard,
-                quota.penalty,
-            )
-        if quota.max_served is not None:
-            judge(
-                f"categories[{i}]",
-                f"{target}:max",
-                count - quota.max_served,
-                quota.hard,
-                quota.penalty,
-            )
-    engaged = len({o.id for partners in taken.values() for o in partners})
-    program = rules.program
-    if program is not None:
+            if quota.max_served is not None:
+                self.judge(
+                    f"categories[{i}]",
+                    f"{target}:max",
+                    count - quota.max_served,
+                    quota.hard,
+                    quota.penalty,
+                )
+
+    def program(self) -> None:
+        program = self.rules.program
+        if program is None:
+            return
         if program.min_served:
-            judge(
+            self.judge(
                 "program",
                 "all:min",
-                program.min_served - len(served),
+                program.min_served - len(self.served),
                 program.hard,
                 program.penalty,
             )
         if program.min_organizations:
-            judge(
+            self.judge(
                 "program",
                 "min_organizations",
-                program.min_organizations - engaged,
+                program.min_organizations - self.engaged,
                 program.hard,
                 program.penalty,
             )
-    key = rules.key_projects_served
-    if key is not None:
-        wanted = {n for n in key.needs if n in needs}
-        missed = len(wanted - served)
-        judge("key_projects_served", "key:min", missed, key.hard, key.penalty)
-    money = rules.money
-    if money is not None:
+
+    def key_projects(self) -> None:
+        key = self.rules.key_projects_served
+        if key is None:
+            return
+        wanted = {n for n in key.needs if n in self.plan.needs}
+        missed = len(wanted - self.served)
+        self.judge("key_projects_served", "key:min", missed, key.hard, key.penalty)
+
+    def money(self) -> None:
+        money, needs = self.rules.money, self.plan.needs
+        if money is None:
+            return
         per_unit = money.penalty / 10_000.0
         if money.budgets:
             spend: Counter[str] = Counter()
-            for need_id, partners in taken.items():
+            for need_id, partners in self.plan.taken.items():
                 for org in partners:
                     spend[org.id] += round(needs[need_id].cost / needs[need_id].partners)
             for org_id, amount in sorted(spend.items()):
-                budget = orgs[org_id].budget
+                budget = self.plan.orgs[org_id].budget
                 if budget is not None:
-                    judge(
+                    self.judge(
                         "money",
                         f"budget:{org_id}",
                         amount - math.floor(budget),
@@ -469,30 +536,41 @@ def _rules(
                         per_unit,
                     )
         if money.total_fund is not None:
-            spent = sum(round(needs[n].cost) for n in served)
-            judge("money", "total_fund", spent - math.floor(money.total_fund), money.hard, per_unit)
-    if rules.aid_mix is not None:
-        share = round(rules.aid_mix.min_capacity_building_share * 1000) / 1000
-        building = sum(1 for n in served if needs[n].aid == "capacity_building")
-        judge(
+            spent = sum(round(needs[n].cost) for n in self.served)
+            self.judge(
+                "money", "total_fund", spent - math.floor(money.total_fund), money.hard, per_unit
+            )
+
+    def aid_mix(self) -> None:
+        mix = self.rules.aid_mix
+        if mix is None:
+            return
+        share = round(mix.min_capacity_building_share * 1000) / 1000
+        building = sum(1 for n in self.served if self.plan.needs[n].aid == "capacity_building")
+        self.judge(
             "aid_mix",
             "capacity_building",
-            share * len(served) - building,
-            rules.aid_mix.hard,
-            rules.aid_mix.penalty,
+            share * len(self.served) - building,
+            mix.hard,
+            mix.penalty,
         )
 
-    levels: dict[str, float] = {
-        "served": float(len(served)),
-        "key_served": float(sum(1 for n in served if tree.tier(needs[n].region) is Priority.KEY)),
-        "organizations": float(engaged),
-    }
-    for goal in problem.policy.goals:
-        if goal.kind == "fairness":
-            ratios = []
-            for group in members(goal.level, goal.tier).values():
-                able = [n for n in group if servable(n)]
-                if able:
-                    ratios.append(sum(1 for n in able if n.id in served) / len(able))
-            levels[_goal_name(goal)] = min(ratios) if ratios else 1.0
-    return soft, levels
+    def levels(self) -> dict[str, float]:
+        """What each goal counts: served needs, key needs, organizations, fairness."""
+        tree, needs, served = self.plan.tree, self.plan.needs, self.served
+        levels: dict[str, float] = {
+            "served": float(len(served)),
+            "key_served": float(
+                sum(1 for n in served if tree.tier(needs[n].region) is Priority.KEY)
+            ),
+            "organizations": float(self.engaged),
+        }
+        for goal in self.plan.problem.policy.goals:
+            if goal.kind == "fairness":
+                ratios = []
+                for group in self.members(goal.level, goal.tier).values():
+                    able = [n for n in group if self.servable(n)]
+                    if able:
+                        ratios.append(sum(1 for n in able if n.id in served) / len(able))
+                levels[_goal_name(goal)] = min(ratios) if ratios else 1.0
+        return levels

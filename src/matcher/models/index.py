@@ -181,34 +181,10 @@ class ProblemIndex:
             lat=regions["lat"],
             lon=regions["lon"],
         )
-        where = tree.position
         need_ids = tuple(needs["id"])
         org_ids = tuple(organizations["id"])
-        n_orgs = len(org_ids)
         need_position = {need_id: i for i, need_id in enumerate(need_ids)}
         org_position = {org_id: i for i, org_id in enumerate(org_ids)}
-
-        def per_category(name: str, fill: float) -> FloatArray:
-            table = np.full((n_orgs, len(Category)), fill, np.float64)
-            for row, values in enumerate(organizations[name]):
-                for category, value in values.items():
-                    table[row, CATEGORY_CODES[category]] = value
-            return table
-
-        def category_mask(name: str) -> BoolArray:
-            mask = np.zeros((n_orgs, len(Category)), bool)
-            for row, listed in enumerate(organizations[name]):
-                for category in listed:
-                    mask[row, CATEGORY_CODES[category]] = True
-            return mask
-
-        def region_keys(name: str) -> IntArray:
-            listed = [
-                row * len(tree) + where[region_id]
-                for row, regions_of in enumerate(organizations[name])
-                for region_id in regions_of
-            ]
-            return np.sort(np.array(listed, np.int64))
 
         def pairs(refs: Sequence[tuple[str, str]]) -> tuple[IntArray, IntArray]:
             need = np.array([need_position[n] for n, _ in refs], np.int64)
@@ -217,74 +193,24 @@ class ProblemIndex:
 
         def keys(refs: Sequence[tuple[str, str]]) -> IntArray:
             need, org = pairs(refs)
-            return np.sort(need * n_orgs + org)
+            return np.sort(need * len(org_ids) + org)
 
         pinned_need, pinned_org = pairs(pinned)
-
-        service_regions = organizations["service_regions"]
-        service = [
-            (row, where[region_id])
-            for row, listed in enumerate(service_regions)
-            for region_id in listed or ()
-        ]
-        service_array = np.array(service, np.int64).reshape(-1, 2)
-
         pair_need = pair_org = pair_score = None
         if pair_scores is not None:
             pair_need_ids, pair_org_ids, scores = pair_scores
             pair_need = _positions(pair_need_ids, need_position)
             pair_org = _positions(pair_org_ids, org_position)
             pair_score = np.array(scores, np.float64).reshape(-1)
-
-        org_type_code = {org_type: code for code, org_type in enumerate(ORG_TYPES)}
-        credit_code = {credit: code for code, credit in enumerate(CREDITS)}
-        scope_depth = {scope: scope.level.depth for scope in Scope}
-        continues = needs["continues"]
-        ratings = organizations["ratings"]
         return cls(
             hierarchy=tree,
             need_ids=need_ids,
-            need_region=np.array([where[r] for r in needs["region"]], np.int64),
-            need_category=np.array([CATEGORY_CODES[c] for c in needs["category"]], np.int64),
-            need_beneficiaries=np.array(needs["beneficiaries"], np.float64).reshape(-1),
-            need_vulnerable=np.array([len(set(g)) for g in needs["vulnerable_groups"]], np.int64),
-            need_cost=np.array(needs["cost"], np.float64).reshape(-1),
-            need_previous_org=np.array(
-                [org_position.get(c.org_id, -1) if c else -1 for c in continues], np.int64
-            ),
-            need_previous_stars=np.array([c.stars if c else 0 for c in continues], np.int64),
-            need_partners=np.array(needs["partners"], np.int64).reshape(-1),
-            need_lead_primary=np.array(needs["lead_primary"], bool).reshape(-1),
-            need_capacity_building=np.array(
-                [aid == "capacity_building" for aid in needs["aid"]], bool
-            ),
-            need_merit=np.array(needs.get("merit", [0.0] * len(need_ids)), np.float64).reshape(-1)
-            / 100.0,
             org_ids=org_ids,
-            org_type=np.array([org_type_code[t] for t in organizations["org_type"]], np.int64),
-            org_scope_depth=np.array([scope_depth[s] for s in organizations["scope"]], np.int64),
-            org_home=np.array([where[h] for h in organizations["home_region"]], np.int64),
-            org_capability=per_category("capabilities", 0.0),
-            org_capacity=np.array(organizations["max_projects"], np.int64).reshape(-1),
-            org_credit=np.array([credit_code[c] for c in organizations["credit"]], np.int64),
-            org_rating_count=np.array([len(r) for r in ratings], np.float64),
-            org_rating_sum=np.array([sum(r) for r in ratings], np.float64),
-            service_org=service_array[:, 0].copy(),
-            service_region=service_array[:, 1].copy(),
-            org_has_service=np.array([s is not None for s in service_regions], bool),
+            **_need_arrays(needs, tree.position, org_position),
+            **_organization_arrays(organizations, tree),
             pair_need=pair_need,
             pair_org=pair_org,
             pair_score=pair_score,
-            org_acceptance=per_category("acceptance", 1.0),
-            org_budget=np.array(
-                [np.inf if b is None else b for b in organizations["budget"]], np.float64
-            ),
-            org_inspection=np.array(organizations["inspection_passed"], bool).reshape(-1),
-            org_grade=np.array(organizations["grade"], np.int64).reshape(-1),
-            org_declines_category=category_mask("declines_categories"),
-            org_prefers_category=category_mask("prefers_categories"),
-            declines_region_key=region_keys("declines_regions"),
-            prefers_region_key=region_keys("prefers_regions"),
             pinned_need=pinned_need,
             pinned_org=pinned_org,
             declined_key=keys(declined),
@@ -292,6 +218,95 @@ class ProblemIndex:
             need_position=need_position,
             org_position=org_position,
         )
+
+
+def _need_arrays(
+    needs: Columns, where: Mapping[str, int], org_position: Mapping[str, int]
+) -> dict[str, Any]:
+    """The ``need_*`` arrays of :class:`ProblemIndex`, from the needs' columns."""
+    continues = needs["continues"]
+    return {
+        "need_region": np.array([where[r] for r in needs["region"]], np.int64),
+        "need_category": np.array([CATEGORY_CODES[c] for c in needs["category"]], np.int64),
+        "need_beneficiaries": np.array(needs["beneficiaries"], np.float64).reshape(-1),
+        "need_vulnerable": np.array([len(set(g)) for g in needs["vulnerable_groups"]], np.int64),
+        "need_cost": np.array(needs["cost"], np.float64).reshape(-1),
+        "need_previous_org": np.array(
+            [org_position.get(c.org_id, -1) if c else -1 for c in continues], np.int64
+        ),
+        "need_previous_stars": np.array([c.stars if c else 0 for c in continues], np.int64),
+        "need_partners": np.array(needs["partners"], np.int64).reshape(-1),
+        "need_lead_primary": np.array(needs["lead_primary"], bool).reshape(-1),
+        "need_capacity_building": np.array(
+            [aid == "capacity_building" for aid in needs["aid"]], bool
+        ),
+        "need_merit": np.array(needs.get("merit", [0.0] * len(needs["id"])), np.float64).reshape(-1)
+        / 100.0,
+    }
+
+
+def _organization_arrays(organizations: Columns, tree: Hierarchy) -> dict[str, Any]:
+    """The ``org_*`` arrays of :class:`ProblemIndex` and the organizations' listed regions
+    (service, declined, preferred), from the organizations' columns."""
+    where = tree.position
+    n_orgs = len(organizations["id"])
+
+    def per_category(name: str, fill: float) -> FloatArray:
+        table = np.full((n_orgs, len(Category)), fill, np.float64)
+        for row, values in enumerate(organizations[name]):
+            for category, value in values.items():
+                table[row, CATEGORY_CODES[category]] = value
+        return table
+
+    def category_mask(name: str) -> BoolArray:
+        mask = np.zeros((n_orgs, len(Category)), bool)
+        for row, listed in enumerate(organizations[name]):
+            for category in listed:
+                mask[row, CATEGORY_CODES[category]] = True
+        return mask
+
+    def region_keys(name: str) -> IntArray:
+        listed = [
+            row * len(tree) + where[region_id]
+            for row, regions_of in enumerate(organizations[name])
+            for region_id in regions_of
+        ]
+        return np.sort(np.array(listed, np.int64))
+
+    service_regions = organizations["service_regions"]
+    service = [
+        (row, where[region_id])
+        for row, listed in enumerate(service_regions)
+        for region_id in listed or ()
+    ]
+    service_array = np.array(service, np.int64).reshape(-1, 2)
+    org_type_code = {org_type: code for code, org_type in enumerate(ORG_TYPES)}
+    credit_code = {credit: code for code, credit in enumerate(CREDITS)}
+    scope_depth = {scope: scope.level.depth for scope in Scope}
+    ratings = organizations["ratings"]
+    return {
+        "org_type": np.array([org_type_code[t] for t in organizations["org_type"]], np.int64),
+        "org_scope_depth": np.array([scope_depth[s] for s in organizations["scope"]], np.int64),
+        "org_home": np.array([where[h] for h in organizations["home_region"]], np.int64),
+        "org_capability": per_category("capabilities", 0.0),
+        "org_capacity": np.array(organizations["max_projects"], np.int64).reshape(-1),
+        "org_credit": np.array([credit_code[c] for c in organizations["credit"]], np.int64),
+        "org_rating_count": np.array([len(r) for r in ratings], np.float64),
+        "org_rating_sum": np.array([sum(r) for r in ratings], np.float64),
+        "service_org": service_array[:, 0].copy(),
+        "service_region": service_array[:, 1].copy(),
+        "org_has_service": np.array([s is not None for s in service_regions], bool),
+        "org_acceptance": per_category("acceptance", 1.0),
+        "org_budget": np.array(
+            [np.inf if b is None else b for b in organizations["budget"]], np.float64
+        ),
+        "org_inspection": np.array(organizations["inspection_passed"], bool).reshape(-1),
+        "org_grade": np.array(organizations["grade"], np.int64).reshape(-1),
+        "org_declines_category": category_mask("declines_categories"),
+        "org_prefers_category": category_mask("prefers_categories"),
+        "declines_region_key": region_keys("declines_regions"),
+        "prefers_region_key": region_keys("prefers_regions"),
+    }
 
 
 #: The fields :meth:`ProblemIndex.from_columns` reads, per kind of row.

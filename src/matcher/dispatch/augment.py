@@ -552,13 +552,8 @@ def _repair(
     p = np.zeros(size, np.int64)
     excess = np.zeros(size, np.int64)
 
-    # Room that can be used: no organization takes more needs than it has usable pairs.
-    room = np.zeros(n_orgs, np.int64)
-    for r in range(need.size):
-        if usable[r]:
-            room[org[r]] += 1
+    room = _room(org, usable, capacity)
     for o in range(n_orgs):
-        room[o] = min(room[o], max(capacity[o], 0))
         p[n_needs + o] = -v[o]
 
     load = np.zeros(n_orgs, np.int64)
@@ -602,19 +597,7 @@ def _repair(
     if units > max_units:
         return TOO_MANY_UNITS, row_of, v, units, np.int64(0)
 
-    # Each organization's needs, packed in slots.
-    slot_start = np.zeros(n_orgs + 1, np.int64)
-    for o in range(n_orgs):
-        slot_start[o + 1] = slot_start[o] + room[o]
-    slots = np.empty(max(slot_start[n_orgs], 1), np.int64)
-    slot_of = np.full(n_needs, -1, np.int64)
-    filled = np.zeros(n_orgs, np.int64)
-    for n in range(n_needs):
-        if row_of[n] >= 0:
-            o = org[row_of[n]]
-            slot_of[n] = slot_start[o] + filled[o]
-            slots[slot_of[n]] = n
-            filled[o] += 1
+    slot_start, slots, slot_of = _pack(org, row_of, room)
     # Each need's usable rows, sorted on first use by their bid at the starting prices. Potentials
     # only fall in phase 1 (the one that reads rows), so p[n] - bid bounds the reduced cost of a
     # row from below and a search reads a need's rows in that order, lazily, up to its target.
@@ -686,23 +669,7 @@ def _repair(
                 i = touched[k]
                 if done[i] and dist[i] < reach:
                     p[i] += reach - dist[i]
-            # The path from the sink, listed target first as _move reads it.
-            length = 0
-            i = sink
-            while i != target:
-                path[length], rows[length] = i, link_row[i]
-                length += 1
-                i = link[i]
-            path[length] = target
-            length += 1
-            for k in range(length // 2):
-                j = length - 1 - k
-                path[k], path[j] = path[j], path[k]
-            # rows[k] was the row of the arc out of the k-th node from the sink, i.e. into the
-            # (k + 1)-th: after reversal the arc into path[k] is rows[length - 2 - k].
-            for k in range((length - 1) // 2):
-                j = length - 2 - k
-                rows[k], rows[j] = rows[j], rows[k]
+            length = _path_from_sink(sink, target, link, link_row, path, rows)
             _move(path, rows, length, n_needs, need, org, row_of, p, forward, load, slots,
                   slot_start, slot_of)  # fmt: skip
             excess[sink] -= 1
@@ -718,20 +685,95 @@ def _repair(
             prices[o] = max(np.int64(0), p[sink] - p[n_needs + o])
     prices = _least(prices, need_start, need, org, score, usable, row_of, load, slots,
                     slot_start, keys, nodes)  # fmt: skip
-    surplus = np.zeros(n_needs, np.int64)
+    if not _proves(prices, need, org, score, usable, capacity, row_of, load):
+        return NO_CERTIFICATE, row_of, v, units, work
+    return OPTIMAL, row_of, prices, units, work
+
+
+@_compiled
+def _room(org: IntArray, usable: BoolArray, capacity: IntArray) -> IntArray:
+    """Room that can be used: no organization takes more needs than it has usable pairs."""
+    room = np.zeros(capacity.size, np.int64)
+    for r in range(org.size):
+        if usable[r]:
+            room[org[r]] += 1
+    for o in range(capacity.size):
+        room[o] = min(room[o], max(capacity[o], 0))
+    return room
+
+
+@_compiled
+def _pack(org: IntArray, row_of: IntArray, room: IntArray) -> tuple[IntArray, IntArray, IntArray]:
+    """Each organization's needs packed in slots: where its slots start, the need in each slot,
+    and each need's slot (-1 when unassigned)."""
+    n_orgs, n_needs = room.size, row_of.size
+    slot_start = np.zeros(n_orgs + 1, np.int64)
+    for o in range(n_orgs):
+        slot_start[o + 1] = slot_start[o] + room[o]
+    slots = np.empty(max(slot_start[n_orgs], 1), np.int64)
+    slot_of = np.full(n_needs, -1, np.int64)
+    filled = np.zeros(n_orgs, np.int64)
     for n in range(n_needs):
+        if row_of[n] >= 0:
+            o = org[row_of[n]]
+            slot_of[n] = slot_start[o] + filled[o]
+            slots[slot_of[n]] = n
+            filled[o] += 1
+    return slot_start, slots, slot_of
+
+
+@_compiled
+def _path_from_sink(
+    sink: int, target: int, link: IntArray, link_row: IntArray, path: IntArray, rows: IntArray
+) -> int:
+    """The search's path from the sink into ``path`` and ``rows``, listed target first as
+    :func:`_move` reads it; returns its number of nodes."""
+    length = 0
+    i = sink
+    while i != target:
+        path[length], rows[length] = i, link_row[i]
+        length += 1
+        i = link[i]
+    path[length] = target
+    length += 1
+    for k in range(length // 2):
+        j = length - 1 - k
+        path[k], path[j] = path[j], path[k]
+    # rows[k] was the row of the arc out of the k-th node from the sink, i.e. into the
+    # (k + 1)-th: after reversal the arc into path[k] is rows[length - 2 - k].
+    for k in range((length - 1) // 2):
+        j = length - 2 - k
+        rows[k], rows[j] = rows[j], rows[k]
+    return length
+
+
+@_compiled
+def _proves(
+    prices: IntArray,
+    need: IntArray,
+    org: IntArray,
+    score: IntArray,
+    usable: BoolArray,
+    capacity: IntArray,
+    row_of: IntArray,
+    load: IntArray,
+) -> bool:
+    """Whether ``prices`` prove the plan optimal: every chosen pair is usable and pays at least
+    its price, no usable pair beats its need's surplus, and only full organizations charge."""
+    surplus = np.zeros(row_of.size, np.int64)
+    for n in range(row_of.size):
         r = row_of[n]
         if r >= 0:
             surplus[n] = score[r] - prices[org[r]]
             if surplus[n] < 0 or not usable[r]:
-                return NO_CERTIFICATE, row_of, v, units, work
+                return False
     for r in range(need.size):
         if usable[r] and surplus[need[r]] + prices[org[r]] < score[r]:
-            return NO_CERTIFICATE, row_of, v, units, work
-    for o in range(n_orgs):
+            return False
+    for o in range(prices.size):  # noqa: SIM110 - a loop, which numba compiles
         if prices[o] > 0 and load[o] < capacity[o]:
-            return NO_CERTIFICATE, row_of, v, units, work
-    return OPTIMAL, row_of, prices, units, work
+            return False
+    return True
 
 
 def _load() -> None:

@@ -12,14 +12,17 @@ Examples
 >>> from scipy import sparse
 >>> from matcher.solvers.budget import Budget
 >>> a = sparse.csc_array(np.array([[1.0, 1.0, 1.0]]))  # at most two of three items
->>> x = solve_integer_program(
+>>> program = IntegerProgram(
 ...     np.array([-3.0, -2.0, -1.0]), a, np.array([-np.inf]), np.array([2.0]),
-...     np.zeros(3), np.ones(3), np.ones(3, bool), budget=Budget.start(5.0), node_limit=100)
+...     np.zeros(3), np.ones(3), np.ones(3, bool))
+>>> x = solve_integer_program(program, budget=Budget.start(5.0), node_limit=100)
 >>> (x > 0.5).tolist()
 [True, True, False]
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -29,7 +32,7 @@ from scipy import sparse
 
 from .budget import Budget
 
-__all__ = ["solve_integer_program"]
+__all__ = ["IntegerProgram", "solve_integer_program"]
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -44,14 +47,22 @@ _PLAN = {
 }
 
 
+@dataclass(frozen=True, eq=False)
+class IntegerProgram:
+    """Minimize ``c @ x`` subject to ``row_lower <= a @ x <= row_upper``, ``lower <= x <= upper``,
+    and ``x`` whole where ``integral``; infinite bounds are HiGHS' infinity."""
+
+    c: FloatArray
+    a: sparse.csc_array
+    row_lower: FloatArray
+    row_upper: FloatArray
+    lower: FloatArray
+    upper: FloatArray
+    integral: BoolArray
+
+
 def solve_integer_program(
-    c: FloatArray,
-    a: sparse.csc_array,
-    row_lower: FloatArray,
-    row_upper: FloatArray,
-    lower: FloatArray,
-    upper: FloatArray,
-    integral: BoolArray,
+    program: IntegerProgram,
     *,
     budget: Budget,
     node_limit: int,
@@ -59,14 +70,12 @@ def solve_integer_program(
     presolve: bool = True,
     phase: str = "integer program",
 ) -> FloatArray | None:
-    """Minimize ``c @ x`` subject to ``row_lower <= a @ x <= row_upper`` and the column bounds.
+    """Solve ``program`` with HiGHS' branch and bound.
 
     Parameters
     ----------
-    c, a, row_lower, row_upper, lower, upper
-        The program; infinite bounds are HiGHS' infinity.
-    integral
-        Which columns must be whole.
+    program
+        The program.
     budget
         The call's budget: HiGHS stops at its deadline (``phase`` is then recorded as capped).
     node_limit
@@ -96,7 +105,8 @@ def solve_integer_program(
     # root node in half the time, to the same plan).
     highs.setOptionValue("presolve", "on" if presolve else "off")
     highs.setOptionValue("mip_detect_symmetry", False)
-    matrix = sparse.csc_array(a)
+    c, lower, upper = program.c, program.lower, program.upper
+    matrix = sparse.csc_array(program.a)
     matrix.sort_indices()
     inf = np.inf
     highs.passModel(
@@ -109,14 +119,14 @@ def solve_integer_program(
         np.ascontiguousarray(c, np.float64),
         np.ascontiguousarray(lower, np.float64),
         np.ascontiguousarray(upper, np.float64),
-        np.nan_to_num(np.asarray(row_lower, np.float64), neginf=-inf),
-        np.nan_to_num(np.asarray(row_upper, np.float64), posinf=inf),
+        np.nan_to_num(np.asarray(program.row_lower, np.float64), neginf=-inf),
+        np.nan_to_num(np.asarray(program.row_upper, np.float64), posinf=inf),
         matrix.indptr.astype(np.int32),
         matrix.indices.astype(np.int32),
         matrix.data.astype(np.float64),
-        np.where(integral, int(HighsVarType.kInteger), int(HighsVarType.kContinuous)).astype(
-            np.int32
-        ),
+        np.where(
+            program.integral, int(HighsVarType.kInteger), int(HighsVarType.kContinuous)
+        ).astype(np.int32),
     )
     highs.run()
     status = highs.getModelStatus()

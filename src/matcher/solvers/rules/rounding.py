@@ -40,7 +40,7 @@ from scipy import sparse
 
 from ..base import AssignmentModel, IntArray, SideRules
 from ..budget import Budget
-from ..highs import solve_integer_program
+from ..highs import IntegerProgram, solve_integer_program
 from .relaxation import LinearProgram, linear_program
 
 __all__ = ["improve", "round_relaxation"]
@@ -228,7 +228,7 @@ def _best_on(
     whole = np.zeros(n_vars + shared.size, bool)
     whole[: pairs.size] = True
     whole[n_vars:] = True
-    solution = solve_integer_program(
+    program = IntegerProgram(
         np.concatenate([lp.c[cols], np.zeros(shared.size)]),
         sparse.csc_array(rows),
         np.concatenate([np.full(lp.b_ub.size, -np.inf), np.zeros(shared.size)]),
@@ -236,6 +236,9 @@ def _best_on(
         np.concatenate([lower, np.zeros(shared.size)]),
         np.concatenate([lp.upper[cols], np.ones(shared.size)]),
         whole,
+    )
+    solution = solve_integer_program(
+        program,
         budget=budget,
         node_limit=nodes,
         gap=MIP_GAP,

@@ -36,15 +36,15 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "matcher"
 #: its name listed here; a module may import from its own floor (without a circle) and from below.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("matcher._lazy", "matcher.errors", "matcher.models"),
-    ("matcher.candidates",),
+    ("matcher.pairs",),
     ("matcher.rules",),
     ("matcher.solvers",),
-    ("matcher.solving", "matcher.decompose"),
     ("matcher.plan",),
-    ("matcher.explain", "matcher.analysis", "matcher.dispatch"),
-    ("matcher.io", "matcher.report", "matcher.synth", "matcher.service", "matcher.review"),
+    ("matcher.solving", "matcher.decompose"),
+    ("matcher.explain", "matcher.analysis", "matcher.dispatch", "matcher.review"),
+    ("matcher.io", "matcher.report", "matcher.synth", "matcher.service"),
     ("matcher.cli",),
-    ("matcher",),
+    ("matcher", "matcher._moved", "matcher.__main__"),
 )
 
 #: The same floors for the flat tree the layout replaced (its commit 5d3c32f), to measure it.
@@ -53,8 +53,8 @@ FLAT_LAYERS: tuple[tuple[str, ...], ...] = (
     ("matcher.candidates", "matcher.eligibility", "matcher.scoring"),
     ("matcher.constraints", "matcher.conflicts"),
     ("matcher.solvers",),
-    ("matcher.solve", "matcher.decompose"),
     ("matcher.solution", "matcher.records", "matcher.kpis", "matcher.verify"),
+    ("matcher.solve", "matcher.decompose"),
     (
         "matcher.explain",
         "matcher.variants",
@@ -64,8 +64,8 @@ FLAT_LAYERS: tuple[tuple[str, ...], ...] = (
         "matcher.simulate",
     ),
     ("matcher.io", "matcher.display", "matcher.plots", "matcher.synth"),
-    ("matcher.cli", "matcher.cli_compare", "matcher.__main__"),
-    ("matcher",),
+    ("matcher.cli", "matcher.cli_compare"),
+    ("matcher", "matcher.__main__"),
 )
 
 

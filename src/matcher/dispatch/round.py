@@ -260,6 +260,38 @@ class _Arrays:
     stats: dict[str, float] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, eq=False)
+class _RoundRows:
+    """A round's plan as rows of the dispatch's table, per need (-1: none), and its sums."""
+
+    #: Accepted offers, and the plan's choice elsewhere.
+    plan: IntArray
+    #: The plan's open offers (kept and new; accepted ones left out).
+    open: IntArray
+    #: The open offers before the round.
+    pending: IntArray
+    objective: float
+    #: Total score of keeping every open offer and nothing more.
+    keep_objective: float
+    #: Sum of the acceptance probabilities of the plan's open offers.
+    expected: float
+
+    @classmethod
+    def of(cls, arrays: _Arrays, chosen: IntArray) -> _RoundRows:
+        pinned, pending, score = arrays.pinned_row, arrays.pending_row, arrays.score
+        plan = np.where(pinned >= 0, pinned, chosen)
+        open_rows = np.where(pinned >= 0, -1, chosen)
+        keep = np.where(pinned >= 0, pinned, pending)
+        return cls(
+            plan=plan,
+            open=open_rows,
+            pending=pending,
+            objective=float(score[np.sort(plan[plan >= 0])].sum()),
+            keep_objective=float(score[np.sort(keep[keep >= 0])].sum()),
+            expected=float(arrays.probability[open_rows[open_rows >= 0]].sum()),
+        )
+
+
 class Dispatch:
     """A dispatch (派单 → 接单 → 实施 → 评单) over one problem, as an append-only event log.
 
@@ -521,82 +553,18 @@ class Dispatch:
         started = time.perf_counter()
         table = self._table
         arrays = self._arrays()
-        problem = self._problem
-        index = problem.index
         snapshot = self._round_inputs(arrays.acceptance)
-        if solver in ("auto", "flow") and _network_shaped(problem):
-            outcome = self._solve_flow(arrays)
-            chosen = outcome.row_of
-            prices = {
-                index.org_ids[o]: float(v) / table.scale
-                for o, v in enumerate(outcome.prices.tolist())
-                if v > 0
-            }
-            method, stats = outcome.method, dict(outcome.stats)
-        else:
-            chosen, stats = self._solve_core(arrays, solver, time_limit, seed, snapshot)
-            prices, method = {}, "solve"
+        chosen, prices, method, stats = self._solve_round(
+            arrays, snapshot, solver, time_limit, seed
+        )
         solved = time.perf_counter()
-
-        pinned = arrays.pinned_row
-        plan_rows = np.where(pinned >= 0, pinned, chosen)
-        has_plan = plan_rows >= 0
-        open_rows = np.where(pinned >= 0, -1, chosen)
-        pending = arrays.pending_row
-        score = arrays.score
-        objective = float(score[np.sort(plan_rows[has_plan])].sum())
-        keep_rows = np.where(pinned >= 0, pinned, pending)
-        keep_objective = float(score[np.sort(keep_rows[keep_rows >= 0])].sum())
-        offered = open_rows[open_rows >= 0]
-        expected = float(arrays.probability[offered].sum())
-
-        need_ids, org_ids = index.need_ids, index.org_ids
-        dropped = np.flatnonzero((pending >= 0) & (open_rows != pending))
-        new = np.flatnonzero((open_rows >= 0) & (open_rows != pending))
-        kept_needs = np.flatnonzero((pending >= 0) & (open_rows == pending))
-        round_no = self._ledger.round
-        recorded: list[Event] = []
-        if dropped.size or new.size:
-            round_no += 1
-            seq = len(self._events)
-            recorded.append(
-                Round(
-                    seq=seq,
-                    round=round_no,
-                    objective=objective,
-                    expected_acceptances=expected,
-                    prices=prices,
-                )
-            )
-            for n in dropped.tolist():
-                recorded.append(
-                    Withdrawn(
-                        seq=seq + len(recorded),
-                        need_id=need_ids[n],
-                        org_id=org_ids[int(table.layout.org[pending[n]])],
-                        reason="re-dispatched",
-                    )
-                )
-            for n in new.tolist():
-                row = int(open_rows[n])
-                recorded.append(
-                    Proposed(
-                        seq=seq + len(recorded),
-                        round=round_no,
-                        need_id=need_ids[n],
-                        org_id=org_ids[int(table.layout.org[row])],
-                        score=float(score[row]),
-                        probability=float(arrays.probability[row]),
-                    )
-                )
-            trial = self._ledger.copy()
-            for event in recorded:
-                trial.record(event)
-            self._ledger = trial
-            self._events.extend(recorded)
+        rows = _RoundRows.of(arrays, chosen)
+        round_no, recorded = self._record(rows, arrays, prices)
         stats.update(arrays.stats)
         stats["propose_seconds"] = time.perf_counter() - started
         stats["record_seconds"] = time.perf_counter() - solved
+
+        need_ids, org_ids = self._problem.index.need_ids, self._problem.index.org_ids
 
         def pairs(rows: IntArray, needs: IntArray) -> tuple[tuple[str, str], ...]:
             orgs = table.layout.org[rows]
@@ -605,17 +573,19 @@ class Dispatch:
                 for n, o in zip(needs.tolist(), orgs.tolist(), strict=True)
             )
 
-        plan_needs = np.flatnonzero(has_plan)
-        plan_chosen = plan_rows[plan_needs]
+        pending = rows.pending
+        kept_needs = np.flatnonzero((pending >= 0) & (rows.open == pending))
+        plan_needs = np.flatnonzero(rows.plan >= 0)
+        plan_chosen = rows.plan[plan_needs]
         return Proposal(
             round=round_no,
             offers=tuple(e for e in recorded if isinstance(e, Proposed)),
             withdrawn=tuple(e for e in recorded if isinstance(e, Withdrawn)),
             kept=lambda: pairs(pending[kept_needs], kept_needs),
             plan=lambda: pairs(plan_chosen, plan_needs),
-            objective=objective,
-            keep_objective=keep_objective,
-            expected_acceptances=expected,
+            objective=rows.objective,
+            keep_objective=rows.keep_objective,
+            expected_acceptances=rows.expected,
             prices=prices,
             method=method,
             stats=stats,
@@ -623,6 +593,76 @@ class Dispatch:
             solution=lambda p: self._plan_solution(p, plan_chosen, method),
             unplaceable=self.unplaceable,
         )
+
+    def _solve_round(
+        self, arrays: _Arrays, snapshot: _RoundInputs, solver: str, time_limit: float, seed: int
+    ) -> tuple[IntArray, dict[str, float], str, dict[str, Any]]:
+        """Per need, the row the round's plan chooses (-1: none); the organizations' positive
+        shadow prices (the flow engine only); how it was solved; its stats."""
+        problem = self._problem
+        if solver in ("auto", "flow") and _network_shaped(problem):
+            outcome = self._solve_flow(arrays)
+            prices = {
+                problem.index.org_ids[o]: float(v) / self._table.scale
+                for o, v in enumerate(outcome.prices.tolist())
+                if v > 0
+            }
+            return outcome.row_of, prices, outcome.method, dict(outcome.stats)
+        chosen, stats = self._solve_core(arrays, solver, time_limit, seed, snapshot)
+        return chosen, {}, "solve", stats
+
+    def _record(
+        self, rows: _RoundRows, arrays: _Arrays, prices: dict[str, float]
+    ) -> tuple[int, list[Event]]:
+        """Record the round's events (a round, withdrawn and new offers) when the plan changes
+        anything; the round's number and the events recorded."""
+        pending, open_rows = rows.pending, rows.open
+        dropped = np.flatnonzero((pending >= 0) & (open_rows != pending))
+        new = np.flatnonzero((open_rows >= 0) & (open_rows != pending))
+        round_no = self._ledger.round
+        recorded: list[Event] = []
+        if not (dropped.size or new.size):
+            return round_no, recorded
+        need_ids, org_ids = self._problem.index.need_ids, self._problem.index.org_ids
+        layout = self._table.layout
+        round_no += 1
+        seq = len(self._events)
+        recorded.append(
+            Round(
+                seq=seq,
+                round=round_no,
+                objective=rows.objective,
+                expected_acceptances=rows.expected,
+                prices=prices,
+            )
+        )
+        for n in dropped.tolist():
+            recorded.append(
+                Withdrawn(
+                    seq=seq + len(recorded),
+                    need_id=need_ids[n],
+                    org_id=org_ids[int(layout.org[pending[n]])],
+                    reason="re-dispatched",
+                )
+            )
+        for n in new.tolist():
+            row = int(open_rows[n])
+            recorded.append(
+                Proposed(
+                    seq=seq + len(recorded),
+                    round=round_no,
+                    need_id=need_ids[n],
+                    org_id=org_ids[int(layout.org[row])],
+                    score=float(arrays.score[row]),
+                    probability=float(arrays.probability[row]),
+                )
+            )
+        trial = self._ledger.copy()
+        for event in recorded:
+            trial.record(event)
+        self._ledger = trial
+        self._events.extend(recorded)
+        return round_no, recorded
 
     def round_problem(self) -> Problem:
         """The problem the next :meth:`propose` solves (see the module notes)."""

@@ -45,6 +45,7 @@ import numpy as np
 from .._lazy import lazy_module
 from ..errors import OptionError
 from ..models import Category, Priority, Problem, catalog
+from ..models.html import escape, table_row
 from ..models.vocab import Language
 from ..plan.kpis import Tally
 from ..plan.solution import Assignment, Solution, Unmet
@@ -61,6 +62,7 @@ __all__ = [
     "PlanMismatchError",
     "base_score",
     "compare",
+    "comparison_html",
     "plan_score",
 ]
 
@@ -475,8 +477,6 @@ class Comparison:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
 
     def _repr_html_(self) -> str:
-        from ..report.display import comparison_html
-
         return comparison_html(self)
 
     def __repr__(self) -> str:
@@ -772,3 +772,46 @@ def _delta(key: str, value: float, zh: bool) -> str:
     if key == "base_score":
         return f"{value:+,.3f}"
     return f"{value:+,.0f}"
+
+
+def comparison_html(comparison: Comparison, language: Language = "zh") -> str:
+    """An HTML view of a comparison: totals, tiers, categories and how many needs changed."""
+    zh = language == "zh"
+    a_name, b_name = (escape(n) for n in comparison.names)
+    totals = comparison.totals().to_dict(orient="index")
+    head = table_row(["", a_name, b_name, catalog.text("html.change", language)], header=True)
+    rows = [
+        table_row(
+            [
+                escape(catalog.text(f"total.{key}", language)),
+                _fmt(key, float(totals[key]["a"])),
+                _fmt(key, float(totals[key]["b"])),
+                escape(_delta(key, float(totals[key]["delta"]), zh)),
+            ]
+        )
+        for key in _TOTALS
+    ]
+    breakdowns: tuple[Breakdown, ...] = ("tier", "category")
+    for by in breakdowns:
+        frame = comparison.kpis(by)
+        for key, row in frame.iterrows():
+            label = comparison._group_name(by, str(key), str(row["name"]), language)
+            rows.append(
+                table_row(
+                    [
+                        escape(label),
+                        f"{row['served_a']}/{row['needs_a']} ({row['share_a']:.1%})",
+                        f"{row['served_b']}/{row['needs_b']} ({row['share_b']:.1%})",
+                        f"{row['delta_served']:+d} ({escape(_delta('share', row['delta_share'], zh))})",
+                    ]
+                )
+            )
+    counts = comparison.counts()
+    changes = " · ".join(
+        f"{escape(catalog.text(f'change.{c}', language))} {counts[c]}" for c in CHANGES
+    )
+    title = catalog.text("html.comparison", language)
+    return (
+        f"<div><strong>{title}</strong> {a_name} → {b_name}"
+        f"<table>{head}{''.join(rows)}</table><p>{changes}</p></div>"
+    )

@@ -27,6 +27,7 @@ needs[0].region: unknown region 'nowhere'
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -38,15 +39,17 @@ from pydantic import Field, model_validator
 
 from .._lazy import lazy_module
 from ..errors import Issue, ProblemError, echo
+from . import catalog
 from .base import Id, Model
 from .deferred import Deferred
+from .html import escape, table_row
 from .index import PairColumns, ProblemIndex
 from .limits import MAX_DOCUMENT_BYTES, Score, parse_json
 from .need import Need
 from .organization import Organization
 from .policy import Policy
 from .region import Region
-from .vocab import Level, Scope
+from .vocab import Category, Language, Level, Priority, Scope
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -55,7 +58,7 @@ if TYPE_CHECKING:
 else:
     pd = lazy_module("pandas")
 
-__all__ = ["PairRef", "PairScore", "Problem"]
+__all__ = ["PairRef", "PairScore", "Problem", "problem_html"]
 
 #: A table: a DataFrame, or a mapping of column names to columns (lists, numpy arrays).
 Table: TypeAlias = "pd.DataFrame | Mapping[str, Any]"
@@ -239,8 +242,6 @@ class Problem(Deferred):
         return self.replace(policy=merged)
 
     def _repr_html_(self) -> str:
-        from ..report.display import problem_html
-
         return problem_html(self)
 
     def to_json(self, *, indent: int | None = None) -> str:
@@ -744,3 +745,54 @@ def _pair_refs(
             else:
                 seen[need_id, org_id] = i
     return seen
+
+
+def problem_html(problem: Problem, language: Language = "zh") -> str:
+    """An HTML summary of a problem: sizes, needs by category and priority tier, organizations.
+
+    Parameters
+    ----------
+    problem
+        The problem.
+    language
+        ``"zh"`` or ``"en"`` labels.
+    """
+    index = problem.index
+    tiers = list(Priority)
+    categories = list(Category)
+    need_tier = index.hierarchy.tier[index.need_region]
+    counts = Counter(zip(index.need_category.tolist(), need_tier.tolist(), strict=True))
+    head = table_row(
+        [
+            catalog.text("html.category", language),
+            *(escape(t.label(language)) for t in tiers),
+            catalog.text("html.total", language),
+        ],
+        header=True,
+    )
+    body = []
+    for c, category in enumerate(categories):
+        row = [counts.get((c, t), 0) for t in range(len(tiers))]
+        if sum(row):
+            body.append(
+                table_row([escape(category.label(language)), *map(str, row), str(sum(row))])
+            )
+    capacity = sum(o.max_projects for o in problem.organizations)
+    barred = sum(o.credit in problem.policy.barred_credit for o in problem.organizations)
+    scopes = Counter(o.scope.label(language) for o in problem.organizations)
+    scope_text = " · ".join(f"{escape(s)} {n}" for s, n in scopes.most_common())
+    title = catalog.text(
+        "html.problem",
+        language,
+        regions=len(problem.regions),
+        organizations=len(problem.organizations),
+        needs=len(problem.needs),
+    )
+    orgs = catalog.text(
+        "html.organizations", language, capacity=capacity, barred=barred, scopes=scope_text
+    )
+    caption = catalog.text("html.needs_caption", language)
+    return (
+        f"<div><strong>{title}</strong><p>{orgs}</p>"
+        f"<table><caption>{caption}</caption>{head}{''.join(body)}</table></div>"
+    )

@@ -15,6 +15,7 @@ True
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar, Literal, Protocol, runtime_checkable
 
@@ -24,6 +25,7 @@ from .._lazy import lazy_module
 from ..models import COMPONENTS, Category, Priority, Problem, catalog
 from ..models.base import Model
 from ..models.deferred import Deferred, PendingRows
+from ..models.html import escape, table_row
 from ..models.vocab import Language
 from ..rules.compile import SoftViolation
 from ..solvers.base import Status
@@ -36,7 +38,15 @@ if TYPE_CHECKING:
 else:
     pd = lazy_module("pandas")
 
-__all__ = ["Assignment", "Conflict", "Solution", "Unmet", "UnmetReason", "unmet_detail"]
+__all__ = [
+    "Assignment",
+    "Conflict",
+    "Solution",
+    "Unmet",
+    "UnmetReason",
+    "solution_html",
+    "unmet_detail",
+]
 
 #: Why a need is not served:
 #:
@@ -231,8 +241,6 @@ class Solution(Deferred):
         return self._timings
 
     def _repr_html_(self) -> str:
-        from ..report.display import solution_html
-
         return solution_html(self)
 
     @property
@@ -318,3 +326,55 @@ class Solution(Deferred):
                 label = catalog.text(f"reason.{reason}", language)
                 lines.append(f"  {catalog.pad(label, 24)} {count:>6}")
         return "\n".join(lines)
+
+
+def solution_html(solution: Solution, language: Language = "zh") -> str:
+    """An HTML summary of a plan: status, objective, and needs served by tier and category."""
+    k = solution.kpis
+    head = table_row(
+        ["", *(catalog.text(f"html.{key}", language) for key in ("needs", "served", "share"))],
+        header=True,
+    )
+    rows = [
+        table_row(
+            [catalog.text("html.all", language), str(k.needs), str(k.served), f"{k.share:.1%}"]
+        )
+    ]
+    for tier, tally in k.by_tier.items():
+        rows.append(
+            table_row(
+                [
+                    escape(tier.label(language)),
+                    str(tally.needs),
+                    str(tally.served),
+                    f"{tally.share:.1%}",
+                ]
+            )
+        )
+    for category, tally in k.by_category.items():
+        rows.append(
+            table_row(
+                [
+                    escape(category.label(language)),
+                    str(tally.needs),
+                    str(tally.served),
+                    f"{tally.share:.1%}",
+                ]
+            )
+        )
+    reasons = Counter(u.reason for u in solution.unmet)
+    unmet = " · ".join(
+        f"{escape(catalog.text(f'reason.{r}', language))} {n}" for r, n in sorted(reasons.items())
+    )
+    title = catalog.text(
+        "html.plan",
+        language,
+        status=escape(solution.status.value),
+        objective=solution.objective,
+        bound=solution.bound,
+        engaged=k.engaged,
+        organizations=k.organizations,
+        utilization=k.utilization,
+    )
+    tail = f"<p>{catalog.text('html.by_reason', language)}:{unmet}</p>" if unmet else ""
+    return f"<div><strong>{title}</strong><table>{head}{''.join(rows)}</table>{tail}</div>"

@@ -27,6 +27,8 @@ from hypothesis import strategies as st
 
 import matcher
 from matcher import io
+from matcher.io import problems as io_problems
+from matcher.io import rows as io_rows
 from matcher.models import Need, Organization, Region, columnar
 from matcher.models.columnar import _KINDS
 from matcher.models.problem import _from_frames_by_rows, _validate_by_rows
@@ -480,9 +482,9 @@ def test_columns_load_valid_documents_as_the_document_does(document: dict[str, A
 
 
 def io_outcomes(tables: dict[str, pd.DataFrame]) -> tuple[Any, Any]:
-    named = {io._section_of(name): frame for name, frame in tables.items()}
+    named = {io_rows._section_of(name): frame for name, frame in tables.items()}
     by_columns = outcome(io.problem_from_tables, tables)
-    by_rows = outcome(io._problem_by_rows, named, None)
+    by_rows = outcome(io_problems._problem_by_rows, named, None)
     return by_columns, by_rows
 
 
@@ -554,7 +556,9 @@ def mutated_io_tables(draw: Any) -> dict[str, pd.DataFrame]:
     language = draw(st.sampled_from(["en", "zh"]))
     tables = io.problem_frames(matcher.Problem.model_validate(document), language)
     sections = [
-        name for name in tables if io._section_of(name) in ("regions", "organizations", "needs")
+        name
+        for name in tables
+        if io_rows._section_of(name) in ("regions", "organizations", "needs")
     ]
     for _ in range(draw(st.integers(0, 3))):
         name = draw(st.sampled_from(sections))

@@ -39,7 +39,8 @@ from typing import Any
 import pandas as pd
 
 from ..errors import Issue, ProblemError, echo
-from ..io import _LIST_SEPARATORS, _TRUE, read_table, write_tables
+from ..io import read_table, write_tables
+from ..io.headers import _LIST_SEPARATORS, _TRUE
 from .models import ReviewDocument
 
 __all__ = ["GRADES", "HEADERS", "TABLE_NAMES", "read_review_tables", "template", "write_templates"]

@@ -233,7 +233,7 @@ def test_policy_table(base: matcher.Problem) -> None:
 
 def test_plan_frames_in_chinese_and_english(base: matcher.Problem) -> None:
     plan = matcher.solve(base)
-    zh = io.plan_frames(plan, base)
+    zh = io.plan_frames(base, plan)
     assert list(zh) == [
         "派单方案",
         "未满足需求",
@@ -258,7 +258,7 @@ def test_plan_frames_in_chinese_and_english(base: matcher.Problem) -> None:
     }
     assert zh["指标"].iloc[5].tolist() == ["已满足需求", plan.kpis.served]
     assert zh["组织承接"]["承接项目数"].sum() == plan.kpis.served
-    en = io.plan_frames(plan, language="en")  # without the problem: no names
+    en = io.plan_frames(None, plan, language="en")  # without the problem: no names
     assert list(en) == ["plan", "unmet", "kpis", "by_category", "by_tier", "by_city", "load"]
     assert "title" not in en["plan"].columns and "org_name" not in en["load"].columns
     assert en["by_tier"]["name"].tolist()[0] == "Key assistance area"
@@ -334,11 +334,11 @@ def test_unmet_sheet_says_reasons_and_details_in_the_chosen_language(
     problem, plan = held_back
     reasons = {u.reason for u in plan.unmet}
     assert {"rules", "too_few_candidates", "no_candidate", "capacity"} <= reasons
-    zh = io.plan_frames(plan, problem, language="zh")["未满足需求"]
+    zh = io.plan_frames(problem, plan, language="zh")["未满足需求"]
     assert set(zh["未满足原因"]) == {catalog.text(f"reason.{r}", "zh") for r in reasons}
     assert all(_has_cjk(text) for text in zh["说明"])
     assert list(zh["说明"]) == [u.describe("zh") for u in plan.unmet]
-    en = io.plan_frames(plan, problem, language="en")["unmet"]
+    en = io.plan_frames(problem, plan, language="en")["unmet"]
     assert set(en["reason"]) == {catalog.text(f"reason.{r}", "en") for r in reasons}
     assert not set(en["reason"]) & reasons - {"capacity"}  # labels, never the raw ids
     assert list(en["detail"]) == [u.detail for u in plan.unmet]  # the record's own sentence
@@ -353,3 +353,13 @@ def test_html_views_name_every_reason(
             for reason in {u.reason for u in plan.unmet}:
                 label = html_escape(catalog.text(f"reason.{reason}", language))  # type: ignore[arg-type]
                 assert f"{label} " in html
+
+
+def test_plan_frames_reads_the_old_order_with_a_warning() -> None:
+    problem = matcher.synth.shanxi(seed=0, n_needs=40, n_orgs=10)
+    plan = matcher.solve(problem)
+    new = io.plan_frames(problem, plan, language="en")
+    with pytest.warns(DeprecationWarning, match=r"plan_frames\(problem, solution\)"):
+        old = io.plan_frames(plan, problem, language="en")
+    assert new.keys() == old.keys()
+    assert all(new[name].equals(old[name]) for name in new)

@@ -348,8 +348,8 @@ def test_arguments_of_the_wrong_kind(synth: matcher.Problem, tmp_path: Path) -> 
         lambda: io.read_plan(None),  # type: ignore[arg-type]
         lambda: io.problem_from_tables([("needs", pd.DataFrame())]),  # type: ignore[arg-type]
         lambda: io.problem_frames(plan),  # type: ignore[arg-type]
-        lambda: io.plan_frames(synth),  # type: ignore[arg-type]
-        lambda: io.plan_frames(plan, problem=plan),  # type: ignore[arg-type]
+        lambda: io.plan_frames(None, synth),  # type: ignore[arg-type]
+        lambda: io.plan_frames(plan, plan),  # type: ignore[arg-type]
         lambda: io.write_plan(plan, 7),  # type: ignore[arg-type]
         lambda: io.write_problem(synth, tmp_path / "p.xlsx", language="中文"),  # type: ignore[arg-type]
         lambda: io.write_tables({"a": [1, 2]}, tmp_path / "t.xlsx"),  # type: ignore[dict-item]
@@ -546,7 +546,7 @@ def test_problems_and_plans_keep_every_string(data: Any, tmp_path_factory: Any) 
     plan = matcher.solve(problem)
     io.write_plan(plan, folder / "plan.xlsx", problem=problem, language=language)
     assert formula_cells(folder / "plan.xlsx") == []
-    sheets = io.plan_frames(plan, problem, language)
+    sheets = io.plan_frames(problem, plan, language)
     io.write_tables(sheets, folder / "plan_csv")
     for sheet, expected in sheets.items():
         for read in (

@@ -163,18 +163,18 @@ def test_coverage_by_city(plan: matcher.Solution, tmp_path: Path) -> None:
 
 
 def test_coverage_by_county(plan: matcher.Solution, base: matcher.Problem, tmp_path: Path) -> None:
-    ax = plots.coverage_by_county(plan, base)
+    ax = plots.coverage_by_county(base, plan)
     texts = _check(ax, tmp_path / "county.png")
     regions = {a.region for a in plan.assignments} | {u.region for u in plan.unmet}
     assert len(ax.patches) == len(regions)  # every county with a need has its own bar
     if plots.label_language() == "zh":
         # Two cities have a district called 城区: each bar says which.
         assert {"城区 · 阳泉市", "城区 · 晋城市"} <= set(texts) or "城区" not in texts
-    one = plots.coverage_by_county(plan, base, city="吕梁市")
+    one = plots.coverage_by_county(base, plan, city="吕梁市")
     assert len(one.patches) < len(ax.patches)
-    assert plots.coverage_by_county(plan, base, city="141100").patches.__len__() == len(one.patches)
+    assert plots.coverage_by_county(base, plan, city="141100").patches.__len__() == len(one.patches)
     with pytest.raises(OptionError, match="no city"):
-        plots.coverage_by_county(plan, base, city="火星市")
+        plots.coverage_by_county(base, plan, city="火星市")
 
 
 def test_category_mix(plan: matcher.Solution, tmp_path: Path) -> None:
@@ -204,15 +204,15 @@ def test_category_mix_counts_every_unmet_need(
 
 
 def test_organization_load(plan: matcher.Solution, base: matcher.Problem, tmp_path: Path) -> None:
-    ax = plots.organization_load(plan, base, top=10)
+    ax = plots.organization_load(base, plan, top=10)
     _check(ax, tmp_path / "load.png")
     assert len(ax.patches) == 20  # capacity and load for each of the ten
-    bare = plots.organization_load(plan, top=5)
+    bare = plots.organization_load(None, plan, top=5)
     assert len(bare.patches) == 5
 
 
 def test_county_map(plan: matcher.Solution, base: matcher.Problem, tmp_path: Path) -> None:
-    ax = plots.county_map(plan, base)
+    ax = plots.county_map(base, plan)
     texts = _check(ax, tmp_path / "map.png")
     points = sum(len(c.get_offsets()) for c in ax.collections)
     regions = {a.region for a in plan.assignments} | {u.region for u in plan.unmet}
@@ -255,7 +255,7 @@ def test_english_labels_without_a_cjk_font(
     for name, ax in (
         ("city", plots.coverage_by_city(plan)),
         ("mix", plots.category_mix(plan)),
-        ("map", plots.county_map(plan, base)),
+        ("map", plots.county_map(base, plan)),
     ):
         texts = _check(ax, tmp_path / f"{name}_en.png")
         assert not any(_has_cjk(t) for t in texts), name
@@ -298,3 +298,15 @@ def test_guide_block_draws_a_comparison(tmp_path: Path, monkeypatch: pytest.Monk
     exec(compile(block, str(guide), "exec"), {"__name__": "__guide__"})
     pictures = list(tmp_path.glob("*.png"))
     assert pictures and all(p.read_bytes()[:8] == PNG for p in pictures)
+
+
+def test_the_old_argument_order_still_draws_with_a_warning() -> None:
+    problem = matcher.synth.shanxi(seed=0, n_needs=60, n_orgs=15)
+    plan = matcher.solve(problem)
+    for draw in (plots.coverage_by_county, plots.organization_load, plots.county_map):
+        new = draw(problem, plan)
+        with pytest.warns(DeprecationWarning, match=draw.__name__):
+            old = draw(plan, problem)  # type: ignore[arg-type]
+        assert [p.get_width() for p in old.patches] == [p.get_width() for p in new.patches]
+        plots.close(new)
+        plots.close(old)

@@ -66,7 +66,7 @@ Examples
 ...                         "受益人数": ["120"]}))
 >>> problem.needs[0].region, problem.organizations[0].max_projects
 ('1401', 2)
->>> frames = plan_frames(__import__("matcher").solve(problem), problem)
+>>> frames = plan_frames(problem, __import__("matcher").solve(problem))
 >>> list(frames)
 ['派单方案', '未满足需求', '指标', '按帮扶类别', '按优先级', '按市', '组织承接']
 """

@@ -21,7 +21,7 @@ from ..models import (
     catalog,
 )
 from ..models.vocab import Language
-from ..plan.solution import Solution
+from ..plan.solution import Solution, problem_then_plan
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -84,16 +84,18 @@ def parse_plan(data: str | bytes, where: str = "") -> Solution:
 
 
 def plan_frames(
-    solution: Solution, problem: Problem | None = None, language: Language = "zh"
+    problem: Problem | None, solution: Solution | None = None, language: Language = "zh"
 ) -> dict[str, pd.DataFrame]:
     """The sheets of :func:`write_plan` as DataFrames, labelled in Chinese or English.
 
     Parameters
     ----------
-    solution
-        A :class:`~matcher.Solution`.
     problem
-        The problem it solves: adds need titles, organization names, region and city names.
+        The problem the plan solves, or ``None``: it adds need titles, organization names, region
+        and city names.
+    solution
+        A :class:`~matcher.Solution`. The old order, ``(solution, problem)`` or ``(solution,)``,
+        still works for one release, with a ``DeprecationWarning``.
     language
         ``"zh"`` (the default) or ``"en"`` for sheet names, headers and labels.
 
@@ -107,12 +109,13 @@ def plan_frames(
     --------
     >>> import matcher
     >>> problem = matcher.synth.shanxi(seed=0, n_needs=50, n_orgs=12)
-    >>> sheets = plan_frames(matcher.solve(problem), problem, language="en")
+    >>> sheets = plan_frames(problem, matcher.solve(problem), language="en")
     >>> list(sheets["plan"].columns[:6])
     ['need_id', 'title', 'region', 'city', 'category', 'tier']
     >>> sheets["by_tier"]["name"].tolist()
     ['Key assistance area', 'Former poverty area', 'Other area']
     """
+    problem, solution = problem_then_plan(problem, solution, "plan_frames")
     _expect(solution, Solution, "solution")
     if problem is not None:
         _expect(problem, Problem, "problem")
@@ -243,7 +246,7 @@ def write_plan(
         When ``openpyxl`` is not installed (``pip install "matcher[excel]"``).
     """
     _require("openpyxl", "excel")
-    frames = plan_frames(solution, problem, _checked_language(language))
+    frames = plan_frames(problem, solution, _checked_language(language))
     _write_workbook(frames, _path(destination, "destination"), percent=True)
 
 

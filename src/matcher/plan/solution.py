@@ -15,9 +15,10 @@ True
 
 from __future__ import annotations
 
+import warnings
 from collections import Counter
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, ClassVar, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, runtime_checkable
 
 from pydantic import ConfigDict, Field, PrivateAttr
 
@@ -44,6 +45,7 @@ __all__ = [
     "Solution",
     "Unmet",
     "UnmetReason",
+    "problem_then_plan",
     "solution_html",
     "unmet_detail",
 ]
@@ -378,3 +380,35 @@ def solution_html(solution: Solution, language: Language = "zh") -> str:
     )
     tail = f"<p>{catalog.text('html.by_reason', language)}:{unmet}</p>" if unmet else ""
     return f"<div><strong>{title}</strong><table>{head}{''.join(rows)}</table>{tail}</div>"
+
+
+def problem_then_plan(first: Any, second: Any, name: str) -> tuple[Any, Any]:
+    """The ``(problem, solution)`` of a call to ``name``, which may still come in the old order.
+
+    Every function that takes both takes the problem first, as :func:`matcher.verify` does. A few
+    took the plan first; that order is still read for one release, with a
+    :class:`DeprecationWarning`.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import matcher
+    >>> problem = matcher.synth.shanxi(seed=0, n_needs=20, n_orgs=6)
+    >>> plan = matcher.solve(problem)
+    >>> problem_then_plan(problem, plan, "f") == (problem, plan)
+    True
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     swapped = problem_then_plan(plan, problem, "f")
+    >>> swapped == (problem, plan), caught[0].category.__name__
+    (True, 'DeprecationWarning')
+    """
+    if isinstance(first, Solution) and not isinstance(second, Solution):
+        warnings.warn(
+            f"{name}(solution, problem) is deprecated: pass the problem first, "
+            f"{name}(problem, solution) (the old order goes in the next release)",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        return second, first
+    return first, second

@@ -55,7 +55,7 @@ import numpy as np
 
 from ..models import Category, Level, Priority, Problem, catalog
 from ..models.vocab import Language
-from ..plan.solution import Solution, UnmetReason
+from ..plan.solution import Solution, UnmetReason, problem_then_plan
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -515,8 +515,8 @@ def coverage_by_city(
 
 
 def coverage_by_county(
-    solution: Solution,
     problem: Problem,
+    solution: Solution,
     *,
     city: str | None = None,
     ax: Axes | None = None,
@@ -526,8 +526,9 @@ def coverage_by_county(
 
     Parameters
     ----------
-    solution, problem
-        The plan and the problem it solves (for the county of each need and its tier).
+    problem, solution
+        The problem and its plan (the problem gives each need's county and tier). The old order,
+        ``(solution, problem)``, still works for one release, with a ``DeprecationWarning``.
     city
         Only the counties of this city (its id or name); all counties when ``None``.
 
@@ -541,11 +542,12 @@ def coverage_by_county(
     >>> import matcher
     >>> problem = matcher.synth.shanxi(seed=0, n_needs=100, n_orgs=25)
     >>> plan = matcher.solve(problem)
-    >>> ax = coverage_by_county(plan, problem, city="吕梁市")
+    >>> ax = coverage_by_county(problem, plan, city="吕梁市")
     >>> 0 < len(ax.patches) <= 13
     True
     >>> close(ax)
     """
+    problem, solution = problem_then_plan(problem, solution, "coverage_by_county")
     lang = _language(language)
     counties = _county_table(solution, problem)
     if city is not None:
@@ -639,8 +641,8 @@ def category_mix(
 
 
 def organization_load(
-    solution: Solution,
-    problem: Problem | None = None,
+    problem: Problem | None,
+    solution: Solution | None = None,
     *,
     top: int = 25,
     ax: Axes | None = None,
@@ -648,16 +650,20 @@ def organization_load(
 ) -> Axes:
     """The ``top`` busiest organizations' load, against their capacity when ``problem`` is given.
 
+    ``problem`` may be ``None``; the old order, ``(solution, problem)`` or ``(solution,)``, still
+    works for one release, with a ``DeprecationWarning``.
+
     Examples
     --------
     >>> import matcher
     >>> problem = matcher.synth.shanxi(seed=0, n_needs=100, n_orgs=25)
     >>> plan = matcher.solve(problem)
-    >>> ax = organization_load(plan, problem, top=5)
+    >>> ax = organization_load(problem, plan, top=5)
     >>> len(ax.patches)  # capacity and load of each
     10
     >>> close(ax)
     """
+    problem, solution = problem_then_plan(problem, solution, "organization_load")
     lang = _language(language)
     loads = sorted(solution.kpis.load.items(), key=lambda item: (-item[1], item[0]))[: max(1, top)]
     loads.reverse()
@@ -708,8 +714,8 @@ def organization_load(
 
 
 def county_map(
-    solution: Solution,
     problem: Problem,
+    solution: Solution,
     *,
     ax: Axes | None = None,
     language: Language | None = None,
@@ -718,18 +724,20 @@ def county_map(
     """Counties at their coordinates, coloured by the share of needs served, sized by needs.
 
     Key assistance areas get a black edge; city names mark the cities' centres. Counties without
-    coordinates (own or inherited) are left out.
+    coordinates (own or inherited) are left out. The old order, ``(solution, problem)``, still
+    works for one release, with a ``DeprecationWarning``.
 
     Examples
     --------
     >>> import matcher
     >>> problem = matcher.synth.shanxi(seed=0, n_needs=100, n_orgs=25)
     >>> plan = matcher.solve(problem)
-    >>> ax = county_map(plan, problem)
+    >>> ax = county_map(problem, plan)
     >>> missing_glyphs(figure(ax))
     {}
     >>> close(ax)
     """
+    problem, solution = problem_then_plan(problem, solution, "county_map")
     from matplotlib import colormaps
     from matplotlib.cm import ScalarMappable
     from matplotlib.colors import Normalize

@@ -34,6 +34,8 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "matcher"
 
 #: The floors of the package, lowest first. A module sits on the floor of the longest prefix of
 #: its name listed here; a module may import from its own floor (without a circle) and from below.
+#: Tables in and out (io) sit with the rooms that read tables (analysis' variants, the review's
+#: templates); reports, the data generator, the service and the command line stand above them.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("matcher._lazy", "matcher.errors", "matcher.models"),
     ("matcher.pairs",),
@@ -41,8 +43,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("matcher.solvers",),
     ("matcher.plan",),
     ("matcher.solving", "matcher.decompose"),
-    ("matcher.explain", "matcher.analysis", "matcher.dispatch", "matcher.review"),
-    ("matcher.io", "matcher.report", "matcher.synth", "matcher.service"),
+    ("matcher.explain", "matcher.analysis", "matcher.dispatch", "matcher.review", "matcher.io"),
+    ("matcher.report", "matcher.synth", "matcher.service"),
     ("matcher.cli",),
     ("matcher", "matcher._moved", "matcher.__main__"),
 )

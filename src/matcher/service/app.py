@@ -183,7 +183,7 @@ def create_app(config: Config) -> FastAPI:
         data = await _json(request)
 
         def work(ticket: Ticket) -> schemas.ValidateResponse:
-            from ..candidates import build_candidates, pinned_rows
+            from ..pairs.table import build_candidates, pinned_rows
 
             problem = Problem.model_validate(data)
             table = build_candidates(problem)
@@ -211,7 +211,7 @@ def create_app(config: Config) -> FastAPI:
         seconds = pool().seconds
 
         def work(ticket: Ticket) -> Response:
-            from ..solve import solve
+            from ..solving import solve
 
             asked = _read(schemas.SolveRequest, data)
             solution = solve(
@@ -394,7 +394,7 @@ def create_app(config: Config) -> FastAPI:
 
         def work(ticket: Ticket) -> Response:
             from ..explain import explain
-            from ..solve import solve
+            from ..solving import solve
 
             problem = found.read(dispatch_id, lambda d: _round_problem(d, need_id))
             solution = solve(problem)

@@ -8,7 +8,7 @@ the optimal flow gives every need 0 or exactly ``k`` organizations, it *is* a pl
 an optimal one: with no other rule in force it is returned as such, without a search (the
 partnership row of ``benchmarks/RESULTS.md``, *Plain assignment against the assignment solvers*).
 
-Otherwise the program goes to CP-SAT as before (:func:`~matcher.solvers.cpsat_rules.
+Otherwise the program goes to CP-SAT as before (:func:`~matcher.solvers.rules.cpsat.
 solve_with_rules`), started from the flow plan less the needs it serves in part, and with the
 flow's optimum as a bound on the score.
 
@@ -37,7 +37,7 @@ from ..errors import SolverError
 from .assignment import scaled
 from .base import AssignmentModel, IntArray, SideRules, SolverResult, Status
 from .budget import Budget
-from .cpsat_rules import solve_with_rules
+from .rules.cpsat import solve_with_rules
 
 __all__ = ["PartnershipFlow", "partnership_flow", "solve_partnered"]
 
@@ -116,7 +116,7 @@ def solve_partnered(
     workers: int = 1,
     unconstrained: float | None = None,
 ) -> SolverResult:
-    """:func:`~matcher.solvers.cpsat_rules.solve_with_rules`, the flow relaxation first where
+    """:func:`~matcher.solvers.rules.cpsat.solve_with_rules`, the flow relaxation first where
     needs take several partners (see the module); the same arguments and result.
 
     The flow's plan is returned as optimal when it is all or none and nothing else is in force:

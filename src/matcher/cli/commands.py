@@ -428,8 +428,8 @@ def _synth(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     try:
-        from .service.app import Config
-        from .service.server import load_demo, serve
+        from ..service.app import Config
+        from ..service.server import load_demo, serve
     except ImportError as error:
         _error(f"{error}; install matcher[service]", catalog.language(args.language, default="en"))
         return EXIT_FAILURE

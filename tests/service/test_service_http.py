@@ -99,8 +99,9 @@ def test_solve_gives_the_library_plan(client: httpx.Client, document: dict[str, 
     english = client.post(
         "/solve", json={"problem": document, "explain": "unmet"}, headers={"Accept-Language": "en"}
     ).json()["explanations"]
-    assert texts[0]["text"] == local.explain(texts[0]["need_id"], "zh").text
-    assert english[0]["text"] == local.explain(texts[0]["need_id"], "en").text
+    first = texts[0]["need_id"]
+    assert texts[0]["text"] == matcher.explain.explain(problem, local, first, "zh").text
+    assert english[0]["text"] == matcher.explain.explain(problem, local, first, "en").text
 
 
 def test_dispatch_lifecycle_matches_the_library(
@@ -170,7 +171,7 @@ def test_dispatch_lifecycle_matches_the_library(
         f"/dispatches/{dispatch_id}/needs/{need}/explanation", headers={"Accept-Language": "en"}
     ).json()
     round_problem = local.round_problem()
-    expected = matcher.solve(round_problem).explain(need, "en")
+    expected = matcher.explain.explain(round_problem, matcher.solve(round_problem), need, "en")
     assert (text["org_id"], text["text"]) == (expected.org_id, expected.text)
 
 

@@ -211,6 +211,7 @@ def create_app(config: Config) -> FastAPI:
         seconds = pool().seconds
 
         def work(ticket: Ticket) -> Response:
+            from ..explain import explanations
             from ..solving import solve
 
             asked = _read(schemas.SolveRequest, data)
@@ -222,7 +223,7 @@ def create_app(config: Config) -> FastAPI:
             )
             texts: list[dict[str, str]] = []
             if asked.explain != "none":
-                table = solution.explanations(asked.problem, language)
+                table = explanations(asked.problem, solution, language)
                 if asked.explain == "unmet":
                     table = table[table["status"] == "unmet"]
                 texts = [

@@ -42,6 +42,30 @@ def test_layout_lists_every_module_and_subpackage_once() -> None:
     assert len(listed) == len(set(listed)), "listed twice"
 
 
+def _bullets(section: str) -> dict[str, str]:
+    """Each entry of a layout list and its text, continuation lines included."""
+    found = re.findall(r"^- `([\w]+(?:\.py|/))`(.*(?:\n  .*)*)", section, re.M)
+    return dict(found)
+
+
+def test_layout_names_every_module_of_each_subpackage() -> None:
+    bullets = _bullets(_section(README.read_text("utf-8"), "Layout"))
+    for package in sorted(p for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()):
+        named = set(re.findall(r"`([\w.]+)/?`", bullets[f"{package.name}/"]))
+        inside = {m.stem for m in package.rglob("*.py") if m.stem != "__init__"} | {
+            p.name for p in package.rglob("*") if (p / "__init__.py").is_file()
+        }
+        assert sorted(inside - named) == [], f"{package.name}/ in the README's Layout section"
+
+
+def test_layout_names_every_deprecated_path() -> None:
+    from matcher._moved import MOVED
+
+    named = set(re.findall(r"`([\w.]+)`", _section(README.read_text("utf-8"), "Layout")))
+    missing = [old for old in MOVED if old not in named and old.rpartition(".")[2] not in named]
+    assert missing == []
+
+
 def test_readme_stays_short() -> None:
     assert len(README.read_bytes()) <= 10 * 1024
 

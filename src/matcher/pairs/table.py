@@ -38,7 +38,14 @@ if TYPE_CHECKING:
 else:
     pd = lazy_module("pandas")
 
-__all__ = ["BLOCK_NEEDS", "CandidateTable", "build_candidates", "candidates", "pinned_rows"]
+__all__ = [
+    "BLOCK_NEEDS",
+    "CandidateJoin",
+    "CandidateTable",
+    "build_candidates",
+    "candidates",
+    "pinned_rows",
+]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -114,8 +121,9 @@ def build_candidates(problem: Problem) -> CandidateTable:
         need, org, given = need[keep], org[keep], given[keep]
         order = np.argsort(need * max(1, index.n_orgs) + org, kind="stable")
         return CandidateTable(need[order], org[order], np.ascontiguousarray(given[order]), problem)
+    join = CandidateJoin(problem)
     blocks = [
-        _block(problem, start, min(start + BLOCK_NEEDS, index.n_needs))
+        _block(problem, join, start, min(start + BLOCK_NEEDS, index.n_needs))
         for start in range(0, index.n_needs, BLOCK_NEEDS)
     ]
     if not blocks:
@@ -125,9 +133,11 @@ def build_candidates(problem: Problem) -> CandidateTable:
     return CandidateTable(need, org, score, problem)
 
 
-def _block(problem: Problem, start: int, stop: int) -> tuple[IntArray, IntArray, FloatArray]:
+def _block(
+    problem: Problem, join: CandidateJoin, start: int, stop: int
+) -> tuple[IntArray, IntArray, FloatArray]:
     """The eligible pairs of needs ``start .. stop - 1``, sorted, with their scores."""
-    need, org = _join(problem, np.arange(start, stop, dtype=np.int64))
+    need, org = join.pairs(np.arange(start, stop, dtype=np.int64))
     keep = ineligibility(problem, need, org) == 0
     need, org = need[keep], org[keep]
     # Each joined part is already sorted by (need, org): a stable sort merges the runs cheaply.
@@ -210,47 +220,78 @@ def _rule_zh(rule: str) -> str:
     return catalog.text(f"rule_short.{rule}", "zh")
 
 
-def _join(problem: Problem, needs: IntArray) -> tuple[IntArray, IntArray]:
-    """Pairs of ``needs`` (sorted) and the organizations that share a category and whose scope's
-    area holds the need."""
-    index = problem.index
-    tree = index.hierarchy
-    n_categories = len(Category)
-    usable = ~barred_organizations(problem)
-    # Without the scope rule every organization joins as if it were registered nation-wide.
-    scope_depth = index.org_scope_depth
-    if not problem.policy.eligibility.respect_scope:
-        scope_depth = np.full_like(scope_depth, Level.NATION.depth)
-    parts_need, parts_org = [], []
-    for depth in _SCOPE_DEPTHS:
-        orgs = np.flatnonzero(usable & (scope_depth == depth))
-        if orgs.size == 0:
-            continue
-        row, category = np.nonzero(index.org_capability[orgs] > 0)
-        anchor = _anchor(tree.ancestor_at[index.org_home[orgs[row]], depth], depth)
-        org_key = anchor * n_categories + category
-        by_key = np.argsort(org_key, kind="stable")
-        org_key, org_sorted = org_key[by_key], orgs[row][by_key]
+class CandidateJoin:
+    """The one join of needs and organizations, before the eligibility rules: the pairs that
+    share a category in which the organization has a capability, and whose need lies in the
+    area of the organization's scope. Organizations whose credit is barred never join.
 
-        need_anchor = _anchor(tree.ancestor_at[index.need_region[needs], depth], depth)
-        inside = need_anchor >= 0
-        need_idx = needs[inside]
-        need_key = need_anchor[inside] * n_categories + index.need_category[need_idx]
-        lo = np.searchsorted(org_key, need_key, side="left")
-        hi = np.searchsorted(org_key, need_key, side="right")
-        counts = hi - lo
-        total = int(counts.sum())
-        if total == 0:
-            continue
-        starts = np.repeat(lo - (np.cumsum(counts) - counts), counts)
-        parts_need.append(np.repeat(need_idx, counts))
-        parts_org.append(org_sorted[starts + np.arange(total)])
-    if not parts_need:
-        empty = np.zeros(0, np.int64)
-        return empty, empty.copy()
-    return np.concatenate(parts_need), np.concatenate(parts_org)
+    The organizations are keyed once; :meth:`pairs` then answers for any needs. The candidate
+    table joins its needs block by block through it, and an explanation joins the few needs it
+    looks at.
+
+    Examples
+    --------
+    >>> import matcher
+    >>> problem = matcher.synth.shanxi(seed=0, n_needs=60, n_orgs=20)
+    >>> need, org = CandidateJoin(problem).pairs(np.arange(60))
+    >>> table = build_candidates(problem)
+    >>> bool(np.isin(table.need * 20 + table.org, need * 20 + org).all())
+    True
+    """
+
+    def __init__(self, problem: Problem) -> None:
+        index = problem.index
+        tree = index.hierarchy
+        usable = ~barred_organizations(problem)
+        # Without the scope rule every organization joins as if it were registered nation-wide.
+        scope_depth = index.org_scope_depth
+        if not problem.policy.eligibility.respect_scope:
+            scope_depth = np.full_like(scope_depth, Level.NATION.depth)
+        self._problem = problem
+        #: Per scope depth with organizations: the depth, the sorted keys (area, category) of
+        #: their capabilities, and the organization of each key.
+        self._depths: list[tuple[int, IntArray, IntArray]] = []
+        for depth in _SCOPE_DEPTHS:
+            orgs = np.flatnonzero(usable & (scope_depth == depth))
+            if orgs.size == 0:
+                continue
+            row, category = np.nonzero(index.org_capability[orgs] > 0)
+            anchor = _anchor(tree.ancestor_at[index.org_home[orgs[row]], depth], depth)
+            org_key = anchor * len(Category) + category
+            by_key = np.argsort(org_key, kind="stable")
+            self._depths.append((depth, org_key[by_key], orgs[row][by_key]))
+
+    def pairs(self, needs: IntArray) -> tuple[IntArray, IntArray]:
+        """The joined pairs of ``needs`` (sorted), as (need, org); sorted by (need, org) within
+        each scope depth."""
+        index = self._problem.index
+        tree = index.hierarchy
+        parts_need, parts_org = [], []
+        for depth, org_key, org_sorted in self._depths:
+            need_anchor = _anchor(tree.ancestor_at[index.need_region[needs], depth], depth)
+            inside = need_anchor >= 0
+            need_idx = needs[inside]
+            need_key = need_anchor[inside] * len(Category) + index.need_category[need_idx]
+            lo = np.searchsorted(org_key, need_key, side="left")
+            hi = np.searchsorted(org_key, need_key, side="right")
+            counts = hi - lo
+            total = int(counts.sum())
+            if total == 0:
+                continue
+            starts = np.repeat(lo - (np.cumsum(counts) - counts), counts)
+            parts_need.append(np.repeat(need_idx, counts))
+            parts_org.append(org_sorted[starts + np.arange(total)])
+        if not parts_need:
+            empty = np.zeros(0, np.int64)
+            return empty, empty.copy()
+        return np.concatenate(parts_need), np.concatenate(parts_org)
 
 
 def _anchor(ancestor: IntArray, depth: int) -> IntArray:
     """The area a scope joins on; the whole problem is one area for nation-scope organizations."""
     return np.zeros_like(ancestor) if depth == Level.NATION.depth else ancestor
+
+
+def _join(problem: Problem, needs: IntArray) -> tuple[IntArray, IntArray]:
+    """:meth:`CandidateJoin.pairs` of a join built for this call."""
+    return CandidateJoin(problem).pairs(needs)

@@ -33,7 +33,7 @@ import sys
 from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, TypeAlias
 
 from ..errors import MatcherError, OptionError, ProblemError, SolverError
 from ..models import catalog
@@ -107,6 +107,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
 
 
+#: The subcommands of the parser: each ``_add_*`` function below adds its own.
+Commands: TypeAlias = "argparse._SubParsersAction[Any]"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand.
 
@@ -122,6 +126,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"{PROG} {_version()}")
     commands = parser.add_subparsers(title="commands", dest="command", required=True)
 
+    _add_demo(commands)
+    _add_solve(commands)
+    _add_explain(commands)
+    _add_validate(commands)
+    _add_schema(commands)
+    _add_synth(commands)
+    add_compare_parser(commands)
+    _add_serve(commands)
+    return parser
+
+
+def _add_demo(commands: Commands) -> None:
+    """``matcher demo``: solve the built-in Shanxi-like province and show the plan."""
     demo = commands.add_parser(
         "demo",
         help="solve the built-in Shanxi-like province and show the plan",
@@ -139,6 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(handler=_demo)
 
+
+def _add_solve(commands: Commands) -> None:
+    """``matcher solve``: solve a problem document and write the plan as JSON."""
     solve = commands.add_parser(
         "solve",
         help="solve a problem document and write the plan as JSON",
@@ -171,6 +191,9 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("-q", "--quiet", action="store_true", help="do not print the summary")
     solve.set_defaults(handler=_solve)
 
+
+def _add_explain(commands: Commands) -> None:
+    """``matcher explain``: explain a plan: why each need went where it went, or nowhere."""
     explain = commands.add_parser(
         "explain",
         help="explain a plan: why each need went where it went, or nowhere",
@@ -199,6 +222,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     explain.set_defaults(handler=_explain)
 
+
+def _add_validate(commands: Commands) -> None:
+    """``matcher validate``: check a problem document and list every issue."""
     validate = commands.add_parser(
         "validate",
         help="check a problem document and list every issue",
@@ -209,6 +235,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_language(validate)
     validate.set_defaults(handler=_validate)
 
+
+def _add_schema(commands: Commands) -> None:
+    """``matcher schema``: print the JSON Schema of the problem document."""
     schema = commands.add_parser(
         "schema",
         help="print the JSON Schema of the problem document",
@@ -218,6 +247,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_language(schema)
     schema.set_defaults(handler=_schema)
 
+
+def _add_synth(commands: Commands) -> None:
+    """``matcher synth``: write a synthetic problem document."""
     synth = commands.add_parser(
         "synth",
         help="write a synthetic problem document",
@@ -235,8 +267,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_output(synth, required=True)
     add_language(synth)
     synth.set_defaults(handler=_synth)
-    add_compare_parser(commands)
 
+
+def _add_serve(commands: Commands) -> None:
+    """``matcher serve``: serve matcher over HTTP, dispatch logs in a database (needs matcher[service])."""
     serve = commands.add_parser(
         "serve",
         help="serve matcher over HTTP, dispatch logs in a database (needs matcher[service])",
@@ -254,7 +288,6 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--demo", action="store_true", help="store the demo problem as 'demo'")
     add_language(serve)
     serve.set_defaults(handler=_serve)
-    return parser
 
 
 # --- subcommands ----------------------------------------------------------------------------------

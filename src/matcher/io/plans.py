@@ -21,6 +21,7 @@ from ..models import (
     catalog,
 )
 from ..models.vocab import Language
+from ..plan.kpis import Kpis
 from ..plan.solution import Solution, problem_then_plan
 
 if TYPE_CHECKING:
@@ -121,47 +122,81 @@ def plan_frames(
         _expect(problem, Problem, "problem")
     zh = _checked_language(language) == "zh"
     names = _Names.of(problem)
-    component_columns = list(COMPONENTS)
+    k = solution.kpis
+    frames = {
+        "plan": _plan_sheet(solution, names, language),
+        "unmet": _unmet_sheet(solution, names, language),
+        "kpis": _overview_sheet(solution, language),
+        "by_category": _breakdown_sheet(k, "category", names, language),
+        "by_tier": _breakdown_sheet(k, "tier", names, language),
+        "by_city": _breakdown_sheet(k, "city", names, language),
+        "load": _load_sheet(k, names),
+    }
+    if problem is None:
+        for key in ("plan", "unmet"):
+            frames[key] = frames[key].drop(columns=["title", "city"])
+        frames["plan"] = frames["plan"].drop(columns=["org_name"])
+        frames["load"] = frames["load"].drop(columns=["org_name", "capacity"])
+    if not zh:
+        return frames
+    return {
+        _SHEET_LABELS[key]: frame.rename(columns=lambda c: _COLUMN_LABELS.get(c, c))
+        for key, frame in frames.items()
+    }
 
-    def label(value: Any) -> str:
-        return str(value.label(language)) if hasattr(value, "label") else str(value)
 
-    plan_rows = [
+def _label(value: Any, language: Language) -> str:
+    return str(value.label(language)) if hasattr(value, "label") else str(value)
+
+
+def _plan_sheet(solution: Solution, names: _Names, language: Language) -> pd.DataFrame:
+    """One row per assignment: the need, the organization, the score and its components."""
+    rows = [
         {
             "need_id": a.need_id,
             "title": names.need.get(a.need_id, ""),
             "region": names.region.get(a.region, a.region),
             "city": names.city_name(a.region),
-            "category": label(a.category),
-            "tier": label(a.tier),
+            "category": _label(a.category, language),
+            "tier": _label(a.tier, language),
             "org_id": a.org_id,
             "org_name": names.org.get(a.org_id, ""),
             "score": a.score,
-            **{name: a.components.get(name, 0.0) for name in component_columns},
+            **{name: a.components.get(name, 0.0) for name in COMPONENTS},
         }
         for a in solution.assignments
     ]
-    plan_columns = [
+    columns = [
         "need_id", "title", "region", "city", "category", "tier", "org_id", "org_name", "score",
-        *component_columns,
+        *COMPONENTS,
     ]  # fmt: skip
-    unmet_rows = [
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _unmet_sheet(solution: Solution, names: _Names, language: Language) -> pd.DataFrame:
+    """One row per unmet need, with its reason said in ``language``."""
+    rows = [
         {
             "need_id": u.need_id,
             "title": names.need.get(u.need_id, ""),
             "region": names.region.get(u.region, u.region),
             "city": names.city_name(u.region),
-            "category": label(u.category),
-            "tier": label(u.tier),
+            "category": _label(u.category, language),
+            "tier": _label(u.tier, language),
             "reason": catalog.text(f"reason.{u.reason}", language),
             "detail": u.describe(language),
             "candidates": u.candidates,
         }
         for u in solution.unmet
     ]
-    unmet_columns = [
+    columns = [
         "need_id", "title", "region", "city", "category", "tier", "reason", "detail", "candidates",
     ]  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _overview_sheet(solution: Solution, language: Language) -> pd.DataFrame:
+    """The plan's status, objective and bound, and its totals."""
     k = solution.kpis
     overview = [
         ("status", solution.status.value),
@@ -177,26 +212,30 @@ def plan_frames(
         ("used", k.used),
         ("utilization", k.utilization),
     ]
-    overview_frame = pd.DataFrame(
+    return pd.DataFrame(
         [(catalog.text(f"metric.{key}", language), value) for key, value in overview],
         columns=[catalog.text(f"column.{key}", language) for key in ("metric", "amount")],
     )
 
-    def breakdown(by: Literal["category", "tier", "city"]) -> pd.DataFrame:
-        frame = k.frame(by).reset_index()
-        if by == "city":
-            frame["name"] = [
-                names.region.get(c, n) or n
-                for c, n in zip(frame["city"], frame["name"], strict=True)
-            ]
-            frame = frame[["city", "name", "needs", "served", "share"]]
-        else:
-            enum_type: type[Category] | type[Priority] = Category if by == "category" else Priority
-            frame["name"] = [enum_type(v).label(language) for v in frame[by]]
-            frame = frame[[by, "name", "needs", "served", "share"]]
-        return frame
 
-    load_rows = [
+def _breakdown_sheet(
+    k: Kpis, by: Literal["category", "tier", "city"], names: _Names, language: Language
+) -> pd.DataFrame:
+    """Needs and served needs per category, priority tier or city."""
+    frame = k.frame(by).reset_index()
+    if by == "city":
+        frame["name"] = [
+            names.region.get(c, n) or n for c, n in zip(frame["city"], frame["name"], strict=True)
+        ]
+        return frame[["city", "name", "needs", "served", "share"]]
+    enum_type: type[Category] | type[Priority] = Category if by == "category" else Priority
+    frame["name"] = [enum_type(v).label(language) for v in frame[by]]
+    return frame[[by, "name", "needs", "served", "share"]]
+
+
+def _load_sheet(k: Kpis, names: _Names) -> pd.DataFrame:
+    """Each engaged organization's load beside its capacity, busiest first."""
+    rows = [
         {
             "org_id": org_id,
             "org_name": names.org.get(org_id, ""),
@@ -205,26 +244,7 @@ def plan_frames(
         }
         for org_id, load in sorted(k.load.items(), key=lambda item: (-item[1], item[0]))
     ]
-    frames = {
-        "plan": pd.DataFrame(plan_rows, columns=plan_columns),
-        "unmet": pd.DataFrame(unmet_rows, columns=unmet_columns),
-        "kpis": overview_frame,
-        "by_category": breakdown("category"),
-        "by_tier": breakdown("tier"),
-        "by_city": breakdown("city"),
-        "load": pd.DataFrame(load_rows, columns=["org_id", "org_name", "load", "capacity"]),
-    }
-    if problem is None:
-        for key in ("plan", "unmet"):
-            frames[key] = frames[key].drop(columns=["title", "city"])
-        frames["plan"] = frames["plan"].drop(columns=["org_name"])
-        frames["load"] = frames["load"].drop(columns=["org_name", "capacity"])
-    if not zh:
-        return frames
-    return {
-        _SHEET_LABELS[key]: frame.rename(columns=lambda c: _COLUMN_LABELS.get(c, c))
-        for key, frame in frames.items()
-    }
+    return pd.DataFrame(rows, columns=["org_id", "org_name", "load", "capacity"])
 
 
 def write_plan(

@@ -38,7 +38,7 @@ import pydantic
 from pydantic import Field, model_validator
 
 from .._lazy import lazy_module
-from ..errors import Issue, ProblemError, echo
+from ..errors import Issue, ProblemError, echo, shorten
 from . import catalog
 from .base import Id, Model
 from .deferred import Deferred
@@ -198,7 +198,8 @@ class Problem(Deferred):
                 with path.open("rb") as file:  # no more than the limit, and one byte to tell
                     text: str | bytes = file.read(MAX_DOCUMENT_BYTES + 1)
             except OSError as error:
-                raise ProblemError([Issue("", f"cannot read {path}: {error.strerror}")]) from None
+                message = f"cannot read {shorten(str(path))}: {error.strerror}"
+                raise ProblemError([Issue("", message)]) from None
         else:
             text = source
         return cls.model_validate(parse_json(text))
@@ -585,134 +586,166 @@ def reference_issues(
     needs[1].region: unknown region '99'
     regions[1].parent: a city cannot contain a province (parent '14' of '1401')
     """
-    issues: list[Issue] = []
-    empty = RowValues((), {})
-    regions = sections.get("regions", empty)
-    region_at = _unique_ids("regions", regions, issues)
-    region_ids = regions.columns.get("id", ())
-    region_levels = [_as_level(level) for level in regions.columns.get("level", ())]
-    parent_of: dict[str, str] = {}
-    level_of: dict[str, Level] = {}
-    level_at = {
-        i: level for i, level in zip(regions.positions, region_levels, strict=True)
-    }  # position in the document -> the level of the region there
-    for i, region_id, parent, level in zip(
-        regions.positions,
-        region_ids,
-        regions.columns.get("parent", ()),
-        region_levels,
-        strict=True,
-    ):
-        if isinstance(region_id, str) and level is not None:
-            level_of.setdefault(region_id, level)
-        if not isinstance(parent, str) or not parent:
-            continue
-        if parent not in region_at:
-            issues.append(Issue.of(f"regions[{i}].parent", "error.unknown_region", id=echo(parent)))
-            continue
-        if isinstance(region_id, str):
-            parent_of.setdefault(region_id, parent)
-        parent_level = level_at[region_at[parent]]
-        if level is not None and parent_level is not None and parent_level.depth >= level.depth:
-            issues.append(
-                Issue.of(
-                    f"regions[{i}].parent",
-                    "error.cannot_contain",
-                    parent_level_id=parent_level.value,
-                    level_id=level.value,
-                    parent_level=parent_level.label("zh"),
-                    level=level.label("zh"),
-                    parent=echo(parent),
-                    id=echo(region_id),
+    check = _References(sections)
+    check.regions()
+    check.organizations()
+    for i, region_id in rule_regions:
+        check.region(f"policy.rules.regions[{i}].region", region_id)
+    check.needs()
+    check.pairs()
+    return check.issues
+
+
+class _References:
+    """The cross-reference checks of :func:`reference_issues`, section by section, and what they
+    learn on the way (ids, parents and levels)."""
+
+    def __init__(self, sections: Mapping[str, RowValues]) -> None:
+        self.sections = sections
+        self.empty = RowValues((), {})
+        self.issues: list[Issue] = []
+        self.region_at: dict[str, int] = {}
+        self.org_at: dict[str, int] = {}
+        self.need_at: dict[str, int] = {}
+        self.parent_of: dict[str, str] = {}
+        self.level_of: dict[str, Level] = {}
+        self.ancestry: dict[str, set[Level] | None] = {}
+
+    def regions(self) -> None:
+        """Unique ids; known parents, each of a level above its child's."""
+        regions = self.sections.get("regions", self.empty)
+        issues = self.issues
+        self.region_at = region_at = _unique_ids("regions", regions, issues)
+        region_ids = regions.columns.get("id", ())
+        region_levels = [_as_level(level) for level in regions.columns.get("level", ())]
+        level_at = {
+            i: level for i, level in zip(regions.positions, region_levels, strict=True)
+        }  # position in the document -> the level of the region there
+        for i, region_id, parent, level in zip(
+            regions.positions,
+            region_ids,
+            regions.columns.get("parent", ()),
+            region_levels,
+            strict=True,
+        ):
+            if isinstance(region_id, str) and level is not None:
+                self.level_of.setdefault(region_id, level)
+            if not isinstance(parent, str) or not parent:
+                continue
+            if parent not in region_at:
+                issues.append(
+                    Issue.of(f"regions[{i}].parent", "error.unknown_region", id=echo(parent))
                 )
-            )
+                continue
+            if isinstance(region_id, str):
+                self.parent_of.setdefault(region_id, parent)
+            parent_level = level_at[region_at[parent]]
+            if level is not None and parent_level is not None and parent_level.depth >= level.depth:
+                issues.append(
+                    Issue.of(
+                        f"regions[{i}].parent",
+                        "error.cannot_contain",
+                        parent_level_id=parent_level.value,
+                        level_id=level.value,
+                        parent_level=parent_level.label("zh"),
+                        level=level.label("zh"),
+                        parent=echo(parent),
+                        id=echo(region_id),
+                    )
+                )
 
-    ancestry: dict[str, set[Level] | None] = {}
-
-    def ancestor_levels(region_id: str) -> set[Level] | None:
+    def ancestor_levels(self, region_id: str) -> set[Level] | None:
         """Levels of the region and its ancestors; None when one of them has no valid level."""
-        if region_id in ancestry:
-            return ancestry[region_id]
+        if region_id in self.ancestry:
+            return self.ancestry[region_id]
         start = region_id
         found: set[Level] | None = set()
         seen = set()
         while region_id and region_id not in seen:
-            if region_id not in level_of:
+            if region_id not in self.level_of:
                 found = None
                 break
             seen.add(region_id)
-            found.add(level_of[region_id])  # type: ignore[union-attr]
-            region_id = parent_of.get(region_id, "")
-        ancestry[start] = found
+            found.add(self.level_of[region_id])  # type: ignore[union-attr]
+            region_id = self.parent_of.get(region_id, "")
+        self.ancestry[start] = found
         return found
 
-    def check_region(path: str, value: Any) -> bool:
-        if isinstance(value, str) and value and value not in region_at:
-            issues.append(Issue.of(path, "error.unknown_region", id=echo(value)))
+    def region(self, path: str, value: Any) -> bool:
+        """Whether ``value`` names a region; an issue at ``path`` when it names an unknown one."""
+        if isinstance(value, str) and value and value not in self.region_at:
+            self.issues.append(Issue.of(path, "error.unknown_region", id=echo(value)))
             return False
         return isinstance(value, str)
 
-    organizations = sections.get("organizations", empty)
-    org_at = _unique_ids("organizations", organizations, issues)
-    org_columns = organizations.columns
-    for i, home, scope_value in zip(
-        organizations.positions,
-        org_columns.get("home_region", ()),
-        org_columns.get("scope", ()),
-        strict=True,
-    ):
-        if check_region(f"organizations[{i}].home_region", home):
-            scope = _as_scope(scope_value)
-            levels = ancestor_levels(home)
-            if (
-                scope is not None
-                and scope is not Level.NATION
-                and levels is not None
-                and scope not in levels
-            ):
-                issues.append(
-                    Issue.of(
-                        f"organizations[{i}].home_region",
-                        "error.home_outside",
-                        scope_id=scope.value,
-                        scope=scope.label("zh"),
-                        home=echo(home),
+    def organizations(self) -> None:
+        """Unique ids; a home region inside the scope's level; known listed regions."""
+        organizations = self.sections.get("organizations", self.empty)
+        self.org_at = _unique_ids("organizations", organizations, self.issues)
+        org_columns = organizations.columns
+        for i, home, scope_value in zip(
+            organizations.positions,
+            org_columns.get("home_region", ()),
+            org_columns.get("scope", ()),
+            strict=True,
+        ):
+            if self.region(f"organizations[{i}].home_region", home):
+                scope = _as_scope(scope_value)
+                levels = self.ancestor_levels(home)
+                if (
+                    scope is not None
+                    and scope is not Level.NATION
+                    and levels is not None
+                    and scope not in levels
+                ):
+                    self.issues.append(
+                        Issue.of(
+                            f"organizations[{i}].home_region",
+                            "error.home_outside",
+                            scope_id=scope.value,
+                            scope=scope.label("zh"),
+                            home=echo(home),
+                        )
                     )
-                )
-    for field in ("service_regions", "declines_regions", "prefers_regions"):
-        for i, listed in zip(organizations.positions, org_columns.get(field, ()), strict=True):
-            if isinstance(listed, list | tuple):
-                for k, region_id in enumerate(listed):
-                    check_region(f"organizations[{i}].{field}[{k}]", region_id)
+        for field in ("service_regions", "declines_regions", "prefers_regions"):
+            for i, listed in zip(organizations.positions, org_columns.get(field, ()), strict=True):
+                if isinstance(listed, list | tuple):
+                    for k, region_id in enumerate(listed):
+                        self.region(f"organizations[{i}].{field}[{k}]", region_id)
 
-    for i, region_id in rule_regions:
-        check_region(f"policy.rules.regions[{i}].region", region_id)
+    def needs(self) -> None:
+        """Unique ids; known regions; a followed-up project of a known organization."""
+        needs = self.sections.get("needs", self.empty)
+        self.need_at = _unique_ids("needs", needs, self.issues)
+        for i, region_id in zip(needs.positions, needs.columns.get("region", ()), strict=True):
+            if region_id.__class__ is str and region_id in self.region_at:
+                continue  # the common case, checked quickly
+            self.region(f"needs[{i}].region", region_id)
+        for i, earlier in zip(needs.positions, needs.columns.get("continues", ()), strict=False):
+            if isinstance(earlier, Mapping | pydantic.BaseModel):  # a need that follows up
+                org_id = _get(earlier, "org_id")
+                if isinstance(org_id, str) and org_id and org_id not in self.org_at:
+                    path = f"needs[{i}].continues.org_id"
+                    self.issues.append(
+                        Issue.of(path, "error.unknown_organization", id=echo(org_id))
+                    )
 
-    needs = sections.get("needs", empty)
-    need_at = _unique_ids("needs", needs, issues)
-    for i, region_id in zip(needs.positions, needs.columns.get("region", ()), strict=True):
-        if region_id.__class__ is str and region_id in region_at:
-            continue  # the common case, checked quickly
-        check_region(f"needs[{i}].region", region_id)
-    for i, earlier in zip(needs.positions, needs.columns.get("continues", ()), strict=False):
-        if isinstance(earlier, Mapping | pydantic.BaseModel):  # a need that follows up a project
-            org_id = _get(earlier, "org_id")
-            if isinstance(org_id, str) and org_id and org_id not in org_at:
-                path = f"needs[{i}].continues.org_id"
-                issues.append(Issue.of(path, "error.unknown_organization", id=echo(org_id)))
-
-    pair_lists = {
-        name: _pair_refs(sections.get(name, empty), name, need_at, org_at, issues)
-        for name in _PAIR_LISTS
-    }
-    pinned_at: dict[str, int] = {}
-    for (need_id, org_id), i in pair_lists["pinned"].items():
-        if need_id in pinned_at:
-            issues.append(Issue.of(f"pinned[{i}]", "error.pinned_twice", id=echo(need_id)))
-        pinned_at.setdefault(need_id, i)
-        if (need_id, org_id) in pair_lists["declined"]:
-            issues.append(Issue.of(f"pinned[{i}]", "error.pinned_declined"))
-    return issues
+    def pairs(self) -> None:
+        """Known needs and organizations in the pair lists; one accepted offer per need, never
+        one that was declined."""
+        pair_lists = {
+            name: _pair_refs(
+                self.sections.get(name, self.empty), name, self.need_at, self.org_at, self.issues
+            )
+            for name in _PAIR_LISTS
+        }
+        pinned_at: dict[str, int] = {}
+        for (need_id, org_id), i in pair_lists["pinned"].items():
+            if need_id in pinned_at:
+                self.issues.append(Issue.of(f"pinned[{i}]", "error.pinned_twice", id=echo(need_id)))
+            pinned_at.setdefault(need_id, i)
+            if (need_id, org_id) in pair_lists["declined"]:
+                self.issues.append(Issue.of(f"pinned[{i}]", "error.pinned_declined"))
 
 
 def _pair_refs(

@@ -15,7 +15,8 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -139,27 +140,74 @@ def compile_rules(problem: Problem, servable: BoolArray) -> RuleSet:
     """
     rules = problem.policy.rules
     index = problem.index
+    groups = [
+        *_region_groups(problem, servable),
+        *(
+            _kept(
+                NeedGroup(
+                    f"categories[{i}]",
+                    quota.category.value,
+                    quota.category.label("zh"),
+                    quota.category.label("en"),
+                    np.flatnonzero(index.need_category == CATEGORY_CODES[quota.category]),
+                    quota.min_served,
+                    quota.max_served,
+                    quota,
+                )
+            )
+            for i, quota in enumerate(rules.categories)
+        ),
+    ]
+    program = rules.program
+    min_orgs = None
+    if program is not None:
+        everything = np.arange(index.n_needs, dtype=np.int64)
+        zh, en = catalog.pair("conflict.all_needs")
+        groups.append(
+            _kept(
+                NeedGroup("program", "all", zh, en, everything, program.min_served, None, program)
+            )
+        )
+        if program.min_organizations:
+            min_orgs = (program.min_organizations, program)
+    key = rules.key_projects_served
+    if key is not None:  # a floor on the key needs: all of them
+        known = [index.need_position[n] for n in key.needs if n in index.need_position]
+        key_needs = np.unique(np.array(known, np.int64))
+        zh, en = catalog.pair("conflict.key_projects")
+        floor = int(key_needs.size)
+        groups.append(
+            _kept(NeedGroup("key_projects_served", "key", zh, en, key_needs, floor, None, key))
+        )
+
+    money = rules.money
+    mix = rules.aid_mix
+    return RuleSet(
+        groups=[group for group in groups if group is not None],
+        min_organizations=min_orgs,
+        budgets=money if money is not None and money.budgets else None,
+        total_fund=(money.total_fund, money) if money and money.total_fund is not None else None,
+        capacity_building_share=(mix.min_capacity_building_share, mix) if mix else None,
+    )
+
+
+def _kept(group: NeedGroup, servable: BoolArray | None = None) -> NeedGroup | None:
+    """``group`` when it limits anything: its floor capped by its servable needs when
+    ``servable`` is given, and no floor of 0."""
+    low = group.lower
+    if low is not None and servable is not None:
+        low = min(low, int(servable[group.needs].sum()))
+    if (low is None or low == 0) and group.upper is None:
+        return None
+    return replace(group, lower=low or None)
+
+
+def _region_groups(problem: Problem, servable: BoolArray) -> Iterator[NeedGroup | None]:
+    """The groups of the region rules: one region, or every region of a level (and tier); a
+    region's floor never asks for more than its servable needs."""
+    index = problem.index
     tree = index.hierarchy
-    groups: list[NeedGroup] = []
-
-    def limit(
-        rule: str,
-        target: str,
-        zh: str,
-        en: str,
-        needs: IntArray,
-        low: int | None,
-        high: int | None,
-        softness: Softness,
-        cap_by_servable: bool,
-    ) -> None:
-        if low is not None and cap_by_servable:
-            low = min(low, int(servable[needs].sum()))
-        if (low is None or low == 0) and high is None:
-            return
-        groups.append(NeedGroup(rule, target, zh, en, needs, low or None, high, softness))
-
-    for i, rule in enumerate(rules.regions):
+    for i, rule in enumerate(problem.policy.rules.regions):
         if rule.region is not None:
             r = tree.index(rule.region)
             inside = tree.ancestor_at[index.need_region, tree.depth[r]] == r
@@ -169,7 +217,7 @@ def compile_rules(problem: Problem, servable: BoolArray) -> RuleSet:
             members = group_members(problem, rule.level, rule.tier)
         for r, needs in members.items():
             name = problem.regions[r].name or tree.ids[r]
-            limit(
+            group = NeedGroup(
                 f"regions[{i}]",
                 tree.ids[r],
                 name,
@@ -178,64 +226,8 @@ def compile_rules(problem: Problem, servable: BoolArray) -> RuleSet:
                 rule.min_served,
                 rule.max_served,
                 rule,
-                cap_by_servable=True,
             )
-
-    for i, quota in enumerate(rules.categories):
-        needs = np.flatnonzero(index.need_category == CATEGORY_CODES[quota.category])
-        limit(
-            f"categories[{i}]",
-            quota.category.value,
-            quota.category.label("zh"),
-            quota.category.label("en"),
-            needs,
-            quota.min_served,
-            quota.max_served,
-            quota,
-            cap_by_servable=False,
-        )
-
-    program = rules.program
-    min_orgs = None
-    if program is not None:
-        everything = np.arange(index.n_needs, dtype=np.int64)
-        limit(
-            "program",
-            "all",
-            *catalog.pair("conflict.all_needs"),
-            everything,
-            program.min_served,
-            None,
-            program,
-            cap_by_servable=False,
-        )
-        if program.min_organizations:
-            min_orgs = (program.min_organizations, program)
-
-    key = rules.key_projects_served
-    if key is not None:  # a floor on the key needs: all of them
-        known = [index.need_position[n] for n in key.needs if n in index.need_position]
-        key_needs = np.unique(np.array(known, np.int64))
-        limit(
-            "key_projects_served",
-            "key",
-            *catalog.pair("conflict.key_projects"),
-            key_needs,
-            int(key_needs.size),
-            None,
-            key,
-            cap_by_servable=False,
-        )
-
-    money = rules.money
-    mix = rules.aid_mix
-    return RuleSet(
-        groups=groups,
-        min_organizations=min_orgs,
-        budgets=money if money is not None and money.budgets else None,
-        total_fund=(money.total_fund, money) if money and money.total_fund is not None else None,
-        capacity_building_share=(mix.min_capacity_building_share, mix) if mix else None,
-    )
+            yield _kept(group, servable)
 
 
 class SoftViolation(Model):

@@ -123,6 +123,18 @@ class Unplaceable:
     detail: str
 
 
+@dataclass(frozen=True)
+class _Later:
+    """What a proposal builds only when first asked: its pairs, its round problem and plan, and
+    the needs no plan can place any more."""
+
+    kept: Callable[[], tuple[tuple[str, str], ...]]
+    plan: Callable[[], tuple[tuple[str, str], ...]]
+    problem: Callable[[], Problem]
+    solution: Callable[[Problem], Solution]
+    unplaceable: Callable[[], dict[str, Unplaceable]]
+
+
 class Proposal:
     """What :meth:`Dispatch.propose` decided, and the round problem it solved.
 
@@ -154,32 +166,22 @@ class Proposal:
         round: int,
         offers: tuple[Proposed, ...],
         withdrawn: tuple[Withdrawn, ...],
-        kept: Callable[[], tuple[tuple[str, str], ...]],
-        plan: Callable[[], tuple[tuple[str, str], ...]],
-        objective: float,
-        keep_objective: float,
-        expected_acceptances: float,
+        sums: _RoundRows,
         prices: Mapping[str, float],
         method: str,
         stats: dict[str, Any],
-        problem: Callable[[], Problem],
-        solution: Callable[[Problem], Solution],
-        unplaceable: Callable[[], dict[str, Unplaceable]],
+        later: _Later,
     ) -> None:
         self.round = round
         self.offers = offers
         self.withdrawn = withdrawn
-        self._kept = kept
-        self._plan = plan
-        self.objective = objective
-        self.keep_objective = keep_objective
-        self.expected_acceptances = expected_acceptances
+        self.objective = sums.objective
+        self.keep_objective = sums.keep_objective
+        self.expected_acceptances = sums.expected
         self.prices = dict(prices)
         self.method = method
         self.stats = stats
-        self._problem = problem
-        self._solution = solution
-        self._unplaceable = unplaceable
+        self._later = later
 
     @property
     def changed(self) -> bool:
@@ -189,27 +191,27 @@ class Proposal:
     @cached_property
     def kept(self) -> tuple[tuple[str, str], ...]:
         """Open offers the plan keeps, as ``(need_id, org_id)``."""
-        return self._kept()
+        return self._later.kept()
 
     @cached_property
     def plan(self) -> tuple[tuple[str, str], ...]:
         """Every pair of the plan, as ``(need_id, org_id)``: accepted, kept and new offers."""
-        return self._plan()
+        return self._later.plan()
 
     @cached_property
     def problem(self) -> Problem:
         """The round problem it solved (built on first use)."""
-        return self._problem()
+        return self._later.problem()
 
     @cached_property
     def solution(self) -> Solution:
         """The plan as a :class:`~matcher.Solution` of :attr:`problem` (built on first use)."""
-        return self._solution(self.problem)
+        return self._later.solution(self.problem)
 
     @cached_property
     def unplaceable(self) -> dict[str, Unplaceable]:
         """Open needs that no plan can place any more, by id, once the proposal is recorded."""
-        return self._unplaceable()
+        return self._later.unplaceable()
 
     def __repr__(self) -> str:
         return (
@@ -581,17 +583,17 @@ class Dispatch:
             round=round_no,
             offers=tuple(e for e in recorded if isinstance(e, Proposed)),
             withdrawn=tuple(e for e in recorded if isinstance(e, Withdrawn)),
-            kept=lambda: pairs(pending[kept_needs], kept_needs),
-            plan=lambda: pairs(plan_chosen, plan_needs),
-            objective=rows.objective,
-            keep_objective=rows.keep_objective,
-            expected_acceptances=rows.expected,
+            sums=rows,
             prices=prices,
             method=method,
             stats=stats,
-            problem=lambda: self._build_round_problem(snapshot),
-            solution=lambda p: self._plan_solution(p, plan_chosen, method),
-            unplaceable=self.unplaceable,
+            later=_Later(
+                kept=lambda: pairs(pending[kept_needs], kept_needs),
+                plan=lambda: pairs(plan_chosen, plan_needs),
+                problem=lambda: self._build_round_problem(snapshot),
+                solution=lambda p: self._plan_solution(p, plan_chosen, method),
+                unplaceable=self.unplaceable,
+            ),
         )
 
     def _solve_round(

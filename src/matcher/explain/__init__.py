@@ -71,15 +71,15 @@ import numpy as np
 import numpy.typing as npt
 
 from .._lazy import lazy_module
-from ..candidates import CandidateTable, build_candidates
-from ..eligibility import RULES, barred_organizations, ineligibility
 from ..errors import OptionError
 from ..models import COMPONENTS, Category, Level, Problem, catalog
 from ..models.index import in_sorted
 from ..models.vocab import Language
-from ..records import PlanRows
-from ..scoring import components
-from ..solution import Solution, Unmet
+from ..pairs.eligibility import RULES, barred_organizations, ineligibility
+from ..pairs.scoring import components
+from ..pairs.table import CandidateTable, build_candidates
+from ..plan.records import PlanRows
+from ..plan.solution import Solution, Unmet
 from ..solvers.base import Status
 from .whole import (
     _CHOSEN,

@@ -19,10 +19,10 @@ import numpy.typing as npt
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from ..candidates import CandidateTable, _join, build_candidates
-from ..eligibility import RULES, barred_organizations, ineligibility
 from ..models import COMPONENTS, Category, Level, Problem
 from ..models.index import in_sorted
+from ..pairs.eligibility import RULES, barred_organizations, ineligibility
+from ..pairs.table import CandidateTable, _join, build_candidates
 
 if TYPE_CHECKING:
     from . import Explainer, Verdict
@@ -518,7 +518,7 @@ def _removed(
 
 
 def _outside_codes(problem: Problem) -> tuple[IntArray, BoolArray]:
-    """Per (category, organization): the code of a pair that :func:`matcher.candidates._join`
+    """Per (category, organization): the code of a pair that :class:`~matcher.pairs.table.CandidateJoin`
     does not join (its area misses the need, or the credit rule bars it), and whether that code
     may depend on the need (``tested``: the organization declines regions, or the need standing
     for the category declined it).

@@ -17,7 +17,7 @@ Verdicts on an organization that did not take a need:
 ================  ===================================================================================
 verdict           meaning
 ================  ===================================================================================
-``ineligible``    an eligibility rule removes the pair (see :mod:`matcher.eligibility`)
+``ineligible``    an eligibility rule removes the pair (see :mod:`matcher.pairs.eligibility`)
 ``lower``         it scores no higher than the chosen organization (``score_gap`` says by how much)
 ``full``          it scores higher, but takes as many needs as it may in this plan (``took`` lists them)
 ``pinned``        it scores higher and had room, but the need's accepted offer (``pinned``) is kept
@@ -72,12 +72,12 @@ import numpy.typing as npt
 
 from .._lazy import lazy_module
 from ..errors import OptionError
-from ..models import COMPONENTS, Category, Level, Problem, catalog
+from ..models import COMPONENTS, Category, Problem, catalog
 from ..models.index import in_sorted
 from ..models.vocab import Language
-from ..pairs.eligibility import RULES, barred_organizations, ineligibility
+from ..pairs.eligibility import RULES, ineligibility
 from ..pairs.scoring import components
-from ..pairs.table import CandidateTable, build_candidates
+from ..pairs.table import CandidateJoin, CandidateTable, build_candidates
 from ..plan.records import PlanRows
 from ..plan.solution import Solution, Unmet
 from ..solvers.base import Status
@@ -137,7 +137,6 @@ TEXT_LINES = 10
 
 _CATEGORIES = tuple(Category)
 
-_SCOPE_DEPTHS = (Level.NATION.depth, Level.PROVINCE.depth, Level.CITY.depth, Level.COUNTY.depth)
 
 _COMPONENT_LABELS = catalog.section("component")
 
@@ -248,7 +247,7 @@ class Explanation:
     excluded
         Every organization a rule removes for the need, counted by the first rule that fails.
     reason
-        For an unmet need, its reason from ``solution.unmet`` (see :data:`matcher.solution.UnmetReason`).
+        For an unmet need, its reason from ``solution.unmet`` (see :data:`matcher.plan.solution.UnmetReason`).
     bottleneck
         For an unmet need whose candidates are all full: the needs competing for them.
     text
@@ -1890,7 +1889,8 @@ class _Pairs:
     From the whole candidate table (built once) when ``table`` is true; otherwise computed for the
     needs asked about only: organizations whose scope area holds the need and that have a
     capability in its category are proposed, then the eligibility rules and the scores decide,
-    exactly as :func:`matcher.candidates.build_candidates` does. Computed pairs are kept, so that
+    exactly as :func:`~matcher.pairs.table.build_candidates` does, through the same
+    :class:`~matcher.pairs.table.CandidateJoin`. Computed pairs are kept, so that
     the bottlenecks of many needs (which share most of their needs) are cheap after the first.
     """
 
@@ -1908,23 +1908,12 @@ class _Pairs:
             self._by_org = np.argsort(self._table.org, kind="stable")
             self._org_sorted = self._table.org[self._by_org]
             return
-        tree = index.hierarchy
         if index.pair_need is not None and index.pair_org is not None:
             order = np.argsort(index.pair_need, kind="stable")
             self._listed_need = index.pair_need[order]
             self._listed_org = index.pair_org[order]
             return
-        depth = index.org_scope_depth
-        if not problem.policy.eligibility.respect_scope:
-            depth = np.full_like(depth, Level.NATION.depth)
-        nation = depth == Level.NATION.depth
-        anchor = np.where(nation, 0, tree.ancestor_at[index.org_home, depth])
-        usable = ~barred_organizations(problem) & (anchor >= 0)
-        orgs = np.flatnonzero(usable)
-        self._span = len(tree) + 1
-        keys = depth[orgs] * self._span + anchor[orgs]
-        order = np.argsort(keys, kind="stable")
-        self._keys, self._key_org = keys[order], orgs[order]
+        self._join = CandidateJoin(problem)
 
     def of_needs(self, needs: IntArray) -> tuple[IntArray, IntArray, FloatArray]:
         """Eligible pairs of ``needs`` (sorted, unique) as (need, org, score), sorted likewise."""
@@ -1983,29 +1972,14 @@ class _Pairs:
         return np.unique(np.concatenate(found)) if found else np.zeros(0, np.int64)
 
     def _propose(self, needs: IntArray) -> tuple[IntArray, IntArray]:
-        """Pairs that may be eligible: listed pairs, or scope area and capability match."""
+        """Pairs that may be eligible: the listed pairs, or the candidate join's."""
         index = self._problem.index
         if index.pair_need is not None:
             lo = np.searchsorted(self._listed_need, needs, side="left")
             hi = np.searchsorted(self._listed_need, needs, side="right")
             rows = _ranges(lo, hi)
             return self._listed_need[rows], self._listed_org[rows]
-        tree = index.hierarchy
-        parts_need, parts_org = [], []
-        for depth in _SCOPE_DEPTHS:
-            if depth == Level.NATION.depth:
-                anchor = np.zeros(needs.size, np.int64)
-            else:
-                anchor = tree.ancestor_at[index.need_region[needs], depth]
-            inside = anchor >= 0
-            keys = depth * self._span + anchor[inside]
-            lo = np.searchsorted(self._keys, keys, side="left")
-            hi = np.searchsorted(self._keys, keys, side="right")
-            parts_need.append(np.repeat(needs[inside], hi - lo))
-            parts_org.append(self._key_org[_ranges(lo, hi)])
-        need, org = np.concatenate(parts_need), np.concatenate(parts_org)
-        capable = index.org_capability.ravel()[org * len(Category) + index.need_category[need]] > 0
-        return need[capable], org[capable]
+        return self._join.pairs(needs)
 
 
 def _given_scores(problem: Problem) -> tuple[IntArray, FloatArray] | None:

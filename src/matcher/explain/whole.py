@@ -22,7 +22,7 @@ from scipy.sparse.csgraph import connected_components
 from ..models import COMPONENTS, Category, Level, Problem
 from ..models.index import in_sorted
 from ..pairs.eligibility import RULES, barred_organizations, ineligibility
-from ..pairs.table import CandidateTable, _join, build_candidates
+from ..pairs.table import CandidateJoin, CandidateTable, build_candidates
 
 if TYPE_CHECKING:
     from . import Explainer, Verdict
@@ -168,7 +168,7 @@ class _Whole:
         if index.pair_need is None:
             # The candidates are the joined pairs no rule removes, as build_candidates finds them;
             # the joined pairs' codes also count the removed organizations (see _removed).
-            need, org = _join(problem, np.arange(n_needs, dtype=np.int64))
+            need, org = CandidateJoin(problem).pairs(np.arange(n_needs, dtype=np.int64))
             code = ineligibility(problem, need, org)
             self._joined = (need, org, code)
             keep = code == 0
@@ -462,7 +462,7 @@ def _removed(
     """The organizations a rule removes for every need (see :class:`_Removed`).
 
     With given pair scores every considered pair is tested. Otherwise the pairs that share the
-    need's area and category (those :func:`matcher.candidates.build_candidates` joins) are tested
+    need's area and category (those :class:`~matcher.pairs.table.CandidateJoin` joins) are tested
     one by one, and the others -- organizations whose registration area misses the need, or that
     the credit rule bars -- are counted by category: for such a pair only rules on the organization
     and the category can fail before ``scope`` does, so one need of the category stands for all
@@ -477,7 +477,7 @@ def _removed(
     category = index.need_category
     capable = index.org_capability > 0
     if joined is None:
-        joined_need, joined_org = _join(problem, np.arange(n_needs, dtype=np.int64))
+        joined_need, joined_org = CandidateJoin(problem).pairs(np.arange(n_needs, dtype=np.int64))
         joined_code = ineligibility(problem, joined_need, joined_org)
     else:
         joined_need, joined_org, joined_code = joined
@@ -719,7 +719,7 @@ def _shortest_to(
 def _shown_scores(
     problem: Problem, need: IntArray, org: IntArray, values: FloatArray
 ) -> FloatArray:
-    """The pairs' scores as explanations show and compare them: :func:`matcher.scoring.score`,
+    """The pairs' scores as explanations show and compare them: :func:`matcher.pairs.scoring.score`,
     with each pair's weighted sum taken on its own.
 
     A matrix product rounds each row by where it falls in the batch, so the same pair can differ

@@ -290,8 +290,3 @@ class CandidateJoin:
 def _anchor(ancestor: IntArray, depth: int) -> IntArray:
     """The area a scope joins on; the whole problem is one area for nation-scope organizations."""
     return np.zeros_like(ancestor) if depth == Level.NATION.depth else ancestor
-
-
-def _join(problem: Problem, needs: IntArray) -> tuple[IntArray, IntArray]:
-    """:meth:`CandidateJoin.pairs` of a join built for this call."""
-    return CandidateJoin(problem).pairs(needs)

@@ -5,15 +5,19 @@ Run from the repository root::
     python benchmarks/structure.py            # a summary, measured on src/matcher
     python benchmarks/structure.py --json     # the same figures as JSON
 
-Every ``import`` and ``from ... import`` counts wherever it stands (at the top, inside a function,
-under ``TYPE_CHECKING``), and so does ``lazy_module("matcher....")``: an import put off until
-first use is still an edge. The layer test (tests/test_layers.py) reads the graph from here.
+Every ``import`` and ``from ... import`` counts wherever it stands (at the top or inside a
+function), and so does ``lazy_module("matcher....")``: an import put off until first use is still
+an edge. An import under ``TYPE_CHECKING`` never runs: it closes no circle, but a module may not
+name a type from a floor above either. The layer test (tests/test_layers.py) reads the graph from
+here.
 
 Examples
 --------
 >>> graph = import_graph(SRC)
 >>> "matcher.models" in graph
 True
+>>> "matcher.explain" in import_graph(SRC, typing=False)["matcher.explain.whole"]
+False
 >>> strongly_connected({"a": {"b"}, "b": {"a"}, "c": {"a"}})
 [['a', 'b']]
 >>> floors({"a": {"b"}, "b": set(), "c": {"a"}})
@@ -94,10 +98,28 @@ def _resolve(name: str, files: Mapping[str, Path]) -> str | None:
     return name or None
 
 
-def _imports(name: str, tree: ast.AST, files: Mapping[str, Path]) -> Iterator[str]:
+def _typing_only(tree: ast.AST) -> set[int]:
+    """The import statements that run only under a type checker (``if TYPE_CHECKING:``)."""
+    found: set[int] = set()
+    for node in ast.walk(tree):
+        test = node.test if isinstance(node, ast.If) else None
+        if (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+            isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+        ):
+            for statement in node.body:  # type: ignore[attr-defined]
+                found.update(id(inner) for inner in ast.walk(statement))
+    return found
+
+
+def _imports(
+    name: str, tree: ast.AST, files: Mapping[str, Path], typing: bool = True
+) -> Iterator[str]:
     package = name if _is_package(name, files) else name.rpartition(".")[0]
     root = next(iter(files)).split(".")[0]
+    skipped = set() if typing else _typing_only(tree)
     for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
         if isinstance(node, ast.Import):
             for alias in node.names:
                 target = _resolve(alias.name, files)
@@ -130,13 +152,18 @@ def _imports(name: str, tree: ast.AST, files: Mapping[str, Path]) -> Iterator[st
                 yield target
 
 
-def import_graph(src: Path = SRC) -> dict[str, set[str]]:
-    """Each module of the package and the modules of the package it imports (itself left out)."""
+def import_graph(src: Path = SRC, *, typing: bool = True) -> dict[str, set[str]]:
+    """Each module of the package and the modules of the package it imports (itself left out).
+
+    With ``typing=False`` the imports made only for a type checker (``if TYPE_CHECKING:``) are
+    left out: they never run, so they close no circle; a module still may not name a type from a
+    floor above (:func:`back_edges` reads the whole graph).
+    """
     files = module_files(src)
     graph: dict[str, set[str]] = {}
     for name, path in files.items():
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        graph[name] = {target for target in _imports(name, tree, files) if target != name}
+        graph[name] = {t for t in _imports(name, tree, files, typing) if t != name}
     return graph
 
 
@@ -270,13 +297,14 @@ def functions(src: Path = SRC) -> list[Function]:
 def measure(src: Path = SRC, layers: tuple[tuple[str, ...], ...] = LAYERS) -> dict[str, object]:
     """All the figures of the package under ``src``, as one JSON-ready mapping."""
     graph = import_graph(src)
+    running = import_graph(src, typing=False)
     files = module_files(src)
     sizes = {
         name: len(path.read_text(encoding="utf-8").splitlines()) for name, path in files.items()
     }
     largest = sorted(sizes.items(), key=lambda item: -item[1])[:5]
     defs = functions(src)
-    circles = strongly_connected(graph)
+    circles = strongly_connected(running)
     edges = back_edges(graph, layers)
     return {
         "modules": len(files),
@@ -287,7 +315,7 @@ def measure(src: Path = SRC, layers: tuple[tuple[str, ...], ...] = LAYERS) -> di
         "imports": sum(len(targets) for targets in graph.values()),
         "circles": [len(circle) for circle in circles],
         "circle_members": circles,
-        "floors": floors(graph),
+        "floors": floors(running),
         "back_edges": [f"{a} -> {b}" for a, b in edges],
         "functions": len(defs),
         "functions_over_60": sum(f.lines > 60 for f in defs),

@@ -47,3 +47,13 @@ def test_importing_an_old_path_leaves_the_function_of_the_same_name() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert matcher.solve.__module__ == "matcher.solving"
+
+
+def test_a_tool_looking_over_sys_modules_is_not_warned() -> None:
+    import warnings
+
+    old = sys.modules["matcher.records"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert getattr(old, "__file__", None) is None
+        assert not hasattr(old, "__path__")

@@ -67,6 +67,10 @@ class _Moved(ModuleType):
         self.__dict__["_moved_to"] = new
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") and name.endswith("__"):
+            # A tool looking over sys.modules (``__file__``, ``__path__`` ...) reads nothing and
+            # is not warned: only a name of the module itself means old code.
+            raise AttributeError(name)
         return getattr(self._target(name), name)
 
     def _target(self, name: str) -> ModuleType:

@@ -68,8 +68,10 @@ FLAT_LAYERS: tuple[tuple[str, ...], ...] = (
         "matcher.sweep",
         "matcher.dispatch",
         "matcher.simulate",
+        "matcher.review",
+        "matcher.io",
     ),
-    ("matcher.io", "matcher.display", "matcher.plots", "matcher.synth"),
+    ("matcher.display", "matcher.plots", "matcher.synth", "matcher.service"),
     ("matcher.cli", "matcher.cli_compare"),
     ("matcher", "matcher.__main__"),
 )

@@ -105,117 +105,57 @@ def solve_relaxation(
     return _column_generation(lp.a_ub, lp.b_ub, lp.c, lp.lower, lp.upper, model.need, start, budget)
 
 
-def linear_program(model: AssignmentModel, side: SideRules) -> LinearProgram:
-    """The LP relaxation of ``model`` under ``side``, its rows assembled from numpy arrays."""
-    rules = side.rules
-    n_pairs, n_needs, n_orgs = model.n_pairs, model.n_needs, model.n_orgs
-    need, org = model.need, model.org
-    served_share = 1.0 / side.partners[need]  # x's contribution to its need's served count
-    ones = np.ones(n_pairs)
+class _Limits:
+    """Limits on sums of pairs as rows of the LP: a hard one bounds its row, a soft one adds a
+    slack variable (after the pairs and organizations) whose penalty the objective pays."""
 
-    # Variables: x (pairs) | z (organizations) | slack per soft limit.
-    costs: list[float] = []  # objective of slack variables (negative: penalties)
-    slack_bounds: list[float] = []
-    rows = _Rows()
+    def __init__(self, rows: _Rows, first_slack: int) -> None:
+        self.rows = rows
+        self.first_slack = first_slack
+        self.costs: list[float] = []  # objective of the slack variables (negative: penalties)
+        self.slack_bounds: list[float] = []
 
-    def limit(
+    def add(
+        self,
         pairs: IntArray,
         weights: FloatArray,
-        lower: float | None,
-        upper: float | None,
+        bounds: tuple[float | None, float | None],
         softness: Softness,
-        unit: float,
+        *,
+        unit: float = 1.0,
         reach: float,
     ) -> None:
+        """``lower <= weights @ x[pairs] <= upper`` for ``bounds = (lower, upper)``; ``reach`` is
+        the largest violation, ``unit`` how many units one penalty applies to."""
+        lower, upper = bounds
         low = -np.inf if lower is None else lower
         high = np.inf if upper is None else upper
-        n_rows = 1
         row = np.zeros(pairs.size, np.int64)
         col, val = pairs, weights
         if not softness.hard:
-            slack = n_pairs + n_orgs + len(costs)
-            costs.append(-softness.penalty / unit)
-            slack_bounds.append(max(0.0, reach))
+            slack = self.first_slack + len(self.costs)
+            self.costs.append(-softness.penalty / unit)
+            self.slack_bounds.append(max(0.0, reach))
             row = np.append(row, 0)
             col = np.append(col, slack)
             val = np.append(val, 1.0 if lower is not None else -1.0)
-        rows.add(row, col, val, np.full(n_rows, low), np.full(n_rows, high))
+        self.rows.add(row, col, val, np.full(1, low), np.full(1, high))
 
-    # A need takes at most `partners` organizations; an organization at most its capacity. (No
-    # lower rows: ``x >= 0`` implies them, and each would double a row of the LP.)
-    rows.add(need, np.arange(n_pairs), ones, np.full(n_needs, -np.inf), side.partners.astype(float))
-    rows.add(org, np.arange(n_pairs), ones, np.full(n_orgs, -np.inf), model.capacity.astype(float))
-    lead = np.flatnonzero(side.lead_needed[need])
-    if lead.size:  # primary-type share >= served share: sum_primary x - sum x / k >= 0
-        weight = np.where(side.pair_primary[lead], 1.0, 0.0) - served_share[lead]
-        rows.add(need[lead], lead, weight, np.zeros(n_needs), np.full(n_needs, np.inf))
 
-    member = np.zeros(n_needs, bool)
-    for group in rules.groups:
-        member[:] = False
-        member[group.needs] = True
-        pairs = np.flatnonzero(member[need])
-        for bound, sense in ((group.lower, "min"), (group.upper, "max")):
-            if bound is None:
-                continue
-            reach = bound if sense == "min" else max(0, group.needs.size - bound)
-            limit(
-                pairs,
-                served_share[pairs],
-                bound if sense == "min" else None,
-                bound if sense == "max" else None,
-                group.softness,
-                1.0,
-                reach,
-            )
-    if rules.min_organizations is not None:
-        wanted, softness = rules.min_organizations
-        zs = n_pairs + np.arange(n_orgs)
-        # z[o] - sum_{p in o} x[p] <= 0
-        rows.add(
-            np.concatenate([org, np.arange(n_orgs)]),
-            np.concatenate([np.arange(n_pairs), zs]),
-            np.concatenate([-ones, np.ones(n_orgs)]),
-            np.full(n_orgs, -np.inf),
-            np.zeros(n_orgs),
-        )
-        limit(zs, np.ones(n_orgs), wanted, None, softness, 1.0, wanted)
-    if rules.budgets is not None:
-        share = np.rint(side.need_cost / side.partners)[need]
-        for o in np.flatnonzero(np.isfinite(side.org_budget)).tolist():
-            pairs = np.flatnonzero(org == o)
-            if pairs.size:
-                budget = float(np.floor(side.org_budget[o]))
-                limit(
-                    pairs,
-                    share[pairs],
-                    None,
-                    budget,
-                    rules.budgets,
-                    MONEY_UNIT,
-                    float(share[pairs].sum()) - budget,
-                )
-    if rules.total_fund is not None:
-        fund, softness = rules.total_fund
-        cost = np.rint(side.need_cost)[need] * served_share
-        limit(
-            np.arange(n_pairs),
-            cost,
-            None,
-            float(np.floor(fund)),
-            softness,
-            MONEY_UNIT,
-            float(cost.sum()),
-        )
-    if rules.capacity_building_share is not None:
-        wanted_share, softness = rules.capacity_building_share
-        ratio = round(wanted_share * PER_MILLE) / PER_MILLE
-        weight = (side.capacity_building[need].astype(float) - ratio) * served_share
-        limit(np.arange(n_pairs), weight, 0.0, None, softness, 1.0, ratio * n_needs)
-
-    n_vars = n_pairs + n_orgs + len(costs)
-    c = -np.concatenate([model.score, np.zeros(n_orgs), np.array(costs)])  # HiGHS minimizes
-    upper = np.concatenate([np.ones(n_pairs), np.ones(n_orgs), np.array(slack_bounds)])
+def linear_program(model: AssignmentModel, side: SideRules) -> LinearProgram:
+    """The LP relaxation of ``model`` under ``side``, its rows assembled from numpy arrays."""
+    n_pairs, n_orgs = model.n_pairs, model.n_orgs
+    # Variables: x (pairs) | z (organizations) | slack per soft limit.
+    rows = _Rows()
+    limits = _Limits(rows, n_pairs + n_orgs)
+    _assignment_rows(rows, model, side)
+    _group_limits(limits, model, side)
+    _organization_limits(limits, model, side)
+    _money_limits(limits, model, side)
+    _aid_mix_limit(limits, model, side)
+    n_vars = n_pairs + n_orgs + len(limits.costs)
+    c = -np.concatenate([model.score, np.zeros(n_orgs), np.array(limits.costs)])  # HiGHS minimizes
+    upper = np.concatenate([np.ones(n_pairs), np.ones(n_orgs), np.array(limits.slack_bounds)])
     lower = np.zeros(n_vars)
     lower[model.fixed] = 1.0
     a = rows.matrix(n_vars)
@@ -223,6 +163,100 @@ def linear_program(model: AssignmentModel, side: SideRules) -> LinearProgram:
     a_ub = sparse.vstack([a[np.isfinite(hi)], -a[np.isfinite(lo)]]).tocsc()
     b_ub = np.concatenate([hi[np.isfinite(hi)], -lo[np.isfinite(lo)]])
     return LinearProgram(a_ub, b_ub, c, lower, upper, n_pairs)
+
+
+def _served_share(model: AssignmentModel, side: SideRules) -> FloatArray:
+    """Each pair's contribution to its need's served count."""
+    share: FloatArray = 1.0 / side.partners[model.need]
+    return share
+
+
+def _assignment_rows(rows: _Rows, model: AssignmentModel, side: SideRules) -> None:
+    """A need takes at most ``partners`` organizations, an organization at most its capacity,
+    and a partnership that needs a lead takes one. (No lower rows: ``x >= 0`` implies them, and
+    each would double a row of the LP.)"""
+    n_pairs, n_needs, n_orgs = model.n_pairs, model.n_needs, model.n_orgs
+    need, org, ones = model.need, model.org, np.ones(model.n_pairs)
+    rows.add(need, np.arange(n_pairs), ones, np.full(n_needs, -np.inf), side.partners.astype(float))
+    rows.add(org, np.arange(n_pairs), ones, np.full(n_orgs, -np.inf), model.capacity.astype(float))
+    lead = np.flatnonzero(side.lead_needed[need])
+    if lead.size:  # primary-type share >= served share: sum_primary x - sum x / k >= 0
+        served_share = _served_share(model, side)
+        weight = np.where(side.pair_primary[lead], 1.0, 0.0) - served_share[lead]
+        rows.add(need[lead], lead, weight, np.zeros(n_needs), np.full(n_needs, np.inf))
+
+
+def _group_limits(limits: _Limits, model: AssignmentModel, side: SideRules) -> None:
+    """Bounds on the served needs of each group (regions, categories, the program)."""
+    served_share = _served_share(model, side)
+    member = np.zeros(model.n_needs, bool)
+    for group in side.rules.groups:
+        member[:] = False
+        member[group.needs] = True
+        pairs = np.flatnonzero(member[model.need])
+        weights = served_share[pairs]
+        if group.lower is not None:
+            floor = (float(group.lower), None)
+            limits.add(pairs, weights, floor, group.softness, reach=group.lower)
+        if group.upper is not None:
+            ceiling = (None, float(group.upper))
+            reach = max(0, group.needs.size - group.upper)
+            limits.add(pairs, weights, ceiling, group.softness, reach=reach)
+
+
+def _organization_limits(limits: _Limits, model: AssignmentModel, side: SideRules) -> None:
+    """The program's minimum of organizations taking part: ``z[o] <= sum_{p in o} x[p]``."""
+    if side.rules.min_organizations is None:
+        return
+    n_pairs, n_orgs = model.n_pairs, model.n_orgs
+    wanted, softness = side.rules.min_organizations
+    zs = n_pairs + np.arange(n_orgs)
+    limits.rows.add(
+        np.concatenate([model.org, np.arange(n_orgs)]),
+        np.concatenate([np.arange(n_pairs), zs]),
+        np.concatenate([-np.ones(n_pairs), np.ones(n_orgs)]),
+        np.full(n_orgs, -np.inf),
+        np.zeros(n_orgs),
+    )
+    limits.add(zs, np.ones(n_orgs), (wanted, None), softness, reach=wanted)
+
+
+def _money_limits(limits: _Limits, model: AssignmentModel, side: SideRules) -> None:
+    """Each organization's budget and the program's fund, in whole yuan."""
+    rules, need, org = side.rules, model.need, model.org
+    if rules.budgets is not None:
+        share = np.rint(side.need_cost / side.partners)[need]
+        for o in np.flatnonzero(np.isfinite(side.org_budget)).tolist():
+            pairs = np.flatnonzero(org == o)
+            if pairs.size:
+                budget = float(np.floor(side.org_budget[o]))
+                reach = float(share[pairs].sum()) - budget
+                limits.add(
+                    pairs, share[pairs], (None, budget), rules.budgets, unit=MONEY_UNIT, reach=reach
+                )
+    if rules.total_fund is not None:
+        fund, softness = rules.total_fund
+        cost = np.rint(side.need_cost)[need] * _served_share(model, side)
+        bounds = (None, float(np.floor(fund)))
+        limits.add(
+            np.arange(model.n_pairs),
+            cost,
+            bounds,
+            softness,
+            unit=MONEY_UNIT,
+            reach=float(cost.sum()),
+        )
+
+
+def _aid_mix_limit(limits: _Limits, model: AssignmentModel, side: SideRules) -> None:
+    """The smallest share of served needs that build capacity."""
+    if side.rules.capacity_building_share is None:
+        return
+    wanted_share, softness = side.rules.capacity_building_share
+    ratio = round(wanted_share * PER_MILLE) / PER_MILLE
+    weight = (side.capacity_building[model.need].astype(float) - ratio) * _served_share(model, side)
+    reach = ratio * model.n_needs
+    limits.add(np.arange(model.n_pairs), weight, (0.0, None), softness, reach=reach)
 
 
 def _column_generation(

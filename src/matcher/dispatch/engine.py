@@ -204,7 +204,9 @@ def solve_round(
         units = max_start if max_start is not None else layout.n_needs + layout.n_orgs
         work = max_work if max_work is not None else 30 * layout.n_pairs + 100_000
         try:
-            return _warm(layout, score, active, capacity, keep, prices, started, units, work)
+            outcome = _warm(layout, score, active, capacity, keep, prices, units, work)
+            outcome.stats["total_seconds"] = time.perf_counter() - started
+            return outcome
         except NoCertificate as reason:
             outcome = _cold(layout, score, active, capacity, started)
             outcome.stats["fallback"] = str(reason)
@@ -324,7 +326,6 @@ def _warm(
     capacity: IntArray,
     keep: IntArray,
     prices: IntArray,
-    started: float,
     max_units: int,
     max_work: int,
 ) -> RoundOutcome:
@@ -341,9 +342,7 @@ def _warm(
         raise NoCertificate(f"the repair scanned more than {max_work:,} pairs")
     if repaired.status is Outcome.OVER_CAPACITY:
         raise NoCertificate("the kept plan exceeds a capacity")
-    if (
-        repaired.status is not Outcome.OPTIMAL
-    ):  # pragma: no cover - the final check guards the kernel
+    if repaired.status is not Outcome.OPTIMAL:  # pragma: no cover - the kernel checks it
         raise NoCertificate("the repaired plan failed its optimality check")
     changed = int((repaired.row_of != row_of).sum())
     return RoundOutcome(
@@ -354,6 +353,5 @@ def _warm(
             "units": repaired.units,
             "needs_resolved": changed,
             "pairs_scanned": repaired.work,
-            "total_seconds": time.perf_counter() - started,
         },
     )

@@ -199,4 +199,4 @@ def _speaking() -> Literal["zh", "en"]:
     English (an invalid ``MATCHER_LANG`` counts as unset here; the command line reports it)."""
     from .models import catalog
 
-    return catalog.language(default="en", strict=False)
+    return catalog.preferred(default="en")

@@ -10,7 +10,7 @@ import pytest
 from matcher import errors
 from matcher.analysis.comparison import CHANGES
 from matcher.explain import Verdict
-from matcher.models import COMPONENTS, catalog, vocab
+from matcher.models import COMPONENTS, catalog, speaking, vocab
 from matcher.pairs.eligibility import RULES
 from matcher.plan.solution import UnmetReason
 
@@ -76,25 +76,25 @@ def test_section_is_read_only() -> None:
 def test_language_choice_setting_locale_default(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in (catalog.ENV, "LC_ALL", "LC_MESSAGES", "LANG"):
         monkeypatch.delenv(name, raising=False)
-    assert catalog.language() == "zh" and catalog.language(default="en") == "en"
-    assert catalog.setting() is None
+    assert speaking.language() == "zh" and speaking.language(default="en") == "en"
+    assert speaking.setting() is None
     monkeypatch.setenv("LANG", "en_US.UTF-8")
-    assert catalog.language(default="en") == "en" and catalog.language() == "zh"
+    assert speaking.language(default="en") == "en" and speaking.language() == "zh"
     monkeypatch.setenv("LANG", "zh_CN.UTF-8")
-    assert catalog.language(default="en") == "zh"
+    assert speaking.language(default="en") == "zh"
     monkeypatch.setenv("LC_ALL", "C")  # LC_ALL overrides LANG
-    assert catalog.language(default="en") == "en"
+    assert speaking.language(default="en") == "en"
     monkeypatch.setenv(catalog.ENV, "en")
-    assert catalog.language() == "en" and catalog.setting() == "en"
-    assert catalog.language("zh") == "zh"  # an explicit choice wins
+    assert speaking.language() == "en" and speaking.setting() == "en"
+    assert speaking.language("zh") == "zh"  # an explicit choice wins
     monkeypatch.setenv(catalog.ENV, "fr")
     with pytest.raises(
         errors.OptionError, match="language must be 'zh' or 'en', not 'fr'"
     ) as caught:
-        catalog.language()
+        speaking.language()
     assert "语言须为 'zh' 或 'en'" in caught.value.text("zh")
     with pytest.raises(errors.OptionError, match="not 3"):
-        catalog.checked(3)
+        speaking.checked(3)
 
 
 def test_display_width_and_pad() -> None:
@@ -137,7 +137,7 @@ def test_errors_speak_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(catalog.ENV, "klingon")  # an invalid setting: errors still build, in English
     assert str(errors.ProblemError(issues)).startswith("1 problem in the input")
     with pytest.raises(errors.OptionError, match="not 'klingon'"):
-        catalog.language()
+        speaking.language()
     monkeypatch.delenv(catalog.ENV)
     monkeypatch.setenv("LC_ALL", "zh_CN.UTF-8")  # a Chinese locale speaks Chinese too
     assert str(errors.OptionError.of("error.unknown_need", id="'n9'")) == "未知的需求 'n9'"

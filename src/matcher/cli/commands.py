@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeAlias
 
 from ..errors import MatcherError, OptionError, ProblemError, SolverError
-from ..models import catalog
+from ..models import catalog, speaking
 from ..models.catalog import display_width
 from ..solvers import SOLVERS
 from ..synth import SCALES
@@ -84,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _exit_code(stop.code)
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
-        speak = catalog.language(args.language, default="en")
+        speak = speaking.language(args.language, default="en")
     except OptionError as error:
         _error(error.text("en"), "en")
         return EXIT_USAGE
@@ -364,7 +364,7 @@ def _explain(args: argparse.Namespace) -> int:
     try:
         solution = parse_plan(plan, _display_name(args.plan))
     except PlanError as error:
-        speak = catalog.language(args.language, default="en")
+        speak = speaking.language(args.language, default="en")
         _report([issue.text(speak) for issue in error.issues], _display_name(args.plan), speak)
         return EXIT_USAGE
     explainer = explainer_for(problem, solution)
@@ -376,7 +376,7 @@ def _explain(args: argparse.Namespace) -> int:
             texts = explainer.frame(language)[f"text_{language}"].tolist()
         _write("-", "\n\n".join(texts) + "\n")
         return EXIT_OK
-    chosen = catalog.setting(args.language)
+    chosen = speaking.setting(args.language)
     languages: tuple[Language, ...] = (chosen,) if chosen else ("zh", "en")
     if args.need:
         for need_id in args.need:  # an unknown need is an error, as with one need on screen
@@ -412,7 +412,7 @@ def _validate(args: argparse.Namespace) -> int:
     print(
         catalog.text(
             "cli.valid",
-            catalog.language(args.language, default="en"),
+            speaking.language(args.language, default="en"),
             source=_display_name(args.problem),
             regions=len(problem.regions),
             organizations=len(problem.organizations),
@@ -449,7 +449,7 @@ def _synth(args: argparse.Namespace) -> int:
         print(
             catalog.text(
                 "cli.wrote",
-                catalog.language(args.language, default="en"),
+                speaking.language(args.language, default="en"),
                 path=args.output,
                 regions=len(problem.regions),
                 organizations=len(problem.organizations),
@@ -464,7 +464,7 @@ def _serve(args: argparse.Namespace) -> int:
         from ..service.app import Config
         from ..service.server import load_demo, serve
     except ImportError as error:
-        _error(f"{error}; install matcher[service]", catalog.language(args.language, default="en"))
+        _error(f"{error}; install matcher[service]", speaking.language(args.language, default="en"))
         return EXIT_FAILURE
     config = Config(database=args.db, max_bytes=args.max_bytes, seconds=args.timeout)
     if args.demo:
@@ -588,7 +588,7 @@ def _positive_seconds(text: str) -> float:
 
 def _language(args: argparse.Namespace) -> Language:
     """The language of labels: ``--lang``, else ``MATCHER_LANG``, else Chinese."""
-    return catalog.language(args.language)
+    return speaking.language(args.language)
 
 
 def _timing_line(solution: Solution, language: Language) -> str:

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import OptionError
-from ..models import catalog
+from ..models import catalog, speaking
 
 if TYPE_CHECKING:
     from ..analysis.comparison import Comparison
@@ -133,7 +133,7 @@ def run_compare(args: argparse.Namespace) -> int:
     """
     from ..analysis.comparison import PlanMismatchError, compare
 
-    language = catalog.language(args.language)
+    language = speaking.language(args.language)
     if args.plan_a == "-" and args.plan_b == "-":
         raise OptionError.of("cli.one_plan_from_stdin")
     if len(args.problem) > 2:

@@ -72,7 +72,7 @@ import numpy.typing as npt
 
 from .._lazy import lazy_module
 from ..errors import OptionError
-from ..models import COMPONENTS, Category, Problem, catalog
+from ..models import COMPONENTS, Category, Problem, catalog, speaking
 from ..models.index import in_sorted
 from ..models.vocab import Language
 from ..pairs.eligibility import RULES, ineligibility
@@ -2028,7 +2028,7 @@ def _counts(codes: IntArray) -> dict[str, int]:
 
 
 def _check_language(language: object) -> None:
-    catalog.checked(language)
+    speaking.checked(language)
 
 
 def _plural(count: int, word: str) -> str:

@@ -19,6 +19,7 @@ from ..models import (
     Category,
     Problem,
     catalog,
+    speaking,
 )
 from ..models.vocab import Language
 
@@ -279,7 +280,7 @@ def _out_header(section: str, field: str, zh: bool) -> str:
 
 
 def _checked_language(language: Any) -> Language:
-    return catalog.checked(language)
+    return speaking.checked(language)
 
 
 def _expect(value: Any, kind: type, name: str) -> None:

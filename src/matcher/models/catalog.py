@@ -62,19 +62,16 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, Literal
 
-from ..errors import OptionError, echo
-
 __all__ = [
     "ENV",
     "Language",
-    "checked",
     "display_width",
+    "given_setting",
     "keys",
-    "language",
     "pad",
     "pair",
+    "preferred",
     "section",
-    "setting",
     "text",
 ]
 
@@ -723,73 +720,27 @@ def section(name: str) -> Mapping[str, tuple[str, str]]:
     return found
 
 
-def checked(language: object) -> Language:
-    """``language`` when it is ``"zh"`` or ``"en"``.
-
-    Raises
-    ------
-    OptionError
-        For anything else, in both languages.
-
-    Examples
-    --------
-    >>> checked("en")
-    'en'
-    """
-    if language == "zh":
-        return "zh"
-    if language == "en":
-        return "en"
-    raise OptionError.of("error.language", value=echo(language))
-
-
-def setting(choice: str | None = None) -> Language | None:
-    """The language asked for: ``choice``, else ``MATCHER_LANG``; ``None`` when neither is set.
-
-    Raises
-    ------
-    OptionError
-        When the one that is set is not ``zh`` or ``en``.
-
-    Examples
-    --------
-    >>> setting("en"), setting(" ZH ")
-    ('en', 'zh')
-    """
-    given = _given(choice)
-    if given is None:
-        return None
-    value = given.strip().lower()
-    return checked(value) if value in ("zh", "en") else checked(given)
-
-
-def language(
-    choice: str | None = None, default: Language = "zh", *, strict: bool = True
-) -> Language:
-    """The language to speak: ``choice``, else ``MATCHER_LANG``, else the locale, else ``default``.
+def preferred(choice: str | None = None, default: Language = "zh") -> Language:
+    """The language to speak, never an error: ``choice``, else ``MATCHER_LANG``, else the locale,
+    else ``default``; a setting that is neither ``zh`` nor ``en`` counts as unset.
 
     The locale counts only when it is Chinese (``LC_ALL``, ``LC_MESSAGES`` or ``LANG`` starting with
     ``zh``): a non-Chinese locale leaves ``default``, which each caller keeps as it was before there
-    was a setting, so that no output changes unless it is asked to.
-
-    Raises
-    ------
-    OptionError
-        When ``choice`` or ``MATCHER_LANG`` is set to something other than ``zh`` or ``en`` (with
-        ``strict=False`` such a setting counts as unset instead).
+    was a setting, so that no output changes unless it is asked to. The strict reading, which
+    refuses a wrong setting, is :func:`matcher.models.speaking.language`.
 
     Examples
     --------
-    >>> language("en")
-    'en'
+    >>> preferred("en"), preferred("fr", default="en")
+    ('en', 'en')
     """
-    given = _given(choice)
+    given = given_setting(choice)
     if given is not None:
         value = given.strip().lower()
-        if value in ("zh", "en"):
-            return checked(value)
-        if strict:
-            checked(given)  # raises; building its message asks for the language, not strictly
+        if value == "zh":
+            return "zh"
+        if value == "en":
+            return "en"
     for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
         locale = os.environ.get(name)
         if locale:
@@ -797,7 +748,8 @@ def language(
     return default
 
 
-def _given(choice: str | None) -> str | None:
+def given_setting(choice: str | None) -> str | None:
+    """``choice``, else ``MATCHER_LANG`` as written; ``None`` when neither is set."""
     return choice if choice is not None else os.environ.get(ENV) or None
 
 

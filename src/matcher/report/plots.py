@@ -53,7 +53,7 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import numpy as np
 
-from ..models import Category, Level, Priority, Problem, catalog
+from ..models import Category, Level, Priority, Problem, catalog, speaking
 from ..models.vocab import Language
 from ..plan.solution import Solution, UnmetReason, problem_then_plan
 
@@ -375,7 +375,7 @@ def _label_characters() -> str:
 def _language(language: Language | None) -> Language:
     if language is None:
         return label_language()
-    language = catalog.checked(language)
+    language = speaking.checked(language)
     if language == "zh" and cjk_font() is None:
         warnings.warn(
             "no font with Chinese characters is available: labels are in English "

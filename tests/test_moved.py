@@ -57,3 +57,14 @@ def test_a_tool_looking_over_sys_modules_is_not_warned() -> None:
         warnings.simplefilter("error")
         assert getattr(old, "__file__", None) is None
         assert not hasattr(old, "__path__")
+
+
+def test_an_old_path_reads_as_an_attribute_of_its_package_without_being_listed() -> None:
+    import matcher.solvers
+
+    with pytest.warns(DeprecationWarning, match="matcher.scoring is deprecated"):
+        assert matcher.scoring.weighted is importlib.import_module("matcher.pairs.scoring").weighted  # type: ignore[attr-defined]
+    with pytest.warns(DeprecationWarning, match="matcher.solvers.levels is deprecated"):
+        assert matcher.solvers.levels.Row is not None  # type: ignore[attr-defined]
+    assert "scoring" not in vars(matcher) and "levels" not in vars(matcher.solvers)
+    assert callable(matcher.solve)

@@ -17,6 +17,7 @@ when first used (``matcher.dispatch``, ``from matcher.dispatch import Dispatch``
 compiled kernel then, so that no re-dispatch waits for it.
 """
 
+import sys as _sys
 from typing import TYPE_CHECKING
 
 import numpy.ma as _numpy_ma  # noqa: F401 - np.unique imports it on its first call: pay it here
@@ -117,11 +118,15 @@ if TYPE_CHECKING:
 else:  # hidden from the type checker, which would take any name __getattr__ may answer
 
     def __getattr__(name: str) -> object:
-        """``matcher.dispatch``: imported when first read (PEP 562), with its compiled kernel."""
+        """``matcher.dispatch``: imported when first read (PEP 562), with its compiled kernel; an
+        old module path (``matcher.scoring`` ...): its stand-in, which warns when read."""
         if name == "dispatch":
             import importlib
 
             return importlib.import_module(f"{__name__}.dispatch")
+        moved = _sys.modules.get(f"{__name__}.{name}")
+        if moved is not None:
+            return moved
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
     def __dir__() -> list[str]:

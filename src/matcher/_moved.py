@@ -98,15 +98,12 @@ class _Moved(ModuleType):
 def install() -> None:
     """Put a stand-in for every old path not yet imported into ``sys.modules``.
 
-    Each stand-in is also an attribute of its package, as an imported module would be, unless the
-    package binds that name to something else (``matcher.solve``, the function).
+    The packages do not bind them: ``matcher`` and ``matcher.solvers`` answer an old name from
+    ``sys.modules`` when it is read (PEP 562), so that a tool listing a package's names never
+    meets a stand-in, and ``matcher.solve`` stays the function.
     """
     for old, new in MOVED.items():
-        stand_in = sys.modules.setdefault(old, _Moved(old, new))
-        parent, _, leaf = old.rpartition(".")
-        package = importlib.import_module(parent)
-        if leaf not in vars(package):
-            setattr(package, leaf, stand_in)
+        sys.modules.setdefault(old, _Moved(old, new))
 
 
 install()

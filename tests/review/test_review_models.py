@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 import matcher
+from matcher.io.reviews import HEADERS, TABLE_NAMES, read_review_tables, write_review_templates
 from matcher.review import ReviewDocument, review_schema
-from matcher.review.tables import HEADERS, TABLE_NAMES, read_review_tables, write_templates
 
 
 def test_every_issue_is_reported_with_its_path() -> None:
@@ -76,7 +76,7 @@ def test_schema_describes_every_section() -> None:
 def test_templates_round_trip_through_excel(tmp_path: Path) -> None:
     pytest.importorskip("openpyxl")
     workbook = tmp_path / "评审模板.xlsx"
-    write_templates(workbook)
+    write_review_templates(workbook)
     sheets = pd.read_excel(workbook, sheet_name=None)
     assert set(sheets) == set(TABLE_NAMES.values())
     for table, name in TABLE_NAMES.items():

@@ -71,6 +71,8 @@ Examples
 ['派单方案', '未满足需求', '指标', '按帮扶类别', '按优先级', '按市', '组织承接']
 """
 
+from typing import TYPE_CHECKING, Any
+
 from .files import read_table, write_tables
 from .plans import PlanError, parse_plan, plan_frames, read_plan, write_plan
 from .problems import (
@@ -81,6 +83,9 @@ from .problems import (
     write_problem,
 )
 from .rows import need_records, organization_records, region_records
+
+if TYPE_CHECKING:
+    from .reviews import read_review_tables, review_template, write_review_templates
 
 __all__ = [
     "PlanError",
@@ -93,9 +98,23 @@ __all__ = [
     "problem_from_tables",
     "read_plan",
     "read_problem",
+    "read_review_tables",
     "read_table",
     "region_records",
+    "review_template",
     "write_plan",
     "write_problem",
+    "write_review_templates",
     "write_tables",
 ]
+
+#: The expert review's tables (:mod:`matcher.io.reviews`), loaded with the review on first use.
+_REVIEW_TABLES = ("read_review_tables", "review_template", "write_review_templates")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _REVIEW_TABLES:
+        from . import reviews
+
+        return getattr(reviews, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

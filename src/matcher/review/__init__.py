@@ -9,7 +9,8 @@ A room on top of matcher: it imports the rest of the package, nothing there impo
 - :mod:`.library`: admission to the library and the exact selection of key projects;
 - :mod:`.dispatch`: the library and the key projects carried into a dispatch problem, and the
   evaluations into next year's ratings, continuity and eligibility;
-- :mod:`.tables`: Excel/CSV templates and readers with Chinese headers;
+- their tables with Chinese headers are read and written by :mod:`matcher.io` (templates
+  included);
 - :mod:`.synth`: seeded synthetic experts, evaluators, reviews and evaluations.
 
 The yearly flow is described in ``docs/program-year.md``.

@@ -1,4 +1,4 @@
-"""Excel/CSV templates and readers for the review's tables, with Chinese headers.
+"""The expert review's tables (:mod:`matcher.review`): templates and readers, Chinese headers.
 
 Five tables: experts (专家), projects (申报项目), reviews (评审), evaluators (评估机构) and
 evaluations (评估). Each header may be the Chinese one of :data:`HEADERS` or the field's English
@@ -16,7 +16,7 @@ Examples
 --------
 >>> import tempfile, pathlib
 >>> folder = pathlib.Path(tempfile.mkdtemp())
->>> write_templates(folder)
+>>> write_review_templates(folder)
 >>> sorted(p.name for p in folder.iterdir())
 ['专家.csv', '申报项目.csv', '评估.csv', '评估机构.csv', '评审.csv']
 >>> _ = (folder / "专家.csv").write_text(
@@ -34,16 +34,27 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
+from .._lazy import lazy_module
 from ..errors import Issue, ProblemError, echo
-from ..io import read_table, write_tables
-from ..io.headers import _LIST_SEPARATORS, _TRUE
-from .models import ReviewDocument
+from ..review.models import ReviewDocument
+from .files import read_table, write_tables
+from .headers import _LIST_SEPARATORS, _TRUE
 
-__all__ = ["GRADES", "HEADERS", "TABLE_NAMES", "read_review_tables", "template", "write_templates"]
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = lazy_module("pandas")
+
+__all__ = [
+    "GRADES",
+    "HEADERS",
+    "TABLE_NAMES",
+    "read_review_tables",
+    "review_template",
+    "write_review_templates",
+]
 
 #: Table -> Chinese header -> field.
 HEADERS: dict[str, dict[str, str]] = {
@@ -84,15 +95,15 @@ _LISTS = {"affiliations", "conflicts", "organizations"}
 _KINDS = {"枢纽型": "hub", "学术型": "academic", "专业型": "professional"}
 
 
-def template(table: str) -> pd.DataFrame:
+def review_template(table: str) -> pd.DataFrame:
     """An empty table with the Chinese headers of ``table`` (a key of :data:`HEADERS`)."""
     return pd.DataFrame(columns=list(HEADERS[table]))
 
 
-def write_templates(destination: str | Path) -> None:
+def write_review_templates(destination: str | Path) -> None:
     """Write the five empty templates: to a workbook (``.xlsx``, a sheet each) or a folder of CSV
     files."""
-    write_tables({TABLE_NAMES[t]: template(t) for t in HEADERS}, destination)
+    write_tables({TABLE_NAMES[t]: review_template(t) for t in HEADERS}, destination)
 
 
 def _cell(field: str, value: Any) -> Any:

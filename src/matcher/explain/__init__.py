@@ -81,6 +81,7 @@ from ..pairs.table import CandidateJoin, CandidateTable, build_candidates
 from ..plan.records import PlanRows
 from ..plan.solution import Solution, Unmet
 from ..solvers.base import Status
+from .deprecated import lend
 from .whole import (
     _CHOSEN,
     _FULL,
@@ -2172,3 +2173,7 @@ def _padded_labels(components: tuple[str, ...], language: Language) -> dict[str,
     padded = {name: catalog.pad(label(name), width) for name in components}
     padded[""] = catalog.pad("合计" if language == "zh" else "total", width)
     return padded
+
+
+# The plan's old methods, for one release (see .deprecated).
+lend(explain, explanations, why_not)

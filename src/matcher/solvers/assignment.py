@@ -44,9 +44,9 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from .._lazy import lazy_module
-from .base import AssignmentModel, IntArray, Solver, SolverResult, Status, integer_scores
+from .base import AssignmentModel, IntArray, Solver, SolverResult, Status
 from .budget import Budget
-from .flow import FlowSolver
+from .flow import FlowSolver, scaled
 from .prices import certify, least_prices
 
 if TYPE_CHECKING:
@@ -60,7 +60,6 @@ __all__ = [
     "SPARSE_PAIRS_PER_NEED",
     "NetworkSolver",
     "choose",
-    "scaled",
 ]
 
 #: The dense algorithm from this share of the need x organization matrix holding a pair on
@@ -178,18 +177,6 @@ def choose(model: AssignmentModel) -> str:
     if model.n_pairs >= SPARSE_PAIRS_PER_NEED * model.n_needs:
         return "sparse"
     return "flow"
-
-
-def scaled(model: AssignmentModel, positive: IntArray) -> tuple[IntArray, float]:
-    """The integer scores of the ``positive`` pairs, as the flow rounds them, and the scale."""
-    n_nodes = model.n_needs + model.n_orgs + 2
-    if model.scale is None:
-        w, scale = integer_scores(model.score[positive], n_nodes)
-    else:
-        scale = model.scale
-        w = np.rint(model.score[positive] * scale).astype(np.int64)
-    # A positive score never rounds to 0, which the plan could then leave out.
-    return np.maximum(w, 1), scale
 
 
 def _flow(model: AssignmentModel, time_limit: float) -> SolverResult:

@@ -17,17 +17,24 @@ from ..errors import SolverError
 from .base import AssignmentModel, IntArray, Solver, SolverResult, Status, integer_scores
 from .budget import Budget
 
-__all__ = ["FlowSolver", "build_network", "chosen_pairs", "flow_scale"]
+__all__ = ["FlowSolver", "build_network", "chosen_pairs", "flow_scale", "scaled"]
 
 
 def build_network(
-    n_needs: int, capacity: IntArray, need: IntArray, org: IntArray, gain: IntArray
+    n_needs: int,
+    capacity: IntArray,
+    need: IntArray,
+    org: IntArray,
+    gain: IntArray,
+    need_capacity: IntArray | None = None,
 ) -> min_cost_flow.SimpleMinCostFlow:
-    """The one min-cost flow network of an assignment, for the flow back end and re-dispatch.
+    """The one min-cost flow network of an assignment, for the flow back end, re-dispatch and the
+    partnerships' relaxation.
 
-    Source -> need (capacity 1) -> organization (capacity 1, cost ``-gain``) -> sink (capacity
-    ``capacity``), plus a source -> sink bypass at cost 0, so that a need may stay unassigned.
-    Arcs are added in that order: the pairs' arcs are ``n_needs .. n_needs + len(need) - 1``.
+    Source -> need (capacity 1, or ``need_capacity``) -> organization (capacity 1, cost
+    ``-gain``) -> sink (capacity ``capacity``), plus a source -> sink bypass at cost 0, so that a
+    need may stay unassigned. Arcs are added in that order: the pairs' arcs are
+    ``n_needs .. n_needs + len(need) - 1``.
 
     Parameters
     ----------
@@ -48,17 +55,21 @@ def build_network(
     """
     n, m = n_needs, capacity.size
     source, sink = 0, n + m + 1
+    takes = np.ones(n, np.int64) if need_capacity is None else need_capacity.astype(np.int64)
+    supply = int(takes.sum())
     tails = np.concatenate(
         [np.zeros(n, np.int64), need + 1, np.arange(n + 1, n + m + 1, dtype=np.int64), [source]]
     )
     heads = np.concatenate(
         [np.arange(1, n + 1, dtype=np.int64), org + n + 1, np.full(m, sink), [sink]]
     )
-    capacities = np.concatenate([np.ones(n + need.size, np.int64), capacity.astype(np.int64), [n]])
+    capacities = np.concatenate(
+        [takes, np.ones(need.size, np.int64), capacity.astype(np.int64), [supply]]
+    )
     unit_costs = np.concatenate([np.zeros(n, np.int64), -gain, np.zeros(m + 1, np.int64)])
     network = min_cost_flow.SimpleMinCostFlow()
     network.add_arcs_with_capacity_and_unit_cost(tails, heads, capacities, unit_costs)
-    network.set_nodes_supplies(np.array([source, sink]), np.array([n, -n]))
+    network.set_nodes_supplies(np.array([source, sink]), np.array([supply, -supply]))
     return network
 
 
@@ -71,6 +82,21 @@ def chosen_pairs(network: min_cost_flow.SimpleMinCostFlow, n_needs: int, n_pairs
         return np.zeros(0, np.int64)
     flows = network.flows(np.arange(n_needs, n_needs + n_pairs))
     return np.flatnonzero(flows > 0).astype(np.int64)
+
+
+def scaled(model: AssignmentModel, positive: IntArray) -> tuple[IntArray, float]:
+    """The integer scores of the ``positive`` pairs, as the flow rounds them, and the scale.
+
+    Every exact back end of a network-shaped model reads these integers, so that "optimal" and
+    the reported ``tolerance`` mean the same whichever algorithm ran.
+    """
+    if model.scale is None:
+        costs, scale = integer_scores(model.score[positive], model.n_needs + model.n_orgs + 2)
+    else:
+        scale = model.scale
+        costs = np.rint(model.score[positive] * scale).astype(np.int64)
+    # A positive score never rounds to 0 (a free arc), which a plan could then leave out.
+    return np.maximum(costs, 1), scale
 
 
 def flow_scale(model: AssignmentModel) -> float:
@@ -99,14 +125,8 @@ class FlowSolver(Solver):
     ) -> SolverResult:
         started = time.perf_counter()
         positive = np.flatnonzero(model.score > 0)
-        n, m = model.n_needs, model.n_orgs
-        if model.scale is None:
-            costs, scale = integer_scores(model.score[positive], n + m + 2)
-        else:
-            scale = model.scale
-            costs = np.rint(model.score[positive] * scale).astype(np.int64)
-        # A positive score never rounds to a free arc, which the flow could leave unused.
-        costs = np.maximum(costs, 1)
+        n = model.n_needs
+        costs, scale = scaled(model, positive)
 
         network = build_network(n, model.capacity, model.need[positive], model.org[positive], costs)
         built = time.perf_counter()

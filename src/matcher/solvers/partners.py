@@ -31,12 +31,10 @@ import time
 from dataclasses import dataclass, replace
 
 import numpy as np
-from ortools.graph.python import min_cost_flow
 
-from ..errors import SolverError
-from .assignment import scaled
 from .base import AssignmentModel, IntArray, SideRules, SolverResult, Status
 from .budget import Budget
+from .flow import build_network, chosen_pairs, scaled
 from .rules.cpsat import solve_with_rules
 
 __all__ = ["PartnershipFlow", "partnership_flow", "solve_partnered"]
@@ -74,32 +72,17 @@ class PartnershipFlow:
 def partnership_flow(model: AssignmentModel, partners: IntArray) -> PartnershipFlow:
     """The optimal flow where need ``n`` takes up to ``partners[n]`` distinct organizations.
 
-    Scores are rounded as the flow rounds them (:func:`~matcher.solvers.assignment.scaled`); pairs
+    Scores are rounded as the flow rounds them (:func:`~matcher.solvers.flow.scaled`); pairs
     that score 0 or less are never taken. Fixed pairs are not forced.
     """
     positive = np.flatnonzero(model.score > 0)
     w, scale = scaled(model, positive)
-    n, m = model.n_needs, model.n_orgs
-    source, sink = 0, n + m + 1
+    n = model.n_needs
+    network = build_network(
+        n, model.capacity, model.need[positive], model.org[positive], w, need_capacity=partners
+    )
+    chosen = np.sort(positive[chosen_pairs(network, n, positive.size)])
     supply = int(partners.sum())
-    tails = np.concatenate(
-        [np.zeros(n, np.int64), model.need[positive] + 1, np.arange(n + 1, n + m + 1), [source]]
-    )
-    heads = np.concatenate(
-        [np.arange(1, n + 1), model.org[positive] + n + 1, np.full(m, sink), [sink]]
-    )
-    capacities = np.concatenate(
-        [partners.astype(np.int64), np.ones(positive.size, np.int64), model.capacity, [supply]]
-    )
-    costs = np.concatenate([np.zeros(n, np.int64), -w, np.zeros(m + 1, np.int64)])
-    network = min_cost_flow.SimpleMinCostFlow()
-    network.add_arcs_with_capacity_and_unit_cost(tails, heads, capacities, costs)
-    network.set_nodes_supplies(np.array([source, sink]), np.array([supply, -supply]))
-    outcome = network.solve()
-    if outcome != network.OPTIMAL:
-        raise SolverError(f"min-cost flow failed with status {outcome!r}")
-    flows = network.flows(np.arange(n, n + positive.size)) if positive.size else positive
-    chosen = np.sort(positive[flows > 0])
     taken = np.bincount(model.need[chosen], minlength=n)
     partial = np.flatnonzero((taken > 0) & (taken < partners))
     pairs = min(supply, int(model.capacity.sum()))

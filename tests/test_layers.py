@@ -58,14 +58,8 @@ def test_the_graph_counts_imports_inside_functions(tmp_path: Path) -> None:
     assert structure.back_edges(graph, layers) == [("pkg.low.a", "pkg.high")]
 
 
-#: The circle the layout still holds, inside the models floor; none may be added and this one is
-#: to be broken: Problem reads tables through columnar, which builds Problems.
-KNOWN_CIRCLES = [["matcher.models.columnar", "matcher.models.problem"]]
-
-
-def test_there_is_no_new_circle() -> None:
-    circles = structure.strongly_connected(RUNNING)
-    assert [circle for circle in circles if circle not in KNOWN_CIRCLES] == []
+def test_there_is_no_circle() -> None:
+    assert structure.strongly_connected(RUNNING) == []
 
 
 def test_every_relative_import_names_a_module_of_the_package() -> None:

@@ -39,9 +39,9 @@ from pydantic import Field, TypeAdapter, ValidationError
 
 from ..errors import Issue, ProblemError
 from ..models.base import Id, Model, Unit
+from ..models.document import _field_issues, _path
 from ..models.limits import MAX_COUNT, MAX_SCORE, Score
 from ..models.organization import Stars
-from ..models.problem import _field_issues, _path
 
 __all__ = [
     "EVENT_KINDS",

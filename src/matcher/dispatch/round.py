@@ -62,8 +62,8 @@ import pydantic
 from ..errors import Issue, OptionError, ProblemError, echo, shorten
 from ..models import COMPONENTS, Category, Continuation, Problem
 from ..models.base import Model
+from ..models.document import PairRef, _field_issues
 from ..models.limits import parse_json
-from ..models.problem import PairRef, _field_issues
 from ..pairs.eligibility import RULES, ineligibility
 from ..pairs.scoring import weighted
 from ..pairs.table import CandidateTable, build_candidates

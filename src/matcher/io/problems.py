@@ -351,6 +351,7 @@ def _validated(tables: Mapping[str, pd.DataFrame], policy: Any, by_columns: bool
                 if section in tables
             }
             return problem_from_columns(
+                Problem,
                 columns["regions"],  # type: ignore[arg-type]  # checked just above
                 columns["organizations"],  # type: ignore[arg-type]
                 columns["needs"],  # type: ignore[arg-type]

@@ -22,7 +22,7 @@ through the one check that words it. Their ``pair_scores`` tuple is built on fir
 Examples
 --------
 >>> import pandas as pd, matcher
->>> problem = problem_from_tables(
+>>> problem = problem_from_tables(matcher.Problem,
 ...     regions={"id": ["14", "1401"], "level": ["省", "city"], "parent": [None, "14"]},
 ...     organizations=pd.DataFrame({"id": ["o1"], "org_type": ["training"], "scope": ["province"],
 ...                                 "home_region": ["14"], "capability_talent": [0.8]}),
@@ -49,17 +49,11 @@ import pydantic
 from .._lazy import lazy_module
 from ..errors import Issue, ProblemError
 from .base import MAX_COUNT, Model
-from .index import CodedIds, PairColumns, ProblemIndex
-from .limits import MAX_MONEY, MAX_SCORE
-from .need import Need
-from .organization import Organization
-from .policy import Policy
-from .problem import (
+from .document import (
     _PAIR_LISTS,
     _REFERENCE_FIELDS,
     PairRef,
     PairScore,
-    Problem,
     RowValues,
     Table,
     _field_issues,
@@ -72,11 +66,18 @@ from .problem import (
     _split_lists,
     reference_issues,
 )
+from .index import CodedIds, PairColumns, ProblemIndex
+from .limits import MAX_MONEY, MAX_SCORE
+from .need import Need
+from .organization import Organization
+from .policy import Policy
 from .region import Region
 from .vocab import Category, Credit, Level, OrgType, Priority, Scope, VulnerableGroup
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from .problem import Problem
 else:
     pd = lazy_module("pandas")
 
@@ -253,6 +254,7 @@ def _constructed(
 
 
 def problem_from_tables(
+    cls: type[Problem],
     regions: Table,
     organizations: Table,
     needs: Table,
@@ -264,8 +266,9 @@ def problem_from_tables(
     """A problem from tables, checked column by column (see the module notes).
 
     Same arguments, result and errors as :meth:`Problem.from_frames
-    <matcher.Problem.from_frames>`, which calls it; ``pair_rows`` gives lists of pairs
-    (``pair_scores``, ``pinned``, ``declined``, ``pending``) as dicts, as a document has them.
+    <matcher.Problem.from_frames>`, which calls it with its class ``cls`` (this module sits below
+    the problem's); ``pair_rows`` gives lists of pairs (``pair_scores``, ``pinned``, ``declined``,
+    ``pending``) as dicts, as a document has them.
     """
     frames = {
         "regions": _frame(regions),
@@ -282,7 +285,7 @@ def problem_from_tables(
             document["pair_scores"] = _records(score_frame)
         if policy is not None:
             document["policy"] = policy
-        return Problem.model_validate(document)
+        return cls.model_validate(document)
     sections = {name: _check(name, frame) for name, frame in frames.items()}
     pairs = None
     if score_frame is not None:
@@ -331,7 +334,7 @@ def problem_from_tables(
     )
     # The fields given, checked; model_construct fills in the defaults of the others.
     pending = ("regions", "organizations", "needs", *(("pair_scores",) if pairs else ()))
-    problem = Problem.with_pending_rows(
+    problem = cls.with_pending_rows(
         TableRows(sections, pairs), pending, **{name: checked[name] for name in given}
     )
     problem.__dict__["index"] = index

@@ -31,8 +31,8 @@ from pydantic import Field, model_validator
 
 from ..errors import Issue, ProblemError, echo
 from ..models.base import Id, Model
+from ..models.document import _field_issues, _issue_order
 from ..models.limits import Count, Money, Weight
-from ..models.problem import _field_issues, _issue_order
 from ..models.vocab import Category
 
 __all__ = [

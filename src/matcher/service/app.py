@@ -55,8 +55,8 @@ from ..dispatch import ratings as rating_scale
 from ..dispatch.errors import TransitionError, UnknownIdError
 from ..errors import Issue, MatcherError, OptionError, ProblemError, SolverError, echo
 from ..models import Problem
+from ..models.document import _field_issues
 from ..models.limits import parse_json
-from ..models.problem import _field_issues
 from ..models.vocab import Language
 from . import schemas
 from .guards import BodyLimit, Pool, ServiceError, Ticket

@@ -693,7 +693,7 @@ class Explainer:
         has_runner = runner_row[assigned] >= 0
         mine_rows = main_row[assigned]
         their_rows = np.where(has_runner, runner_row[assigned], mine_rows)
-        mine, theirs = table.components_at(mine_rows), table.components_at(their_rows)
+        mine, theirs = whole.components_at(mine_rows), whole.components_at(their_rows)
         component_rows = dict(
             zip(
                 np.flatnonzero(assigned).tolist(),

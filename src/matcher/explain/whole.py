@@ -165,6 +165,7 @@ class _Whole:
         self._ex = ex
         self._lock = threading.RLock()
         self._joined: tuple[IntArray, IntArray, IntArray] | None = None
+        self._components: FloatArray | None = None
         if index.pair_need is None:
             # The candidates are the joined pairs no rule removes, as build_candidates finds them;
             # the joined pairs' codes also count the removed organizations (see _removed).
@@ -174,9 +175,11 @@ class _Whole:
             keep = code == 0
             need, org = need[keep], org[keep]
             order = np.argsort(need * max(1, n_orgs) + org, kind="stable")
-            table = _shown_table(CandidateTable(need[order], org[order], np.zeros(0), problem))
+            table, self._components = _shown_table(
+                CandidateTable(need[order], org[order], np.zeros(0), problem)
+            )
         else:
-            table = build_candidates(problem)
+            table, self._components = build_candidates(problem), None
         self.table = table
         self.start = np.searchsorted(table.need, np.arange(n_needs + 1))
         keys = table.need * max(1, n_orgs) + table.org
@@ -207,6 +210,13 @@ class _Whole:
         self._reach: dict[bytes, _Reach] = {}
         self._unmet_candidates: tuple[IntArray, IntArray] | None = None
         self._ends: tuple[FloatArray, FloatArray] | bool | None = False
+
+    def components_at(self, rows: IntArray) -> FloatArray:
+        """The components of the candidate pairs at ``rows`` (kept from scoring them, when the
+        table is one block)."""
+        if self._components is not None:
+            return self._components[rows]
+        return self.table.components_at(rows)
 
     def removed(self, limit: int) -> _Removed:
         """The organizations a rule removes for each need, the first ``limit`` listed."""
@@ -405,22 +415,21 @@ class _Whole:
         return _shortest_to(n_orgs + 1, src, dst, given, padded, end, taken)
 
 
-def _shown_table(table: CandidateTable) -> CandidateTable:
-    """The candidate table with the scores explanations show (see :func:`_shown_scores`)."""
+def _shown_table(table: CandidateTable) -> tuple[CandidateTable, FloatArray | None]:
+    """The candidate table with the scores explanations show (see :func:`_shown_scores`), and
+    the components they were made of when the table is one block (``None`` otherwise)."""
     problem = table.problem
     if problem.index.pair_need is not None:  # the given scores are taken as they are
-        return table
+        return table, None
     # ``table.score`` is not read: the scores are made here.
-    scores = [np.zeros(0)]
+    scores, blocks = [np.zeros(0)], []
     for start in range(0, len(table), _SCORE_BLOCK):
         need = table.need[start : start + _SCORE_BLOCK]
         org = table.org[start : start + _SCORE_BLOCK]
-        scores.append(
-            _shown_scores(
-                problem, need, org, table.components_at(np.arange(start, start + need.size))
-            )
-        )
-    return CandidateTable(table.need, table.org, np.concatenate(scores), problem)
+        blocks.append(table.components_at(np.arange(start, start + need.size)))
+        scores.append(_shown_scores(problem, need, org, blocks[-1]))
+    shown = CandidateTable(table.need, table.org, np.concatenate(scores), problem)
+    return shown, blocks[0] if len(blocks) == 1 else None
 
 
 #: Pairs whose components are held at once while scoring them for explanations.

@@ -76,8 +76,23 @@ def instance(n: int, kind: str, seed: int = SEED) -> Arrays:
 def loaded(arrays: Arrays) -> matcher.Problem:
     """The instance as a problem loaded from tables (score ``101 - cost``), its index built."""
     n, need, org, cost = arrays
-    need_ids = np.array([f"n{i}" for i in range(n)], dtype=object)
-    org_ids = np.array([f"o{j}" for j in range(n)], dtype=object)
+    return one_province(n, n, need, org, score(cost).astype(float), max_projects=1)
+
+
+def one_province(
+    n_needs: int,
+    n_orgs: int,
+    need: np.ndarray,
+    org: np.ndarray,
+    scores: np.ndarray,
+    *,
+    max_projects: int,
+    partners: int = 1,
+) -> matcher.Problem:
+    """Needs and organizations of one province, every pair ``(need[k], org[k])`` given its score,
+    loaded from tables with its index built."""
+    need_ids = np.array([f"n{i}" for i in range(n_needs)], dtype=object)
+    org_ids = np.array([f"o{j}" for j in range(n_orgs)], dtype=object)
     problem = matcher.Problem.from_frames(
         pd.DataFrame({"id": ["P"], "level": ["province"]}),
         pd.DataFrame(
@@ -87,12 +102,12 @@ def loaded(arrays: Arrays) -> matcher.Problem:
                 "scope": "province",
                 "home_region": "P",
                 "capability_talent": 1.0,
-                "max_projects": 1,
+                "max_projects": max_projects,
             }
         ),
-        pd.DataFrame({"id": need_ids, "region": "P", "category": "talent"}),
+        pd.DataFrame({"id": need_ids, "region": "P", "category": "talent", "partners": partners}),
         pair_scores=pd.DataFrame(
-            {"need_id": need_ids[need], "org_id": org_ids[org], "score": score(cost).astype(float)}
+            {"need_id": need_ids[need], "org_id": org_ids[org], "score": scores}
         ),
     )
     problem.index  # noqa: B018 - loaded means indexed
@@ -218,31 +233,8 @@ def partnership_problem(seed: int = SEED) -> matcher.Problem:
     n, m = 118, 177
     rng = np.random.default_rng([seed, n, m])
     need, org = np.divmod(np.arange(n * m), m)
-    need_ids = np.array([f"n{i}" for i in range(n)], dtype=object)
-    org_ids = np.array([f"o{j}" for j in range(m)], dtype=object)
-    problem = matcher.Problem.from_frames(
-        pd.DataFrame({"id": ["P"], "level": ["province"]}),
-        pd.DataFrame(
-            {
-                "id": org_ids,
-                "org_type": "training",
-                "scope": "province",
-                "home_region": "P",
-                "capability_talent": 1.0,
-                "max_projects": 4,
-            }
-        ),
-        pd.DataFrame({"id": need_ids, "region": "P", "category": "talent", "partners": 3}),
-        pair_scores=pd.DataFrame(
-            {
-                "need_id": need_ids[need],
-                "org_id": org_ids[org],
-                "score": rng.uniform(0, 2, need.size),
-            }
-        ),
-    )
-    problem.index  # noqa: B018
-    return problem
+    scores = rng.uniform(0, 2, need.size)
+    return one_province(n, m, need, org, scores, max_projects=4, partners=3)
 
 
 def partnership_milp(problem: matcher.Problem) -> float:

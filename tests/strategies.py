@@ -20,6 +20,7 @@ Two sizes: ``TINY`` (at most 7 needs and 4 organizations, small enough for brute
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +41,7 @@ __all__ = [
     "pair_score_values",
     "problems",
     "region_trees",
+    "scored_document",
     "simple_document",
 ]
 
@@ -310,30 +312,49 @@ def dense_pair_documents(
     """
     n_needs = draw(st.integers(2, size.max_needs))
     n_orgs = draw(st.integers(1, size.max_orgs))
-    organizations = [
-        {
-            "id": f"o{i}",
-            "org_type": "training",
-            "scope": "province",
-            "home_region": "P",
-            "capabilities": {"talent": 1.0},
-            "max_projects": draw(st.integers(1, 3)),
-        }
-        for i in range(n_orgs)
-    ]
-    needs = [{"id": f"n{i}", "region": "P", "category": "talent"} for i in range(n_needs)]
+    loads = [draw(st.integers(1, 3)) for _ in range(n_orgs)]
     values = near_tie_scores() if scores is None else scores
     pairs = [
-        {"need_id": n["id"], "org_id": o["id"], "score": draw(values)}
-        for n in needs
-        for o in organizations
+        (i, j, draw(values))
+        for i in range(n_needs)
+        for j in range(n_orgs)
         if draw(st.integers(0, 3))
     ]
+    return scored_document(n_needs, n_orgs, pairs, max_projects=loads)
+
+
+def scored_document(
+    n_needs: int,
+    n_orgs: int,
+    pairs: Iterable[tuple[int, int, float]],
+    *,
+    max_projects: int | Sequence[int] = 1,
+    partners: int = 1,
+) -> dict[str, Any]:
+    """One province where every organization can serve every need; ``pairs`` (need, organization,
+    score) are the given pair scores, ``max_projects`` one load for all or one per organization."""
+    loads = [max_projects] * n_orgs if isinstance(max_projects, int) else list(max_projects)
+    needs = [{"id": f"n{i}", "region": "P", "category": "talent"} for i in range(n_needs)]
+    if partners != 1:
+        for need in needs:
+            need["partners"] = partners
     return {
         "regions": [{"id": "P", "level": "province"}],
-        "organizations": organizations,
+        "organizations": [
+            {
+                "id": f"o{j}",
+                "org_type": "training",
+                "scope": "province",
+                "home_region": "P",
+                "capabilities": {"talent": 1.0},
+                "max_projects": load,
+            }
+            for j, load in enumerate(loads)
+        ],
         "needs": needs,
-        "pair_scores": pairs,
+        "pair_scores": [
+            {"need_id": f"n{i}", "org_id": f"o{j}", "score": score} for i, j, score in pairs
+        ],
     }
 
 

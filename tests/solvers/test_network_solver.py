@@ -16,7 +16,7 @@ from matcher.solvers import AssignmentModel, FlowSolver, Status
 from matcher.solvers.assignment import NetworkSolver, choose, scaled
 from matcher.solvers.prices import certify, least_prices
 from milp_oracle import close_enough, milp_optimum
-from strategies import TINY, dense_pair_documents
+from strategies import TINY, dense_pair_documents, scored_document
 
 ALGORITHMS = ("dense", "sparse", "flow")
 
@@ -151,25 +151,9 @@ def test_auto_takes_the_assignment_algorithm_on_its_shape(algorithm: str) -> Non
     if algorithm == "sparse":  # more organizations than fit a dense matrix of this share
         orgs = orgs * 4
     n_orgs = int(orgs.max()) + 1
-    document = {
-        "regions": [{"id": "P", "level": "province"}],
-        "organizations": [
-            {
-                "id": f"o{j}",
-                "org_type": "training",
-                "scope": "province",
-                "home_region": "P",
-                "capabilities": {"talent": 1.0},
-                "max_projects": 1,
-            }
-            for j in range(n_orgs)
-        ],
-        "needs": [{"id": f"n{i}", "region": "P", "category": "talent"} for i in range(n)],
-        "pair_scores": [
-            {"need_id": f"n{i}", "org_id": f"o{j}", "score": float(rng.integers(1, 101))}
-            for i, j in zip(needs.tolist(), orgs.tolist(), strict=True)
-        ],
-    }
+    scores = rng.integers(1, 101, needs.size).astype(float)
+    pairs = zip(needs.tolist(), orgs.tolist(), scores.tolist(), strict=True)
+    document = scored_document(n, n_orgs, pairs)
     problem = matcher.Problem.model_validate(document)
     solution = matcher.solve(problem)
     assert solution.stats["algorithm"] == algorithm

@@ -12,6 +12,7 @@ import matcher
 from matcher.solvers import AssignmentModel
 from matcher.solvers.partners import partnership_flow
 from milp_oracle import brute_force, close_enough, milp_optimum
+from strategies import scored_document
 
 
 @st.composite
@@ -90,28 +91,8 @@ def test_the_flow_settles_a_shape_where_it_is_all_or_none() -> None:
     scored at random in [0, 2]."""
     rng = np.random.default_rng(0)
     n, m = 12, 18
-    document = {
-        "regions": [{"id": "P", "level": "province"}],
-        "organizations": [
-            {
-                "id": f"o{j}",
-                "org_type": "training",
-                "scope": "province",
-                "home_region": "P",
-                "capabilities": {"talent": 1.0},
-                "max_projects": 4,
-            }
-            for j in range(m)
-        ],
-        "needs": [
-            {"id": f"n{i}", "region": "P", "category": "talent", "partners": 3} for i in range(n)
-        ],
-        "pair_scores": [
-            {"need_id": f"n{i}", "org_id": f"o{j}", "score": float(rng.uniform(0, 2))}
-            for i in range(n)
-            for j in range(m)
-        ],
-    }
+    pairs = [(i, j, float(rng.uniform(0, 2))) for i in range(n) for j in range(m)]
+    document = scored_document(n, m, pairs, max_projects=4, partners=3)
     problem = matcher.Problem.model_validate(document)
     solution = matcher.solve(problem)
     assert solution.stats["algorithm"] == "partnership flow"

@@ -21,7 +21,7 @@ from strategies import SMALL, TINY, problems
 
 TOL = 1e-9
 # The module itself, whatever ``matcher.explain`` may name one day (a re-exported function).
-explain_module = importlib.import_module("matcher.explain")
+explain_module = importlib.import_module("matcher.explain.explainer")
 
 
 # --- fixtures ----------------------------------------------------------------------------------

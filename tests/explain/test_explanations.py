@@ -32,18 +32,19 @@ from matcher.pairs.table import build_candidates
 from strategies import SMALL, documents
 
 explain_module = importlib.import_module("matcher.explain")
+explainer_module = importlib.import_module("matcher.explain.explainer")
 whole_module = importlib.import_module("matcher.explain.whole")
 
 
 @contextmanager
 def need_by_need() -> Iterator[None]:
     """Explain as for a problem too large for the whole candidate table."""
-    saved = explain_module.FULL_TABLE_BELOW
-    explain_module.FULL_TABLE_BELOW = 0
+    saved = explainer_module.FULL_TABLE_BELOW
+    explainer_module.FULL_TABLE_BELOW = 0
     try:
         yield
     finally:
-        explain_module.FULL_TABLE_BELOW = saved
+        explainer_module.FULL_TABLE_BELOW = saved
 
 
 def check_table(problem: matcher.Problem, solution: matcher.Solution) -> pd.DataFrame:

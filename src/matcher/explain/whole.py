@@ -23,61 +23,16 @@ from ..models import COMPONENTS, Category, Level, Problem
 from ..models.index import in_sorted
 from ..pairs.eligibility import RULES, barred_organizations, ineligibility
 from ..pairs.table import CandidateJoin, CandidateTable, build_candidates
+from .records import Bottleneck, Verdict
 
 if TYPE_CHECKING:
-    from . import Explainer, Verdict
+    from .explainer import Explainer
 
-__all__ = ["Bottleneck"]
+__all__: list[str] = []
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
-
-
-@dataclass(frozen=True)
-class Bottleneck:
-    """Why an unmet need's candidates are all taken.
-
-    Starting from the unmet need, alternate between a need's candidates and the needs those
-    organizations take in the plan, until nothing new is reached. When every organization reached
-    is full (``hall``), ``need_ids`` (the needs reached, plus unmet needs whose candidates all lie
-    among them) can only be served by ``org_ids``, and there are more of them than ``capacity``:
-    no plan serves them all (Hall's condition fails). Otherwise some organization reached has room
-    and ``need_ids``/``org_ids`` are just the needs and organizations reached: the need could be
-    served by moving others along, at the loss ``cost_to_serve``.
-
-    Attributes
-    ----------
-    need_ids
-        The competing needs, the unmet one first.
-    org_ids
-        The organizations they compete for.
-    candidate_org_ids
-        The unmet need's own candidates (a subset of ``org_ids``).
-    capacity
-        How many needs ``org_ids`` may take in all.
-    served
-        How many of ``need_ids`` the plan serves.
-    hall
-        ``True`` when every organization of ``org_ids`` is full and every need of ``need_ids`` has
-        all its candidates in ``org_ids`` (so ``len(need_ids) > capacity``).
-    outscored
-        Whether every need that a candidate of the unmet need takes scores at least as high with
-        it as the unmet need would.
-    cost_to_serve
-        How much lower the total score of the best plan that serves the need is (``inf`` when no
-        plan can without moving accepted offers); ``None`` when not computed (a plan not proven
-        best, or a policy beyond capacities and scores).
-    """
-
-    need_ids: tuple[str, ...]
-    org_ids: tuple[str, ...]
-    candidate_org_ids: tuple[str, ...]
-    capacity: int
-    served: int
-    hall: bool
-    outscored: bool
-    cost_to_serve: float | None
 
 
 @dataclass(frozen=True)

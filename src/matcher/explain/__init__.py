@@ -69,8 +69,9 @@ from ..models import Problem
 from ..models.vocab import Language
 from ..plan.solution import Solution
 from .deprecated import lend
-from .explainer import FULL_TABLE_BELOW, TEXT_LINES, Explainer
+from .explainer import FULL_TABLE_BELOW, Explainer
 from .records import Alternative, Bottleneck, BreakdownRow, Explanation, Verdict
+from .wording import TEXT_LINES
 
 if TYPE_CHECKING:
     import pandas as pd

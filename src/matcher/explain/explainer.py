@@ -23,18 +23,8 @@ from ..plan.records import PlanRows
 from ..plan.solution import Solution, Unmet
 from ..solvers.base import Status
 from .records import Alternative, Bottleneck, BreakdownRow, Explanation, Verdict
+from .table import explanation_table
 from .whole import (
-    _CHOSEN,
-    _FULL,
-    _HELD,
-    _INELIGIBLE,
-    _LOWER,
-    _NOT_CHOSEN,
-    _NOT_POSITIVE,
-    _PINNED,
-    _RULES,
-    _VERDICTS,
-    _best_rows,
     _Crowd,
     _ranges,
     _shortest_to,
@@ -46,19 +36,22 @@ from .wording import (
     _RULE_KINDS,
     _RULE_SHORT,
     _RULE_TEXT,
+    TEXT_LINES,
+    _alternative_lines,
     _breakdown_cells,
     _Cells,
     _check_language,
     _component_cells,
+    _counts,
     _higher_text,
     _ineligible_detail,
     _join_names,
     _label_of,
+    _line,
     _padded_labels,
     _plural,
     _Row,
     _row_values,
-    _verdict_word,
 )
 
 if TYPE_CHECKING:
@@ -66,7 +59,7 @@ if TYPE_CHECKING:
 else:
     pd = lazy_module("pandas")
 
-__all__ = ["FULL_TABLE_BELOW", "TEXT_LINES", "Explainer"]
+__all__ = ["FULL_TABLE_BELOW", "Explainer"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -76,9 +69,6 @@ BoolArray = npt.NDArray[np.bool_]
 #: Problems with fewer needs than this build the whole candidate table once to find bottlenecks;
 #: larger ones compute the candidates of the needs involved only.
 FULL_TABLE_BELOW = 50_000
-
-#: Lines of alternatives a text shows before it sums up the rest.
-TEXT_LINES = 10
 
 
 class Explainer:
@@ -141,6 +131,7 @@ class Explainer:
         self._plan_score = np.array(score, np.float64)
         self._load = np.bincount(self._plan_org, minlength=index.n_orgs)
         self._full = self._load >= index.org_capacity
+        self._full_list: list[bool] = self._full.tolist()
         by_org = np.argsort(self._plan_org, kind="stable")
         self._by_org = by_org
         self._by_org_start = np.searchsorted(self._plan_org[by_org], np.arange(index.n_orgs + 1))
@@ -234,274 +225,13 @@ class Explainer:
     def frame(
         self, languages: Sequence[Language] | Language = ("zh", "en"), *, limit: int = 10
     ) -> pd.DataFrame:
-        """Every need of the plan explained, one row each; see :meth:`matcher.Solution.explanations`.
+        """Every need of the plan explained, one row each; see :func:`matcher.explanations`.
 
         The texts are those :meth:`explain` gives need by need, from facts found for all needs at
         once: one candidate table, one pass over the organizations' graph for the bottlenecks and
         one shortest-path pass for the costs of serving unmet needs.
         """
-        wanted: tuple[Language, ...] = (
-            (languages,) if isinstance(languages, str) else tuple(languages)
-        )
-        for language in wanted:
-            _check_language(language)
-        if not isinstance(limit, int) or limit < 0:
-            raise OptionError(f"limit must be a whole number >= 0, not {limit!r}")
-        problem = self._problem
-        index = problem.index
-        whole = self._whole()
-        table = whole.table
-        removed = whole.removed(limit)
-        n_needs = index.n_needs
-        assigned = self._by_need_start[1:] > self._by_need_start[:-1]
-        # The plan's best-scoring organization of each need (the first in plan order on ties).
-        order = np.lexsort((np.arange(self._plan_need.size), -self._plan_score, self._plan_need))
-        first = order[np.searchsorted(self._plan_need[order], np.arange(n_needs))[assigned]]
-        main_row = np.full(n_needs, -1, np.int64)
-        main_row[assigned] = whole.plan_row[first]
-        recorded = np.zeros(n_needs)
-        recorded[assigned] = self._plan_score[first]
-        found = np.full(n_needs, np.nan)
-        found[main_row >= 0] = table.score[main_row[main_row >= 0]]
-        wrong = assigned & ~(np.abs(found - recorded) <= 1e-6 * np.maximum(1.0, np.abs(found)))
-        for n in np.flatnonzero(wrong)[:1].tolist():
-            # A plan made for another problem: the need's own explanation says what is wrong.
-            self._explain_assigned(n, self._view(n), self._chosen(n), wanted[0], limit)
-        reference = np.full(n_needs, np.inf)
-        np.minimum.at(reference, self._plan_need, self._plan_score)
-        verdicts = self._verdicts(whole, assigned, reference)
-        width = len(_VERDICTS)
-        tally = np.bincount(table.need * width + verdicts, minlength=n_needs * width).reshape(
-            n_needs, width
-        )
-        # Rank among the candidates, and the runner-up's row.
-        score = np.zeros(n_needs)
-        score[assigned] = table.score[main_row[assigned]]
-        threshold = score + 1e-9 * np.maximum(1.0, np.abs(score)) + self._tolerance
-        above = table.score > threshold[table.need]
-        rank = 1 + np.bincount(table.need[above], minlength=n_needs)
-        # Each need's other candidates shown one by one, best first; the first is the runner-up.
-        best = _best_rows(whole.start, table.score, verdicts != _CHOSEN, TEXT_LINES)
-        runner_row = best[:, 0] if TEXT_LINES else np.full(n_needs, -1, np.int64)
-        # The breakdowns' component rows, all at once; the row that adjusts the weighted sum,
-        # when the policy has one, need by need.
-        has_runner = runner_row[assigned] >= 0
-        mine_rows = main_row[assigned]
-        their_rows = np.where(has_runner, runner_row[assigned], mine_rows)
-        mine, theirs = whole.components_at(mine_rows), whole.components_at(their_rows)
-        component_rows = dict(
-            zip(
-                np.flatnonzero(assigned).tolist(),
-                _component_cells(mine, theirs, has_runner, self._weight_list),
-                strict=True,
-            )
-        )
-        adjusted = index.pair_score is not None or problem.policy.expected_value
-        sides: dict[int, _Side] = {}
-        if adjusted:
-            rows, parts = np.concatenate([mine_rows, their_rows]), np.concatenate([mine, theirs])
-            sides = {
-                r: _Side(org, value, part, part.tolist(), (part * self._weights).tolist())
-                for r, org, value, part in zip(
-                    rows.tolist(),
-                    table.org[rows].tolist(),
-                    table.score[rows].tolist(),
-                    parts,
-                    strict=True,
-                )
-            }
-
-        texts: dict[Language, list[str]] = {language: [] for language in wanted}
-        costs = np.full(n_needs, np.nan)
-        # The shown candidates' organization, score and verdict, need by need.
-        shown_at = best >= 0
-        width_shown = np.count_nonzero(shown_at, axis=1).tolist()
-        shown_rows = best[shown_at]
-        shown_org = table.org[shown_rows].tolist()
-        shown_score = table.score[shown_rows].tolist()
-        shown_verdict = verdicts[shown_rows].tolist()
-        shown_start = np.concatenate([[0], np.cumsum(width_shown)]).tolist()
-        # Removed organizations beyond those listed, by rule; verdict tallies less the shown.
-        rules_width = len(RULES) + 1
-        listed_need = np.repeat(np.arange(n_needs), np.diff(removed.start))
-        unlisted = removed.counts - np.bincount(
-            listed_need * rules_width + removed.code, minlength=n_needs * rules_width
-        ).reshape(n_needs, rules_width)
-        omitted_by_need: dict[int, dict[str, int]] = {}
-        at_need, at_code = np.nonzero(unlisted > 0)
-        for n, c, k in zip(
-            at_need.tolist(), at_code.tolist(), unlisted[at_need, at_code].tolist(), strict=True
-        ):
-            omitted_by_need.setdefault(n, {})[RULES[c - 1]] = k
-        tally_rows = tally.tolist()
-        start_list, removed_start = whole.start.tolist(), removed.start.tolist()
-        removed_org, removed_code = removed.org.tolist(), removed.code.tolist()
-        # Unmet for capacity, every candidate with a positive score full: a bottleneck.
-        positive = table.score > 0
-        some = np.bincount(table.need[positive], minlength=n_needs) > 0
-        with_room = np.bincount(table.need[positive & ~self._full[table.org]], minlength=n_needs)
-        capacity = np.zeros(n_needs, bool)
-        unmet_records = self._unmet_records()
-        capacity[[n for n, u in unmet_records.items() if u.reason == "capacity"]] = True
-        stuck = np.flatnonzero(capacity & some & (with_room == 0))
-        crowds = dict(zip(stuck.tolist(), whole.crowds(stuck), strict=True))
-        partners = np.diff(self._by_need_start).tolist()
-        taker = np.full(n_needs, -1, np.int64)
-        taker[assigned] = table.org[main_row[assigned]]
-        takers = taker.tolist()
-        prefixes = {language: self._prefixes(language) for language in wanted}
-        detail = self._detail
-        for n in range(n_needs):
-            lo, hi = start_list[n], start_list[n + 1]
-            begin, stop = removed_start[n], removed_start[n + 1]
-            omitted = omitted_by_need.get(n, {})
-            first, last = shown_start[n], shown_start[n + 1]
-            seen = list(
-                zip(
-                    shown_org[first:last],
-                    shown_score[first:last],
-                    shown_verdict[first:last],
-                    strict=True,
-                )
-            )
-            room = TEXT_LINES - len(seen)
-            rest_counts = list(tally_rows[n])
-            rest_counts[_CHOSEN] = 0
-            for _, _, verdict in seen:
-                rest_counts[verdict] -= 1
-            rest_counts[_INELIGIBLE] = max(0, stop - begin - room)
-            rest: dict[str, int] = {_VERDICTS[v]: k for v, k in enumerate(rest_counts) if k > 0}
-            end = begin + min(room, stop - begin)
-            removed_shown = list(zip(removed_org[begin:end], removed_code[begin:end], strict=True))
-            if assigned[n]:
-                m_row, r_row = int(main_row[n]), int(runner_row[n])
-                if partners[n] == 1:
-                    chosen: Sequence[int] = [takers[n]]
-                else:
-                    rows = self._plan_rows(n)
-                    order = np.argsort(-self._plan_score[rows], kind="stable")
-                    chosen = self._plan_org[rows][order].tolist()
-                best_label = self._best(chosen)
-                own = float(table.score[m_row])
-                ref = float(reference[n])
-                counts = tally_rows[n]
-                higher: dict[str, int] = {_VERDICTS[v]: counts[v] for v in _HELD if counts[v]}
-                runner = None if r_row < 0 else seen[0][:2]
-                extra = (
-                    self._adjustment_row(n, sides[m_row], None if r_row < 0 else sides[r_row])
-                    if adjusted
-                    else None
-                )
-                cells = _breakdown_cells(
-                    component_rows[n], [] if extra is None else [extra], own, runner
-                )
-                for language in wanted:
-                    prefix = prefixes[language]
-                    shown = [
-                        prefix[o] + detail(_VERDICTS[v], o, s, ref, language, best_label)
-                        for o, s, v in seen
-                    ]
-                    shown += [self._shown_ineligible(o, c, language) for o, c in removed_shown]
-                    texts[language].append(
-                        self._assigned_text(
-                            n,
-                            chosen,
-                            own,
-                            int(rank[n]),
-                            hi - lo,
-                            higher,
-                            runner,
-                            cells,
-                            shown,
-                            rest,
-                            omitted,
-                            language,
-                        )
-                    )
-                continue
-            reason = unmet_records[n].reason
-            orgs, scores = table.org[lo:hi], table.score[lo:hi]
-            excluded: dict[str, int] = {}
-            if reason == "no_candidate" or hi == lo:
-                everyone = np.arange(index.n_orgs, dtype=np.int64)
-                excluded = _counts(ineligibility(problem, n, everyone))
-            crowd = crowds.get(n)
-            if crowd is not None and crowd.cost is not None:
-                costs[n] = crowd.cost
-            for language in wanted:
-                head = self._unmet_sentence(n, reason, orgs, scores, excluded, crowd, language)
-                shown = [self._shown(o, s, v, None, language, None) for o, s, v in seen]
-                shown += [self._shown_ineligible(o, c, language) for o, c in removed_shown]
-                lines = [head, *self._alternative_lines(shown, rest, omitted, language)]
-                texts[language].append("\n".join(lines))
-
-        ids = np.asarray(index.org_ids, dtype=object)
-        main_org = np.full(n_needs, None, dtype=object)
-        main_org[assigned] = ids[taker[assigned]]
-        runner_org = np.full(n_needs, None, dtype=object)
-        has_runner = assigned & (runner_row >= 0)
-        runner_org[has_runner] = ids[table.org[runner_row[has_runner]]]
-        reasons = np.full(n_needs, None, dtype=object)
-        for n, unmet in unmet_records.items():
-            reasons[n] = unmet.reason
-        frame = pd.DataFrame(
-            {
-                "need_id": np.asarray(index.need_ids, dtype=object),
-                "status": np.where(assigned, "assigned", "unmet"),
-                "org_id": main_org,
-                "score": np.where(assigned, score, np.nan),
-                "rank": pd.arrays.IntegerArray(np.where(assigned, rank, 0), ~assigned),
-                "candidates": np.diff(whole.start),
-                "runner_up": runner_org,
-                "reason": reasons,
-                "cost_to_serve": costs,
-            }
-        )
-        for language in wanted:
-            frame[f"text_{language}"] = pd.Series(texts[language], dtype=object)
-        return frame
-
-    def _verdicts(self, whole: _Whole, assigned: BoolArray, reference: FloatArray) -> IntArray:
-        """The verdict code of every candidate pair (see :data:`_VERDICTS`), as
-        :meth:`_verdict_assigned` and :meth:`_verdict_unmet` give it."""
-        table = whole.table
-        index = self._problem.index
-        need, org, score = table.need, table.org, table.score
-        held = _RULES if self._ruled else _NOT_CHOSEN
-        pinned_need = np.zeros(index.n_needs, bool)
-        n_orgs = max(1, index.n_orgs)
-        pinned = in_sorted(self._plan_need * n_orgs + self._plan_org, self._pinned_keys)
-        pinned_need[self._plan_need[pinned]] = True
-        ref = reference[need]
-        tie = 1e-9 * np.maximum(1.0, np.abs(np.where(np.isfinite(ref), ref, 0.0))) + self._tolerance
-        kept = np.where(self._full[org], _FULL, np.where(pinned_need[need], _PINNED, held))
-        kept = np.where(score <= ref + tie, _LOWER, kept)
-        left = np.where(self._full[org], _FULL, np.where(score <= 0, _NOT_POSITIVE, held))
-        verdicts = np.where(assigned[need], kept, left).astype(np.int64)
-        rows = whole.plan_row[whole.plan_row >= 0]
-        verdicts[rows] = _CHOSEN
-        return verdicts
-
-    def _shown(
-        self,
-        o: int,
-        score: float,
-        verdict: int,
-        reference: float | None,
-        language: Language,
-        best: str | None,
-    ) -> str:
-        """Candidate ``o`` as its line in the text (see :meth:`_detail` for the rest)."""
-        if reference is None and verdict == _FULL:  # the same line for every unmet need
-            key = (o, -1, language)
-            found = self._lines.get(key)
-            if found is None:
-                found = self._lines[key] = self._prefixes(language)[o] + self._full_clause(
-                    o, language
-                )
-            return found
-        detail = self._detail(_VERDICTS[verdict], o, score, reference, language, best)
-        return self._prefixes(language)[o] + detail
+        return explanation_table(self, languages, limit)
 
     def _prefixes(self, language: Language) -> list[str]:
         """Every organization's line up to its detail (see :meth:`_line`)."""
@@ -509,8 +239,7 @@ class Explainer:
         if found is None:
             ids = self._problem.index.org_ids
             found = self._prefix[language] = [
-                self._line(name, ids[o], "", language)
-                for o, name in enumerate(self._org_names()[0])
+                _line(name, ids[o], "", language) for o, name in enumerate(self._org_names()[0])
             ]
         return found
 
@@ -519,7 +248,7 @@ class Explainer:
         key = (o, code, language)
         found = self._lines.get(key)
         if found is None:
-            found = self._lines[key] = self._line(
+            found = self._lines[key] = _line(
                 self._org_name(o),
                 self._problem.index.org_ids[o],
                 _ineligible_detail(code, language),
@@ -683,48 +412,77 @@ class Explainer:
     ) -> str:
         """A verdict as a clause (no final stop), in ``language`` (``best``: the label of the
         chosen organization when it is the only one; see :meth:`_best`)."""
+        return self._details([verdict], [o], [score], [reference], [best], language)[0]
+
+    def _details(
+        self,
+        verdicts: Sequence[Verdict],
+        orgs: Sequence[int],
+        scores: Sequence[float],
+        references: Sequence[float | None],
+        bests: Sequence[str | None],
+        language: Language,
+    ) -> list[str]:
+        """:meth:`_detail` of many candidates at once, in one pass: ``full`` and ``lower``, the
+        verdicts of nearly every line, are said here and the rest by :meth:`_held_detail`."""
         zh = language == "zh"
-        if verdict == "lower" and reference is not None:
-            gap = reference - score
-            if abs(gap) <= 1e-9 * max(1.0, abs(reference)) + self._tolerance:  # see _tie
-                text = (
-                    f"得分 {score:.2f}，与选定组织相同"
-                    if zh
-                    else f"it scores {score:.2f}, the same as the chosen one"
-                )
-            elif zh:
-                text = f"得分 {score:.2f}，比选定的{best or '组织'} 低 {gap:.2f}"
+        full = self._full_list
+        clause = self._full_clause
+        tolerance = self._tolerance
+        found = []
+        for verdict, o, score, reference, best in zip(
+            verdicts, orgs, scores, references, bests, strict=True
+        ):
+            if verdict == "full":
+                higher = ""
+                if reference is not None:
+                    higher = (
+                        f"得分 {score:.2f} 虽高于选定组织，但"
+                        if zh
+                        else f"it scores {score:.2f}, higher than the chosen one, but "
+                    )
+                found.append(higher + clause(o, language))
+            elif verdict == "lower" and reference is not None:
+                gap = reference - score
+                if abs(gap) <= 1e-9 * max(1.0, abs(reference)) + tolerance:  # see _tie
+                    text = (
+                        f"得分 {score:.2f}，与选定组织相同"
+                        if zh
+                        else f"it scores {score:.2f}, the same as the chosen one"
+                    )
+                elif zh:
+                    text = f"得分 {score:.2f}，比选定的{best or '组织'} 低 {gap:.2f}"
+                else:
+                    text = (
+                        f"it scores {score:.2f}, {gap:.2f} lower than the chosen {best or 'ones'}"
+                    )
+                if full[o]:
+                    text += "，且已满额" if zh else ", and it is full"
+                found.append(text)
             else:
-                text = f"it scores {score:.2f}, {gap:.2f} lower than the chosen {best or 'ones'}"
-            if self._full[o]:
-                text += "，且已满额" if zh else ", and it is full"
-            return text
-        if verdict == "full":
-            higher = ""
-            if reference is not None:
-                higher = (
-                    f"得分 {score:.2f} 虽高于选定组织，但"
-                    if zh
-                    else f"it scores {score:.2f}, higher than the chosen one, but "
-                )
-            return higher + self._full_clause(o, language)
+                found.append(self._held_detail(verdict, score, reference, language))
+        return found
+
+    def _held_detail(
+        self, verdict: Verdict, score: float, reference: float | None, language: Language
+    ) -> str:
+        """:meth:`_detail` for a candidate that had room: its score is not positive, or it scores
+        higher and the accepted offer, the policy's rules or a plan not proven best kept it out."""
+        zh = language == "zh"
         if verdict == "not_positive":
             return (
                 f"得分 {score:.2f} 不为正，派给它不会增加总分"
                 if zh
                 else f"its score {score:.2f} is not positive, so taking it adds nothing"
             )
-        higher = (
-            f"有空余名额且得分 {score:.2f} 更高，但"
-            if zh and reference is not None
-            else (
-                f"it had room and scores {score:.2f}, higher than the chosen one, but "
-                if reference is not None
-                else (
-                    "有空余名额且得分为正，但" if zh else "it had room and a positive score, but "
-                )
+        if reference is not None:
+            higher = (
+                f"有空余名额且得分 {score:.2f} 更高，但"
+                if zh
+                else f"it had room and scores {score:.2f}, higher than the chosen one, but "
             )
-        )
+        else:
+            higher = "有空余名额且得分为正，但" if zh else "it had room and a positive score, but "
         if verdict == "pinned":
             return (
                 f"{higher}该需求已接受的派单被保留"
@@ -826,7 +584,7 @@ class Explainer:
                 score,
                 runner_pair,
             ),
-            [self._line(a.name, a.org_id, a.detail, language) for a in alternatives[:TEXT_LINES]],
+            [_line(a.name, a.org_id, a.detail, language) for a in alternatives[:TEXT_LINES]],
             Counter[str](a.verdict for a in alternatives[TEXT_LINES:]),
             omitted,
             language,
@@ -887,7 +645,7 @@ class Explainer:
         main = int(chosen[0])
         r_main = None if runner is None else runner[0]
         lines = [head, *self._breakdown_lines(cells, main, r_main, language)]
-        lines.extend(self._alternative_lines(shown, rest, omitted, language))
+        lines.extend(_alternative_lines(shown, rest, omitted, language))
         return "\n".join(lines)
 
     def _breakdown(
@@ -904,14 +662,11 @@ class Explainer:
         )
 
     def _side(self, view: _NeedView, row: int) -> _Side:
-        parts = view.parts[row]
-        return _Side(
-            int(view.org[row]),
-            float(view.score[row]),
-            parts,
-            parts.tolist(),
-            (parts * self._weights).tolist(),
-        )
+        return self._side_of(int(view.org[row]), float(view.score[row]), view.parts[row])
+
+    def _side_of(self, org: int, score: float, parts: FloatArray) -> _Side:
+        """One pair of a breakdown, with its components as numbers and as points."""
+        return _Side(org, score, parts, parts.tolist(), (parts * self._weights).tolist())
 
     def _breakdown_values(self, n: int, mine: _Side, theirs: _Side | None) -> list[_Row]:
         """The breakdown as (component, value, weight, contribution, runner-up value, runner-up
@@ -1026,10 +781,8 @@ class Explainer:
             n, unmet.reason, view.org, view.score, excluded, crowd, language
         )
         rest: Counter[str] = Counter(a.verdict for a in alternatives[TEXT_LINES:])
-        shown = [
-            self._line(a.name, a.org_id, a.detail, language) for a in alternatives[:TEXT_LINES]
-        ]
-        lines = [head, *self._alternative_lines(shown, rest, omitted, language)]
+        shown = [_line(a.name, a.org_id, a.detail, language) for a in alternatives[:TEXT_LINES]]
+        lines = [head, *_alternative_lines(shown, rest, omitted, language)]
         return Explanation(
             need_id=index.need_ids[n],
             language=language,
@@ -1383,44 +1136,6 @@ class Explainer:
             rule=RULES[code - 1],
         )
 
-    def _alternative_lines(
-        self,
-        shown: Sequence[str],
-        rest: Mapping[str, int],
-        omitted: dict[str, int],
-        language: Language,
-    ) -> list[str]:
-        """The lines on the other organizations: ``shown`` one by one (see :meth:`_line`),
-        ``rest`` counted by verdict, ``omitted`` counted by rule."""
-        zh = language == "zh"
-        if not shown and not omitted:
-            return []
-        lines = ["其他组织：" if zh else "other organizations:", *shown]
-        if rest:
-            parts = [f"{_verdict_word(v, language)} {k}" for v, k in sorted(rest.items())]
-            lines.append(
-                f"  另有 {sum(rest.values())} 个（{'、'.join(parts)}）"
-                if zh
-                else f"  and {sum(rest.values())} more ({', '.join(parts)})"
-            )
-        if omitted:
-            parts = [
-                f"{_RULE_SHORT.get(rule, (rule, rule))[0 if zh else 1]} {k}"
-                for rule, k in sorted(omitted.items(), key=lambda i: -i[1])
-            ]
-            lines.append(
-                f"  另有 {sum(omitted.values())} 个有该类能力的组织被规则排除（{'、'.join(parts)}）"
-                if zh
-                else f"  and {sum(omitted.values())} more capable organizations removed by a rule "
-                f"({', '.join(parts)})"
-            )
-        return lines
-
-    @staticmethod
-    def _line(name: str, org_id: str, detail: str, language: Language) -> str:
-        """An organization's line among the others."""
-        return f"  {name} ({org_id}){'：' if language == 'zh' else ': '}{detail}"
-
     def _subject(self, n: int, language: Language) -> str:
         """The need as the subject of a sentence: region, category and id."""
         index = self._problem.index
@@ -1616,8 +1331,3 @@ def _distances_to(
     :func:`_shortest_to`)."""
     slack = 1e-9 * max(1.0, float(np.abs(weight).max(initial=0.0))) + tolerance
     return _shortest_to(n_nodes, src, dst, weight, weight + slack, target)
-
-
-def _counts(codes: IntArray) -> dict[str, int]:
-    tally = Counter(int(c) for c in codes.tolist() if c)
-    return {RULES[c - 1]: tally[c] for c in sorted(tally)}

@@ -4,6 +4,7 @@ breakdown's cells, the lines on the other organizations."""
 from __future__ import annotations
 
 import functools
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,9 @@ else:
     pd = lazy_module("pandas")
 
 __all__: list[str] = []
+
+#: Lines of alternatives a text shows before it sums up the rest.
+TEXT_LINES = 10
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -192,3 +196,46 @@ def _padded_labels(components: tuple[str, ...], language: Language) -> dict[str,
 
 
 # The plan's old methods, for one release (see .deprecated).
+
+
+def _counts(codes: IntArray) -> dict[str, int]:
+    tally = Counter(int(c) for c in codes.tolist() if c)
+    return {RULES[c - 1]: tally[c] for c in sorted(tally)}
+
+
+def _line(name: str, org_id: str, detail: str, language: Language) -> str:
+    """An organization's line among the others."""
+    return f"  {name} ({org_id}){'：' if language == 'zh' else ': '}{detail}"
+
+
+def _alternative_lines(
+    shown: Sequence[str],
+    rest: Mapping[str, int],
+    omitted: dict[str, int],
+    language: Language,
+) -> list[str]:
+    """The lines on the other organizations: ``shown`` one by one (see :meth:`_line`),
+    ``rest`` counted by verdict, ``omitted`` counted by rule."""
+    zh = language == "zh"
+    if not shown and not omitted:
+        return []
+    lines = ["其他组织：" if zh else "other organizations:", *shown]
+    if rest:
+        parts = [f"{_verdict_word(v, language)} {k}" for v, k in sorted(rest.items())]
+        lines.append(
+            f"  另有 {sum(rest.values())} 个（{'、'.join(parts)}）"
+            if zh
+            else f"  and {sum(rest.values())} more ({', '.join(parts)})"
+        )
+    if omitted:
+        parts = [
+            f"{_RULE_SHORT.get(rule, (rule, rule))[0 if zh else 1]} {k}"
+            for rule, k in sorted(omitted.items(), key=lambda i: -i[1])
+        ]
+        lines.append(
+            f"  另有 {sum(omitted.values())} 个有该类能力的组织被规则排除（{'、'.join(parts)}）"
+            if zh
+            else f"  and {sum(omitted.values())} more capable organizations removed by a rule "
+            f"({', '.join(parts)})"
+        )
+    return lines

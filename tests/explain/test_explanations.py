@@ -319,3 +319,26 @@ def test_a_fresh_plan_is_explained_from_its_arrays() -> None:
     assert table.text_en.tolist() == list(texts.values())
     unmet = {u.need_id: u.reason for u in solution.unmet}
     assert {i: explain(problem, solution, i).reason for i in unmet} == unmet
+
+
+def test_a_prepared_plan_answers_every_need_from_what_it_found(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After ``prepare`` no explanation walks the organizations' graph or runs a shortest-path
+    pass again, and every text is the one an unprepared explainer gives."""
+    problem = matcher.synth.shanxi(seed=2, n_needs=300, n_orgs=40)
+    solution = matcher.solve(problem)
+    plain = Explainer(problem, solution)
+    expected = {n.id: plain.explain(n.id).text for n in problem.needs}
+    assert any(plain.explain(u.need_id).bottleneck for u in solution.unmet)
+    prepared = Explainer(problem, solution)
+    assert prepared.prepare() is prepared
+    prepared.prepare()  # a second call finds nothing new
+
+    def refuse(*args: Any) -> None:
+        raise AssertionError("found again after prepare")
+
+    monkeypatch.setattr(whole_module._Whole, "_distances", refuse)
+    monkeypatch.setattr(whole_module._Whole, "_closure", refuse)
+    monkeypatch.setattr(whole_module, "_shown_table", refuse)
+    assert {i: prepared.explain(i).text for i in expected} == expected

@@ -176,6 +176,29 @@ class Explainer:
 
     # --- public -----------------------------------------------------------------------------
 
+    def prepare(self) -> Explainer:
+        """Find now, for every need at once, what explaining any one of them reads; return ``self``.
+
+        An unmet need's bottleneck is a fact about much of the plan: the organizations reached
+        from its candidates along alternating paths, and a shortest path through them for its
+        cost to serve. The first explanation that needs them finds them for every need (the
+        whole candidate table, one walk over the organizations' graph, one shortest-path pass);
+        a portal that explains one need per request calls this when it makes or loads the plan,
+        so that no request pays for it. Safe to call from several threads, and more than once.
+
+        Examples
+        --------
+        >>> import matcher
+        >>> problem = matcher.synth.shanxi(seed=0, n_needs=60, n_orgs=20)
+        >>> solution = matcher.solve(problem)
+        >>> explainer = matcher.explain.explainer_for(problem, solution).prepare()
+        >>> explainer.explain(solution.assignments[0].need_id).org_id is not None
+        True
+        """
+        if self._problem.index.n_needs < FULL_TABLE_BELOW:
+            self._whole().prepare()
+        return self
+
     def explain(self, need_id: str, language: Language = "zh", *, limit: int = 10) -> Explanation:
         """Why ``need_id`` went where it went, or why it went nowhere; see :func:`explain`."""
         _check_language(language)

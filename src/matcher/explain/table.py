@@ -145,6 +145,7 @@ class _Facts:
         shown_at = best >= 0
         seen_rows = best[shown_at]
         removed_shown, omitted, listed = _removed(ex, whole, limit, shown_at.sum(axis=1))
+        stuck = whole.stuck()
         return cls(
             whole=whole,
             ranked=ranked,
@@ -160,7 +161,7 @@ class _Facts:
             chosen=_chosen(ex, whole, ranked),
             higher=_higher(whole, verdicts),
             cells=_cells(ex, whole, ranked, runner_row),
-            crowds=_crowds(ex, whole),
+            crowds=dict(zip(stuck.tolist(), whole.crowds(stuck), strict=True)),
         )
 
 
@@ -296,21 +297,6 @@ def _cells(
         pair = (int(table.org[r_row]), float(table.score[r_row])) if runner else None
         cells[n] = _breakdown_cells(rows_of, [] if extra is None else [extra], score[n], pair)
     return cells
-
-
-def _crowds(ex: Explainer, whole: _Whole) -> dict[int, _Crowd]:
-    """The bottleneck of every need left unmet for capacity whose candidates that score above 0
-    are all full."""
-    table = whole.table
-    n_needs = ex._problem.index.n_needs
-    positive = table.score > 0
-    some = np.bincount(table.need[positive], minlength=n_needs) > 0
-    with_room = np.bincount(table.need[positive & ~ex._full[table.org]], minlength=n_needs)
-    capacity = np.zeros(n_needs, bool)
-    records = ex._unmet_records()
-    capacity[[n for n, u in records.items() if u.reason == "capacity"]] = True
-    stuck = np.flatnonzero(capacity & some & (with_room == 0))
-    return dict(zip(stuck.tolist(), whole.crowds(stuck), strict=True))
 
 
 def _texts(ex: Explainer, facts: _Facts, language: Language) -> list[str]:

@@ -249,6 +249,23 @@ class _Whole:
             cost_to_serve=crowd.cost,
         )
 
+    def prepare(self) -> None:
+        """Find every bottleneck and cost to serve now (see :meth:`Explainer.prepare`)."""
+        self.crowds(self.stuck())
+
+    def stuck(self) -> IntArray:
+        """The unmet needs with a bottleneck: left for capacity, every candidate that scores
+        above 0 full."""
+        ex, table = self._ex, self.table
+        n_needs = ex._problem.index.n_needs
+        positive = table.score > 0
+        some = np.bincount(table.need[positive], minlength=n_needs) > 0
+        with_room = np.bincount(table.need[positive & ~ex._full[table.org]], minlength=n_needs)
+        capacity = np.zeros(n_needs, bool)
+        records = ex._unmet_records()
+        capacity[[n for n, u in records.items() if u.reason == "capacity"]] = True
+        return np.flatnonzero(capacity & some & (with_room == 0))
+
     def crowds(self, needs: IntArray) -> list[_Crowd]:
         """What the text says of each unmet need's bottleneck (:meth:`bottleneck` in counts)."""
         return [crowd for crowd, _ in self._crowds(needs)]

@@ -319,3 +319,17 @@ def test_the_portal_guides_request_path_answers_plans_and_issues() -> None:
     assert [row["need_id"] for row in answer["explanations"]] == list(problem.index.need_ids)
     refused = json.loads(namespace["dispatch_request"](b'{"regions": 3}'))
     assert {issue["path"] for issue in refused["issues"]} >= {"regions", "needs"}
+
+
+def test_the_portal_guides_per_request_explanation_runs_as_written() -> None:
+    guide = (Path(__file__).parents[1] / "docs" / "portals.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", guide, re.S)
+    code = next(block for block in blocks if ".prepare()" in block)
+    problem = synth.shanxi(seed=0, n_needs=80, n_orgs=20)
+    solution = matcher.solve(problem)
+    need_id = solution.unmet[0].need_id if solution.unmet else solution.assignments[0].need_id
+    namespace: dict[str, Any] = {"matcher": matcher, "problem": problem, "solution": solution}
+    namespace["need_id"] = need_id
+    exec(code, namespace)
+    assert namespace["text"] == matcher.explain.explain(problem, solution, need_id).text
+    assert namespace["explainer"] is matcher.explain.explainer_for(problem, solution)

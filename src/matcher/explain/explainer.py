@@ -22,7 +22,7 @@ from ..pairs.table import CandidateJoin, CandidateTable, build_candidates
 from ..plan.records import PlanRows
 from ..plan.solution import Solution, Unmet
 from ..solvers.base import Status
-from .records import Alternative, Bottleneck, BreakdownRow, Explanation, Verdict
+from .records import Alternative, Bottleneck, BreakdownRow, Explanation, Verdict, _Head
 from .table import explanation_table
 from .whole import (
     _Crowd,
@@ -42,6 +42,7 @@ from .wording import (
     _Cells,
     _check_language,
     _component_cells,
+    _cost_phrase,
     _counts,
     _higher_text,
     _ineligible_detail,
@@ -105,27 +106,7 @@ class Explainer:
         # The plan's own facts are copied, not the plan: a kept explainer must not keep it alive.
         self._solver, self._status = solution.solver, solution.status.value
         index = problem.index
-        # A plan fresh from a solve is read from its arrays: its records are not built for it.
-        rows = solution.pending_builder("assignments")
-        unmet_rows = solution.pending_builder("unmet")
-        self._unmet: dict[int, Unmet] = {}
-        self._unmet_rows = unmet_rows if isinstance(unmet_rows, PlanRows) else None
-        try:
-            if isinstance(rows, PlanRows) and rows.problem is problem:
-                need, org, score = rows.pairs
-            else:
-                plan = solution.assignments
-                need = np.array([index.need_position[a.need_id] for a in plan], np.int64)
-                org = np.array([index.org_position[a.org_id] for a in plan], np.int64)
-                score = np.array([a.score for a in plan], np.float64)
-            if self._unmet_rows is not None and self._unmet_rows.problem is problem:
-                unmet = self._unmet_rows.unserved
-            else:
-                self._unmet_rows = None
-                self._unmet = {index.need_position[u.need_id]: u for u in solution.unmet}
-                unmet = np.array(sorted(self._unmet), np.int64)
-        except KeyError as error:
-            raise OptionError.of("error.plan_names_unknown", id=repr(error.args[0])) from None
+        need, org, score, unmet = self._read_plan(solution)
         self._plan_need = np.array(need, np.int64)
         self._plan_org = np.array(org, np.int64)
         self._plan_score = np.array(score, np.float64)
@@ -173,6 +154,34 @@ class Explainer:
             [getattr(problem.policy.weights, name) for name in COMPONENTS], np.float64
         )
         self._weight_list: list[float] = self._weights.tolist()
+
+    def _read_plan(self, solution: Solution) -> tuple[IntArray, IntArray, FloatArray, IntArray]:
+        """The plan's pairs (need, organization, score) and unmet needs, by index: from its
+        arrays when it comes fresh from a solve (its records are not built for it), else from its
+        records; an error when it names needs or organizations the problem does not have."""
+        problem = self._problem
+        index = problem.index
+        rows = solution.pending_builder("assignments")
+        unmet_rows = solution.pending_builder("unmet")
+        self._unmet: dict[int, Unmet] = {}
+        self._unmet_rows = unmet_rows if isinstance(unmet_rows, PlanRows) else None
+        try:
+            if isinstance(rows, PlanRows) and rows.problem is problem:
+                need, org, score = rows.pairs
+            else:
+                plan = solution.assignments
+                need = np.array([index.need_position[a.need_id] for a in plan], np.int64)
+                org = np.array([index.org_position[a.org_id] for a in plan], np.int64)
+                score = np.array([a.score for a in plan], np.float64)
+            if self._unmet_rows is not None and self._unmet_rows.problem is problem:
+                unmet = self._unmet_rows.unserved
+            else:
+                self._unmet_rows = None
+                self._unmet = {index.need_position[u.need_id]: u for u in solution.unmet}
+                unmet = np.array(sorted(self._unmet), np.int64)
+        except KeyError as error:
+            raise OptionError.of("error.plan_names_unknown", id=repr(error.args[0])) from None
+        return need, org, score, np.asarray(unmet, np.int64)
 
     # --- public -----------------------------------------------------------------------------
 
@@ -532,8 +541,68 @@ class Explainer:
     def _explain_assigned(
         self, n: int, view: _NeedView, chosen: IntArray, language: Language, limit: int
     ) -> Explanation:
-        problem = self._problem
-        index = problem.index
+        index = self._problem.index
+        chosen, row = self._main_row(n, view, chosen)
+        score = float(view.score[row])
+        reference = self._reference(n, chosen)
+        others = np.flatnonzero(~np.isin(view.org, chosen))
+        others = others[np.lexsort((view.org[others], -view.score[others]))]
+        runner = int(others[0]) if others.size else None
+        breakdown = self._breakdown(n, view, row, runner, language)
+        alternatives = self._candidates(n, view, others, reference, self._best(chosen), language)
+        removed, omitted = self._removed(n, view, language, limit)
+        alternatives.extend(removed)
+        runner_pair = None if runner is None else (int(view.org[runner]), float(view.score[runner]))
+        head = _Head(
+            chosen=chosen.tolist(),
+            score=score,
+            rank=1 + int((view.score > score + self._tie(score)).sum()),
+            candidates=int(view.org.size),
+            higher=Counter(
+                a.verdict for a in alternatives if a.score_gap is not None and a.verdict != "lower"
+            ),
+            runner=runner_pair,
+            cells=_breakdown_cells(
+                _component_cells(
+                    view.parts[[row]],
+                    view.parts[[row if runner is None else runner]],
+                    np.array([runner is not None]),
+                    self._weight_list,
+                )[0],
+                [(r.component, *_row_values(r)) for r in breakdown[len(COMPONENTS) :]],
+                score,
+                runner_pair,
+            ),
+        )
+        text = self._assigned_text(
+            n,
+            head,
+            [_line(a.name, a.org_id, a.detail, language) for a in alternatives[:TEXT_LINES]],
+            Counter[str](a.verdict for a in alternatives[TEXT_LINES:]),
+            omitted,
+            language,
+        )
+        return Explanation(
+            need_id=index.need_ids[n],
+            language=language,
+            org_id=index.org_ids[int(chosen[0])],
+            org_ids=tuple(index.org_ids[int(o)] for o in chosen),
+            score=score,
+            rank=head.rank,
+            candidates=head.candidates,
+            runner_up=None if runner is None else index.org_ids[int(view.org[runner])],
+            breakdown=breakdown,
+            alternatives=tuple(alternatives),
+            omitted=omitted,
+            excluded=_counts(view.codes),
+            text=text,
+        )
+
+    def _main_row(self, n: int, view: _NeedView, chosen: IntArray) -> tuple[IntArray, int]:
+        """The organizations need ``n`` takes, best score first, and the best one's place among
+        its candidates; an error when the plan's pair is not a candidate or scores otherwise (a
+        plan made for another problem)."""
+        index = self._problem.index
         rows = self._plan_rows(n)
         order = np.argsort(-self._plan_score[rows], kind="stable")
         chosen = chosen[order]
@@ -556,118 +625,77 @@ class Explainer:
                 recorded=recorded,
                 score=score,
             )
-        reference = self._reference(n, chosen)
-        best_label = self._best(chosen)
-        rank = 1 + int((view.score > score + self._tie(score)).sum())
-        others = np.flatnonzero(~np.isin(view.org, chosen))
-        runner = None
-        if others.size:
-            best = others[np.lexsort((view.org[others], -view.score[others]))[0]]
-            runner = int(best)
-        breakdown = self._breakdown(n, view, row, runner, language)
+        return chosen, row
 
-        alternatives = []
-        for i in others[np.lexsort((view.org[others], -view.score[others]))].tolist():
-            o, s = int(view.org[i]), float(view.score[i])
-            verdict = self._verdict_assigned(n, o, s, reference)
-            alternatives.append(
-                Alternative(
-                    org_id=index.org_ids[o],
-                    name=self._org_name(o),
-                    verdict=verdict,
-                    detail=self._detail(verdict, o, s, reference, language, best_label),
-                    score=s,
-                    score_gap=reference - s,
-                    took=self._took_ids(o) if self._full[o] else (),
-                )
+    def _candidates(
+        self,
+        n: int,
+        view: _NeedView,
+        rows: IntArray,
+        reference: float | None,
+        best: str | None,
+        language: Language,
+    ) -> list[Alternative]:
+        """The candidates of need ``n`` at ``rows`` of its view, as alternatives (``reference``:
+        the score an alternative must beat, ``None`` for an unmet need)."""
+        index = self._problem.index
+        orgs, scores = view.org[rows].tolist(), view.score[rows].tolist()
+        if reference is None:
+            verdicts = [self._verdict_unmet(o, s) for o, s in zip(orgs, scores, strict=True)]
+        else:
+            verdicts = [
+                self._verdict_assigned(n, o, s, reference)
+                for o, s in zip(orgs, scores, strict=True)
+            ]
+        details = self._details(
+            verdicts, orgs, scores, [reference] * len(orgs), [best] * len(orgs), language
+        )
+        return [
+            Alternative(
+                org_id=index.org_ids[o],
+                name=self._org_name(o),
+                verdict=verdict,
+                detail=detail,
+                score=s,
+                score_gap=None if reference is None else reference - s,
+                took=self._took_ids(o) if self._full_list[o] else (),
             )
-        removed, omitted = self._removed(n, view, language, limit)
-        alternatives.extend(removed)
-
-        higher: Counter[str] = Counter(
-            a.verdict for a in alternatives if a.score_gap is not None and a.verdict != "lower"
-        )
-        runner_pair = None if runner is None else (int(view.org[runner]), float(view.score[runner]))
-        text = self._assigned_text(
-            n,
-            chosen,
-            score,
-            rank,
-            int(view.org.size),
-            higher,
-            runner_pair,
-            _breakdown_cells(
-                _component_cells(
-                    view.parts[[row]],
-                    view.parts[[row if runner is None else runner]],
-                    np.array([runner is not None]),
-                    self._weight_list,
-                )[0],
-                [(r.component, *_row_values(r)) for r in breakdown[len(COMPONENTS) :]],
-                score,
-                runner_pair,
-            ),
-            [_line(a.name, a.org_id, a.detail, language) for a in alternatives[:TEXT_LINES]],
-            Counter[str](a.verdict for a in alternatives[TEXT_LINES:]),
-            omitted,
-            language,
-        )
-        return Explanation(
-            need_id=index.need_ids[n],
-            language=language,
-            org_id=index.org_ids[main],
-            org_ids=tuple(index.org_ids[int(o)] for o in chosen),
-            score=score,
-            rank=rank,
-            candidates=int(view.org.size),
-            runner_up=None if runner is None else index.org_ids[int(view.org[runner])],
-            breakdown=breakdown,
-            alternatives=tuple(alternatives),
-            omitted=omitted,
-            excluded=_counts(view.codes),
-            text=text,
-        )
+            for o, s, verdict, detail in zip(orgs, scores, verdicts, details, strict=True)
+        ]
 
     def _assigned_text(
         self,
         n: int,
-        chosen: Sequence[int] | IntArray,
-        score: float,
-        rank: int,
-        count: int,
-        higher: Mapping[str, int],
-        runner: tuple[int, float] | None,
-        cells: _Cells,
+        head: _Head,
         shown: Sequence[str],
         rest: Mapping[str, int],
         omitted: dict[str, int],
         language: Language,
     ) -> str:
         """The text of an assigned need: the summing-up sentence, the breakdown, the others
-        (``higher``: verdicts of the better-scoring candidates; ``shown``: the alternatives listed,
-        ``rest``: the verdicts of those summed up)."""
+        (``shown``: the alternatives listed, ``rest``: the verdicts of those summed up)."""
         zh = language == "zh"
         subject = self._subject(n, language)
-        taker = _join_names([self._org_label(int(o)) for o in chosen], language, 5)
+        taker = _join_names([self._org_label(int(o)) for o in head.chosen], language, 5)
         runner_text = ""
-        if runner is not None:
-            r_org, r_score = runner
+        if head.runner is not None:
+            r_org, r_score = head.runner
             runner_text = (
                 f"；次优为{self._org_label(r_org)}，得分 {r_score:.2f}"
                 if zh
                 else f"; the runner-up is {self._org_label(r_org)} with {r_score:.2f}"
             )
-        higher_text = _higher_text(higher, language)
-        head = (
+        higher_text = _higher_text(head.higher, language)
+        score, rank, count = head.score, head.rank, head.candidates
+        sentence = (
             f"{subject}派给 {taker}，得分 {score:.2f}，在 {count} 个候选组织中排第 {rank}"
             f"{higher_text}{runner_text}。"
             if zh
             else f"{subject} went to {taker} with a score of {score:.2f}, number {rank} of "
             f"{count} candidates by score{higher_text}{runner_text}."
         )
-        main = int(chosen[0])
-        r_main = None if runner is None else runner[0]
-        lines = [head, *self._breakdown_lines(cells, main, r_main, language)]
+        r_main = None if head.runner is None else head.runner[0]
+        lines = [sentence, *self._breakdown_lines(head.cells, head.chosen[0], r_main, language)]
         lines.extend(_alternative_lines(shown, rest, omitted, language))
         return "\n".join(lines)
 
@@ -774,20 +802,8 @@ class Explainer:
     ) -> Explanation:
         index = self._problem.index
         unmet = self._unmet_record(n)
-        alternatives = []
-        for i in np.lexsort((view.org, -view.score)).tolist():
-            o, s = int(view.org[i]), float(view.score[i])
-            verdict = self._verdict_unmet(o, s)
-            alternatives.append(
-                Alternative(
-                    org_id=index.org_ids[o],
-                    name=self._org_name(o),
-                    verdict=verdict,
-                    detail=self._detail(verdict, o, s, None, language, None),
-                    score=s,
-                    took=self._took_ids(o) if self._full[o] else (),
-                )
-            )
+        order = np.lexsort((view.org, -view.score))
+        alternatives = self._candidates(n, view, order, None, None, language)
         removed, omitted = self._removed(n, view, language, limit)
         alternatives.extend(removed)
         excluded = _counts(view.codes)
@@ -874,21 +890,28 @@ class Explainer:
                 if zh
                 else "the hard rules cannot all hold, so there is no plan (see conflicts)."
             )
-        # Left: a candidate with a positive score had room in this plan.
+        return head + self._room_clause(reason, orgs, scores, language)
+
+    def _room_clause(
+        self, reason: str, orgs: IntArray, scores: FloatArray, language: Language
+    ) -> str:
+        """Why an unmet need whose candidate with a positive score had room was left: the
+        policy's rules, or a plan not proven best."""
+        zh = language == "zh"
         open_ = orgs[(scores > 0) & ~self._full[orgs]]
         names = _join_names(
             [self._org_name(o) for o in open_[:3].tolist()], language, 3, open_.size
         )
         if reason == "rules" or (self._ruled and reason != "not_chosen"):
             rules = self._rules_in_force(language)
-            return head + (
+            return (
                 f"候选组织（{names}）尚有名额，但方案的政策规则（{rules}）使它未被派单。"
                 if zh
                 else f"candidates ({names}) had room, but the plan's policy rules ({rules}) "
                 "held it back."
             )
         solver, status = self._solver, self._status
-        return head + (
+        return (
             f"候选组织（{names}）尚有名额，但该方案（求解器 {solver}，状态 {status}）未被证明最优，未选中它。"
             if zh
             else f"candidates ({names}) had room, but the plan (solver {solver}, status {status}) "
@@ -1035,42 +1058,8 @@ class Explainer:
         self, b: _Crowd, orgs: IntArray, scores: FloatArray, language: Language
     ) -> str:
         zh = language == "zh"
-        positive = scores > 0
-        if b.hall or bool(positive.all()):
-            takers, which = orgs, ""
-        else:
-            takers, which = orgs[positive], ("且得分为正" if zh else " with a positive score")
-        k = int(takers.size)
-        names = _join_names(
-            [self._org_name(o) for o in takers[:3].tolist()], language, 3, takers.size
-        )
-        they = (
-            (
-                f"可承接它{which}的 {k} 个组织（{names}）"
-                if k > 1
-                else f"唯一可承接它{which}的组织（{names}）"
-            )
-            if zh
-            else (
-                f"the {k} organizations that could take it{which} ({names})"
-                if k > 1
-                else f"the only organization that could take it{which} ({names})"
-            )
-        )
-        if b.cost is None:
-            cost = ""
-        elif b.cost == float("inf"):
-            cost = (
-                "，任何方案都无法服务它（名额都被已接受的派单占用）"
-                if zh
-                else "; no plan can serve it (the places left are held by accepted offers)"
-            )
-        else:
-            cost = (
-                f"，能服务它的最佳方案总分低 {b.cost:.2f}"
-                if zh
-                else f"; the best plan that serves it scores {b.cost:.2f} less"
-            )
+        they, k = self._takers(b, orgs, scores, language)
+        cost = _cost_phrase(b.cost, language)
         if not b.hall:
             return (
                 f"{they}均已满额，为它腾出名额要把其他需求改派到得分更低的组织{cost}"
@@ -1107,6 +1096,30 @@ class Explainer:
             f"{b.orgs} have room for {b.capacity} {_plural(b.capacity, 'need')}, all "
             f"taken by {b.served} of the {total} needs that only they can serve{cost}"
         )
+
+    def _takers(
+        self, b: _Crowd, orgs: IntArray, scores: FloatArray, language: Language
+    ) -> tuple[str, int]:
+        """The organizations that could take an unmet need, as the subject of its bottleneck
+        clause, and how many they are: every candidate when all of them are full or score
+        above 0, else those that score above 0."""
+        zh = language == "zh"
+        positive = scores > 0
+        if b.hall or bool(positive.all()):
+            takers, which = orgs, ""
+        else:
+            takers, which = orgs[positive], ("且得分为正" if zh else " with a positive score")
+        k = int(takers.size)
+        names = _join_names(
+            [self._org_name(o) for o in takers[:3].tolist()], language, 3, takers.size
+        )
+        if zh:
+            if k > 1:
+                return f"可承接它{which}的 {k} 个组织（{names}）", k
+            return f"唯一可承接它{which}的组织（{names}）", k
+        if k > 1:
+            return f"the {k} organizations that could take it{which} ({names})", k
+        return f"the only organization that could take it{which} ({names})", k
 
     def _rules_in_force(self, language: Language) -> str:
         """The kinds of rule beyond capacity that the policy and the needs set, named."""

@@ -3,6 +3,7 @@ verdicts, and the explanation of one need."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -13,6 +14,8 @@ from ..models.vocab import Language
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from .wording import _Cells
 else:
     pd = lazy_module("pandas")
 
@@ -223,3 +226,18 @@ class Bottleneck:
     hall: bool
     outscored: bool
     cost_to_serve: float | None
+
+
+@dataclass(frozen=True, eq=False)
+class _Head:
+    """What the summing-up sentence and the breakdown of an assigned need say: the organizations
+    it takes (best score first), the best one's score and rank among the ``candidates``, the
+    verdicts of those scoring higher, the runner-up (organization, score) and the breakdown."""
+
+    chosen: list[int]
+    score: float
+    rank: int
+    candidates: int
+    higher: Mapping[str, int]
+    runner: tuple[int, float] | None
+    cells: _Cells

@@ -21,6 +21,7 @@ from ..errors import OptionError
 from ..models.index import in_sorted
 from ..models.vocab import Language
 from ..pairs.eligibility import RULES, ineligibility
+from .records import _Head
 from .whole import (
     _CHOSEN,
     _FULL,
@@ -302,13 +303,38 @@ def _cells(
 def _texts(ex: Explainer, facts: _Facts, language: Language) -> list[str]:
     """Every need's text in ``language``."""
     ranked, whole = facts.ranked, facts.whole
-    problem = ex._problem
-    n_needs = problem.index.n_needs
     assigned = ranked.assigned.tolist()
-    reference = ranked.reference.tolist()
-    # The lines on the candidates listed, every need's at once.
     starts = facts.seen_start
-    owner = np.repeat(np.arange(n_needs), np.diff(starts)).tolist()
+    lines = _candidate_lines(ex, facts, language)
+    removed = ex._shown_ineligible
+    candidates = np.diff(whole.start).tolist()
+    score, rank = ranked.score.tolist(), ranked.rank.tolist()
+    texts = []
+    for n in range(len(assigned)):
+        first, last = starts[n], starts[n + 1]
+        shown = lines[first:last] + [removed(o, c, language) for o, c in facts.removed_shown[n]]
+        if not assigned[n]:
+            texts.append(_unmet_text(ex, facts, n, shown, language))
+            continue
+        runner = (facts.seen_org[first], facts.seen_score[first]) if first < last else None
+        head = _Head(
+            facts.chosen[n],
+            score[n],
+            rank[n],
+            candidates[n],
+            facts.higher[n],
+            runner,
+            facts.cells[n],
+        )
+        texts.append(ex._assigned_text(n, head, shown, facts.rest[n], facts.omitted[n], language))
+    return texts
+
+
+def _candidate_lines(ex: Explainer, facts: _Facts, language: Language) -> list[str]:
+    """The line of every candidate the texts list, all needs' in a row."""
+    assigned = facts.ranked.assigned.tolist()
+    reference = facts.ranked.reference.tolist()
+    owner = np.repeat(np.arange(len(assigned)), np.diff(facts.seen_start)).tolist()
     bests = [ex._best(chosen) if chosen else None for chosen in facts.chosen]
     details = ex._details(
         [_VERDICTS[v] for v in facts.seen_verdict],
@@ -319,46 +345,21 @@ def _texts(ex: Explainer, facts: _Facts, language: Language) -> list[str]:
         language,
     )
     prefix = ex._prefixes(language)
-    lines = [prefix[o] + detail for o, detail in zip(facts.seen_org, details, strict=True)]
-    removed = ex._shown_ineligible
-    start, candidates = whole.start.tolist(), np.diff(whole.start).tolist()
-    score, rank = ranked.score.tolist(), ranked.rank.tolist()
-    records = ex._unmet_records()
-    texts = []
-    for n in range(n_needs):
-        first, last = starts[n], starts[n + 1]
-        shown = lines[first:last] + [removed(o, c, language) for o, c in facts.removed_shown[n]]
-        if assigned[n]:
-            runner = (facts.seen_org[first], facts.seen_score[first]) if first < last else None
-            texts.append(
-                ex._assigned_text(
-                    n,
-                    facts.chosen[n],
-                    score[n],
-                    rank[n],
-                    candidates[n],
-                    facts.higher[n],
-                    runner,
-                    facts.cells[n],
-                    shown,
-                    facts.rest[n],
-                    facts.omitted[n],
-                    language,
-                )
-            )
-            continue
-        reason = records[n].reason
-        lo, hi = start[n], start[n + 1]
-        orgs, scores = whole.table.org[lo:hi], whole.table.score[lo:hi]
-        excluded: dict[str, int] = {}
-        if reason == "no_candidate" or hi == lo:
-            everyone = np.arange(problem.index.n_orgs, dtype=np.int64)
-            excluded = _counts(ineligibility(problem, n, everyone))
-        head = ex._unmet_sentence(n, reason, orgs, scores, excluded, facts.crowds.get(n), language)
-        texts.append(
-            "\n".join([head, *_alternative_lines(shown, facts.rest[n], facts.omitted[n], language)])
-        )
-    return texts
+    return [prefix[o] + detail for o, detail in zip(facts.seen_org, details, strict=True)]
+
+
+def _unmet_text(ex: Explainer, facts: _Facts, n: int, shown: list[str], language: Language) -> str:
+    """The text of unmet need ``n`` (``shown``: the lines on the organizations it lists)."""
+    problem, whole = ex._problem, facts.whole
+    reason = ex._unmet_record(n).reason
+    lo, hi = int(whole.start[n]), int(whole.start[n + 1])
+    orgs, scores = whole.table.org[lo:hi], whole.table.score[lo:hi]
+    excluded: dict[str, int] = {}
+    if reason == "no_candidate" or hi == lo:
+        everyone = np.arange(problem.index.n_orgs, dtype=np.int64)
+        excluded = _counts(ineligibility(problem, n, everyone))
+    head = ex._unmet_sentence(n, reason, orgs, scores, excluded, facts.crowds.get(n), language)
+    return "\n".join([head, *_alternative_lines(shown, facts.rest[n], facts.omitted[n], language)])
 
 
 def _frame(ex: Explainer, facts: _Facts, texts: dict[Language, list[str]]) -> pd.DataFrame:

@@ -475,7 +475,23 @@ def _removed(
     counts -= np.bincount((joined_need * width + guess)[usual], minlength=n_needs * width).reshape(
         n_needs, width
     )
-    # The pairs whose code may depend on the need itself, one by one.
+    counts += _tested_counts(problem, outside, tested, joined_need * n_orgs + joined_org)
+    counts[:, 0] = 0
+    start, listed_org, listed_code = _first_removed(problem, table, limit)
+    return _Removed(start, listed_org, listed_code, counts)
+
+
+def _tested_counts(
+    problem: Problem, outside: IntArray, tested: BoolArray, joined_keys: IntArray
+) -> IntArray:
+    """Per need and rule code: the pairs whose code may depend on the need itself (see
+    :func:`_outside_codes`), tested one by one, less what :func:`_removed` counted for them by
+    category; pairs among ``joined_keys`` (``need * n_orgs + org``) are counted already."""
+    index = problem.index
+    n_needs, n_orgs = index.n_needs, max(1, index.n_orgs)
+    width = len(RULES) + 1
+    category = index.need_category
+    capable = index.org_capability > 0
     need, org = _tested_pairs(problem, tested)
     declined_need, declined_org = index.declined_key // n_orgs, index.declined_key % n_orgs
     plain = (
@@ -484,18 +500,16 @@ def _removed(
     )
     need = np.concatenate([need, declined_need[plain]])
     org = np.concatenate([org, declined_org[plain]])
-    alone = ~in_sorted(need * n_orgs + org, np.sort(joined_need * n_orgs + joined_org))
+    alone = ~in_sorted(need * n_orgs + org, np.sort(joined_keys))
     need, org = need[alone], org[alone]
-    counts += np.bincount(
+    counts = np.bincount(
         need * width + ineligibility(problem, need, org), minlength=n_needs * width
     ).reshape(n_needs, width)
     guessed = ~tested[category[need], org]
     counts -= np.bincount(
         (need * width + outside[category[need], org])[guessed], minlength=n_needs * width
     ).reshape(n_needs, width)
-    counts[:, 0] = 0
-    start, listed_org, listed_code = _first_removed(problem, table, limit)
-    return _Removed(start, listed_org, listed_code, counts)
+    return counts
 
 
 def _outside_codes(problem: Problem) -> tuple[IntArray, BoolArray]:

@@ -239,3 +239,22 @@ def _alternative_lines(
             f"({', '.join(parts)})"
         )
     return lines
+
+
+def _cost_phrase(cost: float | None, language: Language) -> str:
+    """What serving an unmet need costs, as the end of its bottleneck clause (nothing when not
+    known)."""
+    zh = language == "zh"
+    if cost is None:
+        return ""
+    if cost == float("inf"):
+        return (
+            "，任何方案都无法服务它（名额都被已接受的派单占用）"
+            if zh
+            else "; no plan can serve it (the places left are held by accepted offers)"
+        )
+    return (
+        f"，能服务它的最佳方案总分低 {cost:.2f}"
+        if zh
+        else f"; the best plan that serves it scores {cost:.2f} less"
+    )

@@ -34,6 +34,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import uuid
@@ -41,10 +42,10 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pydantic
-from fastapi import FastAPI, Query, Request
+from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic.json_schema import models_json_schema
@@ -72,6 +73,9 @@ from .store import (
     UnknownDispatchError,
     open_store,
 )
+
+if TYPE_CHECKING:
+    from ..plan.solution import Solution
 
 __all__ = ["Config", "create_app"]
 
@@ -104,325 +108,16 @@ class Config:
 
 def create_app(config: Config) -> FastAPI:
     """The application over the store ``config.database`` (opened when it starts serving)."""
-    state: dict[str, Any] = {}
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = open_store(config.database)
-        state["registry"] = Registry(store)
-        state["pool"] = Pool(config.threads, config.queue, config.seconds)
-        try:
-            yield
-        finally:
-            state["pool"].close()
-            store.close()
-
     app = FastAPI(
         title="matcher",
         version=_version(),
         summary="Match social organizations to rural-revitalization needs, and run the dispatch.",
-        lifespan=lifespan,
+        lifespan=_lifespan,
     )
-
-    def registry() -> Registry:
-        if "registry" not in state:  # the application is not serving (no lifespan)
-            state["registry"] = Registry(open_store(config.database))
-            state["pool"] = Pool(config.threads, config.queue, config.seconds)
-        registry: Registry = state["registry"]
-        return registry
-
-    def pool() -> Pool:
-        registry()
-        found: Pool = state["pool"]
-        return found
-
+    app.state.matcher = _Shared(config)
     _errors(app)
-    documented: list[type[pydantic.BaseModel]] = []
-
-    def body(model: type[pydantic.BaseModel]) -> dict[str, Any]:
-        """The OpenAPI request body of a route that reads ``model`` itself."""
-        documented.append(model)
-        return {
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {
-                        "schema": {"$ref": f"#/components/schemas/{model.__name__}"}
-                    }
-                },
-            }
-        }
-
-    refusals: dict[int | str, dict[str, Any]] = {
-        code: {"model": schemas.ErrorBody, "description": text}
-        for code, text in {
-            400: "malformed JSON",
-            404: "unknown dispatch, need or organization",
-            409: "stale sequence number, impossible transition or existing id",
-            413: "body over the size limit",
-            422: "invalid input, every issue with its path",
-            503: "over the time limit, or busy",
-        }.items()
-    }
-
-    @app.get("/health", response_model=schemas.Health)
-    async def health() -> schemas.Health:
-        """The service answers and its store is reachable."""
-        store = registry().store
-        await pool().run(lambda ticket: store.dispatch_ids(), solve=False)
-        return schemas.Health(status="ok", version=_version(), database=store.engine.dialect.name)
-
-    @app.post(
-        "/validate",
-        response_model=schemas.ValidateResponse,
-        responses=refusals,
-        openapi_extra=body(Problem),
-    )
-    async def validate(request: Request) -> schemas.ValidateResponse:
-        """Check a problem document: its size, or 422 with every issue and its path."""
-        data = await _json(request)
-
-        def work(ticket: Ticket) -> schemas.ValidateResponse:
-            from ..pairs.table import build_candidates, pinned_rows
-
-            problem = Problem.model_validate(data)
-            table = build_candidates(problem)
-            pinned_rows(problem, table)
-            return schemas.ValidateResponse(
-                issues=[],
-                regions=len(problem.regions),
-                organizations=len(problem.organizations),
-                needs=len(problem.needs),
-                candidate_pairs=len(table),
-            )
-
-        return await pool().run(work, solve=True)
-
-    @app.post(
-        "/solve",
-        response_model=schemas.SolveResponse,
-        responses=refusals,
-        openapi_extra=body(schemas.SolveRequest),
-    )
-    async def solve(request: Request) -> Response:
-        """Solve a problem with :func:`matcher.solve`: the plan, and explanations when asked."""
-        data = await _json(request)
-        language = _language(request)
-        seconds = pool().seconds
-
-        def work(ticket: Ticket) -> Response:
-            from ..explain import explanations
-            from ..solving import solve
-
-            asked = _read(schemas.SolveRequest, data)
-            solution = solve(
-                asked.problem,
-                asked.solver,
-                time_limit=min(asked.time_limit, seconds),
-                seed=asked.seed,
-            )
-            texts: list[dict[str, str]] = []
-            if asked.explain != "none":
-                table = explanations(asked.problem, solution, language)
-                if asked.explain == "unmet":
-                    table = table[table["status"] == "unmet"]
-                texts = [
-                    {"need_id": n, "text": t}
-                    for n, t in zip(table["need_id"], table[f"text_{language}"], strict=True)
-                ]
-            text = (
-                f'{{"plan": {solution.to_json()}, '
-                f'"explanations": {json.dumps(texts, ensure_ascii=False)}}}'
-            )
-            return Response(text, media_type="application/json")
-
-        return await pool().run(work, solve=True)
-
-    @app.post(
-        "/dispatches",
-        status_code=201,
-        response_model=schemas.Created,
-        responses=refusals,
-        openapi_extra=body(schemas.CreateDispatch),
-    )
-    async def create_dispatch(request: Request) -> Response:
-        """Start a dispatch over a problem; its id is given or made up."""
-        raw = await request.body()
-        data = _parse(raw)
-        key = _key(request)
-        digest = _digest(request, raw)
-        store = registry().store
-
-        def work(ticket: Ticket) -> Response:
-            replay = _replay(store, "", key, digest)
-            if replay is not None:
-                return replay
-            asked = _read(schemas.CreateDispatch, data)
-            dispatch_id = asked.id or uuid.uuid4().hex
-            dispatch = Dispatch(
-                asked.problem,
-                disruption_cost=asked.disruption_cost,
-                acceptance_aware=asked.acceptance_aware,
-            )
-            answer = schemas.Created(
-                id=dispatch_id,
-                next_seq=0,
-                needs=len(dispatch.problem.needs),
-                organizations=len(dispatch.problem.organizations),
-            ).model_dump_json()
-            remember = None if key is None else Remembered("", key, digest, 201, answer)
-            registry().create(dispatch_id, dispatch, remember, ticket)
-            return Response(answer, status_code=201, media_type="application/json")
-
-        try:
-            return await pool().run(work, solve=True)
-        except DuplicateRequestError:  # another request recorded the key first
-            return await pool().run(
-                lambda ticket: _replay(store, "", key, digest) or _gone(), solve=False
-            )
-
-    @app.post(
-        "/dispatches/{dispatch_id}/propose",
-        response_model=schemas.ProposeResponse,
-        responses=refusals,
-        openapi_extra=body(schemas.ProposeRequest),
-    )
-    async def propose(dispatch_id: str, request: Request) -> Response:
-        """Solve the round from the current state and record its offers (all or none)."""
-        raw = await request.body()
-        data = _parse(raw) if raw.strip() else {}
-        asked = _read(schemas.ProposeRequest, data)
-        seconds = pool().seconds
-
-        def command(dispatch: Dispatch) -> Any:
-            return dispatch.propose(
-                solver=asked.solver, time_limit=min(asked.time_limit, seconds), seed=asked.seed
-            )
-
-        def answer(proposal: Any, first: int, after: int) -> tuple[int, str]:
-            return 200, schemas.ProposeResponse(
-                round=proposal.round,
-                changed=proposal.changed,
-                offers=[
-                    schemas.OfferBody(
-                        need_id=o.need_id, org_id=o.org_id, score=o.score, probability=o.probability
-                    )
-                    for o in proposal.offers
-                ],
-                withdrawn=[(w.need_id, w.org_id) for w in proposal.withdrawn],
-                objective=proposal.objective,
-                keep_objective=proposal.keep_objective,
-                expected_acceptances=proposal.expected_acceptances,
-                method=proposal.method,
-                first_seq=first,
-                next_seq=after,
-            ).model_dump_json()
-
-        return await _write(
-            registry(), pool(), request, raw, dispatch_id, asked.expected_seq, command, answer, True
-        )
-
-    @app.post(
-        "/dispatches/{dispatch_id}/events",
-        response_model=schemas.EventResponse,
-        responses=refusals,
-        openapi_extra=body(schemas.EventRequest),
-    )
-    async def record(dispatch_id: str, request: Request) -> Response:
-        """Record what happened: an answer to an offer, a step of a project, a cancellation."""
-        raw = await request.body()
-        asked = _read(schemas.EventRequest, _parse(raw))
-        command = _command(asked)
-
-        def answer(event: Any, first: int, after: int) -> tuple[int, str]:
-            return 200, f'{{"event": {event.model_dump_json()}, "next_seq": {after}}}'
-
-        return await _write(
-            registry(),
-            pool(),
-            request,
-            raw,
-            dispatch_id,
-            asked.expected_seq,
-            command,
-            answer,
-            False,
-        )
-
-    @app.get("/dispatches/{dispatch_id}", response_model=schemas.StateResponse, responses=refusals)
-    async def dispatch_state(dispatch_id: str, request: Request) -> Response:
-        """Where every need and every offer stands."""
-        language = _language(request)
-        found = registry()
-
-        def work(ticket: Ticket) -> Response:
-            dispatch_state = found.state(dispatch_id)
-            view = state_view(dispatch_id, dispatch_state, language)
-            return Response(view.model_dump_json(), media_type="application/json")
-
-        return await pool().run(work, solve=False)
-
-    @app.get(
-        "/dispatches/{dispatch_id}/events",
-        response_model=schemas.EventsPage,
-        responses=refusals,
-    )
-    async def events(
-        dispatch_id: str,
-        after: int = Query(-1, ge=-1, description="the last sequence number already read"),
-        limit: int = Query(1000, ge=1, le=MAX_PAGE, description="the most events to return"),
-    ) -> Response:
-        """The dispatch's events numbered above ``after``, in order."""
-        store = registry().store
-
-        def work(ticket: Ticket) -> Response:
-            bodies = store.bodies(dispatch_id, after, limit)
-            current = store.next_seq(dispatch_id)
-            text = f'{{"events": [{",".join(bodies)}], "next_seq": {current}}}'
-            return Response(text, media_type="application/json")
-
-        return await pool().run(work, solve=False)
-
-    @app.get(
-        "/dispatches/{dispatch_id}/needs/{need_id}/explanation",
-        response_model=schemas.ExplanationResponse,
-        responses=refusals,
-    )
-    async def explanation(dispatch_id: str, need_id: str, request: Request) -> Response:
-        """Why the plan the round would make now sends the need where it does, or nowhere."""
-        language = _language(request)
-        found = registry()
-
-        def work(ticket: Ticket) -> Response:
-            from ..explain import explain
-            from ..solving import solve
-
-            problem = found.read(dispatch_id, lambda d: _round_problem(d, need_id))
-            solution = solve(problem)
-            text = explain(problem, solution, need_id, language)
-            reply = schemas.ExplanationResponse(need_id=need_id, org_id=text.org_id, text=text.text)
-            return Response(reply.model_dump_json(), media_type="application/json")
-
-        return await pool().run(work, solve=True)
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            from fastapi.openapi.utils import get_openapi
-
-            document = get_openapi(
-                title=app.title, version=app.version, summary=app.summary, routes=app.routes
-            )
-            _, shared = models_json_schema(
-                [(model, "validation") for model in documented],
-                ref_template="#/components/schemas/{model}",
-            )
-            components = document.setdefault("components", {}).setdefault("schemas", {})
-            for name, schema in shared.get("$defs", {}).items():
-                components.setdefault(name, schema)
-            app.openapi_schema = document
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
+    app.include_router(_routes)
+    app.openapi = functools.partial(_openapi, app)  # type: ignore[method-assign]
     app.add_middleware(
         BodyLimit,
         limit=config.max_bytes,
@@ -431,23 +126,404 @@ def create_app(config: Config) -> FastAPI:
     return app
 
 
+@dataclass
+class _Shared:
+    """What every route of one application reads: its settings, its registry and its pool.
+
+    The lifespan opens the store; an application called without it (a test client outside
+    ``with``) opens it at its first request.
+    """
+
+    config: Config
+    opened: tuple[Registry, Pool] | None = None
+
+    def open(self) -> EventStore:
+        """Open the store, and the registry and pool over it; the store is returned to close."""
+        config = self.config
+        store = open_store(config.database)
+        self.opened = Registry(store), Pool(config.threads, config.queue, config.seconds)
+        return store
+
+    @property
+    def registry(self) -> Registry:
+        """The dispatches, through the store."""
+        return self._opened()[0]
+
+    @property
+    def pool(self) -> Pool:
+        """The bounded pool requests run their work in."""
+        return self._opened()[1]
+
+    def _opened(self) -> tuple[Registry, Pool]:
+        if self.opened is None:  # the application is not serving (no lifespan)
+            self.open()
+        assert self.opened is not None
+        return self.opened
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Open the store while the application serves, and close it and the pool after."""
+    shared: _Shared = app.state.matcher
+    store = shared.open()
+    try:
+        yield
+    finally:
+        shared.pool.close()
+        store.close()
+
+
+def _shared(request: Request) -> _Shared:
+    """The state of the application the request came to."""
+    shared: _Shared = request.app.state.matcher
+    return shared
+
+
+# --- routes ---------------------------------------------------------------------------------------
+
+_routes = APIRouter()
+
+#: Models the routes read themselves (not through a parameter): their schemas join the document.
+_documented: list[type[pydantic.BaseModel]] = []
+
+
+def _body(model: type[pydantic.BaseModel]) -> dict[str, Any]:
+    """The OpenAPI request body of a route that reads ``model`` itself."""
+    _documented.append(model)
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}
+            },
+        }
+    }
+
+
+_refusals: dict[int | str, dict[str, Any]] = {
+    code: {"model": schemas.ErrorBody, "description": text}
+    for code, text in {
+        400: "malformed JSON",
+        404: "unknown dispatch, need or organization",
+        409: "stale sequence number, impossible transition or existing id",
+        413: "body over the size limit",
+        422: "invalid input, every issue with its path",
+        503: "over the time limit, or busy",
+    }.items()
+}
+
+
+@_routes.get("/health", response_model=schemas.Health)
+async def health(request: Request) -> schemas.Health:
+    """The service answers and its store is reachable."""
+    shared = _shared(request)
+    store = shared.registry.store
+    await shared.pool.run(lambda ticket: store.dispatch_ids(), solve=False)
+    return schemas.Health(status="ok", version=_version(), database=store.engine.dialect.name)
+
+
+@_routes.post(
+    "/validate",
+    response_model=schemas.ValidateResponse,
+    responses=_refusals,
+    openapi_extra=_body(Problem),
+)
+async def validate(request: Request) -> schemas.ValidateResponse:
+    """Check a problem document: its size, or 422 with every issue and its path."""
+    data = await _json(request)
+
+    def work(ticket: Ticket) -> schemas.ValidateResponse:
+        from ..pairs.table import build_candidates, pinned_rows
+
+        problem = Problem.model_validate(data)
+        table = build_candidates(problem)
+        pinned_rows(problem, table)
+        return schemas.ValidateResponse(
+            issues=[],
+            regions=len(problem.regions),
+            organizations=len(problem.organizations),
+            needs=len(problem.needs),
+            candidate_pairs=len(table),
+        )
+
+    return await _shared(request).pool.run(work, solve=True)
+
+
+@_routes.post(
+    "/solve",
+    response_model=schemas.SolveResponse,
+    responses=_refusals,
+    openapi_extra=_body(schemas.SolveRequest),
+)
+async def solve(request: Request) -> Response:
+    """Solve a problem with :func:`matcher.solve`: the plan, and explanations when asked."""
+    data = await _json(request)
+    language = _language(request)
+    pool = _shared(request).pool
+    seconds = pool.seconds
+
+    def work(ticket: Ticket) -> Response:
+        from ..solving import solve
+
+        asked = _read(schemas.SolveRequest, data)
+        solution = solve(
+            asked.problem,
+            asked.solver,
+            time_limit=min(asked.time_limit, seconds),
+            seed=asked.seed,
+        )
+        texts = _explanations(asked, solution, language)
+        text = (
+            f'{{"plan": {solution.to_json()}, '
+            f'"explanations": {json.dumps(texts, ensure_ascii=False)}}}'
+        )
+        return Response(text, media_type="application/json")
+
+    return await pool.run(work, solve=True)
+
+
+def _explanations(
+    asked: schemas.SolveRequest, solution: Solution, language: Language
+) -> list[dict[str, str]]:
+    """The explanations a solve request asks for (``explain``), as need id and text."""
+    if asked.explain == "none":
+        return []
+    from ..explain import explanations
+
+    table = explanations(asked.problem, solution, language)
+    if asked.explain == "unmet":
+        table = table[table["status"] == "unmet"]
+    return [
+        {"need_id": n, "text": t}
+        for n, t in zip(table["need_id"], table[f"text_{language}"], strict=True)
+    ]
+
+
+@_routes.post(
+    "/dispatches",
+    status_code=201,
+    response_model=schemas.Created,
+    responses=_refusals,
+    openapi_extra=_body(schemas.CreateDispatch),
+)
+async def create_dispatch(request: Request) -> Response:
+    """Start a dispatch over a problem; its id is given or made up."""
+    raw = await request.body()
+    data = _parse(raw)
+    key = _key(request)
+    digest = _digest(request, raw)
+    shared = _shared(request)
+    registry = shared.registry
+    store = registry.store
+
+    def work(ticket: Ticket) -> Response:
+        replay = _replay(store, "", key, digest)
+        if replay is not None:
+            return replay
+        asked = _read(schemas.CreateDispatch, data)
+        dispatch_id = asked.id or uuid.uuid4().hex
+        dispatch = Dispatch(
+            asked.problem,
+            disruption_cost=asked.disruption_cost,
+            acceptance_aware=asked.acceptance_aware,
+        )
+        answer = schemas.Created(
+            id=dispatch_id,
+            next_seq=0,
+            needs=len(dispatch.problem.needs),
+            organizations=len(dispatch.problem.organizations),
+        ).model_dump_json()
+        remember = None if key is None else Remembered("", key, digest, 201, answer)
+        registry.create(dispatch_id, dispatch, remember, ticket)
+        return Response(answer, status_code=201, media_type="application/json")
+
+    try:
+        return await shared.pool.run(work, solve=True)
+    except DuplicateRequestError:  # another request recorded the key first
+        return await shared.pool.run(
+            lambda ticket: _replay(store, "", key, digest) or _gone(), solve=False
+        )
+
+
+@_routes.post(
+    "/dispatches/{dispatch_id}/propose",
+    response_model=schemas.ProposeResponse,
+    responses=_refusals,
+    openapi_extra=_body(schemas.ProposeRequest),
+)
+async def propose(dispatch_id: str, request: Request) -> Response:
+    """Solve the round from the current state and record its offers (all or none)."""
+    raw = await request.body()
+    data = _parse(raw) if raw.strip() else {}
+    asked = _read(schemas.ProposeRequest, data)
+    seconds = _shared(request).pool.seconds
+
+    def command(dispatch: Dispatch) -> Any:
+        return dispatch.propose(
+            solver=asked.solver, time_limit=min(asked.time_limit, seconds), seed=asked.seed
+        )
+
+    change = _Change(dispatch_id, asked.expected_seq, command, _proposed, solve=True)
+    return await _write(request, raw, change)
+
+
+def _proposed(proposal: Any, first: int, after: int) -> tuple[int, str]:
+    """The answer to ``propose``: the round's offers and withdrawals, and the sequence numbers."""
+    return 200, schemas.ProposeResponse(
+        round=proposal.round,
+        changed=proposal.changed,
+        offers=[
+            schemas.OfferBody(
+                need_id=o.need_id, org_id=o.org_id, score=o.score, probability=o.probability
+            )
+            for o in proposal.offers
+        ],
+        withdrawn=[(w.need_id, w.org_id) for w in proposal.withdrawn],
+        objective=proposal.objective,
+        keep_objective=proposal.keep_objective,
+        expected_acceptances=proposal.expected_acceptances,
+        method=proposal.method,
+        first_seq=first,
+        next_seq=after,
+    ).model_dump_json()
+
+
+@_routes.post(
+    "/dispatches/{dispatch_id}/events",
+    response_model=schemas.EventResponse,
+    responses=_refusals,
+    openapi_extra=_body(schemas.EventRequest),
+)
+async def record(dispatch_id: str, request: Request) -> Response:
+    """Record what happened: an answer to an offer, a step of a project, a cancellation."""
+    raw = await request.body()
+    asked = _read(schemas.EventRequest, _parse(raw))
+    command = _command(asked)
+    change = _Change(dispatch_id, asked.expected_seq, command, _recorded, solve=False)
+    return await _write(request, raw, change)
+
+
+def _recorded(event: Any, first: int, after: int) -> tuple[int, str]:
+    """The answer to an event: the event as recorded, and the next sequence number."""
+    return 200, f'{{"event": {event.model_dump_json()}, "next_seq": {after}}}'
+
+
+@_routes.get("/dispatches/{dispatch_id}", response_model=schemas.StateResponse, responses=_refusals)
+async def dispatch_state(dispatch_id: str, request: Request) -> Response:
+    """Where every need and every offer stands."""
+    language = _language(request)
+    shared = _shared(request)
+    found = shared.registry
+
+    def work(ticket: Ticket) -> Response:
+        dispatch_state = found.state(dispatch_id)
+        view = state_view(dispatch_id, dispatch_state, language)
+        return Response(view.model_dump_json(), media_type="application/json")
+
+    return await shared.pool.run(work, solve=False)
+
+
+@_routes.get(
+    "/dispatches/{dispatch_id}/events",
+    response_model=schemas.EventsPage,
+    responses=_refusals,
+)
+async def events(
+    dispatch_id: str,
+    request: Request,
+    after: int = Query(-1, ge=-1, description="the last sequence number already read"),
+    limit: int = Query(1000, ge=1, le=MAX_PAGE, description="the most events to return"),
+) -> Response:
+    """The dispatch's events numbered above ``after``, in order."""
+    shared = _shared(request)
+    store = shared.registry.store
+
+    def work(ticket: Ticket) -> Response:
+        bodies = store.bodies(dispatch_id, after, limit)
+        current = store.next_seq(dispatch_id)
+        text = f'{{"events": [{",".join(bodies)}], "next_seq": {current}}}'
+        return Response(text, media_type="application/json")
+
+    return await shared.pool.run(work, solve=False)
+
+
+@_routes.get(
+    "/dispatches/{dispatch_id}/needs/{need_id}/explanation",
+    response_model=schemas.ExplanationResponse,
+    responses=_refusals,
+)
+async def explanation(dispatch_id: str, need_id: str, request: Request) -> Response:
+    """Why the plan the round would make now sends the need where it does, or nowhere."""
+    language = _language(request)
+    shared = _shared(request)
+    found = shared.registry
+
+    def work(ticket: Ticket) -> Response:
+        from ..explain import explain
+        from ..solving import solve
+
+        problem = found.read(dispatch_id, lambda d: _round_problem(d, need_id))
+        solution = solve(problem)
+        text = explain(problem, solution, need_id, language)
+        reply = schemas.ExplanationResponse(need_id=need_id, org_id=text.org_id, text=text.text)
+        return Response(reply.model_dump_json(), media_type="application/json")
+
+    return await shared.pool.run(work, solve=True)
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI document, with the schemas of the bodies the routes read themselves."""
+    if app.openapi_schema is None:
+        from fastapi.openapi.utils import get_openapi
+
+        document = get_openapi(
+            title=app.title, version=app.version, summary=app.summary, routes=app.routes
+        )
+        _, shared = models_json_schema(
+            [(model, "validation") for model in _documented],
+            ref_template="#/components/schemas/{model}",
+        )
+        components = document.setdefault("components", {}).setdefault("schemas", {})
+        for name, schema in shared.get("$defs", {}).items():
+            components.setdefault(name, schema)
+        app.openapi_schema = document
+    return app.openapi_schema
+
+
 # --- writes ---------------------------------------------------------------------------------------
 
 
-async def _write(
-    registry: Registry,
-    pool: Pool,
-    request: Request,
-    raw: bytes,
-    dispatch_id: str,
-    expected: int | None,
-    command: Callable[[Dispatch], Any],
-    answer: Callable[[Any, int, int], tuple[int, str]],
-    solve: bool,
-) -> Response:
+@dataclass(frozen=True)
+class _Change:
+    """A write to one dispatch.
+
+    Attributes
+    ----------
+    dispatch_id, expected
+        The dispatch, and the sequence number the request expects it at (``None``: any).
+    command
+        What the write does to the dispatch; its result goes to ``answer``.
+    answer
+        The status and JSON body, from the result and the first and next sequence numbers.
+    solve
+        Whether the work solves (and so takes a solver's place in the pool).
+    """
+
+    dispatch_id: str
+    expected: int | None
+    command: Callable[[Dispatch], Any]
+    answer: Callable[[Any, int, int], tuple[int, str]]
+    solve: bool
+
+
+async def _write(request: Request, raw: bytes, change: _Change) -> Response:
+    """Make ``change`` once: a replay of the first answer when its idempotency key was seen."""
     key = _key(request)
     digest = _digest(request, raw)
+    shared = _shared(request)
+    registry = shared.registry
     store = registry.store
+    dispatch_id = change.dispatch_id
 
     def remember(status: int, body: str) -> Remembered:
         assert key is not None
@@ -458,7 +534,13 @@ async def _write(
 
     def work(ticket: Ticket) -> Response:
         found = registry.write(
-            dispatch_id, expected, command, answer, remember if key else None, replay, ticket
+            dispatch_id,
+            change.expected,
+            change.command,
+            change.answer,
+            remember if key else None,
+            replay,
+            ticket,
         )
         if isinstance(found, Response):
             return found
@@ -466,9 +548,9 @@ async def _write(
         return Response(text, status_code=status, media_type="application/json")
 
     try:
-        return await pool.run(work, solve=solve)
+        return await shared.pool.run(work, solve=change.solve)
     except DuplicateRequestError:  # another process recorded the key first
-        return await pool.run(lambda ticket: replay() or _gone(), solve=False)
+        return await shared.pool.run(lambda ticket: replay() or _gone(), solve=False)
 
 
 def _key(request: Request) -> str | None:
@@ -619,71 +701,74 @@ def _language(request: Request) -> Language:
 def _errors(app: FastAPI) -> None:
     """Every refusal as an :class:`~.schemas.ErrorBody`, in the request's language where matcher's
     catalog has the message in it."""
-
-    def reply(
-        request: Request,
-        status: int,
-        code: str,
-        message: str = "",
-        issues: list[Issue] | None = None,
-        **extra: Any,
-    ) -> JSONResponse:
-        language = _language(request)
-        body = schemas.ErrorBody(
-            error=code,
-            title=title(code, language),
-            message=message,
-            issues=[
-                schemas.IssueBody(
-                    path=i.path,
-                    message=i.message_zh if language == "zh" and i.message_zh else i.message,
-                )
-                for i in issues or []
-            ],
-            current_seq=extra.pop("current_seq", None),
-        ).model_dump(mode="json")
-        body.update(extra)
-        return JSONResponse(body, status_code=status)
-
-    def said(request: Request, error: MatcherError) -> str:
-        return error.text(_language(request)).splitlines()[0]
-
-    table: list[tuple[type[Exception], Callable[[Request, Any], JSONResponse]]] = [
-        (ServiceError, lambda r, e: reply(r, e.status, e.code, e.message, **e.extra)),
-        (ProblemError, lambda r, e: reply(r, 422, "invalid", said(r, e), e.issues)),
-        (
-            StaleSequenceError,
-            lambda r, e: reply(r, 409, "stale_sequence", said(r, e), current_seq=e.current),
-        ),
-        (UnknownDispatchError, lambda r, e: reply(r, 404, "not_found", said(r, e))),
-        (DispatchExistsError, lambda r, e: reply(r, 409, "dispatch_exists", said(r, e))),
-        (UnknownIdError, lambda r, e: reply(r, 404, "unknown_id", said(r, e))),
-        (TransitionError, lambda r, e: reply(r, 409, "transition", said(r, e))),
-        (OptionError, lambda r, e: reply(r, 422, "invalid", said(r, e))),
-        (SolverError, lambda r, e: reply(r, 500, "solver", said(r, e))),
-        (MatcherError, lambda r, e: reply(r, 422, "invalid", said(r, e))),
-        (
-            RequestValidationError,
-            lambda r, e: reply(
-                r,
-                422,
-                "invalid",
-                "invalid parameters",
-                [
-                    Issue(".".join(str(p) for p in d["loc"][1:]) or str(d["loc"][0]), d["msg"])
-                    for d in e.errors()
-                ],
-            ),
-        ),
-        (
-            HTTPException,
-            lambda r, e: reply(
-                r, e.status_code, "not_found" if e.status_code == 404 else "invalid", str(e.detail)
-            ),
-        ),
-    ]
-    for kind, handler in table:
+    for kind, handler in _REFUSED:
         app.add_exception_handler(kind, handler)
+
+
+def _reply(
+    request: Request,
+    status: int,
+    code: str,
+    message: str = "",
+    issues: list[Issue] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    """A refusal: ``code`` titled in the request's language, its message and issues."""
+    language = _language(request)
+    body = schemas.ErrorBody(
+        error=code,
+        title=title(code, language),
+        message=message,
+        issues=[
+            schemas.IssueBody(
+                path=i.path,
+                message=i.message_zh if language == "zh" and i.message_zh else i.message,
+            )
+            for i in issues or []
+        ],
+        current_seq=extra.pop("current_seq", None),
+    ).model_dump(mode="json")
+    body.update(extra)
+    return JSONResponse(body, status_code=status)
+
+
+def _said(request: Request, error: MatcherError) -> str:
+    """The first line of matcher's message, in the request's language."""
+    return error.text(_language(request)).splitlines()[0]
+
+
+def _invalid_parameters(request: Request, error: RequestValidationError) -> JSONResponse:
+    """422 for a path or query parameter FastAPI refused, every issue with its path."""
+    issues = [
+        Issue(".".join(str(p) for p in d["loc"][1:]) or str(d["loc"][0]), d["msg"])
+        for d in error.errors()
+    ]
+    return _reply(request, 422, "invalid", "invalid parameters", issues)
+
+
+#: How each kind of error is answered, the first kind that matches first.
+_REFUSED: list[tuple[type[Exception], Callable[[Request, Any], JSONResponse]]] = [
+    (ServiceError, lambda r, e: _reply(r, e.status, e.code, e.message, **e.extra)),
+    (ProblemError, lambda r, e: _reply(r, 422, "invalid", _said(r, e), e.issues)),
+    (
+        StaleSequenceError,
+        lambda r, e: _reply(r, 409, "stale_sequence", _said(r, e), current_seq=e.current),
+    ),
+    (UnknownDispatchError, lambda r, e: _reply(r, 404, "not_found", _said(r, e))),
+    (DispatchExistsError, lambda r, e: _reply(r, 409, "dispatch_exists", _said(r, e))),
+    (UnknownIdError, lambda r, e: _reply(r, 404, "unknown_id", _said(r, e))),
+    (TransitionError, lambda r, e: _reply(r, 409, "transition", _said(r, e))),
+    (OptionError, lambda r, e: _reply(r, 422, "invalid", _said(r, e))),
+    (SolverError, lambda r, e: _reply(r, 500, "solver", _said(r, e))),
+    (MatcherError, lambda r, e: _reply(r, 422, "invalid", _said(r, e))),
+    (RequestValidationError, _invalid_parameters),
+    (
+        HTTPException,
+        lambda r, e: _reply(
+            r, e.status_code, "not_found" if e.status_code == 404 else "invalid", str(e.detail)
+        ),
+    ),
+]
 
 
 def _version() -> str:

@@ -27,7 +27,7 @@ True
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, NamedTuple
 
@@ -389,26 +389,44 @@ class _Geography:
 
 
 def _geography(n_provinces: int, townships: bool) -> _Geography:
-    rng = np.random.default_rng(_GEOGRAPHY_SEED)
-    tiers = list(Priority)
-    regions: list[dict[str, Any]] = []
-    nation = None
-    if n_provinces > 1:
-        nation = _NATION_ID
-        regions.append({"id": nation, "name": "中国", "level": "nation"})
-    province_ids: list[str] = []
-    province_names: list[str] = []
-    city_ids: list[str] = []
-    city_names: list[str] = []
-    county_ids: list[str] = []
-    county_names: list[str] = []
-    township_ids: list[str] = []
-    township_names: list[str] = []
-    province_start = np.zeros(n_provinces + 1, np.int64)
-    city_start = np.zeros(n_provinces * len(_SHANXI_CITIES) + 1, np.int64)
-    county_tiers: list[int] = []
-    township_counts: list[int] = []
+    """The regions of ``n_provinces`` provinces (Shanxi first), with townships when asked."""
+    draft = _GeographyDraft(
+        rng=np.random.default_rng(_GEOGRAPHY_SEED),
+        townships=townships,
+        nation=_NATION_ID if n_provinces > 1 else None,
+        province_start=np.zeros(n_provinces + 1, np.int64),
+        city_start=np.zeros(n_provinces * len(_SHANXI_CITIES) + 1, np.int64),
+    )
+    if draft.nation is not None:
+        draft.regions.append({"id": draft.nation, "name": "中国", "level": "nation"})
     for p in range(n_provinces):
+        draft.add_province(p)
+    return draft.finish()
+
+
+@dataclass
+class _GeographyDraft:
+    """A geography while it is drawn, province by province, from one generator in a fixed order."""
+
+    rng: np.random.Generator
+    townships: bool
+    nation: str | None
+    province_start: IntArray
+    city_start: IntArray
+    regions: list[dict[str, Any]] = field(default_factory=list)
+    province_ids: list[str] = field(default_factory=list)
+    province_names: list[str] = field(default_factory=list)
+    city_ids: list[str] = field(default_factory=list)
+    city_names: list[str] = field(default_factory=list)
+    county_ids: list[str] = field(default_factory=list)
+    county_names: list[str] = field(default_factory=list)
+    county_tiers: list[int] = field(default_factory=list)
+    township_ids: list[str] = field(default_factory=list)
+    township_names: list[str] = field(default_factory=list)
+    township_counts: list[int] = field(default_factory=list)
+
+    def add_province(self, p: int) -> None:
+        """Province ``p``: Shanxi's structure under the ``p``-th code, with its cities and counties."""
         code = _CODES[p]
         if p < len(_PROVINCES):
             _, short, province_name, lat0, lon0 = _PROVINCES[p]
@@ -416,85 +434,119 @@ def _geography(n_provinces: int, townships: bool) -> _Geography:
             short, province_name = f"模{code}", f"模拟{code}省"
             lat0, lon0 = 24.0 + (p % 8) * 2.5, 100.0 + (p // 8) * 4.0
         province_id = f"{code}0000"
-        province_ids.append(province_id)
-        province_names.append(province_name)
-        regions.append(
-            {"id": province_id, "name": province_name, "level": "province", "parent": nation}
+        self.province_ids.append(province_id)
+        self.province_names.append(province_name)
+        self.regions.append(
+            {"id": province_id, "name": province_name, "level": "province", "parent": self.nation}
             | _coordinates(lat0, lon0)
         )
-        for c, (city_code, city_name, lat, lon, counties) in enumerate(_SHANXI_CITIES):
-            city_id = f"{code}{city_code[2:]}"
+        for c, city in enumerate(_SHANXI_CITIES):
+            city_code, city_name, lat, lon, _ = city
             if p > 0:
                 city_name = f"{short}{c + 1}市"
-            city_lat = lat - _SHANXI_CENTRE[0] + lat0
-            city_lon = lon - _SHANXI_CENTRE[1] + lon0
-            city_ids.append(city_id)
-            city_names.append(city_name)
-            regions.append(
-                {"id": city_id, "name": city_name, "level": "city", "parent": province_id}
-                | _coordinates(city_lat, city_lon)
+            place = _Place(
+                f"{code}{city_code[2:]}",
+                city_name,
+                lat - _SHANXI_CENTRE[0] + lat0,
+                lon - _SHANXI_CENTRE[1] + lon0,
             )
-            city_tiers = [0 if k in _KEY else 1 if k in _FORMER_POVERTY else 2 for k, _ in counties]
+            self.add_city(p, province_id, place, city[4])
+            self.city_start[p * len(_SHANXI_CITIES) + c + 1] = len(self.county_ids)
+        self.province_start[p + 1] = len(self.county_ids)
+
+    def add_city(
+        self, p: int, province_id: str, city: _Place, counties: tuple[tuple[str, str], ...]
+    ) -> None:
+        """A city of province ``p`` and its counties (tiers shuffled outside Shanxi, jittered)."""
+        self.city_ids.append(city.id)
+        self.city_names.append(city.name)
+        self.regions.append(
+            {"id": city.id, "name": city.name, "level": "city", "parent": province_id}
+            | _coordinates(city.lat, city.lon)
+        )
+        tiers = [0 if k in _KEY else 1 if k in _FORMER_POVERTY else 2 for k, _ in counties]
+        if p > 0:
+            tiers = [tiers[i] for i in self.rng.permutation(len(tiers)).tolist()]
+        jitter = self.rng.uniform(-0.45, 0.45, (len(counties), 2))
+        code = city.id[:2]
+        for j, (county_code, county_name) in enumerate(counties):
             if p > 0:
-                city_tiers = [city_tiers[i] for i in rng.permutation(len(city_tiers)).tolist()]
-            jitter = rng.uniform(-0.45, 0.45, (len(counties), 2))
-            for j, (county_code, county_name) in enumerate(counties):
-                county_id = f"{code}{county_code[2:]}"
-                if p > 0:
-                    county_name = f"{city_name}{j + 1}县"
-                county_ids.append(county_id)
-                county_names.append(county_name)
-                county_tiers.append(city_tiers[j])
-                county_lat, county_lon = city_lat + jitter[j, 0], city_lon + jitter[j, 1]
-                regions.append(
-                    {
-                        "id": county_id,
-                        "name": county_name,
-                        "level": "county",
-                        "parent": city_id,
-                        "priority": tiers[city_tiers[j]].value,
-                    }
-                    | _coordinates(county_lat, county_lon)
-                )
-                if townships:
-                    count = int(rng.integers(8, 17))
-                    township_counts.append(count)
-                    near = rng.uniform(-0.12, 0.12, (count, 2))
-                    for t in range(count):
-                        township_id = f"{county_id}{t + 1:03d}"
-                        township_name = f"{county_name}第{t + 1}{'镇' if t % 3 else '乡'}"
-                        township_ids.append(township_id)
-                        township_names.append(township_name)
-                        regions.append(
-                            {
-                                "id": township_id,
-                                "name": township_name,
-                                "level": "township",
-                                "parent": county_id,
-                            }
-                            | _coordinates(county_lat + near[t, 0], county_lon + near[t, 1])
-                        )
-            city_start[p * len(_SHANXI_CITIES) + c + 1] = len(county_ids)
-        province_start[p + 1] = len(county_ids)
-    township_start = np.zeros(len(county_ids) + 1, np.int64)
-    if township_counts:
-        township_start[1:] = np.cumsum(np.array(township_counts, np.int64))
-    return _Geography(
-        regions=regions,
-        nation=nation,
-        province_ids=province_ids,
-        province_names=province_names,
-        province_county_start=province_start,
-        city_ids=city_ids,
-        city_names=city_names,
-        city_county_start=city_start,
-        county_ids=county_ids,
-        county_names=county_names,
-        county_tier=np.array(county_tiers, np.int64),
-        township_ids=township_ids,
-        township_names=township_names,
-        county_township_start=township_start,
-    )
+                county_name = f"{city.name}{j + 1}县"
+            county = _Place(
+                f"{code}{county_code[2:]}",
+                county_name,
+                city.lat + jitter[j, 0],
+                city.lon + jitter[j, 1],
+            )
+            self.add_county(city.id, county, tiers[j])
+
+    def add_county(self, city_id: str, county: _Place, tier: int) -> None:
+        """A county of tier ``tier`` (an index into :class:`Priority`), and its townships."""
+        self.county_ids.append(county.id)
+        self.county_names.append(county.name)
+        self.county_tiers.append(tier)
+        self.regions.append(
+            {
+                "id": county.id,
+                "name": county.name,
+                "level": "county",
+                "parent": city_id,
+                "priority": _TIERS[tier].value,
+            }
+            | _coordinates(county.lat, county.lon)
+        )
+        if self.townships:
+            self.add_townships(county)
+
+    def add_townships(self, county: _Place) -> None:
+        """8 to 16 townships around the county's seat."""
+        count = int(self.rng.integers(8, 17))
+        self.township_counts.append(count)
+        near = self.rng.uniform(-0.12, 0.12, (count, 2))
+        for t in range(count):
+            township_id = f"{county.id}{t + 1:03d}"
+            township_name = f"{county.name}第{t + 1}{'镇' if t % 3 else '乡'}"
+            self.township_ids.append(township_id)
+            self.township_names.append(township_name)
+            self.regions.append(
+                {"id": township_id, "name": township_name, "level": "township", "parent": county.id}
+                | _coordinates(county.lat + near[t, 0], county.lon + near[t, 1])
+            )
+
+    def finish(self) -> _Geography:
+        """The geography drawn."""
+        township_start = np.zeros(len(self.county_ids) + 1, np.int64)
+        if self.township_counts:
+            township_start[1:] = np.cumsum(np.array(self.township_counts, np.int64))
+        return _Geography(
+            regions=self.regions,
+            nation=self.nation,
+            province_ids=self.province_ids,
+            province_names=self.province_names,
+            province_county_start=self.province_start,
+            city_ids=self.city_ids,
+            city_names=self.city_names,
+            city_county_start=self.city_start,
+            county_ids=self.county_ids,
+            county_names=self.county_names,
+            county_tier=np.array(self.county_tiers, np.int64),
+            township_ids=self.township_ids,
+            township_names=self.township_names,
+            county_township_start=township_start,
+        )
+
+
+class _Place(NamedTuple):
+    """A region as it is drawn: its id, name and coordinates before rounding."""
+
+    id: str
+    name: str
+    lat: float
+    lon: float
+
+
+#: The tiers of :class:`Priority`, in the order a county's tier indexes them.
+_TIERS: tuple[Priority, ...] = tuple(Priority)
 
 
 def _coordinates(lat: float, lon: float) -> dict[str, float]:
@@ -526,16 +578,8 @@ def _top_k(rng: np.random.Generator, weights: FloatArray) -> IntArray:
 
 
 def _needs(rng: np.random.Generator, geo: _Geography, n: int) -> list[dict[str, Any]]:
-    county_weight = _TIER_WEIGHTS[geo.county_tier]
-    county = rng.choice(len(county_weight), size=n, p=county_weight / county_weight.sum())
-    if len(geo.township_ids):
-        start = geo.county_township_start
-        count = start[county + 1] - start[county]
-        place = start[county] + (rng.random(n) * count).astype(np.int64)
-        region_ids, region_names = geo.township_ids, geo.township_names
-    else:
-        place = county
-        region_ids, region_names = geo.county_ids, geo.county_names
+    """``n`` needs, posted in counties (townships when there are) weighted by tier."""
+    place, region_ids, region_names = _need_places(rng, geo, n)
     shares = np.array([_CATEGORY_WEIGHTS[c] for c in _CATEGORIES])
     category = _stratified(rng, n, shares)
     vulnerable = category == _CATEGORIES.index(Category.VULNERABLE)
@@ -545,23 +589,7 @@ def _needs(rng: np.random.Generator, geo: _Geography, n: int) -> list[dict[str, 
     beneficiaries = np.clip(np.rint(median * np.exp(noise)), 10, 20_000).astype(np.int64)
     log_cost = np.log(300_000.0) + 0.3 * noise + rng.normal(0.0, 0.6, n)
     cost = np.clip(np.rint(np.exp(log_cost) / 1000.0) * 1000.0, 50_000.0, 2_000_000.0)
-
-    n_groups = np.where(
-        vulnerable,
-        rng.choice([1, 2, 3], size=n, p=[0.5, 0.35, 0.15]),
-        (rng.random(n) < 0.05).astype(np.int64),
-    )
-    order = _top_k(rng, np.broadcast_to(_GROUP_WEIGHTS, (n, len(_GROUPS))).copy())
-    chosen = np.zeros((n, len(_GROUPS)), np.int64)
-    rows = np.arange(n)
-    for rank in range(3):
-        take = n_groups > rank
-        chosen[rows[take], order[take, rank]] = 1
-    group_code = chosen @ (1 << np.arange(len(_GROUPS)))
-    group_lists = [  # every subset of the groups, in declaration order, by bit mask
-        [g.value for b, g in enumerate(_GROUPS) if code >> b & 1]
-        for code in range(1 << len(_GROUPS))
-    ]
+    group_code = _vulnerable_groups(rng, vulnerable)
 
     # Capacity building (造血) is likelier for talent and industry than for relief of the vulnerable.
     building = rng.random(n) < _CAPACITY_BUILDING_SHARE[category]
@@ -577,7 +605,7 @@ def _needs(rng: np.random.Generator, geo: _Geography, n: int) -> list[dict[str, 
             "category": categories[c],
             "title": f"{region_names[p]} {labels[c]}项目 #{i}",
             "beneficiaries": b,
-            "vulnerable_groups": group_lists[g],
+            "vulnerable_groups": _GROUP_LISTS[g],
             "cost": x,
             "aid": a,
         }
@@ -592,6 +620,44 @@ def _needs(rng: np.random.Generator, geo: _Geography, n: int) -> list[dict[str, 
             strict=True,
         )
     ]
+
+
+def _need_places(
+    rng: np.random.Generator, geo: _Geography, n: int
+) -> tuple[IntArray, list[str], list[str]]:
+    """Where ``n`` needs are posted: positions into the region ids and names returned with them."""
+    county_weight = _TIER_WEIGHTS[geo.county_tier]
+    county = rng.choice(len(county_weight), size=n, p=county_weight / county_weight.sum())
+    if len(geo.township_ids):
+        start = geo.county_township_start
+        count = start[county + 1] - start[county]
+        place = start[county] + (rng.random(n) * count).astype(np.int64)
+        return place, geo.township_ids, geo.township_names
+    return county, geo.county_ids, geo.county_names
+
+
+def _vulnerable_groups(rng: np.random.Generator, vulnerable: npt.NDArray[np.bool_]) -> IntArray:
+    """Each need's vulnerable groups as a bit mask over :data:`_GROUPS`: one to three for help
+    to the vulnerable, rarely one for other needs."""
+    n = len(vulnerable)
+    n_groups = np.where(
+        vulnerable,
+        rng.choice([1, 2, 3], size=n, p=[0.5, 0.35, 0.15]),
+        (rng.random(n) < 0.05).astype(np.int64),
+    )
+    order = _top_k(rng, np.broadcast_to(_GROUP_WEIGHTS, (n, len(_GROUPS))).copy())
+    chosen = np.zeros((n, len(_GROUPS)), np.int64)
+    rows = np.arange(n)
+    for rank in range(3):
+        take = n_groups > rank
+        chosen[rows[take], order[take, rank]] = 1
+    return np.asarray(chosen @ (1 << np.arange(len(_GROUPS))), np.int64)
+
+
+#: Every subset of the vulnerable groups, in declaration order, by bit mask.
+_GROUP_LISTS: list[list[str]] = [
+    [g.value for b, g in enumerate(_GROUPS) if code >> b & 1] for code in range(1 << len(_GROUPS))
+]
 
 
 #: Chance that a need builds capacity (造血) rather than gives direct aid (输血), per category.
@@ -644,12 +710,88 @@ def _strong_affinity() -> FloatArray:
 def _organizations(
     rng: np.random.Generator, geo: _Geography, n: int, n_needs: int, national_share: float
 ) -> list[dict[str, Any]]:
-    n_cat = len(_CATEGORIES)
+    """``n`` organizations, with capacity for about three quarters of ``n_needs``."""
+    draws = _draw_organizations(rng, geo, n, n_needs, national_share)
+    width = len(str(max(n, 1)))
+    return [_organization(geo, draws, i, width) for i in range(n)]
+
+
+class _Capabilities(NamedTuple):
+    """Each organization's strong category and value, and its weaker ones (rows: organizations)."""
+
+    strong: IntArray
+    strong_value: FloatArray
+    weak_order: IntArray  # categories other than the strong one, in the order they are taken
+    n_weak: IntArray
+    weak_value: FloatArray
+
+    def of(self, i: int) -> dict[str, float]:
+        """Organization ``i``'s capabilities, by category value in category order."""
+        values = {int(self.strong[i]): float(self.strong_value[i])}
+        for r in range(int(self.n_weak[i])):
+            values[int(self.weak_order[i, r])] = float(self.weak_value[i, r])
+        return {_CATEGORIES[k].value: values[k] for k in sorted(values)}
+
+
+class _Homes(NamedTuple):
+    """Each organization's scope and home region, and the counties a few of them serve."""
+
+    scope: IntArray  # index into _SCOPES
+    home: list[int]  # position in the ids of the scope's level
+    levels: list[tuple[list[str], list[str]]]  # ids and names of each scope's regions
+    serves: npt.NDArray[np.bool_]  # whether it serves only a few counties
+    n_served: IntArray
+    served_pick: FloatArray
+
+
+class _OrganizationDraws(NamedTuple):
+    """Everything drawn for the organizations, one row (or item) per organization."""
+
+    org_type: IntArray
+    stem: IntArray
+    capabilities: _Capabilities
+    homes: _Homes
+    capacity: IntArray
+    credit: IntArray
+    ratings: list[list[int]]
+    grade: IntArray
+    inspected: npt.NDArray[np.bool_]
+    budget: FloatArray
+
+
+def _draw_organizations(
+    rng: np.random.Generator, geo: _Geography, n: int, n_needs: int, national_share: float
+) -> _OrganizationDraws:
+    """The draws of :func:`_organizations`, in the order that keeps every seed's instance."""
     type_shares = np.array([_TYPE_TABLE[t][0] for t in _TYPES])
     org_type = _stratified(rng, n, type_shares)
     stem = rng.integers(0, 3, n)
+    capabilities = _capabilities(rng, org_type)
+    homes = _homes(rng, geo, n, national_share)
+    # National organizations stay specialised: fewer pairs per need.
+    capabilities.n_weak[homes.scope == 0] = 0
 
-    # Capabilities: one strong category that fits the type, 0-2 weaker others.
+    capacity = rng.choice(
+        np.arange(1, 7), size=n, p=_capacity_shares(_CAPACITY_SHARE * n_needs / max(n, 1))
+    )
+    credit = rng.choice(len(_CREDITS), size=n, p=_CREDIT_SHARES)
+    n_ratings = np.where(rng.random(n) < 0.5, rng.integers(0, 13, n), 0)
+    stars = rng.choice(np.arange(1, 6), size=int(n_ratings.sum()), p=_STAR_SHARES).tolist()
+    start = np.concatenate([[0], np.cumsum(n_ratings)]).tolist()
+    ratings = [stars[start[i] : start[i + 1]] for i in range(n)]
+
+    # Drawn last, so that the draws above stay as they were before these fields existed.
+    grade = np.where(rng.random(n) < 0.6, rng.choice(np.arange(1, 6), size=n, p=_GRADE_SHARES), 0)
+    inspected = rng.random(n) >= 0.03
+    budget = np.rint(capacity * rng.uniform(300_000.0, 1_200_000.0, n) / 10_000.0) * 10_000.0
+    return _OrganizationDraws(
+        org_type, stem, capabilities, homes, capacity, credit, ratings, grade, inspected, budget
+    )
+
+
+def _capabilities(rng: np.random.Generator, org_type: IntArray) -> _Capabilities:
+    """One strong category that fits the type, and 0-2 weaker others."""
+    n, n_cat = len(org_type), len(_CATEGORIES)
     strong = _row_choice(rng, _strong_affinity()[org_type])
     strong_value = np.round(rng.uniform(0.6, 1.0, n), 2)
     demand = np.array([_CATEGORY_WEIGHTS[c] for c in _CATEGORIES])
@@ -658,12 +800,14 @@ def _organizations(
     weak_order = _top_k(rng, others)
     n_weak = rng.choice([0, 1, 2], size=n, p=[0.4, 0.4, 0.2])
     weak_value = np.round(rng.uniform(0.1, 0.55, (n, 2)), 2)
+    return _Capabilities(strong, strong_value, weak_order, n_weak, weak_value)
 
-    # Scope and home region.
+
+def _homes(rng: np.random.Generator, geo: _Geography, n: int, national_share: float) -> _Homes:
+    """Scope and home region; national scope only when there is a nation above the provinces."""
     nation_share = national_share if geo.nation is not None else 0.0
     scope_shares = np.array([nation_share, 0.10, 0.40, 0.50 - nation_share])
     scope = rng.choice(len(_SCOPES), size=n, p=scope_shares / scope_shares.sum())
-    n_weak[scope == 0] = 0  # national organizations stay specialised: fewer pairs per need
     pick = rng.random(n)
     levels: list[tuple[list[str], list[str]]] = [
         ([geo.nation or ""], ["中国"]),
@@ -677,51 +821,43 @@ def _organizations(
     serves = (rng.random(n) < 0.10) & (scope < 3)
     n_served = rng.integers(2, 4, n)
     served_pick = rng.random((n, 3))
+    return _Homes(scope, home, levels, serves, n_served, served_pick)
 
-    capacity = rng.choice(
-        np.arange(1, 7), size=n, p=_capacity_shares(_CAPACITY_SHARE * n_needs / max(n, 1))
+
+def _organization(geo: _Geography, draws: _OrganizationDraws, i: int, width: int) -> dict[str, Any]:
+    """Organization ``i``'s record (ids ``O`` and ``i + 1`` padded to ``width`` digits)."""
+    homes = draws.homes
+    s, h, t = int(homes.scope[i]), homes.home[i], _TYPES[int(draws.org_type[i])]
+    ids, names = homes.levels[s]
+    record: dict[str, Any] = {
+        "id": f"O{i + 1:0{width}d}",
+        "name": f"{names[h]}{_TYPE_TABLE[t][1][int(draws.stem[i])]} #{i + 1}",
+        "org_type": t.value,
+        "scope": _SCOPES[s].value,
+        "home_region": ids[h],
+        "capabilities": draws.capabilities.of(i),
+        "max_projects": int(draws.capacity[i]),
+        "credit": _CREDITS[int(draws.credit[i])].value,
+        "ratings": draws.ratings[i],
+        "budget": float(draws.budget[i]),
+        "grade": int(draws.grade[i]),
+        "inspection_passed": bool(draws.inspected[i]),
+    }
+    if homes.serves[i]:
+        record["service_regions"] = _service_regions(geo, homes, i)
+    return record
+
+
+def _service_regions(geo: _Geography, homes: _Homes, i: int) -> list[str]:
+    """The few counties organization ``i`` serves, inside its home region."""
+    s, h = int(homes.scope[i]), homes.home[i]
+    if s == 0:
+        low, high = 0, len(geo.county_ids)
+    elif s == 1:
+        low, high = int(geo.province_county_start[h]), int(geo.province_county_start[h + 1])
+    else:
+        low, high = int(geo.city_county_start[h]), int(geo.city_county_start[h + 1])
+    chosen = sorted(
+        {low + int(u * (high - low)) for u in homes.served_pick[i, : homes.n_served[i]]}
     )
-    credit = rng.choice(len(_CREDITS), size=n, p=_CREDIT_SHARES)
-    n_ratings = np.where(rng.random(n) < 0.5, rng.integers(0, 13, n), 0)
-    stars = rng.choice(np.arange(1, 6), size=int(n_ratings.sum()), p=_STAR_SHARES)
-    rating_start = np.concatenate([[0], np.cumsum(n_ratings)]).tolist()
-    stars_list = stars.tolist()
-
-    # Drawn last, so that the draws above stay as they were before these fields existed.
-    grade = np.where(rng.random(n) < 0.6, rng.choice(np.arange(1, 6), size=n, p=_GRADE_SHARES), 0)
-    inspected = rng.random(n) >= 0.03
-    budget = np.rint(capacity * rng.uniform(300_000.0, 1_200_000.0, n) / 10_000.0) * 10_000.0
-
-    width = len(str(max(n, 1)))
-    orgs = []
-    for i in range(n):
-        s, h, t = int(scope[i]), home[i], _TYPES[int(org_type[i])]
-        ids, names = levels[s]
-        values = {int(strong[i]): float(strong_value[i])}
-        for r in range(int(n_weak[i])):
-            values[int(weak_order[i, r])] = float(weak_value[i, r])
-        record: dict[str, Any] = {
-            "id": f"O{i + 1:0{width}d}",
-            "name": f"{names[h]}{_TYPE_TABLE[t][1][int(stem[i])]} #{i + 1}",
-            "org_type": t.value,
-            "scope": _SCOPES[s].value,
-            "home_region": ids[h],
-            "capabilities": {_CATEGORIES[k].value: values[k] for k in sorted(values)},
-            "max_projects": int(capacity[i]),
-            "credit": _CREDITS[int(credit[i])].value,
-            "ratings": stars_list[rating_start[i] : rating_start[i + 1]],
-            "budget": float(budget[i]),
-            "grade": int(grade[i]),
-            "inspection_passed": bool(inspected[i]),
-        }
-        if serves[i]:
-            if s == 0:
-                low, high = 0, len(geo.county_ids)
-            elif s == 1:
-                low, high = int(geo.province_county_start[h]), int(geo.province_county_start[h + 1])
-            else:
-                low, high = int(geo.city_county_start[h]), int(geo.city_county_start[h + 1])
-            chosen = sorted({low + int(u * (high - low)) for u in served_pick[i, : n_served[i]]})
-            record["service_regions"] = [geo.county_ids[k] for k in chosen]
-        orgs.append(record)
-    return orgs
+    return [geo.county_ids[k] for k in chosen]

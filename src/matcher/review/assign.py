@@ -158,71 +158,16 @@ def solve_transport(
     fairness
         Integer unit cost of the load curve: a person's ``j``-th project costs ``fairness * j``.
     """
-    n_projects, n_people = demand.size, capacity.size
-    total = int(demand.sum())
-    # Cost levels: everything of level 3 is below one bonus; all bonuses are below one empty place.
-    top_load = int(min(int(capacity.max(initial=0)), total))
-    level3 = total * (int(pair_cost.max(initial=0)) + fairness * top_load) + 1
-    bonus = level3
-    empty = bonus * (n_projects + 1) + level3
-    source = 0
-    projects = np.arange(1, n_projects + 1, dtype=np.int64)
-    subs = projects + n_projects
-    people = np.arange(2 * n_projects + 1, 2 * n_projects + n_people + 1, dtype=np.int64)
-    sink = 2 * n_projects + n_people + 1
-
-    capped = np.minimum(capacity, total).astype(np.int64)
-    load_person = np.repeat(np.arange(n_people, dtype=np.int64), capped)
-    starts = np.cumsum(capped) - capped
-    load_rank = np.arange(load_person.size, dtype=np.int64) - np.repeat(starts, capped) + 1
-
-    has_specialist = np.bincount(pair_project[specialist], minlength=n_projects) > 0
-    split = np.flatnonzero(has_specialist & (demand > 0))
-    rest = split[demand[split] > 1]
-    pair_tail = np.where(specialist, subs[pair_project], projects[pair_project])
-    tails = np.concatenate(
-        [
-            np.zeros(n_projects, np.int64),
-            projects,
-            projects[split],
-            projects[rest],
-            pair_tail,
-            people[load_person],
-        ]
+    transport = _Transport(
+        demand, capacity, pair_project, pair_person, pair_cost, specialist, fairness
     )
-    heads = np.concatenate(
-        [
-            projects,
-            np.full(n_projects, sink, np.int64),
-            subs[split],
-            subs[rest],
-            people[pair_person],
-            np.full(load_person.size, sink, np.int64),
-        ]
-    )
-    capacities = np.concatenate(
-        [
-            demand,
-            demand,
-            np.ones(split.size, np.int64),
-            demand[rest] - 1,
-            np.ones(pair_project.size, np.int64),
-            np.ones(load_person.size, np.int64),
-        ]
-    ).astype(np.int64)
-    costs = np.concatenate(
-        [
-            np.zeros(n_projects, np.int64),
-            np.full(n_projects, empty, np.int64),
-            np.full(split.size, -bonus, np.int64),
-            np.zeros(rest.size, np.int64),
-            pair_cost.astype(np.int64),
-            fairness * load_rank,
-        ]
-    )
+    n_projects = demand.size
+    split, rest = transport.split_projects()
+    tails, heads, capacities, costs = transport.arcs(split, rest)
     network = min_cost_flow.SimpleMinCostFlow()
     network.add_arcs_with_capacity_and_unit_cost(tails, heads, capacities, costs)
-    network.set_nodes_supplies(np.array([source, sink]), np.array([total, -total]))
+    total = transport.total
+    network.set_nodes_supplies(np.array([0, transport.sink]), np.array([total, -total]))
     outcome = network.solve()
     if outcome != network.OPTIMAL:
         raise SolverError(f"min-cost flow failed with status {outcome!r}")
@@ -230,6 +175,100 @@ def solve_transport(
     first_pair = 2 * n_projects + split.size + rest.size
     flows = network.flows(np.arange(first_pair, first_pair + pair_project.size))
     return np.flatnonzero(flows > 0), empties
+
+
+@dataclass(frozen=True)
+class _Transport:
+    """The arguments of :func:`solve_transport`, and the network it builds from them.
+
+    Nodes: the source 0, projects ``1..n``, their specialist sub-nodes ``n+1..2n``, the people,
+    then the sink. Arcs, in this order: source to project (its places), project to sink (an empty
+    place), project to sub-node (the first specialist, with its bonus; then the others), pairs,
+    and each person's load curve to the sink.
+    """
+
+    demand: IntArray
+    capacity: IntArray
+    pair_project: IntArray
+    pair_person: IntArray
+    pair_cost: IntArray
+    specialist: BoolArray
+    fairness: int
+
+    @property
+    def total(self) -> int:
+        """Places in all."""
+        return int(self.demand.sum())
+
+    @property
+    def sink(self) -> int:
+        """The sink's node number."""
+        return 2 * self.demand.size + self.capacity.size + 1
+
+    def cost_levels(self) -> tuple[int, int]:
+        """The specialist bonus and the cost of an empty place: every pair and load cost together
+        stays below one bonus, and all bonuses below one empty place."""
+        total, fairness = self.total, self.fairness
+        top_load = int(min(int(self.capacity.max(initial=0)), total))
+        level3 = total * (int(self.pair_cost.max(initial=0)) + fairness * top_load) + 1
+        bonus = level3
+        return bonus, bonus * (self.demand.size + 1) + level3
+
+    def load_curve(self) -> tuple[IntArray, IntArray]:
+        """Per unit of load: its person, and its rank ``j`` among that person's units (from 1)."""
+        capped = np.minimum(self.capacity, self.total).astype(np.int64)
+        load_person = np.repeat(np.arange(self.capacity.size, dtype=np.int64), capped)
+        starts = np.cumsum(capped) - capped
+        load_rank = np.arange(load_person.size, dtype=np.int64) - np.repeat(starts, capped) + 1
+        return load_person, load_rank
+
+    def split_projects(self) -> tuple[IntArray, IntArray]:
+        """Projects split for a specialist, and those of them with more than one place."""
+        demand = self.demand
+        has_specialist = np.bincount(self.pair_project[self.specialist], minlength=demand.size) > 0
+        split = np.flatnonzero(has_specialist & (demand > 0))
+        return split, split[demand[split] > 1]
+
+    def arcs(
+        self, split: IntArray, rest: IntArray
+    ) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+        """Tails, heads, capacities and unit costs of every arc (see the class)."""
+        demand, n_projects = self.demand, self.demand.size
+        bonus, empty = self.cost_levels()
+        load_person, load_rank = self.load_curve()
+        projects = np.arange(1, n_projects + 1, dtype=np.int64)
+        subs = projects + n_projects
+        people = np.arange(2 * n_projects + 1, self.sink, dtype=np.int64)
+        pair_tail = np.where(self.specialist, subs[self.pair_project], projects[self.pair_project])
+        n, n_pairs, n_loads, sink = n_projects, self.pair_project.size, load_person.size, self.sink
+        i64 = np.int64
+        groups = [  # (tails, heads, capacities, unit costs), in the order the class names them
+            (np.zeros(n, i64), projects, demand, np.zeros(n, i64)),
+            (projects, np.full(n, sink, i64), demand, np.full(n, empty, i64)),
+            (
+                projects[split],
+                subs[split],
+                np.ones(split.size, i64),
+                np.full(split.size, -bonus, i64),
+            ),
+            (projects[rest], subs[rest], demand[rest] - 1, np.zeros(rest.size, i64)),
+            (
+                pair_tail,
+                people[self.pair_person],
+                np.ones(n_pairs, i64),
+                self.pair_cost.astype(i64),
+            ),
+            (
+                people[load_person],
+                np.full(n_loads, sink, i64),
+                np.ones(n_loads, i64),
+                self.fairness * load_rank,
+            ),
+        ]
+        tails, heads, capacities, costs = (
+            np.concatenate(column) for column in zip(*groups, strict=True)
+        )
+        return tails, heads, capacities.astype(np.int64), costs
 
 
 def conflicts(
@@ -272,16 +311,41 @@ def _region_token(region: str | None, hierarchy: Hierarchy | None) -> str | None
     return "region:" + region
 
 
-def _shortfalls(
-    projects: Sequence[Project],
-    demand: IntArray,
-    empties: IntArray,
-    allowed: BoolArray,
-    capacity: IntArray,
-    who: tuple[str, str],
-) -> tuple[Shortfall, ...]:
-    zh, en = who
-    free = (allowed & (capacity > 0)[None, :]).sum(axis=1)
+@dataclass(frozen=True)
+class _Staffing:
+    """A staffing problem both assignments come down to: who may take which project, at what cost.
+
+    Attributes
+    ----------
+    projects, people_ids
+        The projects to staff and the ids of the people (columns of the arrays).
+    demand, capacity
+        Places per project; most projects per person.
+    allowed, cost, special
+        (projects x people): the pairs without a conflict, their integer costs, and whether the
+        person counts as a specialist of the project.
+    fairness
+        Weight of the load curve.
+    who
+        What the people are called, in Chinese and English (for the shortfalls' reasons).
+    """
+
+    projects: Sequence[Project]
+    people_ids: tuple[str, ...]
+    demand: IntArray
+    capacity: IntArray
+    allowed: BoolArray
+    cost: IntArray
+    special: BoolArray
+    fairness: float
+    who: tuple[str, str]
+
+
+def _shortfalls(staffing: _Staffing, empties: IntArray) -> tuple[Shortfall, ...]:
+    """The projects left with ``empties`` places, with why: too few people, or their loads taken."""
+    zh, en = staffing.who
+    demand = staffing.demand
+    free = (staffing.allowed & (staffing.capacity > 0)[None, :]).sum(axis=1)
     found = []
     for p in np.flatnonzero(empties).tolist():
         k, m = int(demand[p]), int(free[p])
@@ -291,43 +355,33 @@ def _shortfalls(
         else:
             why_zh = f"需要 {k} 位{zh}，{m} 位无利益冲突者的工作量已被其他项目占满"
             why_en = f"needs {k} {en}s; the loads of the {m} without a conflict are taken by other projects"
-        found.append(Shortfall(projects[p].id, int(empties[p]), why_zh, why_en))
+        found.append(Shortfall(staffing.projects[p].id, int(empties[p]), why_zh, why_en))
     return tuple(found)
 
 
-def _finish(
-    projects: Sequence[Project],
-    people_ids: tuple[str, ...],
-    demand: IntArray,
-    capacity: IntArray,
-    allowed: BoolArray,
-    cost: IntArray,
-    special: BoolArray,
-    fairness: float,
-    who: tuple[str, str],
-    strict: bool,
-    language: Language,
-) -> Assignment:
-    pair_project, pair_person = np.nonzero(allowed)
+def _finish(staffing: _Staffing, strict: bool, language: Language) -> Assignment:
+    """Solve the staffing exactly; raise on a shortfall when ``strict``."""
+    pair_project, pair_person = np.nonzero(staffing.allowed)
     pair_project = pair_project.astype(np.int64)
     pair_person = pair_person.astype(np.int64)
+    special = staffing.special
     chosen, empties = solve_transport(
-        demand,
-        capacity,
+        staffing.demand,
+        staffing.capacity,
         pair_project,
         pair_person,
-        cost[pair_project, pair_person],
+        staffing.cost[pair_project, pair_person],
         special[pair_project, pair_person],
-        round(fairness * COST_UNIT),
+        round(staffing.fairness * COST_UNIT),
     )
-    shortfalls = _shortfalls(projects, demand, empties, allowed, capacity, who)
+    shortfalls = _shortfalls(staffing, empties)
     if strict and shortfalls:
         raise AssignmentError(shortfalls, language)
     return Assignment(
         project=pair_project[chosen],
         person=pair_person[chosen],
-        project_ids=tuple(p.id for p in projects),
-        person_ids=people_ids,
+        project_ids=tuple(p.id for p in staffing.projects),
+        person_ids=staffing.people_ids,
         specialist=special[pair_project[chosen], pair_person[chosen]],
         shortfalls=shortfalls,
     )
@@ -389,27 +443,27 @@ def assign_reviewers(
     project or one of its organizations in ``conflicts``. The pair cost is ``5 - level`` of the
     expert's expertise in the project's category (5 without it).
     """
-    policy = document.policy
     chosen = _pick(document.projects, projects)
+    return _finish(
+        _reviewer_staffing(document, chosen, k, exclude, used, hierarchy), strict, language
+    )
+
+
+def _reviewer_staffing(
+    document: ReviewDocument,
+    chosen: Sequence[Project],
+    k: int | None,
+    exclude: Iterable[tuple[str, str]],
+    used: Mapping[str, int] | None,
+    hierarchy: Hierarchy | None,
+) -> _Staffing:
+    """The staffing of :func:`assign_reviewers`: experts without a conflict and with reviews left,
+    pairs costed by expertise."""
+    policy = document.policy
     experts: Sequence[Expert] = document.experts
-    region_on = policy.same_region_conflict
-
-    def expert_tokens(e: Expert) -> list[str]:
-        home = _region_token(e.home_region, hierarchy) if region_on else None
-        return [*e.affiliations, *e.conflicts, *([home] if home else [])]
-
-    def project_tokens(p: Project) -> list[str]:
-        home = _region_token(p.region, hierarchy) if region_on else None
-        own = [p.id, *p.organizations, *([p.implementer] if p.implementer else [])]
-        return [*own, *([home] if home else [])]
-
-    allowed = ~conflicts([project_tokens(p) for p in chosen], [expert_tokens(e) for e in experts])
-    levels = np.zeros((len(experts), len(Category)), np.int64)
-    for row, e in enumerate(experts):
-        for field_of, grade in e.expertise.items():
-            levels[row, CATEGORY_CODES[field_of]] = grade
+    allowed = ~_reviewer_conflicts(chosen, experts, hierarchy, policy.same_region_conflict)
     category = np.array([CATEGORY_CODES[p.category] for p in chosen], np.int64)
-    level = levels[:, category].T  # (projects, experts)
+    level = _expertise(experts)[:, category].T  # (projects, experts)
     capacity = np.maximum(
         np.array([e.max_reviews for e in experts], np.int64) - _used([e.id for e in experts], used),
         0,
@@ -425,7 +479,7 @@ def assign_reviewers(
         [k if k is not None else (p.reviewers or policy.reviewers_per_project) for p in chosen],
         np.int64,
     )
-    return _finish(
+    return _Staffing(
         chosen,
         tuple(e.id for e in experts),
         demand,
@@ -435,9 +489,37 @@ def assign_reviewers(
         level > 0,
         policy.fairness,
         ("专家", "reviewer"),
-        strict,
-        language,
     )
+
+
+def _reviewer_conflicts(
+    projects: Sequence[Project],
+    experts: Sequence[Expert],
+    hierarchy: Hierarchy | None,
+    region_on: bool,
+) -> BoolArray:
+    """(projects x experts) conflicts of interest: an affiliation, a declared conflict, or (with
+    ``region_on``) the same county."""
+
+    def expert_tokens(e: Expert) -> list[str]:
+        home = _region_token(e.home_region, hierarchy) if region_on else None
+        return [*e.affiliations, *e.conflicts, *([home] if home else [])]
+
+    def project_tokens(p: Project) -> list[str]:
+        home = _region_token(p.region, hierarchy) if region_on else None
+        own = [p.id, *p.organizations, *([p.implementer] if p.implementer else [])]
+        return [*own, *([home] if home else [])]
+
+    return conflicts([project_tokens(p) for p in projects], [expert_tokens(e) for e in experts])
+
+
+def _expertise(experts: Sequence[Expert]) -> IntArray:
+    """(experts x categories) level of expertise, 0 without it."""
+    levels = np.zeros((len(experts), len(Category)), np.int64)
+    for row, e in enumerate(experts):
+        for field_of, grade in e.expertise.items():
+            levels[row, CATEGORY_CODES[field_of]] = grade
+    return levels
 
 
 def assign_evaluators(
@@ -486,20 +568,18 @@ def assign_evaluators(
         km = km.reshape(a.shape)
         km[(a < 0) | (b < 0) | np.isnan(km)] = distance_scale_km  # unknown: one scale away
         cost = np.rint(km / distance_scale_km * COST_UNIT).astype(np.int64)
-    demand = np.full(len(chosen), k, np.int64)
-    return _finish(
+    staffing = _Staffing(
         chosen,
         tuple(e.id for e in evaluators),
-        demand,
+        np.full(len(chosen), k, np.int64),
         capacity,
         allowed,
         cost,
         np.ones(allowed.shape, bool),
         document.policy.fairness,
         ("评估机构", "evaluator"),
-        strict,
-        language,
     )
+    return _finish(staffing, strict, language)
 
 
 def _pick(projects: Sequence[Project], ids: Sequence[str] | None) -> list[Project]:

@@ -30,7 +30,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import numpy.typing as npt
 
-from ..models import Continuation, Problem
+from ..models import Continuation, Need, Organization, Problem
 from ..pairs.table import build_candidates
 from .models import ReviewDocument
 
@@ -160,7 +160,22 @@ def apply_evaluations(
         org = implementer.get(project_id)
         if org:
             new_stars[org].extend(values)
-    results = evaluation_results(document)
+    organizations = _rated(problem, new_stars, evaluation_results(document), wanted)
+    runners = {
+        need_id: (implementer.get(project_id), by_project.get(project_id))
+        for need_id, project_id in (follow_ups or {}).items()
+    }
+    return problem.replace(organizations=organizations, needs=_continued(problem, runners))
+
+
+def _rated(
+    problem: Problem,
+    new_stars: Mapping[str, list[int]],
+    results: Mapping[str, float],
+    wanted: float | None,
+) -> list[Organization]:
+    """The organizations with their new ratings, and without projects where their mean evaluation
+    falls below ``wanted``."""
     organizations = []
     for organization in problem.organizations:
         changes: dict[str, object] = {}
@@ -169,14 +184,20 @@ def apply_evaluations(
         if wanted is not None and results.get(organization.id, wanted) < wanted:
             changes["max_projects"] = 0
         organizations.append(organization.model_copy(update=changes) if changes else organization)
+    return organizations
+
+
+def _continued(
+    problem: Problem, runners: Mapping[str, tuple[str | None, list[int] | None]]
+) -> list[Need]:
+    """The needs, a follow-up continuing its project's implementer with the mean stars."""
     needs = list(problem.needs)
     known = {o.id for o in problem.organizations}
     for position, need in enumerate(needs):
-        project_id = (follow_ups or {}).get(need.id, "")
-        runner = implementer.get(project_id)
-        if runner and runner in known and by_project.get(project_id):
-            stars = int(np.rint(np.mean(by_project[project_id])))
+        runner, stars = runners.get(need.id, (None, None))
+        if runner and runner in known and stars:
+            mean = int(np.rint(np.mean(stars)))
             needs[position] = need.model_copy(
-                update={"continues": Continuation(org_id=runner, stars=stars)}
+                update={"continues": Continuation(org_id=runner, stars=mean)}
             )
-    return problem.replace(organizations=organizations, needs=needs)
+    return needs

@@ -159,10 +159,31 @@ def select_key_projects(
     n = merit.size
     extra = np.zeros(n) if dispatch is None else np.asarray(dispatch, np.float64)
     value = np.asarray(merit, np.float64) + policy.dispatch_weight * extra
-    able = ~np.isnan(value)
-    rows: list[tuple[BoolArray | FloatArray, float, float]] = [
-        (np.ones(n), float(policy.min_key), float(policy.max_key or np.inf))
-    ]
+    rows = _selection_rows(n, cost, category, key_area, policy)
+    highs = _selection_model(value, rows, time_limit)
+    highs.run()
+    status = highs.getModelStatus()
+    if status == HighsModelStatus.kOptimal:
+        x = np.asarray(highs.getSolution().col_value)
+        return np.flatnonzero(x > 0.5).astype(np.int64)
+    if status == HighsModelStatus.kInfeasible:
+        raise SelectionError(_infeasible_reason(value, cost, category, key_area, policy, language))
+    raise SelectionError(
+        f"未能在 {time_limit:g} 秒内证明最优（{status}）"
+        if language == "zh"
+        else f"optimality not proven within {time_limit:g} s ({status})"
+    )
+
+
+#: A row of the selection: its coefficients, and its lower and upper bounds.
+_Row = tuple[BoolArray | FloatArray, float, float]
+
+
+def _selection_rows(
+    n: int, cost: FloatArray, category: IntArray, key_area: BoolArray, policy: KeyProjectPolicy
+) -> list[_Row]:
+    """The rows of the selection: the count, the fund, the category floors, the key-area floor."""
+    rows: list[_Row] = [(np.ones(n), float(policy.min_key), float(policy.max_key or np.inf))]
     if policy.fund is not None:
         rows.append((np.asarray(cost, np.float64), -np.inf, float(policy.fund)))
     for cat, floor in policy.category_floors.items():
@@ -170,6 +191,13 @@ def select_key_projects(
             rows.append((category == CATEGORY_CODES[Category(cat)], float(floor), np.inf))
     if policy.key_area_floor:
         rows.append((key_area, float(policy.key_area_floor), np.inf))
+    return rows
+
+
+def _selection_model(value: FloatArray, rows: list[_Row], time_limit: float) -> _Highs:
+    """HiGHS with the selection's binary program loaded: maximize ``value`` (NaN: fixed at 0)."""
+    n = value.size
+    able = ~np.isnan(value)
     a = sparse.csc_array(np.array([np.asarray(r, np.float64) for r, _, _ in rows]))
     a.sort_indices()
     highs = _Highs()
@@ -194,15 +222,4 @@ def select_key_projects(
         a.data.astype(np.float64),
         np.full(n, int(HighsVarType.kInteger), np.int32),
     )
-    highs.run()
-    status = highs.getModelStatus()
-    if status == HighsModelStatus.kOptimal:
-        x = np.asarray(highs.getSolution().col_value)
-        return np.flatnonzero(x > 0.5).astype(np.int64)
-    if status == HighsModelStatus.kInfeasible:
-        raise SelectionError(_infeasible_reason(value, cost, category, key_area, policy, language))
-    raise SelectionError(
-        f"未能在 {time_limit:g} 秒内证明最优（{status}）"
-        if language == "zh"
-        else f"optimality not proven within {time_limit:g} s ({status})"
-    )
+    return highs

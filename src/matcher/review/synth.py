@@ -120,12 +120,31 @@ def review_document(
     independent evaluation centres.
     """
     rng = np.random.default_rng(seed)
+    orgs = [o.id for o in problem.organizations]
+    projects, counties = _projects(rng, problem, orgs)
+    n = n_experts or max(30, round(len(projects) * k / 8))
+    load = max(1, round(1.25 * k * len(projects) / n))
+    evaluators = _evaluators(rng, problem, orgs, len(projects))
+    return ReviewDocument.model_validate(
+        {
+            "experts": _experts(rng, n, counties, orgs, load),
+            "projects": projects,
+            "evaluators": evaluators,
+            "policy": {"reviewers_per_project": k, **(policy or {})},
+        }
+    )
+
+
+def _projects(
+    rng: np.random.Generator, problem: Problem, orgs: Sequence[str]
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The needs as projects in their counties, each co-submitted by two of ``orgs``; and the
+    counties they lie in, sorted."""
     index = problem.index
     tree = index.hierarchy
     county = tree.at_level(index.need_region, Level.COUNTY)
     county = np.where(county >= 0, county, index.need_region)
     key = tree.tier[county] == list(Priority).index(Priority.KEY)
-    orgs = [o.id for o in problem.organizations]
     counties = sorted({tree.ids[c] for c in county.tolist()})
     projects = [
         {
@@ -139,9 +158,15 @@ def review_document(
         }
         for i, need in enumerate(problem.needs)
     ]
-    n = n_experts or max(30, round(len(projects) * k / 8))
-    load = max(1, round(1.25 * k * len(projects) / n))
-    evaluators = [
+    return projects, counties
+
+
+def _evaluators(
+    rng: np.random.Generator, problem: Problem, orgs: Sequence[str], n_projects: int
+) -> list[dict[str, Any]]:
+    """The problem's hub, academic and professional organizations (each affiliated with one or
+    two of ``orgs``), and three independent evaluation centres at the root."""
+    own = [
         {
             "id": o.id,
             "name": o.name,
@@ -152,24 +177,18 @@ def review_document(
         }
         for o in problem.organizations
         if o.org_type in _EVALUATOR_TYPES
-    ] + [
+    ]
+    centres = [
         {
             "id": f"EV{i}",
             "name": f"第三方评估中心{i + 1}",
             "kind": "professional",
-            "home_region": tree.ids[0],
-            "capacity": max(20, len(projects) // 4),
+            "home_region": problem.index.hierarchy.ids[0],
+            "capacity": max(20, n_projects // 4),
         }
         for i in range(3)
     ]
-    return ReviewDocument.model_validate(
-        {
-            "experts": _experts(rng, n, counties, orgs, load),
-            "projects": projects,
-            "evaluators": evaluators,
-            "policy": {"reviewers_per_project": k, **(policy or {})},
-        }
-    )
+    return own + centres
 
 
 def simulate_reviews(

@@ -29,6 +29,7 @@ from .checks import _checked_tables, _located, _named_sections
 from .files import (
     _file_errors,
     _load_sources,
+    _Loaded,
     _missing_tables,
     _path,
     _read_collection,
@@ -100,6 +101,24 @@ def read_problem(
     >>> read_problem(folder) == problem
     True
     """
+    loaded = _load_problem_tables(source, organizations, needs, pair_scores)
+    zh = {
+        section: table.origin.zh if table.origin else _is_zh(table.name, *table.frame.columns)
+        for section, table in loaded.items()
+    }
+    try:
+        return _problem({s: t.frame for s, t in loaded.items()}, policy, zh=zh)
+    except ProblemError as error:
+        raise ProblemError(_located(error.issues, loaded)) from None
+
+
+def _load_problem_tables(
+    source: Source,
+    organizations: Source | None,
+    needs: Source | None,
+    pair_scores: Source | None,
+) -> dict[str, _Loaded]:
+    """The tables :func:`read_problem` reads, by section; an issue for each one missing."""
     if organizations is None and needs is None:
         if isinstance(source, pd.DataFrame):
             raise _missing_tables(["organizations", "needs"])
@@ -118,14 +137,7 @@ def read_problem(
                 Issue.of(f"{source} · {name}", "error.table_missing") for name in missing
             )
         raise _missing_tables(missing)
-    zh = {
-        section: table.origin.zh if table.origin else _is_zh(table.name, *table.frame.columns)
-        for section, table in loaded.items()
-    }
-    try:
-        return _problem({s: t.frame for s, t in loaded.items()}, policy, zh=zh)
-    except ProblemError as error:
-        raise ProblemError(_located(error.issues, loaded)) from None
+    return loaded
 
 
 def problem_from_frames(

@@ -211,45 +211,64 @@ def sweep(
     options = _Options(solver, time_limit, seed, metrics, keep_solutions)
     tasks = _tasks(variants)
     runner = _executor(executor)
+    bar = _progress(progress, len(tasks))
+    try:
+        if runner is None:
+            outcomes = _run_here(problem, tasks, options, bar)
+        else:
+            outcomes = _run_on(runner, problem, tasks, options, bar)
+    finally:
+        _close(bar)
+    return _frame(tasks, outcomes, keep_solutions)
+
+
+def _run_here(
+    problem: Problem, tasks: list[_Task], options: _Options, bar: _Bar
+) -> list[_Outcome | None]:
+    """Solve the tasks one after the other in this process."""
     total = len(tasks)
-    bar = _progress(progress, total)
+    outcomes: list[_Outcome | None] = [None] * total
+    for position, task in enumerate(tasks):
+        outcomes[position] = _solve_task(problem, task.item, options)
+        bar(position + 1, total)
+    return outcomes
+
+
+def _run_on(
+    runner: Executor, problem: Problem, tasks: list[_Task], options: _Options, bar: _Bar
+) -> list[_Outcome | None]:
+    """Solve the tasks on ``runner``, a bounded number in flight; on any exception (an interrupt
+    included) the queued ones are cancelled."""
+    total = len(tasks)
     outcomes: list[_Outcome | None] = [None] * total
     pending: dict[Future[_Outcome], int] = {}
     done = 0
     try:
-        if runner is None:
-            for position, task in enumerate(tasks):
-                outcomes[position] = _solve_task(problem, task.item, options)
-                done += 1
-                bar(done, total)
-        else:
-            limit = max(_MIN_IN_FLIGHT, _IN_FLIGHT * _workers(runner))
-            shared = _Shared(problem)
-            queue = iter(enumerate(tasks))
-            while True:
-                for position, task in queue:
-                    future = _submit(runner, shared, task, position, outcomes, options)
-                    if future is None:
-                        done += 1
-                        bar(done, total)
-                    else:
-                        pending[future] = position
-                    if len(pending) >= limit:
-                        break
-                if not pending:
-                    break
-                finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
-                for future in sorted(finished, key=lambda f: pending[f]):
-                    outcomes[pending.pop(future)] = _result(future)
+        limit = max(_MIN_IN_FLIGHT, _IN_FLIGHT * _workers(runner))
+        shared = _Shared(problem)
+        queue = iter(enumerate(tasks))
+        while True:
+            for position, task in queue:
+                future = _submit(runner, shared, task, position, outcomes, options)
+                if future is None:
                     done += 1
                     bar(done, total)
+                else:
+                    pending[future] = position
+                if len(pending) >= limit:
+                    break
+            if not pending:
+                break
+            finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+            for future in sorted(finished, key=lambda f: pending[f]):
+                outcomes[pending.pop(future)] = _result(future)
+                done += 1
+                bar(done, total)
     except BaseException:  # KeyboardInterrupt included: do not leave work queued
         for future in pending:
             future.cancel()
         raise
-    finally:
-        _close(bar)
-    return _frame(tasks, outcomes, keep_solutions)
+    return outcomes
 
 
 def frontier(

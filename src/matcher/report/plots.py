@@ -53,11 +53,12 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import numpy as np
 
-from ..models import Category, Level, Priority, Problem, catalog, speaking
+from ..models import Category, Level, Priority, Problem, Region, catalog, speaking
 from ..models.vocab import Language
 from ..plan.solution import Solution, UnmetReason, problem_then_plan
 
 if TYPE_CHECKING:
+    import numpy.typing as npt
     import pandas as pd
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
@@ -551,24 +552,12 @@ def coverage_by_county(
     lang = _language(language)
     counties = _county_table(solution, problem)
     if city is not None:
-        matched = [r for r in problem.regions if r.level == Level.CITY and city in (r.id, r.name)]
-        ids = {r.id for r in matched}
-        if not ids:
-            from ..errors import OptionError
-
-            raise OptionError(f"no city {city!r} in the problem")
-        counties = counties[counties["city"].isin(ids)]
+        matched = _cities_named(problem, city)
+        counties = counties[counties["city"].isin({r.id for r in matched})]
     counties = counties.sort_values(["share", "county"], ascending=[True, False])
-    city_names = {r.id: r.name for r in problem.regions if r.level == Level.CITY}
     with _style():
         ax = _axes(ax, (7.5, 0.2 * len(counties) + 1.8))
-        labels = _unique_labels(
-            [
-                _display_name(n, c)
-                for n, c in zip(counties["name"], counties["county"], strict=True)
-            ],
-            [_display_name(city_names.get(c, ""), c) for c in counties["city"]],
-        )
+        labels = _county_labels(problem, counties)
         colors = [_TIER_COLORS[Priority(t)] for t in counties["tier"]]
         positions = np.arange(len(counties))
         ax.barh(positions, counties["share"], color=colors, height=0.75)
@@ -584,6 +573,25 @@ def coverage_by_county(
         ax.set_title(title)
         _tier_legend(ax, lang, present=set(counties["tier"]))
         return _finish(ax)
+
+
+def _cities_named(problem: Problem, city: str) -> list[Region]:
+    """The cities whose id or name is ``city``; an :class:`OptionError` when there is none."""
+    matched = [r for r in problem.regions if r.level == Level.CITY and city in (r.id, r.name)]
+    if not matched:
+        from ..errors import OptionError
+
+        raise OptionError(f"no city {city!r} in the problem")
+    return matched
+
+
+def _county_labels(problem: Problem, counties: pd.DataFrame) -> list[str]:
+    """The counties' names, with their city's where two share a name."""
+    city_names = {r.id: r.name for r in problem.regions if r.level == Level.CITY}
+    return _unique_labels(
+        [_display_name(n, c) for n, c in zip(counties["name"], counties["county"], strict=True)],
+        [_display_name(city_names.get(c, ""), c) for c in counties["city"]],
+    )
 
 
 def category_mix(
@@ -667,11 +675,9 @@ def organization_load(
     lang = _language(language)
     loads = sorted(solution.kpis.load.items(), key=lambda item: (-item[1], item[0]))[: max(1, top)]
     loads.reverse()
-    capacity: dict[str, int] = {}
-    names: dict[str, str] = {}
-    if problem is not None:
-        capacity = {o.id: o.max_projects for o in problem.organizations}
-        names = {o.id: o.name for o in problem.organizations}
+    orgs = problem.organizations if problem is not None else ()
+    capacity = {o.id: o.max_projects for o in orgs}
+    names = {o.id: o.name for o in orgs}
     with _style():
         ax = _axes(ax, (8, 0.3 * len(loads) + 1.8))
         labels = [_short(_display_name(names.get(o, ""), o)) for o, _ in loads]
@@ -690,27 +696,25 @@ def organization_load(
         ax.set_yticks(positions, labels)
         ax.tick_params(axis="y", labelsize=8)
         ax.set_xlabel(_t("load", lang))
-        k = solution.kpis
         ax.set_title(_t("load_title", lang, n=len(loads)))
-        ax.text(
-            0.99,
-            0.01,
-            _t(
-                "load_note",
-                lang,
-                engaged=k.engaged,
-                organizations=k.organizations,
-                utilization=k.utilization,
-            ),
-            transform=ax.transAxes,
-            ha="right",
-            va="bottom",
-            fontsize=8,
-        )
+        _load_note(ax, solution, lang)
         ax.xaxis.set_major_locator(_integer_ticks())
         if capacity:
             ax.legend(loc="lower right", bbox_to_anchor=(1, 0.06), fontsize=8, frameon=False)
         return _finish(ax)
+
+
+def _load_note(ax: Axes, solution: Solution, lang: Language) -> None:
+    """Organizations engaged and utilization, in the bottom right corner."""
+    k = solution.kpis
+    note = _t(
+        "load_note",
+        lang,
+        engaged=k.engaged,
+        organizations=k.organizations,
+        utilization=k.utilization,
+    )
+    ax.text(0.99, 0.01, note, transform=ax.transAxes, ha="right", va="bottom", fontsize=8)
 
 
 def county_map(
@@ -738,35 +742,12 @@ def county_map(
     >>> close(ax)
     """
     problem, solution = problem_then_plan(problem, solution, "county_map")
-    from matplotlib import colormaps
-    from matplotlib.cm import ScalarMappable
-    from matplotlib.colors import Normalize
-
     lang = _language(language)
     counties = _county_table(solution, problem)
     counties = counties[counties["lat"].notna() & counties["lon"].notna()]
     with _style():
         ax = _axes(ax, (7, 8))
-        norm = Normalize(0, 1)
-        cmap = colormaps["RdYlGn"]
-        sizes = 20 + 14 * np.sqrt(counties["needs"].to_numpy(dtype=float))
-        key = (counties["tier"] == Priority.KEY.value).to_numpy()
-        for chosen, edge in ((~key, "none"), (key, "black")):
-            ax.scatter(
-                counties["lon"].to_numpy()[chosen],
-                counties["lat"].to_numpy()[chosen],
-                c=counties["share"].to_numpy()[chosen],
-                s=sizes[chosen],
-                cmap=cmap,
-                norm=norm,
-                edgecolors=edge,
-                linewidths=1.4,
-                alpha=0.9,
-            )
-        bar = ax.figure.colorbar(
-            ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.6, format=_percent()
-        )
-        bar.set_label(_t("share", lang))
+        _county_dots(ax, counties, lang)
         if label_cities:
             for city, (name, lat, lon) in _city_centres(problem, counties).items():
                 ax.annotate(
@@ -793,6 +774,35 @@ def county_map(
             va="bottom",
         )
         return _finish(ax)
+
+
+def _county_dots(ax: Axes, counties: pd.DataFrame, lang: Language) -> None:
+    """The counties as dots coloured by share served and sized by needs (key areas edged in
+    black), and the colour bar."""
+    from matplotlib import colormaps
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
+
+    norm = Normalize(0, 1)
+    cmap = colormaps["RdYlGn"]
+    sizes = 20 + 14 * np.sqrt(counties["needs"].to_numpy(dtype=float))
+    key = (counties["tier"] == Priority.KEY.value).to_numpy()
+    for chosen, edge in ((~key, "none"), (key, "black")):
+        ax.scatter(
+            counties["lon"].to_numpy()[chosen],
+            counties["lat"].to_numpy()[chosen],
+            c=counties["share"].to_numpy()[chosen],
+            s=sizes[chosen],
+            cmap=cmap,
+            norm=norm,
+            edgecolors=edge,
+            linewidths=1.4,
+            alpha=0.9,
+        )
+    bar = ax.figure.colorbar(
+        ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.6, format=_percent()
+    )
+    bar.set_label(_t("share", lang))
 
 
 # --- comparisons and sweeps -----------------------------------------------------------------------
@@ -832,56 +842,14 @@ def comparison(
     6
     >>> close(ax)
     """
-    from ..analysis.comparison import Comparison, compare
-
-    if isinstance(plans, Comparison):
-        result = (
-            plans
-            if names is None
-            else compare(plans.plan_a, plans.plan_b, names=names, problem=plans.problems)
-        )
-    else:
-        if plan_b is None:
-            from ..errors import OptionError
-
-            raise OptionError("give a Comparison, or two plans")
-        result = compare(plans, plan_b, names=names or ("A", "B"))
+    result = _comparison_of(plans, plan_b, names)
     lang = _language(language)
     table = result.kpis(by)
     with _style():
         ax = _axes(ax, (8, 0.55 * len(table) + 1.8))
-        labels = [
-            result._group_name(by, str(key), _display_name(str(name), str(key)), lang)
-            for key, name in zip(table.index, table["name"], strict=True)
-        ]
-        labels = [
-            _display_name(label, str(key)) for label, key in zip(labels, table.index, strict=True)
-        ]
-        y = np.arange(len(table))
-        height = 0.38
-        for offset, column, color, name in (
-            (-height / 2, "share_a", _PLAN_COLORS[0], result.names[0]),
-            (height / 2, "share_b", _PLAN_COLORS[1], result.names[1]),
-        ):
-            ax.barh(
-                y + offset,
-                table[column],
-                height=height,
-                color=color,
-                label=_display_name(name, "A" if column == "share_a" else "B"),
-            )
-        for row, (share_a, share_b, delta) in enumerate(
-            zip(table["share_a"], table["share_b"], table["delta_share"], strict=True)
-        ):
-            color = "#1e8449" if delta > 0 else "#c0392b" if delta < 0 else "#566573"
-            ax.text(
-                max(share_a, share_b) + 0.01,
-                row,
-                catalog.text("delta.points", lang, points=100 * delta),
-                va="center",
-                fontsize=8,
-                color=color,
-            )
+        labels = _group_labels(result, table, by, lang)
+        y = _plan_bars(ax, table, result.names)
+        _changes(ax, table, lang)
         ax.set_yticks(y, labels)
         ax.invert_yaxis()
         ax.set_xlim(0, 1.15)
@@ -890,6 +858,68 @@ def comparison(
         ax.set_title(_t("compare_title", lang, by=_t(f"by_{by}", lang)))
         ax.legend(loc="lower right", fontsize=8, frameon=False)
         return _finish(ax)
+
+
+def _comparison_of(
+    plans: Comparison | Solution, plan_b: Solution | None, names: tuple[str, str] | None
+) -> Comparison:
+    """The comparison to draw: the one given (renamed when ``names`` are), or of two plans."""
+    from ..analysis.comparison import Comparison, compare
+
+    if isinstance(plans, Comparison):
+        if names is None:
+            return plans
+        return compare(plans.plan_a, plans.plan_b, names=names, problem=plans.problems)
+    if plan_b is None:
+        from ..errors import OptionError
+
+        raise OptionError("give a Comparison, or two plans")
+    return compare(plans, plan_b, names=names or ("A", "B"))
+
+
+def _group_labels(
+    result: Comparison, table: pd.DataFrame, by: Literal["city", "category", "tier"], lang: Language
+) -> list[str]:
+    """The groups' names as the comparison gives them, where they can be drawn."""
+    labels = [
+        result._group_name(by, str(key), _display_name(str(name), str(key)), lang)
+        for key, name in zip(table.index, table["name"], strict=True)
+    ]
+    return [_display_name(label, str(key)) for label, key in zip(labels, table.index, strict=True)]
+
+
+def _plan_bars(ax: Axes, table: pd.DataFrame, names: tuple[str, str]) -> npt.NDArray[np.int64]:
+    """Plan A's and plan B's share per group, side by side; the groups' positions."""
+    y = np.arange(len(table))
+    height = 0.38
+    for offset, column, color, name in (
+        (-height / 2, "share_a", _PLAN_COLORS[0], names[0]),
+        (height / 2, "share_b", _PLAN_COLORS[1], names[1]),
+    ):
+        ax.barh(
+            y + offset,
+            table[column],
+            height=height,
+            color=color,
+            label=_display_name(name, "A" if column == "share_a" else "B"),
+        )
+    return y
+
+
+def _changes(ax: Axes, table: pd.DataFrame, lang: Language) -> None:
+    """Each group's change in points, right of its longer bar (green up, red down)."""
+    for row, (share_a, share_b, delta) in enumerate(
+        zip(table["share_a"], table["share_b"], table["delta_share"], strict=True)
+    ):
+        color = "#1e8449" if delta > 0 else "#c0392b" if delta < 0 else "#566573"
+        ax.text(
+            max(share_a, share_b) + 0.01,
+            row,
+            catalog.text("delta.points", lang, points=100 * delta),
+            va="center",
+            fontsize=8,
+            color=color,
+        )
 
 
 def frontier(
@@ -923,7 +953,7 @@ def frontier(
     True
     >>> close(ax)
     """
-    from ..analysis.sweeps import METRICS, pareto_efficient
+    from ..analysis.sweeps import pareto_efficient
 
     lang = _language(language)
     if "efficient" in table.columns:
@@ -931,37 +961,13 @@ def frontier(
     else:
         efficient = pareto_efficient(table, x, y).to_numpy()
     if label is None:
-        params = [
-            c
-            for c in table.columns
-            if c not in (*METRICS, "variant", "seconds", "error", "solution", "efficient")
-        ]
-        label = params[0] if params else "variant"
+        label = _first_parameter(table)
     xs = table[x].to_numpy(dtype=float)
     ys = table[y].to_numpy(dtype=float)
     with _style():
         ax = _axes(ax, (7, 5))
-        ax.scatter(
-            xs[~efficient], ys[~efficient], color="#aab7b8", label=_t("dominated", lang), zorder=2
-        )
-        order = np.argsort(xs[efficient], kind="stable")
-        ax.plot(
-            xs[efficient][order],
-            ys[efficient][order],
-            "-o",
-            color="#2874a6",
-            label=_t("efficient", lang),
-            zorder=3,
-        )
-        same_point: dict[tuple[float, float], list[str]] = {}
-        for value, px, py in zip(table[label], xs, ys, strict=True):
-            if np.isfinite(px) and np.isfinite(py):
-                text = f"{value:g}" if isinstance(value, int | float) else str(value)
-                same_point.setdefault((round(px, 9), round(py, 6)), []).append(text)
-        for (px, py), texts in same_point.items():
-            ax.annotate(
-                ", ".join(texts), (px, py), textcoords="offset points", xytext=(4, 4), fontsize=7
-            )
+        _frontier_points(ax, xs, ys, efficient, lang)
+        _point_labels(ax, table[label], xs, ys)
         if x.startswith("share"):
             ax.xaxis.set_major_formatter(_percent())
         ax.set_xlabel(_TEXT[x][0 if lang == "zh" else 1] if x in _TEXT else x)
@@ -969,6 +975,55 @@ def frontier(
         ax.set_title(f"{_t('frontier_title', lang)} · {label}")
         ax.legend(fontsize=8, frameon=False)
         return _finish(ax)
+
+
+def _frontier_points(
+    ax: Axes,
+    xs: npt.NDArray[np.float64],
+    ys: npt.NDArray[np.float64],
+    efficient: npt.NDArray[np.bool_],
+    lang: Language,
+) -> None:
+    """The dominated plans as grey dots, the efficient ones joined in order of ``xs``."""
+    ax.scatter(
+        xs[~efficient], ys[~efficient], color="#aab7b8", label=_t("dominated", lang), zorder=2
+    )
+    order = np.argsort(xs[efficient], kind="stable")
+    ax.plot(
+        xs[efficient][order],
+        ys[efficient][order],
+        "-o",
+        color="#2874a6",
+        label=_t("efficient", lang),
+        zorder=3,
+    )
+
+
+def _first_parameter(table: pd.DataFrame) -> str:
+    """The first parameter column of a sweep's table (``variant`` when it has none)."""
+    from ..analysis.sweeps import METRICS
+
+    params = [
+        c
+        for c in table.columns
+        if c not in (*METRICS, "variant", "seconds", "error", "solution", "efficient")
+    ]
+    return params[0] if params else "variant"
+
+
+def _point_labels(
+    ax: Axes, values: pd.Series, xs: npt.NDArray[np.float64], ys: npt.NDArray[np.float64]
+) -> None:
+    """Each finite point's value beside it; points drawn at one place share one label."""
+    same_point: dict[tuple[float, float], list[str]] = {}
+    for value, px, py in zip(values, xs, ys, strict=True):
+        if np.isfinite(px) and np.isfinite(py):
+            text = f"{value:g}" if isinstance(value, int | float) else str(value)
+            same_point.setdefault((round(px, 9), round(py, 6)), []).append(text)
+    for (px, py), texts in same_point.items():
+        ax.annotate(
+            ", ".join(texts), (px, py), textcoords="offset points", xytext=(4, 4), fontsize=7
+        )
 
 
 # --- helpers --------------------------------------------------------------------------------------

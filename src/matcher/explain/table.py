@@ -190,13 +190,7 @@ def _higher(whole: _Whole, verdicts: IntArray) -> list[dict[str, int]]:
     counts = np.bincount(
         table.need[held] * width + verdicts[held], minlength=n_needs * width
     ).reshape(n_needs, width)
-    higher: list[dict[str, int]] = [{} for _ in range(n_needs)]
-    at_need, at_verdict = np.nonzero(counts > 0)
-    for n, v, k in zip(
-        at_need.tolist(), at_verdict.tolist(), counts[at_need, at_verdict].tolist(), strict=True
-    ):
-        higher[n][_VERDICTS[v]] = k
-    return higher
+    return _tallies(counts, _VERDICTS)
 
 
 def _removed(
@@ -219,12 +213,7 @@ def _removed(
     unlisted = removed.counts - np.bincount(
         listed_need * width + removed.code, minlength=n_needs * width
     ).reshape(n_needs, width)
-    omitted: list[dict[str, int]] = [{} for _ in range(n_needs)]
-    at_need, at_code = np.nonzero(unlisted > 0)
-    for n, c, k in zip(
-        at_need.tolist(), at_code.tolist(), unlisted[at_need, at_code].tolist(), strict=True
-    ):
-        omitted[n][RULES[c - 1]] = k
+    omitted = _tallies(unlisted[:, 1:], RULES)
     return listed_shown, omitted, np.maximum(0, total - np.maximum(room, 0))
 
 
@@ -243,13 +232,18 @@ def _rest(
     counts = counts.reshape(n_needs, width)
     counts[:, _CHOSEN] = 0
     counts[:, _INELIGIBLE] = unlisted
-    rest: list[dict[str, int]] = [{} for _ in range(n_needs)]
-    at_need, at_verdict = np.nonzero(counts > 0)
-    for n, v, k in zip(
-        at_need.tolist(), at_verdict.tolist(), counts[at_need, at_verdict].tolist(), strict=True
+    return _tallies(counts, _VERDICTS)
+
+
+def _tallies(counts: IntArray, names: Sequence[str]) -> list[dict[str, int]]:
+    """Each row of ``counts`` as a dict of its nonzero columns, by ``names`` (in column order)."""
+    tallies: list[dict[str, int]] = [{} for _ in range(counts.shape[0])]
+    at_row, at_column = np.nonzero(counts > 0)
+    for row, column, k in zip(
+        at_row.tolist(), at_column.tolist(), counts[at_row, at_column].tolist(), strict=True
     ):
-        rest[n][_VERDICTS[v]] = k
-    return rest
+        tallies[row][names[column]] = k
+    return tallies
 
 
 def _cells(

@@ -9,6 +9,9 @@ the 10,000-need province (``synth.scale("province")``) and its first round; then
   short random pause (up to 1 ms, doubling with each retry, at most 50 ms);
 * **propose**: ``--proposes`` rounds, one after another, each after ``--declines`` declines:
   ``POST /dispatches/{id}/propose`` re-dispatches them;
+* **explain**: ``GET /dispatches/{id}/needs/{need_id}/explanation`` after the first round: the
+  first request (it solves the round and prepares the plan's explainer), then ``--explanations``
+  more, of offered and of unplaced needs, one after another (they read what the first one kept);
 * **checks**: the log has exactly one answer event per acknowledged answer, no sequence gap, and
   its replay (:meth:`Dispatch.from_store`, in this process) equals the state the server shows;
 * **kill**: the same load on a fresh database with the server SIGKILLed ``--kills`` times (spread
@@ -24,7 +27,8 @@ to start a throwaway server); without it only SQLite is measured, and the block 
 Usage::
 
     python benchmarks/service.py [--quick] [--databases sqlite,postgresql] [--clients 16]
-                                 [--answers 2000] [--out benchmarks/RESULTS.md]
+                                 [--answers 2000] [--explanations 40]
+                                 [--out benchmarks/RESULTS.md]
 """
 
 from __future__ import annotations
@@ -53,9 +57,9 @@ ROOT = HERE.parent
 Record = dict[str, Any]
 
 DEFAULTS: Record = {"size": "province", "clients": 16, "answers": 2000, "proposes": 10,
-                    "declines": 20, "kills": 2}  # fmt: skip
+                    "declines": 20, "kills": 2, "explanations": 40}  # fmt: skip
 QUICK: Record = {"size": "600x120", "clients": 4, "answers": 120, "proposes": 2, "declines": 5,
-                 "kills": 1}  # fmt: skip
+                 "kills": 1, "explanations": 10}  # fmt: skip
 
 
 class Server:
@@ -296,6 +300,8 @@ def measure_database(kind: str, args: argparse.Namespace, text: str, folder: Pat
             offers, seq = first["offers"], first["next_seq"]
             if len(offers) < args.answers + args.proposes * args.declines:
                 raise SystemExit(f"the first round made only {len(offers)} offers")
+            if phase == "load":
+                record["explain"] = explanations(server, offers, args.explanations)
             result = load(server, args, offers, seq, kills)
             extra = 0
             if phase == "load":
@@ -307,6 +313,38 @@ def measure_database(kind: str, args: argparse.Namespace, text: str, folder: Pat
         finally:
             server.stop()
     return record
+
+
+def explanations(server: Server, offers: list[Record], count: int) -> Record:
+    """The first explanation of the round, then ``count`` more (half of offered needs, half of
+    needs the round leaves unplaced, evenly spread), one after another; seconds."""
+    import httpx
+
+    with httpx.Client(base_url=server.url, timeout=600) as client:
+        state = client.get("/dispatches/bench").json()
+        unplaced = [n["need_id"] for n in state["needs"] if n["status"] == "open"]
+        offered = [o["need_id"] for o in offers]
+        needs = spread(offered, count - count // 2) + spread(unplaced, count // 2)
+        times: list[float] = []
+        for need_id in [needs[0], *needs]:
+            sent = time.perf_counter()
+            reply = client.get(f"/dispatches/bench/needs/{need_id}/explanation")
+            times.append(time.perf_counter() - sent)
+            assert reply.status_code == 200, reply.text
+    later = times[1:]
+    return {
+        "first": times[0],
+        "count": len(later),
+        "p50": percentile(later, 0.5),
+        "p95": percentile(later, 0.95),
+    }
+
+
+def spread(values: list[str], count: int) -> list[str]:
+    """``count`` of ``values`` (or all of them), evenly spread."""
+    if len(values) <= count:
+        return values
+    return [values[i * len(values) // count] for i in range(count)]
 
 
 def proposes(server: Server, args: argparse.Namespace, spare: list[Record]) -> Record:
@@ -402,6 +440,13 @@ def render(raw: Record) -> str:
             f"`POST /dispatches` (the document validated, its candidates built) "
             f"{first['load_create']:.1f} s, first `/propose` {first['load_first_round']:.1f} s.",
         ]
+        explain = first["explain"]
+        lines.append(
+            f"`GET /dispatches/{{id}}/needs/{{need_id}}/explanation` after the first round "
+            f"({first['database']}): the first request {explain['first']:.1f} s (it solves the "
+            f"round and prepares the plan's explainer), the {explain['count']} after it, one at a "
+            f"time, p50 / p95 {explain['p50'] * ms:.0f} / {explain['p95'] * ms:.0f} ms."
+        )
     return "\n".join(lines)
 
 
@@ -410,7 +455,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a smoke run: small, seconds")
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--size", help="a synth scale or NEEDSxORGS (province)")
-    for name in ("clients", "answers", "proposes", "declines", "kills"):
+    for name in ("clients", "answers", "proposes", "declines", "kills", "explanations"):
         parser.add_argument(f"--{name}", type=int)
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
     args = parser.parse_args(argv)

@@ -62,7 +62,7 @@ from ..models.vocab import Language
 from . import schemas
 from .guards import BodyLimit, Pool, ServiceError, Ticket
 from .language import negotiate, status_label, title
-from .registry import Registry
+from .registry import PLANS, Registry
 from .store import (
     MAX_ID,
     DispatchExistsError,
@@ -97,6 +97,9 @@ class Config:
         Time limit of a request's work; over it, 503 (a solve's ``time_limit`` is cut to it).
     threads, queue
         Solves that run at once, and that may wait; one more gets 503 ``busy``.
+    plans
+        Dispatches whose round plan, with its prepared explainer, is kept for explanations
+        until their next event; the least recently explained is dropped first.
     """
 
     database: str = "matcher-service.sqlite"
@@ -104,6 +107,7 @@ class Config:
     seconds: float = 60.0
     threads: int = 2
     queue: int = 16
+    plans: int = PLANS
 
 
 def create_app(config: Config) -> FastAPI:
@@ -141,7 +145,10 @@ class _Shared:
         """Open the store, and the registry and pool over it; the store is returned to close."""
         config = self.config
         store = open_store(config.database)
-        self.opened = Registry(store), Pool(config.threads, config.queue, config.seconds)
+        self.opened = (
+            Registry(store, config.plans),
+            Pool(config.threads, config.queue, config.seconds),
+        )
         return store
 
     @property
@@ -453,18 +460,18 @@ async def events(
     responses=_refusals,
 )
 async def explanation(dispatch_id: str, need_id: str, request: Request) -> Response:
-    """Why the plan the round would make now sends the need where it does, or nowhere."""
+    """Why the plan the round would make now sends the need where it does, or nowhere.
+
+    The plan is made once per state of the dispatch's log, by the first request that asks, and
+    kept with its prepared explainer until the next event (see :class:`~.registry.RoundPlans`).
+    """
     language = _language(request)
     shared = _shared(request)
     found = shared.registry
 
     def work(ticket: Ticket) -> Response:
-        from ..explain import explain
-        from ..solving import solve
-
-        problem = found.read(dispatch_id, lambda d: _round_problem(d, need_id))
-        solution = solve(problem)
-        text = explain(problem, solution, need_id, language)
+        plan = found.round_plan(dispatch_id, lambda d: _known_need(d, need_id))
+        text = plan.explainer.explain(need_id, language)
         reply = schemas.ExplanationResponse(need_id=need_id, org_id=text.org_id, text=text.text)
         return Response(reply.model_dump_json(), media_type="application/json")
 
@@ -611,10 +618,9 @@ def _command(asked: schemas.EventRequest) -> Callable[[Dispatch], Any]:
     return commands[asked.kind]
 
 
-def _round_problem(dispatch: Dispatch, need_id: str) -> Problem:
+def _known_need(dispatch: Dispatch, need_id: str) -> None:
     if need_id not in dispatch.problem.index.need_position:
         raise UnknownIdError.of("error.unknown_need", id=echo(need_id))
-    return dispatch.round_problem()
 
 
 # --- views ----------------------------------------------------------------------------------------

@@ -38,9 +38,6 @@ import datetime as dt
 import os
 import random
 import shlex
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -48,9 +45,12 @@ import time
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markers import write_block  # the script's folder is on the path
+
+if TYPE_CHECKING:
+    from matcher.service.server import ServerProcess
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -61,46 +61,8 @@ DEFAULTS: Record = {"size": "province", "clients": 16, "answers": 2000, "propose
 QUICK: Record = {"size": "600x120", "clients": 4, "answers": 120, "proposes": 2, "declines": 5,
                  "kills": 1, "explanations": 10}  # fmt: skip
 
-
-class Server:
-    """``matcher serve`` in a child process on a free loopback port."""
-
-    def __init__(self, database: str) -> None:
-        self.database = database
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> float:
-        """Start, and wait until it answers; the seconds it took."""
-        import httpx
-
-        started = time.perf_counter()
-        command = [sys.executable, "-m", "matcher", "serve", "--port", str(self.port)]
-        command += ["--db", self.database, "--max-bytes", str(256 * 2**20), "--timeout", "600"]
-        environment = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-        self.process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL)
-        while time.perf_counter() - started < 120:
-            if self.process.poll() is not None:
-                raise SystemExit("matcher serve exited")
-            try:
-                if httpx.get(self.url + "/openapi.json", timeout=2).status_code == 200:
-                    return time.perf_counter() - started
-            except httpx.TransportError:
-                time.sleep(0.05)
-        raise SystemExit("matcher serve did not answer within 120 s")
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(30)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(30)
+#: Seconds a server may take to answer after it is started.
+STARTUP = 120
 
 
 class Client(threading.Thread):
@@ -198,7 +160,7 @@ def answers_of(offers: list[Record], count: int) -> list[Record]:
     ]
 
 
-def load(server: Server, args: argparse.Namespace, offers: list[Record], seq: int,
+def load(server: ServerProcess, args: argparse.Namespace, offers: list[Record], seq: int,
          kills: int) -> Record:  # fmt: skip
     """The answer load, with ``kills`` SIGKILLs spread over it; its figures."""
     answers = answers_of(offers, args.answers)
@@ -214,7 +176,7 @@ def load(server: Server, args: argparse.Namespace, offers: list[Record], seq: in
         while sum(len(c.acknowledged) for c in clients) < target:
             time.sleep(0.01)
         server.kill()
-        restarts.append(server.start())
+        restarts.append(server.start(within=STARTUP))
     for client in clients:
         client.join()
     wall = time.perf_counter() - started
@@ -237,7 +199,7 @@ def load(server: Server, args: argparse.Namespace, offers: list[Record], seq: in
     }
 
 
-def check(server: Server, acknowledged: list[Record], first_answer_seq: int) -> Record:
+def check(server: ServerProcess, acknowledged: list[Record], first_answer_seq: int) -> Record:
     """Lost events, gaps, answer events against acknowledged answers, replay against live."""
     import httpx
 
@@ -278,13 +240,15 @@ def check(server: Server, acknowledged: list[Record], first_answer_seq: int) -> 
 def measure_database(kind: str, args: argparse.Namespace, text: str, folder: Path) -> Record:
     import httpx
 
+    from matcher.service.server import ServerProcess
+
     record: Record = {"database": kind}
     for phase, kills in (("load", 0), ("kill", args.kills)):
         database = fresh_database(kind, folder)
         if database is None:
             return {"database": kind, "skipped": "MATCHER_TEST_PG_URL is not set"}
-        server = Server(database)
-        record[f"{phase}_start"] = server.start()
+        server = ServerProcess(database, "--max-bytes", str(256 * 2**20), "--timeout", "600")
+        record[f"{phase}_start"] = server.start(within=STARTUP)
         try:
             with httpx.Client(base_url=server.url, timeout=600) as client:
                 body = '{"id": "bench", "problem": ' + text + "}"
@@ -315,7 +279,7 @@ def measure_database(kind: str, args: argparse.Namespace, text: str, folder: Pat
     return record
 
 
-def explanations(server: Server, offers: list[Record], count: int) -> Record:
+def explanations(server: ServerProcess, offers: list[Record], count: int) -> Record:
     """The first explanation of the round, then ``count`` more (half of offered needs, half of
     needs the round leaves unplaced, evenly spread), one after another; seconds."""
     import httpx
@@ -347,7 +311,7 @@ def spread(values: list[str], count: int) -> list[str]:
     return [values[i * len(values) // count] for i in range(count)]
 
 
-def proposes(server: Server, args: argparse.Namespace, spare: list[Record]) -> Record:
+def proposes(server: ServerProcess, args: argparse.Namespace, spare: list[Record]) -> Record:
     """``args.proposes`` rounds, each after ``args.declines`` declines of open offers."""
     import httpx
 

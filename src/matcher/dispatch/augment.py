@@ -53,13 +53,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, TypeVar, cast
+from typing import Any, NamedTuple, TypeVar, cast
 
 import numba
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Augmented", "Outcome", "augment"]
+__all__ = ["Augmented", "Outcome", "Pairs", "augment"]
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -78,6 +78,11 @@ def _compiled(function: _F) -> _F:
         return cast(_F, numba.njit(cache=True, nogil=True)(function))
     except RuntimeError:  # pragma: no cover - nowhere to cache: compile in each process
         return cast(_F, numba.njit(nogil=True)(function))
+
+
+def _inlined(function: _F) -> _F:
+    """A small step of a search, compiled into the loop that calls it."""
+    return cast(_F, numba.njit(inline="always", nogil=True)(function))
 
 
 class Outcome(StrEnum):
@@ -119,34 +124,48 @@ class Augmented:
 _OUTCOMES = tuple(Outcome)
 
 
-def augment(
-    need_start: IntArray,
-    need: IntArray,
-    org: IntArray,
-    by_org: IntArray,
-    org_start: IntArray,
-    score: IntArray,
-    usable: BoolArray,
-    capacity: IntArray,
-    row_of: IntArray,
-    prices: IntArray,
-    *,
-    max_units: int,
-    max_work: int,
-) -> Augmented:
-    """Repair a kept plan into an optimal one, starting from earlier prices.
+class Pairs(NamedTuple):
+    """The candidate pairs (rows) of a round, as the kernel reads them (never modified).
 
-    Parameters
+    Attributes
     ----------
     need_start, need, org, by_org, org_start
-        The candidate pairs (rows), sorted by (need, organization), with their compressed-row
-        indexes by need and by organization (see :class:`matcher.dispatch.engine.Layout`).
+        The rows, sorted by (need, organization), with their compressed-row indexes by need and by
+        organization (see :class:`matcher.dispatch.engine.Layout`).
     score
         Integer score per row.
     usable
         Rows that may be chosen (active, score above 0).
     capacity
         Room per organization.
+    """
+
+    need_start: IntArray
+    need: IntArray
+    org: IntArray
+    by_org: IntArray
+    org_start: IntArray
+    score: IntArray
+    usable: BoolArray
+    capacity: IntArray
+
+    def typed(self) -> Pairs:
+        """The same pairs as C-ordered int64 and bool arrays: the types the kernel is compiled for."""
+        return Pairs._make(
+            np.ascontiguousarray(a, np.bool_ if name == "usable" else np.int64)
+            for name, a in zip(self._fields, self, strict=True)
+        )
+
+
+def augment(
+    pairs: Pairs, row_of: IntArray, prices: IntArray, *, max_units: int, max_work: int
+) -> Augmented:
+    """Repair a kept plan into an optimal one, starting from earlier prices.
+
+    Parameters
+    ----------
+    pairs
+        The candidate pairs, their scores, which may be chosen, and the room per organization.
     row_of
         The kept plan: per need a usable row or -1 (not modified).
     prices
@@ -164,33 +183,67 @@ def augment(
     Two needs, one organization with one slot held by the weaker need at price 0; the stronger
     need (free, surplus 5) takes the slot, and the slot's price becomes the loser's score:
 
-    >>> rows = dict(need_start=np.array([0, 1, 2]), need=np.array([0, 1]), org=np.array([0, 0]),
-    ...             by_org=np.array([0, 1]), org_start=np.array([0, 2]))
-    >>> out = augment(**rows, score=np.array([5, 3]), usable=np.ones(2, bool),
-    ...               capacity=np.array([1]), row_of=np.array([-1, 1]), prices=np.array([0]),
+    >>> pairs = Pairs(need_start=np.array([0, 1, 2]), need=np.array([0, 1]), org=np.array([0, 0]),
+    ...               by_org=np.array([0, 1]), org_start=np.array([0, 2]), score=np.array([5, 3]),
+    ...               usable=np.ones(2, bool), capacity=np.array([1]))
+    >>> out = augment(pairs, row_of=np.array([-1, 1]), prices=np.array([0]),
     ...               max_units=10, max_work=100)
     >>> out.status.value, out.row_of.tolist(), out.prices.tolist(), out.units
     ('optimal', [0, -1], [3], 1)
     """
-
-    def ints(a: IntArray) -> IntArray:
-        return np.asarray(a, np.int64)
-
     status, chosen, found, units, work = _repair(
-        ints(need_start),
-        ints(need),
-        ints(org),
-        ints(by_org),
-        ints(org_start),
-        ints(score),
-        np.asarray(usable, np.bool_),
-        np.asarray(capacity, np.int64),
+        pairs.typed(),
         np.array(row_of, np.int64),  # a copy: the kernel works in place
         np.maximum(prices, 0).astype(np.int64),
         np.int64(max_units),
         np.int64(max_work),
     )
     return Augmented(_OUTCOMES[status], chosen, found, int(units), int(work))
+
+
+class _Plan(NamedTuple):
+    """The flow being repaired, changed in place by every move.
+
+    ``row_of`` per need: a row, -1 (unassigned, routed straight to the sink) or -2 (a unit to
+    place). ``p`` and ``excess`` per node: the needs, then the organizations, then the sink.
+    ``room`` is the room an organization can use, ``forward`` its flow to the sink and ``load``
+    the needs it holds, packed in ``slots`` from ``slot_start`` (``slot_of`` per need)."""
+
+    row_of: IntArray
+    p: IntArray
+    excess: IntArray
+    room: IntArray
+    forward: IntArray
+    load: IntArray
+    slot_start: IntArray
+    slots: IntArray
+    slot_of: IntArray
+
+
+class _Bids(NamedTuple):
+    """Each need's usable rows, sorted on first use by their ``bid`` at the starting prices (in
+    ``order`` from ``need_start[n]`` to ``order_end[n]``, -1 until sorted); ``cursor`` is the next
+    row a search reads."""
+
+    bid: IntArray
+    order: IntArray
+    order_end: IntArray
+    cursor: IntArray
+
+
+class _Search(NamedTuple):
+    """The scratch of one Dijkstra search: distances, settled nodes, links back along the paths
+    (and the row of each link), the nodes touched, the heap, and the path of the move."""
+
+    dist: IntArray
+    done: BoolArray
+    link: IntArray
+    link_row: IntArray
+    touched: IntArray
+    keys: IntArray
+    nodes: IntArray
+    path: IntArray
+    rows: IntArray
 
 
 # --- a binary heap of (distance, node), in preallocated arrays ----------------------------------
@@ -237,28 +290,60 @@ def _pop(keys: IntArray, nodes: IntArray, size: int) -> int:
     return size
 
 
+# --- the searches' common steps -----------------------------------------------------------------
+
+
+@_inlined
+def _reach(
+    search: _Search, j: int, nd: np.int64, i: int, r: int, n_touched: int, heap: int
+) -> tuple[int, int]:
+    """Node ``j`` is at ``nd`` through ``i`` (row ``r``): record it and queue it."""
+    dist = search.dist
+    if dist[j] == _INF:
+        search.touched[n_touched] = j
+        n_touched += 1
+    dist[j], search.link[j], search.link_row[j] = nd, i, r
+    return n_touched, _push(search.keys, search.nodes, heap, nd, np.int64(j))
+
+
+@_inlined
+def _start(search: _Search, node: int) -> int:
+    """Start a search at ``node``; returns the heap's size."""
+    search.touched[0] = node
+    search.dist[node] = 0
+    return _push(search.keys, search.nodes, 0, np.int64(0), np.int64(node))
+
+
+@_compiled
+def _shift(p: IntArray, search: _Search, n_touched: int, reach: np.int64, sign: int) -> None:
+    """Move the potentials of the settled nodes by how much nearer than ``reach`` they are: down
+    with ``sign`` -1, up with +1."""
+    touched, dist, done = search.touched, search.dist, search.done
+    for k in range(n_touched):
+        i = touched[k]
+        if done[i] and dist[i] < reach:
+            p[i] += sign * (reach - dist[i])
+
+
+@_compiled
+def _clear(search: _Search, n_touched: int) -> None:
+    """Clear the nodes a search touched, for the next one."""
+    touched, dist, done, link, link_row = (
+        search.touched, search.dist, search.done, search.link, search.link_row
+    )  # fmt: skip
+    for k in range(n_touched):
+        i = touched[k]
+        dist[i], done[i], link[i], link_row[i] = _INF, False, -1, -1
+
+
 # --- phase 1: forward from a need --------------------------------------------------------------
 
 
 @_compiled
-def _reach(
-    j: int, nd: np.int64, i: int, r: int, dist: IntArray, link: IntArray, link_row: IntArray,
-    touched: IntArray, n_touched: int, keys: IntArray, nodes: IntArray, heap: int,
-) -> tuple[int, int]:  # fmt: skip
-    """Node ``j`` is at ``nd`` through ``i`` (row ``r``): record it and queue it."""
-    if dist[j] == _INF:
-        touched[n_touched] = j
-        n_touched += 1
-    dist[j], link[j], link_row[j] = nd, i, r
-    return n_touched, _push(keys, nodes, heap, nd, np.int64(j))
-
-
-@_compiled
-def _sort_rows(
-    n: int, need_start: IntArray, usable: BoolArray, bid: IntArray, order: IntArray
-) -> int:
+def _sort_rows(pairs: Pairs, bids: _Bids, n: int) -> int:
     """Write need ``n``'s usable rows into ``order`` from ``need_start[n]``, best bid first."""
-    lo, hi = int(need_start[n]), int(need_start[n + 1])
+    order, bid, usable = bids.order, bids.bid, pairs.usable
+    lo, hi = int(pairs.need_start[n]), int(pairs.need_start[n + 1])
     end = lo
     for r in range(lo, hi):  # insertion sort: a need has a few dozen rows
         if usable[r]:
@@ -271,45 +356,59 @@ def _sort_rows(
     return end
 
 
-@_compiled
+@_inlined
 def _next_row(
-    n: int, base: np.int64, bid: IntArray, order: IntArray, order_end: IntArray,
-    cursor: IntArray, bound: np.int64, keys: IntArray, nodes: IntArray, heap: int, offset: int,
-) -> int:  # fmt: skip
+    bids: _Bids, search: _Search, n: int, base: np.int64, bound: np.int64, heap: int, offset: int
+) -> int:
     """Queue need ``n``'s next row (as ``offset + n``) at the least distance it can give."""
-    k = cursor[n]
-    if k < order_end[n]:
-        least = base - bid[order[k]]
+    k = bids.cursor[n]
+    if k < bids.order_end[n]:
+        least = base - bids.bid[bids.order[k]]
         if least < bound:
-            heap = _push(keys, nodes, heap, least, np.int64(offset + n))
+            heap = _push(search.keys, search.nodes, heap, least, np.int64(offset + n))
     return heap
+
+
+@_inlined
+def _let_go(
+    pairs: Pairs, plan: _Plan, search: _Search, i: int, d: np.int64,
+    n_touched: int, heap: int, bound: np.int64,
+) -> tuple[int, int, np.int64]:  # fmt: skip
+    """From settled organization ``i`` at ``d``, reach each need it holds (letting it go).
+
+    Returns the search's new ``(touched, heap)`` and the arcs scanned."""
+    o = i - (pairs.need_start.size - 1)
+    score, row_of, p, slots, dist, done = (
+        pairs.score, plan.row_of, plan.p, plan.slots, search.dist, search.done
+    )  # fmt: skip
+    work = np.int64(0)
+    for k in range(plan.slot_start[o], plan.slot_start[o] + plan.load[o]):
+        n = slots[k]
+        work += 1
+        nd = d + score[row_of[n]] - p[n] + p[i]
+        if nd < dist[n] and nd < bound and not done[n]:
+            n_touched, heap = _reach(search, n, nd, i, -1, n_touched, heap)
+    return n_touched, heap, work
 
 
 @_compiled
 def _forward(
-    start: int, n_needs: int, need_start: IntArray, org: IntArray, score: IntArray,
-    usable: BoolArray, row_of: IntArray, p: IntArray, excess: IntArray, forward: IntArray,
-    room: IntArray, load: IntArray, slots: IntArray, slot_start: IntArray, bid: IntArray,
-    order: IntArray, order_end: IntArray, cursor: IntArray, dist: IntArray, done: BoolArray,
-    link: IntArray, link_row: IntArray, touched: IntArray, keys: IntArray, nodes: IntArray,
-) -> tuple[int, int, np.int64, np.int64]:  # fmt: skip
+    pairs: Pairs, plan: _Plan, bids: _Bids, search: _Search, start: int
+) -> tuple[int, int, np.int64, np.int64]:
     """Dijkstra from need ``start`` to the nearest deficit or the sink.
 
     Nothing at or beyond the nearest target seen so far (``bound``) enters the heap. Heap
     entries ``size + n`` read need ``n``'s next row. ``link`` points back along the paths.
-
-    Returns
-    -------
-    (touched, target, reach, scanned)
+    Returns ``(touched, target, reach, scanned)``.
     """
+    n_needs = pairs.need_start.size - 1
+    p, excess, forward, room = plan.p, plan.excess, plan.forward, plan.room
+    dist, done, keys, nodes = search.dist, search.done, search.keys, search.nodes
+    order_end, cursor, need_start = bids.order_end, bids.cursor, pairs.need_start
+    order, row_of, org, score = bids.order, plan.row_of, pairs.org, pairs.score
     sink = n_needs + forward.size
     size = sink + 1
-    n_touched = 1
-    touched[0] = start
-    dist[start] = 0
-    heap = _push(keys, nodes, 0, np.int64(0), np.int64(start))
-    bound = _INF
-    work = np.int64(0)
+    n_touched, heap, bound, work = 1, _start(search, start), _INF, np.int64(0)
     while heap > 0:
         d, i = keys[0], nodes[0]
         heap = _pop(keys, nodes, heap)
@@ -327,11 +426,8 @@ def _forward(
                 if nd < dist[j] and nd < bound and not done[j]:
                     if excess[j] < 0:
                         bound = nd
-                    n_touched, heap = _reach(
-                        j, nd, n, r, dist, link, link_row, touched, n_touched, keys, nodes, heap
-                    )
-            heap = _next_row(n, dist[n] + p[n], bid, order, order_end, cursor, bound, keys, nodes,
-                             heap, size)  # fmt: skip
+                    n_touched, heap = _reach(search, j, nd, n, r, n_touched, heap)
+            heap = _next_row(bids, search, n, dist[n] + p[n], bound, heap, size)
             continue
         if done[i] or d > dist[i]:
             continue
@@ -340,28 +436,59 @@ def _forward(
             return n_touched, i, d, work
         if i < n_needs:
             if order_end[i] < 0:
-                order_end[i] = _sort_rows(i, need_start, usable, bid, order)
+                order_end[i] = _sort_rows(pairs, bids, i)
             cursor[i] = need_start[i]
-            heap = _next_row(i, d + p[i], bid, order, order_end, cursor, bound, keys, nodes, heap,
-                             size)  # fmt: skip
+            heap = _next_row(bids, search, i, d + p[i], bound, heap, size)
             to_sink = d + p[i] - p[sink]  # giving up
         else:
             o = i - n_needs
             to_sink = d + p[i] - p[sink] if forward[o] < room[o] else _INF  # taking room
-            for k in range(slot_start[o], slot_start[o] + load[o]):  # letting a need go
-                n = slots[k]
-                work += 1
-                nd = d + score[row_of[n]] - p[n] + p[i]
-                if nd < dist[n] and nd < bound and not done[n]:
-                    n_touched, heap = _reach(
-                        n, nd, i, -1, dist, link, link_row, touched, n_touched, keys, nodes, heap
-                    )
+            n_touched, heap, scanned = _let_go(pairs, plan, search, i, d, n_touched, heap, bound)
+            work += scanned
         if to_sink < dist[sink] and to_sink < bound:
             bound = to_sink
-            n_touched, heap = _reach(
-                sink, to_sink, i, -1, dist, link, link_row, touched, n_touched, keys, nodes, heap
-            )
+            n_touched, heap = _reach(search, sink, to_sink, i, -1, n_touched, heap)
     return n_touched, -1, np.int64(0), work
+
+
+@_compiled
+def _path_to(search: _Search, start: int, target: int) -> int:
+    """The forward search's path into ``path`` and ``rows``, listed target first as :func:`_move`
+    reads it; returns its number of nodes."""
+    path, rows, link, link_row = search.path, search.rows, search.link, search.link_row
+    length = 0
+    i = target
+    while i != start:
+        path[length], rows[length] = i, link_row[i]
+        length += 1
+        i = link[i]
+    path[length] = start
+    return length + 1
+
+
+@_compiled
+def _place_from_needs(
+    pairs: Pairs, plan: _Plan, bids: _Bids, search: _Search, max_work: np.int64
+) -> tuple[int, np.int64]:
+    """Phase 1: carry every need's unit to the nearest deficit or to the sink.
+
+    Returns :data:`OPTIMAL` (go on) or why to stop, and the arcs scanned."""
+    work = np.int64(0)
+    for start in range(pairs.need_start.size - 1):
+        if plan.excess[start] <= 0:
+            continue
+        n_touched, target, reach, scanned = _forward(pairs, plan, bids, search, start)
+        work += scanned
+        if work > max_work:
+            return TOO_MUCH_WORK, work
+        if target < 0:
+            return NO_CERTIFICATE, work
+        _shift(plan.p, search, n_touched, reach, -1)  # by what the target is nearer
+        _move(pairs, plan, search, _path_to(search, start, target))
+        plan.excess[start] -= 1
+        plan.excess[target] += 1
+        _clear(search, n_touched)
+    return OPTIMAL, work
 
 
 # --- phase 2: backward from a deficit ------------------------------------------------------------
@@ -369,26 +496,26 @@ def _forward(
 
 @_compiled
 def _backward(
-    target: int, n_needs: int, need: IntArray, by_org: IntArray, org_start: IntArray,
-    org: IntArray, score: IntArray, usable: BoolArray, row_of: IntArray, p: IntArray,
-    forward: IntArray, dist: IntArray, done: BoolArray, link: IntArray, link_row: IntArray,
-    touched: IntArray, keys: IntArray, nodes: IntArray,
-) -> tuple[int, np.int64, np.int64]:  # fmt: skip
+    pairs: Pairs, plan: _Plan, search: _Search, target: int
+) -> tuple[int, np.int64, np.int64]:
     """Dijkstra backward from deficit ``target`` to the sink; ``link`` points toward the target.
 
     An organization's arcs in are its candidates' bids (an unassigned candidate is next to the
     sink) and, while it forwards flow, the sink itself; a need's arc in is from its organization.
-
-    Returns
-    -------
-    (touched, reach, scanned)
-        ``reach`` is the sink's distance, or -1 when it cannot be reached.
+    Returns ``(touched, reach, scanned)``, ``reach`` the sink's distance (-1: not reached).
     """
-    sink = n_needs + forward.size
-    n_touched = 1
-    touched[0] = target
-    dist[target] = 0
-    heap = _push(keys, nodes, 0, np.int64(0), np.int64(target))
+    n_needs = pairs.need_start.size - 1
+    p, row_of, dist, done = plan.p, plan.row_of, search.dist, search.done
+    need, org, by_org, score, usable = (
+        pairs.need,
+        pairs.org,
+        pairs.by_org,
+        pairs.score,
+        pairs.usable,
+    )
+    keys, nodes = search.keys, search.nodes
+    sink = n_needs + plan.forward.size
+    n_touched, heap = 1, _start(search, target)
     work = np.int64(0)
     while heap > 0:
         d, i = keys[0], nodes[0]
@@ -404,19 +531,15 @@ def _backward(
             j = n_needs + org[r]
             nd = d + score[r] - p[i] + p[j]
             if nd < dist[j] and nd < bound and not done[j]:
-                n_touched, heap = _reach(
-                    j, nd, i, -1, dist, link, link_row, touched, n_touched, keys, nodes, heap
-                )
+                n_touched, heap = _reach(search, j, nd, i, -1, n_touched, heap)
             continue
         o = i - n_needs
-        if forward[o] > 0:  # the sink takes a unit back
+        if plan.forward[o] > 0:  # the sink takes a unit back
             nd = d + p[sink] - p[i]
             if nd < bound:
                 bound = nd
-                n_touched, heap = _reach(
-                    sink, nd, i, -1, dist, link, link_row, touched, n_touched, keys, nodes, heap
-                )
-        for k in range(org_start[o], org_start[o + 1]):  # a candidate moves in
+                n_touched, heap = _reach(search, sink, nd, i, -1, n_touched, heap)
+        for k in range(pairs.org_start[o], pairs.org_start[o + 1]):  # a candidate moves in
             r = by_org[k]
             n = need[r]
             if not usable[r] or row_of[n] == r:
@@ -427,24 +550,72 @@ def _backward(
             if nd < dist[j] and nd < bound and not done[j]:
                 if j == sink:
                     bound = nd
-                n_touched, heap = _reach(
-                    j, nd, i, r, dist, link, link_row, touched, n_touched, keys, nodes, heap
-                )
+                n_touched, heap = _reach(search, j, nd, i, r, n_touched, heap)
     return n_touched, np.int64(-1), work
+
+
+@_compiled
+def _path_from_sink(search: _Search, sink: int, target: int) -> int:
+    """The backward search's path from the sink into ``path`` and ``rows``, listed target first
+    as :func:`_move` reads it; returns its number of nodes."""
+    path, rows, link, link_row = search.path, search.rows, search.link, search.link_row
+    length = 0
+    i = sink
+    while i != target:
+        path[length], rows[length] = i, link_row[i]
+        length += 1
+        i = link[i]
+    path[length] = target
+    length += 1
+    for k in range(length // 2):
+        j = length - 1 - k
+        path[k], path[j] = path[j], path[k]
+    # rows[k] was the row of the arc out of the k-th node from the sink, i.e. into the
+    # (k + 1)-th: after reversal the arc into path[k] is rows[length - 2 - k].
+    for k in range((length - 1) // 2):
+        j = length - 2 - k
+        rows[k], rows[j] = rows[j], rows[k]
+    return length
+
+
+@_compiled
+def _fill_from_sink(
+    pairs: Pairs, plan: _Plan, search: _Search, work: np.int64, max_work: np.int64
+) -> tuple[int, np.int64]:
+    """Phase 2: carry the sink's units to every deficit, each searching backward to the sink.
+
+    Returns :data:`OPTIMAL` (go on) or why to stop, and the arcs scanned (from ``work``)."""
+    n_needs = pairs.need_start.size - 1
+    sink = n_needs + plan.forward.size
+    for target in range(n_needs, sink):
+        while plan.excess[target] < 0:
+            n_touched, reach, scanned = _backward(pairs, plan, search, target)
+            work += scanned
+            if work > max_work:
+                return TOO_MUCH_WORK, work
+            if reach < 0:
+                return NO_CERTIFICATE, work
+            _shift(plan.p, search, n_touched, reach, 1)  # by what the sink is farther
+            _move(pairs, plan, search, _path_from_sink(search, sink, target))
+            plan.excess[sink] -= 1
+            plan.excess[target] += 1
+            _clear(search, n_touched)
+    return OPTIMAL, work
 
 
 # --- moving a unit -------------------------------------------------------------------------------
 
 
 @_compiled
-def _move(
-    path: IntArray, rows: IntArray, length: int, n_needs: int, need: IntArray, org: IntArray,
-    row_of: IntArray, p: IntArray, forward: IntArray, load: IntArray, slots: IntArray,
-    slot_start: IntArray, slot_of: IntArray,
-) -> None:  # fmt: skip
+def _move(pairs: Pairs, plan: _Plan, search: _Search, length: int) -> None:
     """Send one unit along ``path[length - 1] -> ... -> path[0]``; ``rows[k]`` is the row of the
     arc into ``path[k]`` where that is an organization (-1: from the sink, taking a unit back)."""
-    sink = n_needs + forward.size
+    n_needs = pairs.need_start.size - 1
+    path, rows = search.path, search.rows
+    row_of, load, slots, slot_start, slot_of = (
+        plan.row_of, plan.load, plan.slots, plan.slot_start, plan.slot_of
+    )  # fmt: skip
+    sink = n_needs + plan.forward.size
     for k in range(length - 1, 0, -1):
         a, b = path[k], path[k - 1]
         if b < n_needs:  # org a -> need b: b leaves a (first, so that a has its slot free)
@@ -461,11 +632,11 @@ def _move(
             o = b - n_needs
             r = rows[k - 1]
             if a == sink and r < 0:
-                forward[o] -= 1
+                plan.forward[o] -= 1
                 continue
-            n = need[r]
+            n = pairs.need[r]
             if a == sink:  # an unassigned need takes the slot
-                p[n] = p[sink]
+                plan.p[n] = plan.p[sink]
             row_of[n] = r
             slot_of[n] = slot_start[o] + load[o]
             slots[slot_of[n]] = n
@@ -473,18 +644,14 @@ def _move(
         elif a < n_needs:  # need a gives up
             row_of[a] = -1
         else:  # organization a takes one more unit
-            forward[a - n_needs] += 1
+            plan.forward[a - n_needs] += 1
 
 
 # --- the least prices ---------------------------------------------------------------------------
 
 
 @_compiled
-def _least(
-    prices: IntArray, need_start: IntArray, need: IntArray, org: IntArray, score: IntArray,
-    usable: BoolArray, row_of: IntArray, load: IntArray, slots: IntArray, slot_start: IntArray,
-    keys: IntArray, nodes: IntArray,
-) -> IntArray:  # fmt: skip
+def _least(pairs: Pairs, plan: _Plan, search: _Search, prices: IntArray) -> IntArray:
     """The least prices that prove the plan optimal, from any that do.
 
     The least price of an organization is the longest chain of bids into it: ``v[o] = max(0, best
@@ -493,6 +660,11 @@ def _least(
     price can fall is a shortest path (Dijkstra), which ends in one pass over the plan's rows.
     These are the prices a cold solve reports: the least ones are the same for every optimal plan.
     """
+    need, need_start, org, score, usable = (
+        pairs.need, pairs.need_start, pairs.org, pairs.score, pairs.usable
+    )  # fmt: skip
+    row_of, slot_start, slots, load = plan.row_of, plan.slot_start, plan.slots, plan.load
+    keys, nodes = search.keys, search.nodes
     n_orgs = prices.size
     floor = np.zeros(n_orgs, np.int64)
     for r in range(need.size):
@@ -532,41 +704,63 @@ def _least(
 
 @_compiled
 def _repair(
-    need_start: IntArray,
-    need: IntArray,
-    org: IntArray,
-    by_org: IntArray,
-    org_start: IntArray,
-    score: IntArray,
-    usable: BoolArray,
-    capacity: IntArray,
-    row_of: IntArray,
-    v: IntArray,
-    max_units: np.int64,
-    max_work: np.int64,
+    pairs: Pairs, row_of: IntArray, v: IntArray, max_units: np.int64, max_work: np.int64
 ) -> tuple[int, IntArray, IntArray, np.int64, np.int64]:
-    n_needs = need_start.size - 1
-    n_orgs = org_start.size - 1
-    sink = n_needs + n_orgs
-    size = sink + 1
-    p = np.zeros(size, np.int64)
-    excess = np.zeros(size, np.int64)
-
-    room = _room(org, usable, capacity)
-    for o in range(n_orgs):
-        p[n_needs + o] = -v[o]
-
-    load = np.zeros(n_orgs, np.int64)
-    for n in range(n_needs):
+    """Repair the kept plan ``row_of`` (in place) from prices ``v``: phase 1, phase 2, then the
+    least prices, checked. Returns ``(status, row_of, prices, units, work)``."""
+    org = pairs.org
+    room = _room(org, pairs.usable, pairs.capacity)
+    load = np.zeros(room.size, np.int64)
+    for n in range(row_of.size):
         if row_of[n] >= 0:
             load[org[row_of[n]]] += 1
-    for o in range(n_orgs):
+    for o in range(room.size):
         if load[o] > room[o]:
             return OVER_CAPACITY, row_of, v, np.int64(0), np.int64(0)
-    forward = load.copy()  # flow on o -> T
+    plan = _broken(pairs, row_of, v, room, load)
+    units = np.int64(0)
+    for unit in plan.excess:
+        if unit > 0:
+            units += unit
+    if units > max_units:
+        return TOO_MANY_UNITS, row_of, v, units, np.int64(0)
 
-    # Needs: surplus at the given prices; a kept pair below the best is let go. Row states:
-    # >= 0 assigned, -1 unassigned (routed straight to T), -2 excess (a unit to place).
+    search = _scratch(pairs)
+    status, work = _place_from_needs(pairs, plan, _bids(pairs, v), search, max_work)
+    if status == OPTIMAL:
+        status, work = _fill_from_sink(pairs, plan, search, work, max_work)
+    if status != OPTIMAL:
+        return status, row_of, v, units, work
+
+    # Prices from the potentials, lowered to the least that prove the plan, then checked.
+    sink = plan.p.size - 1
+    n_needs = row_of.size
+    prices = np.zeros(room.size, np.int64)
+    for o in range(room.size):
+        if load[o] >= pairs.capacity[o]:
+            prices[o] = max(np.int64(0), plan.p[sink] - plan.p[n_needs + o])
+    prices = _least(pairs, plan, search, prices)
+    if not _proves(pairs, plan, prices):
+        return NO_CERTIFICATE, row_of, v, units, work
+    return OPTIMAL, row_of, prices, units, work
+
+
+@_compiled
+def _broken(pairs: Pairs, row_of: IntArray, v: IntArray, room: IntArray, load: IntArray) -> _Plan:
+    """The kept plan at prices ``v``, with the units to move where it breaks them.
+
+    A need's potential is its surplus at those prices; a kept pair below the need's best is let
+    go (a unit at the need, a deficit at its organization), a need with a positive surplus left
+    without an organization has a unit to place (a deficit at the sink), and an organization with
+    a positive price and room fills the room from the sink."""
+    n_needs, n_orgs = row_of.size, room.size
+    sink = n_needs + n_orgs
+    p = np.zeros(sink + 1, np.int64)
+    excess = np.zeros(sink + 1, np.int64)
+    for o in range(n_orgs):
+        p[n_needs + o] = -v[o]
+    forward = load.copy()  # flow on o -> T
+    need_start, org, score, usable = pairs.need_start, pairs.org, pairs.score, pairs.usable
     for n in range(n_needs):
         best = np.int64(0)
         for r in range(need_start[n], need_start[n + 1]):
@@ -583,111 +777,49 @@ def _repair(
             row_of[n] = -2
             excess[n] += 1
             excess[sink] -= 1
-    # Organizations with a positive price and room: fill the room from the sink.
     for o in range(n_orgs):
         if v[o] > 0 and forward[o] < room[o]:
             gap = room[o] - forward[o]
             forward[o] = room[o]
             excess[n_needs + o] -= gap
             excess[sink] += gap
-    units = np.int64(0)
-    for i in range(size):
-        if excess[i] > 0:
-            units += excess[i]
-    if units > max_units:
-        return TOO_MANY_UNITS, row_of, v, units, np.int64(0)
-
     slot_start, slots, slot_of = _pack(org, row_of, room)
-    # Each need's usable rows, sorted on first use by their bid at the starting prices. Potentials
-    # only fall in phase 1 (the one that reads rows), so p[n] - bid bounds the reduced cost of a
-    # row from below and a search reads a need's rows in that order, lazily, up to its target.
-    bid = np.empty(need.size, np.int64)
-    for r in range(need.size):
+    return _Plan(row_of, p, excess, room, forward, load, slot_start, slots, slot_of)
+
+
+@_compiled
+def _bids(pairs: Pairs, v: IntArray) -> _Bids:
+    """Each row's bid at the starting prices, and room to sort each need's rows by it on first
+    use. Potentials only fall in phase 1 (the one that reads rows), so ``p[n] - bid`` bounds the
+    reduced cost of a row from below and a search reads a need's rows in that order, lazily, up
+    to its target."""
+    n_rows, n_needs = pairs.need.size, pairs.need_start.size - 1
+    score, org = pairs.score, pairs.org
+    bid = np.empty(n_rows, np.int64)
+    for r in range(n_rows):
         bid[r] = score[r] - v[org[r]]
-    order = np.empty(need.size, np.int64)
-    order_end = np.full(n_needs, -1, np.int64)
-    cursor = np.zeros(n_needs, np.int64)
+    order = np.empty(n_rows, np.int64)
+    return _Bids(bid, order, np.full(n_needs, -1, np.int64), np.zeros(n_needs, np.int64))
 
-    dist = np.full(size, _INF, np.int64)
-    done = np.zeros(size, np.bool_)
-    link = np.full(size, -1, np.int64)
-    link_row = np.full(size, -1, np.int64)
-    touched = np.empty(size, np.int64)
-    capacity_heap = need.size + 2 * n_needs + 3 * n_orgs + 4
-    keys = np.empty(capacity_heap, np.int64)
-    nodes = np.empty(capacity_heap, np.int64)
-    path = np.empty(size, np.int64)
-    rows = np.empty(size, np.int64)
-    work = np.int64(0)
 
-    # Phase 1: every need with a unit, to the nearest deficit or to the sink.
-    for start in range(n_needs):
-        if excess[start] <= 0:
-            continue
-        n_touched, target, reach, scanned = _forward(
-            start, n_needs, need_start, org, score, usable, row_of, p, excess, forward, room,
-            load, slots, slot_start, bid, order, order_end, cursor, dist, done, link, link_row,
-            touched, keys, nodes,
-        )  # fmt: skip
-        work += scanned
-        if work > max_work:
-            return TOO_MUCH_WORK, row_of, v, units, work
-        if target < 0:
-            return NO_CERTIFICATE, row_of, v, units, work
-        for k in range(n_touched):  # potentials fall by what the target is nearer
-            i = touched[k]
-            if done[i] and dist[i] < reach:
-                p[i] -= reach - dist[i]
-        length = 0
-        i = target
-        while i != start:
-            path[length], rows[length] = i, link_row[i]
-            length += 1
-            i = link[i]
-        path[length] = start
-        _move(path, rows, length + 1, n_needs, need, org, row_of, p, forward, load, slots,
-              slot_start, slot_of)  # fmt: skip
-        excess[start] -= 1
-        excess[target] += 1
-        for k in range(n_touched):
-            i = touched[k]
-            dist[i], done[i], link[i], link_row[i] = _INF, False, -1, -1
-
-    # Phase 2: every deficit, from the sink.
-    for target in range(n_needs, sink):
-        while excess[target] < 0:
-            n_touched, reach, scanned = _backward(
-                target, n_needs, need, by_org, org_start, org, score, usable, row_of, p, forward,
-                dist, done, link, link_row, touched, keys, nodes,
-            )  # fmt: skip
-            work += scanned
-            if work > max_work:
-                return TOO_MUCH_WORK, row_of, v, units, work
-            if reach < 0:
-                return NO_CERTIFICATE, row_of, v, units, work
-            for k in range(n_touched):  # potentials rise by what the sink is farther
-                i = touched[k]
-                if done[i] and dist[i] < reach:
-                    p[i] += reach - dist[i]
-            length = _path_from_sink(sink, target, link, link_row, path, rows)
-            _move(path, rows, length, n_needs, need, org, row_of, p, forward, load, slots,
-                  slot_start, slot_of)  # fmt: skip
-            excess[sink] -= 1
-            excess[target] += 1
-            for k in range(n_touched):
-                i = touched[k]
-                dist[i], done[i], link[i], link_row[i] = _INF, False, -1, -1
-
-    # Prices from the potentials, lowered to the least that prove the plan, then checked.
-    prices = np.zeros(n_orgs, np.int64)
-    for o in range(n_orgs):
-        if load[o] >= capacity[o]:
-            prices[o] = max(np.int64(0), p[sink] - p[n_needs + o])
-    prices = _least(prices, need_start, need, org, score, usable, row_of, load, slots,
-                    slot_start, keys, nodes)  # fmt: skip
-    if not _proves(prices, need, org, score, usable, capacity, row_of, load):
-        return NO_CERTIFICATE, row_of, v, units, work
-    return OPTIMAL, row_of, prices, units, work
+@_compiled
+def _scratch(pairs: Pairs) -> _Search:
+    """Empty search scratch, its heap large enough for every search."""
+    n_rows, n_needs = pairs.need.size, pairs.need_start.size - 1
+    n_orgs = pairs.org_start.size - 1
+    size = n_needs + n_orgs + 1
+    heap = n_rows + 2 * n_needs + 3 * n_orgs + 4
+    return _Search(
+        np.full(size, _INF, np.int64),
+        np.zeros(size, np.bool_),
+        np.full(size, -1, np.int64),
+        np.full(size, -1, np.int64),
+        np.empty(size, np.int64),
+        np.empty(heap, np.int64),
+        np.empty(heap, np.int64),
+        np.empty(size, np.int64),
+        np.empty(size, np.int64),
+    )
 
 
 @_compiled
@@ -723,43 +855,10 @@ def _pack(org: IntArray, row_of: IntArray, room: IntArray) -> tuple[IntArray, In
 
 
 @_compiled
-def _path_from_sink(
-    sink: int, target: int, link: IntArray, link_row: IntArray, path: IntArray, rows: IntArray
-) -> int:
-    """The search's path from the sink into ``path`` and ``rows``, listed target first as
-    :func:`_move` reads it; returns its number of nodes."""
-    length = 0
-    i = sink
-    while i != target:
-        path[length], rows[length] = i, link_row[i]
-        length += 1
-        i = link[i]
-    path[length] = target
-    length += 1
-    for k in range(length // 2):
-        j = length - 1 - k
-        path[k], path[j] = path[j], path[k]
-    # rows[k] was the row of the arc out of the k-th node from the sink, i.e. into the
-    # (k + 1)-th: after reversal the arc into path[k] is rows[length - 2 - k].
-    for k in range((length - 1) // 2):
-        j = length - 2 - k
-        rows[k], rows[j] = rows[j], rows[k]
-    return length
-
-
-@_compiled
-def _proves(
-    prices: IntArray,
-    need: IntArray,
-    org: IntArray,
-    score: IntArray,
-    usable: BoolArray,
-    capacity: IntArray,
-    row_of: IntArray,
-    load: IntArray,
-) -> bool:
+def _proves(pairs: Pairs, plan: _Plan, prices: IntArray) -> bool:
     """Whether ``prices`` prove the plan optimal: every chosen pair is usable and pays at least
     its price, no usable pair beats its need's surplus, and only full organizations charge."""
+    need, org, score, usable, row_of = pairs.need, pairs.org, pairs.score, pairs.usable, plan.row_of
     surplus = np.zeros(row_of.size, np.int64)
     for n in range(row_of.size):
         r = row_of[n]
@@ -770,6 +869,7 @@ def _proves(
     for r in range(need.size):
         if usable[r] and surplus[need[r]] + prices[org[r]] < score[r]:
             return False
+    load, capacity = plan.load, pairs.capacity
     for o in range(prices.size):  # noqa: SIM110 - a loop, which numba compiles
         if prices[o] > 0 and load[o] < capacity[o]:
             return False
@@ -780,11 +880,9 @@ def _load() -> None:
     """Run the kernel once, on one need and one organization: numba loads it (or compiles it)
     for the argument types :func:`augment` always passes, C-ordered int64 and bool arrays."""
     zero, ends = np.zeros(1, np.int64), np.array([0, 1], np.int64)
-    augment(
-        ends, zero, zero, zero, ends, score=np.ones(1, np.int64), usable=np.ones(1, bool),
-        capacity=np.ones(1, np.int64), row_of=np.full(1, -1, np.int64), prices=zero,
-        max_units=1, max_work=10,
-    )  # fmt: skip
+    one = np.ones(1, np.int64)
+    pairs = Pairs(ends, zero, zero, zero, ends, one, np.ones(1, bool), one)
+    augment(pairs, row_of=np.full(1, -1, np.int64), prices=zero, max_units=1, max_work=10)
 
 
 _load()

@@ -39,7 +39,7 @@ import numpy.typing as npt
 
 from ..solvers.base import integer_scores
 from ..solvers.flow import build_network, chosen_pairs
-from .augment import Outcome, augment
+from .augment import Outcome, Pairs, augment
 
 __all__ = ["Layout", "RoundOutcome", "integer_scale", "solve_round"]
 
@@ -332,10 +332,11 @@ def _warm(
     # A pair that is no longer active, or no longer adds score, leaves the kept plan.
     usable = active & (score > 0)
     row_of = np.where((keep >= 0) & usable[np.maximum(keep, 0)], keep, -1)
-    repaired = augment(
+    pairs = Pairs(
         layout.need_start, layout.need, layout.org, layout.by_org, layout.org_start,
-        score, usable, capacity, row_of, prices, max_units=max_units, max_work=max_work,
+        score, usable, capacity,
     )  # fmt: skip
+    repaired = augment(pairs, row_of, prices, max_units=max_units, max_work=max_work)
     if repaired.status is Outcome.TOO_MANY_UNITS:
         raise NoCertificate(f"{repaired.units} needs and slots break the kept plan's prices")
     if repaired.status is Outcome.TOO_MUCH_WORK:

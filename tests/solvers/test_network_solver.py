@@ -4,6 +4,7 @@ their own certificate."""
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -159,3 +160,31 @@ def test_auto_takes_the_assignment_algorithm_on_its_shape(algorithm: str) -> Non
     assert solution.stats["algorithm"] == algorithm
     assert solution.objective == matcher.solve(problem, solver="flow").objective
     assert matcher.verify(problem, solution) == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(models())
+def test_least_prices_read_only_the_pairs_given_by_organization(model: AssignmentModel) -> None:
+    """The dispatch engine's form (every row, the usable ones listed by organization) finds the
+    prices, surpluses and passes of the usable pairs alone."""
+    if model.n_needs == 0:
+        return
+    w = np.round(model.score * 10).astype(np.int64)
+    usable = w > 0
+    rows = np.flatnonzero(usable)
+    plan = FlowSolver().solve(replace(model, score=w.astype(float))).chosen  # optimal for w
+    position = np.full(model.n_pairs, -1, np.int64)
+    position[rows] = np.arange(rows.size)
+    alone = least_prices(
+        model.need[rows], model.org[rows], w[rows], position[plan],
+        n_needs=model.n_needs, n_orgs=model.n_orgs,
+    )  # fmt: skip
+    by_org = np.argsort(model.org, kind="stable")
+    listed = least_prices(
+        model.need, model.org, w, plan, n_needs=model.n_needs, n_orgs=model.n_orgs,
+        by_org=by_org[usable[by_org]],
+    )  # fmt: skip
+    assert alone is not None and listed is not None
+    assert alone.price.tolist() == listed.price.tolist()
+    assert alone.surplus.tolist() == listed.surplus.tolist()
+    assert alone.passes == listed.passes

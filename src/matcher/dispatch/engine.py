@@ -39,6 +39,7 @@ import numpy.typing as npt
 
 from ..solvers.base import integer_scores
 from ..solvers.flow import build_network, chosen_pairs
+from ..solvers.prices import least_prices
 from .augment import Outcome, Pairs, augment
 
 __all__ = ["Layout", "RoundOutcome", "integer_scale", "solve_round"]
@@ -225,10 +226,7 @@ def _cold(
     chosen = _flow(layout.need[rows], layout.org[rows], score[rows], capacity, layout.n_needs)
     row_of[layout.need[rows[chosen]]] = rows[chosen]
     solved = time.perf_counter()
-    try:
-        prices, iterations = _least_prices(layout, score, active, row_of)
-    except Diverged:  # pragma: no cover - the flow plan is optimal, so prices settle
-        prices, iterations = np.zeros(layout.n_orgs, np.int64), -1
+    prices, iterations = _least_prices(layout, score, rows, row_of)
     finished = time.perf_counter()
     return RoundOutcome(
         row_of,
@@ -246,6 +244,22 @@ def _cold(
     )
 
 
+def _least_prices(
+    layout: Layout, score: IntArray, rows: IntArray, row_of: IntArray
+) -> tuple[IntArray, int]:
+    """The least prices that prove the optimal plan ``row_of`` on the usable ``rows``
+    (:func:`~matcher.solvers.prices.least_prices`), and the passes they took."""
+    usable = np.zeros(layout.n_pairs, bool)
+    usable[rows] = True
+    found = least_prices(
+        layout.need, layout.org, score, row_of[row_of >= 0],
+        n_needs=layout.n_needs, n_orgs=layout.n_orgs, by_org=layout.by_org[usable[layout.by_org]],
+    )  # fmt: skip
+    if found is None:  # pragma: no cover - the flow plan is optimal, so prices settle
+        return np.zeros(layout.n_orgs, np.int64), -1
+    return found.price, found.passes
+
+
 def _flow(
     need: IntArray, org: IntArray, score: IntArray, capacity: IntArray, n_needs: int
 ) -> IntArray:
@@ -258,62 +272,6 @@ def _flow(
         return positive
     network = build_network(n_needs, capacity, need[positive], org[positive], score[positive])
     return np.sort(positive[chosen_pairs(network, n_needs, positive.size)])
-
-
-# --- prices -------------------------------------------------------------------------------------
-
-
-class Diverged(Exception):
-    """Prices keep rising around a cycle: the plan is not optimal."""
-
-
-def _least_prices(
-    layout: Layout, score: IntArray, active: BoolArray, row_of: IntArray
-) -> tuple[IntArray, int]:
-    """The least prices that prove an optimal plan, and the passes it took.
-
-    Each organization's price is the largest of 0 and the bids ``s[n, o] - u[n]`` over the active
-    pairs of needs not assigned to it, where ``u`` of an assigned need moves with its
-    organization's price: Bellman-Ford for longest paths, from 0, in numpy passes that only
-    revisit bids whose holder's price rose. It settles after as many passes as the longest chain
-    of displacements; prices that keep rising raise :class:`Diverged`.
-    """
-    prices = np.zeros(layout.n_orgs, np.int64)
-    rows = layout.by_org
-    own = row_of[layout.need[rows]]
-    bidding = active[rows] & (own != rows)
-    rows, own = rows[bidding], own[bidding]
-    if rows.size == 0:
-        return prices, 0
-    head = layout.org[rows]
-    holder = np.where(own >= 0, layout.org[np.maximum(own, 0)], -1)
-    # bid = s[row] - u[need]; u = own score less the holder's price (0 when unassigned)
-    base = score[rows] - np.where(own >= 0, score[np.maximum(own, 0)], 0)
-    moving = holder >= 0
-    arcs = np.arange(rows.size)
-    moving_arcs = np.flatnonzero(moving)
-    moving_tail = holder[moving_arcs]
-    passes = 0
-    # Rows come grouped by organization (ascending), and so does any subset of them: each pass
-    # takes group maxima with reduceat.
-    while arcs.size:
-        passes += 1
-        candidate = base[arcs] + np.where(moving[arcs], prices[np.maximum(holder[arcs], 0)], 0)
-        heads = head[arcs]
-        starts = np.flatnonzero(np.r_[True, heads[1:] != heads[:-1]])
-        group_heads = heads[starts]
-        best = np.maximum.reduceat(candidate, starts)
-        up = best > prices[group_heads]
-        if not up.any():
-            break
-        rose = group_heads[up]
-        prices[rose] = best[up]
-        if passes > layout.n_orgs + 2:
-            raise Diverged
-        changed = np.zeros(layout.n_orgs, bool)
-        changed[rose] = True
-        arcs = moving_arcs[changed[moving_tail]]
-    return prices, passes
 
 
 # --- warm ---------------------------------------------------------------------------------------

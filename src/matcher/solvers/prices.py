@@ -65,6 +65,7 @@ def least_prices(
     n_needs: int,
     n_orgs: int,
     first: IntArray | None = None,
+    by_org: IntArray | None = None,
 ) -> Prices | None:
     """The least prices that satisfy complementary slackness with the plan ``chosen``, or ``None``.
 
@@ -78,42 +79,55 @@ def least_prices(
 
     ``first``, when given, are the prices after the first pass (each organization's best bid at
     prices 0, and 0 at least), which a caller holding the score matrix computes faster.
+    ``by_org``, when given, are the positions of the pairs that bid, sorted by organization
+    (stably): a caller holding them saves sorting again, and leaves out pairs that cannot be
+    chosen (the chosen ones among them).
     """
     holder = np.full(n_needs, -1, np.int64)
     own = np.zeros(n_needs, np.int64)
     holder[need[chosen]] = org[chosen]
     own[need[chosen]] = w[chosen]
-    held = holder >= 0
-    # Pairs by need, to revisit the needs whose organization's price rose.
-    order = np.argsort(need, kind="stable") if need.size and (np.diff(need) < 0).any() else None
-    by_need = np.arange(need.size) if order is None else order
-    need_start = np.searchsorted(need if order is None else need[order], np.arange(n_needs + 1))
+    # Every pass takes each organization's best bid with one reduceat over the pairs it reads,
+    # which come grouped by organization (any subset of ``arcs`` keeps them grouped).
+    arcs = np.argsort(org, kind="stable") if by_org is None else by_org
+    head = org[arcs]
+    tail = holder[need[arcs]]  # the organization whose price moves the bid (-1: none)
+    base = w[arcs] - own[need[arcs]]  # the bid, less that organization's price
+    moving = np.flatnonzero(tail >= 0)
+    moving_tail = tail[moving]
     work, budget, passes = 0, MAX_WORK_PER_PAIR * max(1, need.size), 0
     if first is None:
-        price, arcs = np.zeros(n_orgs, np.int64), by_need
+        price, todo = np.zeros(n_orgs, np.int64), np.arange(arcs.size)
     else:
         price, passes = first.astype(np.int64), 1
-        needs = np.flatnonzero(held & (price[np.maximum(holder, 0)] > 0))
-        arcs = by_need[_ranges(need_start[needs], need_start[needs + 1])]
-    while arcs.size:
+        todo = moving[price[moving_tail] > 0]
+    while todo.size:
         passes += 1
-        work += arcs.size
+        work += todo.size
         if work > budget:
             return None
-        surplus = own - np.where(held, price[np.maximum(holder, 0)], 0)
-        bids = w[arcs] - surplus[need[arcs]]
-        raised = price.copy()
-        np.maximum.at(raised, org[arcs], bids)
-        rose = np.flatnonzero(raised > price)
-        price = raised
+        rose = _raise(
+            price, head[todo], base[todo] + np.where(tail[todo] >= 0, price[tail[todo]], 0)
+        )
         if rose.size == 0:
             break
         moved = np.zeros(n_orgs, bool)
         moved[rose] = True
-        needs = np.flatnonzero(held & moved[np.maximum(holder, 0)])
-        arcs = by_need[_ranges(need_start[needs], need_start[needs + 1])]
-    surplus = own - np.where(held, price[np.maximum(holder, 0)], 0)
+        todo = moving[moved[moving_tail]]
+    surplus = own - np.where(holder >= 0, price[np.maximum(holder, 0)], 0)
     return Prices(surplus, price, passes)
+
+
+def _raise(price: IntArray, heads: IntArray, bids: IntArray) -> IntArray:
+    """Raise each organization's ``price`` to its best bid (``heads`` grouped); returns those
+    that rose."""
+    starts = np.flatnonzero(np.r_[True, heads[1:] != heads[:-1]])
+    groups = heads[starts]
+    best = np.maximum.reduceat(bids, starts)
+    up = best > price[groups]
+    rose = groups[up]
+    price[rose] = best[up]
+    return rose
 
 
 def certify(
@@ -145,13 +159,3 @@ def certify(
         and (u[taken == 0] == 0).all()
         and (v[load < capacity] == 0).all()
     )
-
-
-def _ranges(starts: IntArray, stops: IntArray) -> IntArray:
-    """The concatenated ranges ``starts[i]:stops[i]``."""
-    lengths = stops - starts
-    total = int(lengths.sum())
-    if total == 0:
-        return np.zeros(0, np.int64)
-    offsets = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
-    return offsets + np.arange(total)

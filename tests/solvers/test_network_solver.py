@@ -188,3 +188,10 @@ def test_least_prices_read_only_the_pairs_given_by_organization(model: Assignmen
     assert alone.price.tolist() == listed.price.tolist()
     assert alone.surplus.tolist() == listed.surplus.tolist()
     assert alone.passes == listed.passes
+
+
+def test_least_prices_without_organizations() -> None:
+    none = np.zeros(0, np.int64)
+    prices = least_prices(none, none, none, none, n_needs=2, n_orgs=0)
+    assert prices is not None
+    assert prices.surplus.tolist() == [0, 0] and prices.price.tolist() == [] and prices.passes == 0

@@ -114,7 +114,7 @@ def least_prices(
         moved = np.zeros(n_orgs, bool)
         moved[rose] = True
         todo = moving[moved[moving_tail]]
-    surplus = own - np.where(holder >= 0, price[np.maximum(holder, 0)], 0)
+    surplus = own - np.append(price, 0)[holder]  # an unassigned need (-1) reads the 0
     return Prices(surplus, price, passes)
 
 

@@ -88,7 +88,9 @@ def barred_organizations(problem: Problem) -> npt.NDArray[np.bool_]:
     return barred[problem.index.org_credit]
 
 
-def ineligibility(problem: Problem, need: npt.ArrayLike, org: npt.ArrayLike) -> IntArray:
+def ineligibility(
+    problem: Problem, need: npt.ArrayLike, org: npt.ArrayLike, *, listed: bool = False
+) -> IntArray:
     """The first rule that removes each (need, organization) pair, as a code; 0 when eligible.
 
     Parameters
@@ -97,66 +99,117 @@ def ineligibility(problem: Problem, need: npt.ArrayLike, org: npt.ArrayLike) -> 
         The problem.
     need, org
         Need and organization indices (broadcast against each other).
+    listed
+        Whether the pairs are known to be among the problem's ``pair_scores`` (the ``pair_scores``
+        rule then has nothing to remove, and is not evaluated).
 
     Returns
     -------
     numpy.ndarray
         ``0`` for an eligible pair, else ``1 + RULES.index(rule)`` of the first failing rule.
     """
-    index = problem.index
-    tree = index.hierarchy
     need, org = np.broadcast_arrays(
         np.atleast_1d(np.asarray(need, np.int64)), np.atleast_1d(np.asarray(org, np.int64))
     )
-    code = np.zeros(need.shape, np.int64)
+    # The first three rules look at the organization alone: evaluated once per organization.
+    by_org = _organization_codes(problem)
+    code = by_org[org] if by_org.any() else np.zeros(need.shape, np.int64)
+    _pair_rules(problem, need, org, code, listed=listed)
+    return code
 
-    def fail(rule: str, mask: npt.NDArray[np.bool_]) -> None:
-        code[(code == 0) & mask] = RULES.index(rule) + 1
 
+def _organization_codes(problem: Problem) -> IntArray:
+    """Per organization, the first of ``credit``, ``inspection`` and ``grade`` that removes it
+    from every pair (as an :func:`ineligibility` code), 0 when none does."""
+    index = problem.index
     switches = problem.policy.eligibility
-    category = index.need_category[need]
-    fail("credit", barred_organizations(problem)[org])
+    code = np.zeros(index.n_orgs, np.int64)
+    _fail(code, "grade", index.org_grade < switches.min_grade)
     if switches.require_inspection:
-        fail("inspection", ~index.org_inspection[org])
-    fail("grade", index.org_grade[org] < switches.min_grade)
-    fail("declined", in_sorted(need * index.n_orgs + org, index.declined_key))
-    if index.pair_need is not None and index.pair_org is not None:
-        listed = np.sort(index.pair_need * index.n_orgs + index.pair_org)
-        fail("pair_scores", ~in_sorted(need * index.n_orgs + org, listed))
-    flat = org * len(Category) + category
+        _fail(code, "inspection", ~index.org_inspection, first=True)
+    _fail(code, "credit", barred_organizations(problem), first=True)
+    return code
+
+
+def _fail(code: IntArray, rule: str, mask: npt.NDArray[np.bool_], *, first: bool = False) -> None:
+    """Record ``rule`` where ``mask`` holds and no earlier rule failed (``first``: where it
+    holds, over any later rule's code)."""
+    where = mask if first else (code == 0) & mask
+    code[where] = RULES.index(rule) + 1
+
+
+def _pair_rules(
+    problem: Problem, need: IntArray, org: IntArray, code: IntArray, *, listed: bool
+) -> None:
+    """The rules after ``grade``, in order, where ``code`` is still 0; a rule that cannot remove
+    any pair of this problem is not evaluated."""
+    index = problem.index
+    switches = problem.policy.eligibility
+    if index.declined_key.size:
+        _fail(code, "declined", in_sorted(need * index.n_orgs + org, index.declined_key))
+    if index.pair_need is not None and index.pair_org is not None and not listed:
+        keys = np.sort(index.pair_need * index.n_orgs + index.pair_org)
+        _fail(code, "pair_scores", ~in_sorted(need * index.n_orgs + org, keys))
     # Given pair scores replace the structural rules (capability, scope, service regions): the
     # portal that scored the pairs decided those. Credit, willingness and the switches still hold.
     structural = index.pair_need is None
+    by_region = structural or index.declines_region_key.size or switches.max_distance_km is not None
+    region = index.need_region[need] if by_region else None
+    _category_rules(problem, need, org, region, code)
+    if region is not None and structural:
+        _structural_area_rules(problem, org, region, code)
+    if region is not None and switches.max_distance_km is not None:
+        km = problem.index.hierarchy.distance_km(region, index.org_home[org])
+        _fail(code, "distance", km > switches.max_distance_km)
+
+
+def _category_rules(
+    problem: Problem, need: IntArray, org: IntArray, region: IntArray | None, code: IntArray
+) -> None:
+    """``capability`` (without given pair scores), ``unwilling`` and ``primary_type``, where
+    ``code`` is still 0."""
+    index = problem.index
+    structural = index.pair_need is None
+    declines = index.org_declines_category.any() or index.declines_region_key.size
+    primary_only = _primary_only(problem.policy.eligibility.primary_types_only)
+    if not (structural or declines or primary_only.any()):
+        return
+    category = index.need_category[need]
+    flat = org * len(Category) + category
     if structural:
-        fail("capability", index.org_capability.ravel()[flat] <= 0)
-    region = index.need_region[need]
-    unwilling = index.org_declines_category.ravel()[flat]
-    if index.declines_region_key.size:
-        unwilling = unwilling | listed_region(problem, org, region, index.declines_region_key)
-    fail("unwilling", unwilling)
-    fail(
-        "primary_type",
-        _primary_only(switches.primary_types_only)[category]
-        & ~PRIMARY_MATRIX.ravel()[category * len(ORG_TYPES) + index.org_type[org]],
-    )
+        _fail(code, "capability", index.org_capability.ravel()[flat] <= 0)
+    if declines:
+        unwilling = index.org_declines_category.ravel()[flat]
+        if region is not None and index.declines_region_key.size:
+            unwilling = unwilling | listed_region(problem, org, region, index.declines_region_key)
+        _fail(code, "unwilling", unwilling)
+    if primary_only.any():
+        _fail(
+            code,
+            "primary_type",
+            primary_only[category]
+            & ~PRIMARY_MATRIX.ravel()[category * len(ORG_TYPES) + index.org_type[org]],
+        )
 
-    depth = index.org_scope_depth[org]
-    need_anchor = tree.ancestor_at[region, depth]
-    org_anchor = tree.ancestor_at[index.org_home[org], depth]
-    # A nation-scope organization works anywhere, with or without a nation region above it.
-    national = depth == Level.NATION.depth
-    if switches.respect_scope and structural:
-        fail("scope", ~national & ((need_anchor < 0) | (need_anchor != org_anchor)))
 
-    limited = np.flatnonzero(index.org_has_service[org] & (code == 0) & structural)
+def _structural_area_rules(
+    problem: Problem, org: IntArray, region: IntArray, code: IntArray
+) -> None:
+    """``scope`` and ``service_regions``, where ``code`` is still 0."""
+    index = problem.index
+    tree = index.hierarchy
+    if problem.policy.eligibility.respect_scope:
+        depth = index.org_scope_depth[org]
+        need_anchor = tree.ancestor_at[region, depth]
+        org_anchor = tree.ancestor_at[index.org_home[org], depth]
+        # A nation-scope organization works anywhere, with or without a nation region above it.
+        national = depth == Level.NATION.depth
+        _fail(code, "scope", ~national & ((need_anchor < 0) | (need_anchor != org_anchor)))
+    limited = np.flatnonzero(index.org_has_service[org] & (code == 0))
     if limited.size:
         served = np.sort(index.service_org * len(tree) + index.service_region)
-        inside = listed_region(problem, org[limited], region[limited], served)
-        code[limited[~inside]] = RULES.index("service_regions") + 1
-    if switches.max_distance_km is not None:
-        km = tree.distance_km(region, index.org_home[org])
-        fail("distance", km > switches.max_distance_km)
-    return code
+        inside = listed_region(problem, org.ravel()[limited], region.ravel()[limited], served)
+        code.ravel()[limited[~inside]] = RULES.index("service_regions") + 1
 
 
 def listed_region(

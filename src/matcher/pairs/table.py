@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -44,6 +44,7 @@ __all__ = [
     "CandidateTable",
     "build_candidates",
     "candidates",
+    "need_rows",
     "pinned_rows",
 ]
 
@@ -116,11 +117,7 @@ def build_candidates(problem: Problem) -> CandidateTable:
     """
     index = problem.index
     if index.pair_need is not None and index.pair_org is not None and index.pair_score is not None:
-        need, org, given = index.pair_need, index.pair_org, index.pair_score
-        keep = ineligibility(problem, need, org) == 0
-        need, org, given = need[keep], org[keep], given[keep]
-        order = np.argsort(need * max(1, index.n_orgs) + org, kind="stable")
-        return CandidateTable(need[order], org[order], np.ascontiguousarray(given[order]), problem)
+        return _given_pairs(problem, index.pair_need, index.pair_org, index.pair_score)
     join = CandidateJoin(problem)
     blocks = [
         _block(problem, join, start, min(start + BLOCK_NEEDS, index.n_needs))
@@ -131,6 +128,34 @@ def build_candidates(problem: Problem) -> CandidateTable:
         return CandidateTable(empty, empty.copy(), np.zeros(0), problem)
     need, org, score = (np.concatenate(arrays) for arrays in zip(*blocks, strict=True))
     return CandidateTable(need, org, score, problem)
+
+
+def _given_pairs(
+    problem: Problem, need: IntArray, org: IntArray, given: FloatArray
+) -> CandidateTable:
+    """The problem's own pairs a rule does not remove, sorted, with their given scores.
+
+    Where no rule removes a pair and the pairs come sorted, the table reads the problem's arrays
+    as they are (read-only views), without a copy.
+    """
+    keep = ineligibility(problem, need, org, listed=True) == 0
+    if not keep.all():
+        need, org, given = need[keep], org[keep], given[keep]
+    key = need * max(1, problem.index.n_orgs) + org
+    if key.size > 1 and (key[1:] < key[:-1]).any():
+        order = np.argsort(key, kind="stable")
+        need, org, given = need[order], org[order], given[order]
+    given = np.ascontiguousarray(given)
+    return CandidateTable(_read_only(need), _read_only(org), _read_only(given), problem)
+
+
+_Array = TypeVar("_Array", IntArray, FloatArray)
+
+
+def _read_only(array: _Array) -> _Array:
+    view = array.view()
+    view.flags.writeable = False
+    return view
 
 
 def _block(
@@ -214,6 +239,23 @@ def pinned_rows(problem: Problem, table: CandidateTable) -> IntArray:
     if issues:
         raise ProblemError(issues)
     return np.sort(rows)
+
+
+def need_rows(start: IntArray, needs: IntArray) -> IntArray:
+    """The rows of ``needs`` in a table sorted by need, whose need ``n`` holds rows ``start[n]``
+    to ``start[n + 1] - 1``: the ranges, concatenated in the order of ``needs``.
+
+    Examples
+    --------
+    >>> need_rows(np.array([0, 2, 2, 5]), np.array([2, 0])).tolist()
+    [2, 3, 4, 0, 1]
+    """
+    lo, hi = start[needs], start[needs + 1]
+    lengths = hi - lo
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, np.int64)
+    return np.repeat(lo - (np.cumsum(lengths) - lengths), lengths) + np.arange(total)
 
 
 def _rule_zh(rule: str) -> str:

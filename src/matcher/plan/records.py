@@ -30,7 +30,7 @@ from .._lazy import lazy_module
 from ..models import COMPONENTS, Category, Priority, Problem
 from ..models.base import Model
 from ..pairs.eligibility import RULES, ineligibility
-from ..pairs.table import CandidateTable
+from ..pairs.table import CandidateTable, need_rows
 from .solution import Assignment, Unmet, UnmetReason, unmet_detail
 
 if TYPE_CHECKING:
@@ -84,11 +84,17 @@ class PlanRows:
         self._unserved = np.flatnonzero(~served)
         self._ruled, self._infeasible = ruled, infeasible
         n = index.n_needs
-        self._candidates = np.bincount(table.need, minlength=n)
+        # The table is sorted by need: each need's rows are one range.
+        start = np.searchsorted(table.need, np.arange(n + 1))
+        self._candidates = np.diff(start)
+        # Whether an unserved need has a pair with a positive score, and one at an organization
+        # with room: read on the unserved needs' rows only (served needs never ask).
+        rows = need_rows(start, self._unserved)
+        need, org, positive = table.need[rows], table.org[rows], table.score[rows] > 0
         load = np.bincount(self._org, minlength=index.n_orgs)
-        open_pair = (table.score > 0) & (load[table.org] < index.org_capacity[table.org])
-        self._has_open = np.bincount(table.need, weights=open_pair, minlength=n) > 0
-        self._has_positive = np.bincount(table.need, weights=table.score > 0, minlength=n) > 0
+        open_pair = positive & (load[org] < index.org_capacity[org])
+        self._has_open = np.bincount(need, weights=open_pair, minlength=n) > 0
+        self._has_positive = np.bincount(need, weights=positive, minlength=n) > 0
 
     def rows(self, field: str) -> tuple[Model, ...]:
         """The records of ``field``: ``assignments`` or ``unmet``."""

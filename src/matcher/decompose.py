@@ -43,7 +43,7 @@ from .solvers.base import AssignmentModel, SideRules, Solver, SolverResult, Stat
 from .solvers.budget import Budget
 from .solvers.flow import flow_scale
 
-__all__ = ["MAX_TASKS", "MIN_TASK_PAIRS", "Part", "solve_in_parts", "split"]
+__all__ = ["MAX_TASKS", "MIN_TASK_PAIRS", "Part", "one_block", "solve_in_parts", "split"]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -84,6 +84,32 @@ class Part:
             side=side,
             scale=flow_scale(whole) if scale is None else scale,
         )
+
+
+def one_block(model: AssignmentModel) -> bool:
+    """Whether the candidate graph is visibly one connected component: every need that has a
+    candidate is a candidate of every organization that has one (a complete block of pairs).
+
+    At most two passes over the pairs (pairs are distinct): when it holds, :func:`split` would find a
+    single part. ``False`` says nothing.
+
+    Examples
+    --------
+    >>> need, org = np.array([0, 0, 2, 2]), np.array([0, 1, 0, 1])
+    >>> one_block(AssignmentModel(3, 2, need, org, np.ones(4), np.array([1, 1])))
+    True
+    >>> one_block(AssignmentModel(3, 2, need[:3], org[:3], np.ones(3), np.array([1, 1])))
+    False
+    """
+    if model.n_pairs == 0:
+        return False
+    if model.n_pairs == model.n_needs * model.n_orgs:
+        return True  # every (need, organization) is a pair
+    paired_need = np.zeros(model.n_needs, bool)
+    paired_need[model.need] = True
+    paired_org = np.zeros(model.n_orgs, bool)
+    paired_org[model.org] = True
+    return model.n_pairs == int(paired_need.sum()) * int(paired_org.sum())
 
 
 def split(model: AssignmentModel, *, min_task_pairs: int | None = None) -> list[Part]:

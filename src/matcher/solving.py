@@ -1,5 +1,23 @@
 """``matcher.solve``: from a problem to a plan, through the candidate table and one back end.
 
+Time and work
+-------------
+``time_limit`` is the seconds the whole call may take: every phase (candidates, parts, LP bounds,
+searches, conflict finding) shares one deadline, and the call returns its best plan and a proven
+``bound`` by then (status ``feasible`` when unproven). It is a safety cap: searches stop on
+``work_limit``, so a plan does not depend on how busy the machine is, unless the cap stops a phase
+first; ``solution.stats["time_capped"]`` then names the phases it stopped.
+
+Parts
+-----
+With ``decompose``, the independent parts of the candidate graph (connected components, joined
+where a rule counts across them) are solved one by one and merged: the same objective as the whole
+solve; ``solution.stats["parts"]`` tells how many. An ``executor`` runs them: any
+:class:`concurrent.futures.Executor`, such as a Dask cluster's
+``distributed.Client(...).get_executor()`` or a ``ProcessPoolExecutor``. Without one they are
+solved here, one after another: matcher starts no process of its own (forking a process that may
+hold threads can deadlock).
+
 Examples
 --------
 >>> import matcher
@@ -20,12 +38,12 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 
-from .decompose import solve_in_parts, split
+from .decompose import one_block, solve_in_parts, split
 from .errors import OptionError, UnknownSolverError
 from .models import Priority, Problem
 from .models.index import ORG_TYPES
@@ -77,24 +95,18 @@ def solve(
         NetworkSolver`), ``"flow"`` (OR-Tools' min-cost flow), ``"cpsat"``, ``"greedy"``, or a
         :class:`~matcher.solvers.Solver`.
     time_limit
-        Seconds the whole call may take: every phase (candidates, parts, LP bounds, searches,
-        conflict finding) shares one deadline, and the call returns its best plan and a proven
-        ``bound`` by then (status ``feasible`` when unproven). It is a safety cap: searches stop on
-        ``work_limit``, so a plan does not depend on how busy the machine is, unless the cap
-        stops a phase first; ``solution.stats["time_capped"]`` then names the phases it stopped.
+        Seconds the whole call may take, every phase together (see *Time and work* in
+        :mod:`matcher.solving`); ``solution.stats["time_capped"]`` names the phases it stopped.
     seed
         Random seed of back ends that search: any whole number (reduced to what each back end
         takes).
     decompose
-        Solve the independent parts of the candidate graph (connected components, joined where a
-        rule counts across them) one by one and merge them: the same objective as the whole
-        solve. ``None`` (the default) decomposes from :data:`AUTO_DECOMPOSE_PAIRS` candidate
-        pairs on when there are several parts; ``solution.stats["parts"]`` tells how many.
+        Solve the independent parts of the candidate graph one by one and merge them (see
+        *Parts*): the same objective as the whole solve. ``None`` (the default) decomposes from
+        :data:`AUTO_DECOMPOSE_PAIRS` candidate pairs on when there are several parts.
     executor
-        Where the parts run: any :class:`concurrent.futures.Executor`, such as a Dask cluster's
-        ``distributed.Client(...).get_executor()`` or a ``ProcessPoolExecutor``. ``None`` solves
-        them here, one after another: matcher starts no process of its own (forking a process that
-        may hold threads can deadlock). Giving one implies ``decompose``.
+        Where the parts run: any :class:`concurrent.futures.Executor` (see *Parts*); ``None``
+        solves them here, one after another. Giving one implies ``decompose``.
     work_limit
         Deterministic work every search of the call may spend together, in CP-SAT's deterministic
         seconds; ``None`` means :data:`~matcher.solvers.budget.WORK_PER_SECOND` per second of
@@ -113,19 +125,56 @@ def solve(
         When ``time_limit`` or ``work_limit`` is not a positive number, ``seed`` is not a whole
         number, or ``executor`` is given with ``decompose=False``.
     """
+    call = _call(problem, solver, time_limit, seed, work_limit, decompose, executor)
+    started = time.perf_counter()
+    budget = Budget.start(call.time_limit, call.work_limit)
+    table = build_candidates(problem)
+    model = _model(problem, table)
+    candidates_done = time.perf_counter()
+    result, conflicts = _solve_model(problem, model, call, budget)
+    solved = time.perf_counter()
+    solution = assemble(problem, table, result, call.backend.name, model.side, conflicts)
+    solution._problem = problem
+    _record_timings(solution, result, [started, candidates_done, solved])
+    return solution
+
+
+@dataclass(frozen=True)
+class _Call:
+    """The checked options of one :func:`solve` call."""
+
+    backend: Solver
+    time_limit: float
+    seed: int
+    work_limit: float | None
+    decompose: bool | None
+    executor: Executor | None
+
+
+def _call(
+    problem: object,
+    solver: str | Solver,
+    time_limit: object,
+    seed: object,
+    work_limit: object,
+    decompose: bool | None,
+    executor: Executor | None,
+) -> _Call:
+    """The options of :func:`solve`, checked in the order its errors are documented."""
     if not isinstance(problem, Problem):
         raise OptionError(f"problem must be a matcher.Problem, not {type(problem).__name__}")
     backend = _backend(solver, problem)
-    time_limit, seed = check_options(time_limit, seed)
+    seconds, seed = check_options(time_limit, seed)
     work = None if work_limit is None else _positive("work_limit", work_limit)
     if decompose is False and executor is not None:
         raise OptionError("an executor runs the parts of a decomposed solve: drop decompose=False")
-    started = time.perf_counter()
-    budget = Budget.start(time_limit, work)
-    table = build_candidates(problem)
+    return _Call(backend, seconds, seed, work, decompose, executor)
+
+
+def _model(problem: Problem, table: CandidateTable) -> AssignmentModel:
+    """The assignment model of the candidate table, with the policy's rules when it needs them."""
     index = problem.index
-    side = _side_rules(problem, table) if needs_rules(problem) else None
-    model = AssignmentModel(
+    return AssignmentModel(
         n_needs=index.n_needs,
         n_orgs=index.n_orgs,
         need=table.need,
@@ -133,22 +182,31 @@ def solve(
         score=table.score,
         capacity=index.org_capacity,
         fixed=pinned_rows(problem, table),
-        side=side,
+        side=_side_rules(problem, table) if needs_rules(problem) else None,
     )
-    candidates_done = time.perf_counter()
+
+
+def _solve_model(
+    problem: Problem, model: AssignmentModel, call: _Call, budget: Budget
+) -> tuple[SolverResult, list[Conflict]]:
+    """The back end's result on ``model`` and, when rules make it infeasible, the conflicts."""
 
     def run(model: AssignmentModel) -> SolverResult:
-        return _run(backend, model, budget, seed, decompose, executor)
+        return _run(call.backend, model, budget, call.seed, call.decompose, call.executor)
 
+    side = model.side
     result = _solve_around_fixed(run, model) if side is None else run(model)
-    solved = time.perf_counter()
     conflicts: list[Conflict] = []
     if side is not None and result.status is Status.INFEASIBLE:
-        conflicts = explain_conflict(problem, model, side, budget=budget, seed=seed)
+        conflicts = explain_conflict(problem, model, side, budget=budget, seed=call.seed)
     if budget.capped:
         result.stats["time_capped"] = ",".join(budget.capped)
-    solution = assemble(problem, table, result, backend.name, side, conflicts)
-    solution._problem = problem
+    return result, conflicts
+
+
+def _record_timings(solution: Solution, result: SolverResult, stamps: list[float]) -> None:
+    """The back end's phases and the call's own (``stamps``: started, candidates done, solved)."""
+    started, candidates_done, solved = stamps
     solution.timings.update(
         {k: float(v) for k, v in result.stats.items() if k.endswith("_seconds")}
         | {
@@ -157,7 +215,6 @@ def solve(
             "total_seconds": time.perf_counter() - started,
         }
     )
-    return solution
 
 
 def _run(
@@ -171,6 +228,8 @@ def _run(
     """Solve ``model`` whole, or in parts when asked to or when it is large and falls apart."""
     wanted = decompose or executor is not None
     whole = decompose is False or (not wanted and model.n_pairs < AUTO_DECOMPOSE_PAIRS)
+    # One visible block is one part: whole, unless parts are asked for.
+    whole = whole or (not wanted and one_block(model))
     parts = [] if whole else split(model)
     if not parts or (len(parts) == 1 and not wanted):
         return backend.solve(model, time_limit=budget.seconds_left(), seed=seed, budget=budget)

@@ -37,6 +37,7 @@ True
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -47,7 +48,13 @@ from .._lazy import lazy_module
 from .base import AssignmentModel, IntArray, Solver, SolverResult, Status
 from .budget import Budget
 from .flow import FlowSolver, scaled
-from .prices import certify, least_prices
+from .prices import (
+    Prices,
+    certify,
+    certify_complete,
+    least_prices,
+    least_prices_complete,
+)
 
 if TYPE_CHECKING:
     import scipy.optimize as _optimize
@@ -107,32 +114,16 @@ class NetworkSolver(Solver):
         algorithm = self.algorithm if forced and self.algorithm else choose(model)
         if algorithm == "flow":
             return _flow(model, time_limit)
-        n, m = model.n_needs, model.n_orgs
         positive = np.flatnonzero(model.score > 0)
-        every = positive.size == model.n_pairs  # then no copy of the pairs
         w, scale = scaled(model, positive)
-        need, org = (
-            (model.need, model.org) if every else (model.need[positive], model.org[positive])
-        )
-        # Organizations with no slot take no need: drop them from the matrix.
-        usable = np.flatnonzero(model.capacity > 0)
-        first = None
         built = time.perf_counter()
-        if usable.size == m and algorithm == "dense":
-            taken, first = _dense(n, m, need, org, w)
-        elif need.size:
-            column = np.full(m, -1, np.int64)
-            column[usable] = np.arange(usable.size)
-            local = np.flatnonzero(column[org] >= 0)
-            match = _dense if algorithm == "dense" else _sparse
-            if local.size:
-                local = local[match(n, usable.size, need[local], column[org[local]], w[local])[0]]
-            taken = local
+        if algorithm == "dense" and positive.size == model.n_pairs and _complete(model):
+            taken, proof = _solve_complete(model, w)
         else:
-            taken = np.zeros(0, np.int64)
+            taken, proof = _solve_pairs(algorithm, model, positive, w)
         solved = time.perf_counter()
-        prices = least_prices(need, org, w, taken, n_needs=n, n_orgs=m, first=first)
-        if prices is None or not certify(need, org, w, model.capacity, taken, prices):
+        prices = proof()
+        if prices is None:
             result = _flow(model, time_limit)
             result.stats["fallback"] = f"the {algorithm} plan has no certificate"
             return result
@@ -153,6 +144,70 @@ class NetworkSolver(Solver):
                 "price_passes": prices.passes,
             },
         )
+
+
+#: A plan's proof, found when called: its certified prices, or ``None`` (no certificate).
+Proof = Callable[[], Prices | None]
+
+
+def _complete(model: AssignmentModel) -> bool:
+    """Whether the pairs are every (need, organization), in row-major order, every organization
+    with a slot."""
+    n, m = model.n_needs, model.n_orgs
+    if n * m == 0 or model.n_pairs != n * m or not (model.capacity > 0).all():
+        return False
+    return bool(
+        (model.org.reshape(n, m) == np.arange(m)).all()
+        and (model.need.reshape(n, m) == np.arange(n)[:, None]).all()
+    )
+
+
+def _solve_complete(model: AssignmentModel, w: IntArray) -> tuple[IntArray, Proof]:
+    """The dense algorithm on a complete model: the integer scores are the matrix itself."""
+    n, m = model.n_needs, model.n_orgs
+    matrix = w.reshape(n, m)
+    rows, columns = _optimize.linear_sum_assignment(matrix.astype(np.float64), maximize=True)
+    holder = np.full(n, -1, np.int64)
+    holder[rows] = columns  # every score is positive: every match adds
+
+    def proof() -> Prices | None:
+        prices = least_prices_complete(matrix, holder)
+        proven = prices is not None and certify_complete(matrix, model.capacity, holder, prices)
+        return prices if proven else None
+
+    return rows * m + columns, proof
+
+
+def _solve_pairs(
+    algorithm: str, model: AssignmentModel, positive: IntArray, w: IntArray
+) -> tuple[IntArray, Proof]:
+    """The dense or sparse algorithm on the positive pairs: positions among them of the pairs a
+    best assignment takes, and its proof."""
+    n, m = model.n_needs, model.n_orgs
+    every = positive.size == model.n_pairs  # then no copy of the pairs
+    need, org = (model.need, model.org) if every else (model.need[positive], model.org[positive])
+    # Organizations with no slot take no need: drop them from the matrix.
+    usable = np.flatnonzero(model.capacity > 0)
+    first = None
+    if usable.size == m and algorithm == "dense":
+        taken, first = _dense(n, m, need, org, w)
+    elif need.size:
+        column = np.full(m, -1, np.int64)
+        column[usable] = np.arange(usable.size)
+        local = np.flatnonzero(column[org] >= 0)
+        match = _dense if algorithm == "dense" else _sparse
+        if local.size:
+            local = local[match(n, usable.size, need[local], column[org[local]], w[local])[0]]
+        taken = local
+    else:
+        taken = np.zeros(0, np.int64)
+
+    def proof() -> Prices | None:
+        prices = least_prices(need, org, w, taken, n_needs=n, n_orgs=m, first=first)
+        proven = prices is not None and certify(need, org, w, model.capacity, taken, prices)
+        return prices if proven else None
+
+    return taken, proof
 
 
 def choose(model: AssignmentModel) -> str:

@@ -90,13 +90,15 @@ def scaled(model: AssignmentModel, positive: IntArray) -> tuple[IntArray, float]
     Every exact back end of a network-shaped model reads these integers, so that "optimal" and
     the reported ``tolerance`` mean the same whichever algorithm ran.
     """
+    # Every pair positive: ``positive`` is every position, and the scores are read as they are.
+    score = model.score if positive.size == model.n_pairs else model.score[positive]
     if model.scale is None:
-        costs, scale = integer_scores(model.score[positive], model.n_needs + model.n_orgs + 2)
+        costs, scale = integer_scores(score, model.n_needs + model.n_orgs + 2)
     else:
         scale = model.scale
-        costs = np.rint(model.score[positive] * scale).astype(np.int64)
+        costs = np.rint(score * scale).astype(np.int64)
     # A positive score never rounds to 0 (a free arc), which a plan could then leave out.
-    return np.maximum(costs, 1), scale
+    return np.maximum(costs, 1, out=costs), scale
 
 
 def flow_scale(model: AssignmentModel) -> float:

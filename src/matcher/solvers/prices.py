@@ -39,7 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Prices", "certify", "least_prices"]
+__all__ = ["Prices", "certify", "certify_complete", "least_prices", "least_prices_complete"]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -157,5 +157,59 @@ def certify(
         and (u[need] + v[org] >= w).all()
         and (u[need[chosen]] + v[org[chosen]] == w[chosen]).all()
         and (u[taken == 0] == 0).all()
+        and (v[load < capacity] == 0).all()
+    )
+
+
+def least_prices_complete(matrix: IntArray, holder: IntArray) -> Prices | None:
+    """:func:`least_prices` where every (need, organization) is a pair: ``matrix[n, o]`` is the
+    pair's integer score (every one ``> 0``) and ``holder[n]`` the organization need ``n`` takes
+    (-1: none). Each pass reads whole rows of the matrix, without gathering pairs."""
+    n_needs, n_orgs = matrix.shape
+    held = holder >= 0
+    rows = np.arange(n_needs)
+    own = np.where(held, matrix[rows, np.maximum(holder, 0)], 0)
+    price = np.zeros(n_orgs, np.int64)
+    needs: IntArray | None = None  # None: every need
+    work, budget, passes = 0, MAX_WORK_PER_PAIR * max(1, matrix.size), 0
+    while needs is None or needs.size:
+        passes += 1
+        block = matrix if needs is None else matrix[needs]
+        work += block.size
+        if work > budget:
+            return None
+        surplus = own - np.where(held, price[np.maximum(holder, 0)], 0)
+        bids = block - (surplus if needs is None else surplus[needs])[:, None]
+        raised = np.maximum(price, bids.max(axis=0, initial=0))
+        rose = raised > price
+        price = raised
+        if not rose.any():
+            break
+        needs = rows[held & rose[np.maximum(holder, 0)]]
+    surplus = own - np.where(held, price[np.maximum(holder, 0)], 0)
+    return Prices(surplus, price, passes)
+
+
+def certify_complete(
+    matrix: IntArray, capacity: IntArray, holder: IntArray, prices: Prices
+) -> bool:
+    """:func:`certify` where every (need, organization) is a pair, scored ``matrix[n, o]``, and
+    need ``n`` takes organization ``holder[n]`` (-1: none)."""
+    n_needs, n_orgs = matrix.shape
+    u, v = prices.surplus, prices.price
+    taken = holder >= 0
+    needs, orgs = np.flatnonzero(taken), holder[taken]
+    load = np.bincount(orgs, minlength=n_orgs)
+    chosen = matrix[needs, orgs]
+    return bool(
+        u.size == n_needs
+        and v.size == n_orgs
+        and (load <= capacity).all()
+        and (chosen > 0).all()
+        and (u >= 0).all()
+        and (v >= 0).all()
+        and (u[:, None] + v[None, :] >= matrix).all()
+        and (u[needs] + v[orgs] == chosen).all()
+        and (u[~taken] == 0).all()
         and (v[load < capacity] == 0).all()
     )

@@ -43,7 +43,15 @@ from .solvers.base import AssignmentModel, SideRules, Solver, SolverResult, Stat
 from .solvers.budget import Budget
 from .solvers.flow import flow_scale
 
-__all__ = ["MAX_TASKS", "MIN_TASK_PAIRS", "Part", "one_block", "solve_in_parts", "split"]
+__all__ = [
+    "BLOCK_SHARE",
+    "MAX_TASKS",
+    "MIN_TASK_PAIRS",
+    "Part",
+    "one_block",
+    "solve_in_parts",
+    "split",
+]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -51,6 +59,9 @@ IntArray = npt.NDArray[np.int64]
 MAX_TASKS = 64
 #: Components are packed together until a task holds at least this many pairs.
 MIN_TASK_PAIRS = 20_000
+#: :func:`one_block` looks for a complete block only where the pairs fill this share of the need x
+#: organization matrix.
+BLOCK_SHARE = 0.25
 
 
 @dataclass(frozen=True, eq=False)
@@ -90,8 +101,9 @@ def one_block(model: AssignmentModel) -> bool:
     """Whether the candidate graph is visibly one connected component: every need that has a
     candidate is a candidate of every organization that has one (a complete block of pairs).
 
-    At most two passes over the pairs (pairs are distinct): when it holds, :func:`split` would find a
-    single part. ``False`` says nothing.
+    At most two passes over the pairs (pairs are distinct), and none where the pairs fill less
+    than :data:`BLOCK_SHARE` of the need x organization matrix: when it holds, :func:`split` would
+    find a single part. ``False`` says nothing.
 
     Examples
     --------
@@ -103,8 +115,11 @@ def one_block(model: AssignmentModel) -> bool:
     """
     if model.n_pairs == 0:
         return False
-    if model.n_pairs == model.n_needs * model.n_orgs:
+    cells = model.n_needs * model.n_orgs
+    if model.n_pairs == cells:
         return True  # every (need, organization) is a pair
+    if model.n_pairs < BLOCK_SHARE * cells:
+        return False  # sparse pairs: not worth the passes (a model of many parts is sparse)
     paired_need = np.zeros(model.n_needs, bool)
     paired_need[model.need] = True
     paired_org = np.zeros(model.n_orgs, bool)

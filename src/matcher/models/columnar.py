@@ -295,6 +295,27 @@ def problem_from_tables(
     issues = [issue for section in sections.values() for issue in section.issues]
     if pairs is not None:
         issues += pairs.issues
+    given, checked, field_issues = _checked_fields(policy, pair_lists)
+    issues += field_issues
+    issues += _references(sections, given if issues else checked, pairs, raw=bool(issues))
+    if issues:
+        raise ProblemError(sorted(set(issues), key=_issue_order))
+    index = _index(sections, pairs, checked)
+    # The fields given, checked; model_construct fills in the defaults of the others.
+    pending = ("regions", "organizations", "needs", *(("pair_scores",) if pairs else ()))
+    problem = cls.with_pending_rows(
+        TableRows(sections, pairs), pending, **{name: checked[name] for name in given}
+    )
+    problem.__dict__["index"] = index
+    return problem
+
+
+def _checked_fields(
+    policy: Policy | Mapping[str, Any] | None, pair_lists: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any], list[Issue]]:
+    """The policy and the lists of pairs as given, the same validated (a default policy when
+    none is given, the given value where validation fails), and the issues found."""
+    issues: list[Issue] = []
     given: dict[str, Any] = {}
     checked: dict[str, Any] = {"policy": Policy()}
     if policy is not None:
@@ -310,10 +331,13 @@ def problem_from_tables(
                 checked[name] = _PAIRS[name].validate_python(pair_lists[name])
             except pydantic.ValidationError as error:
                 issues += _field_issues(error, (name,))
-    issues += _references(sections, given if issues else checked, pairs, raw=bool(issues))
-    if issues:
-        raise ProblemError(sorted(set(issues), key=_issue_order))
+    return given, checked, issues
 
+
+def _index(
+    sections: Mapping[str, _Section], pairs: PairScoreRows | None, checked: Mapping[str, Any]
+) -> ProblemIndex:
+    """The index of a problem checked without issues, from its columns and validated pairs."""
     scores = checked.get("pair_scores")
     refs = {
         name: [(p.need_id, p.org_id) for p in checked.get(name, ())]
@@ -325,20 +349,13 @@ def problem_from_tables(
         score_columns = _pair_columns(scores)
     else:
         score_columns = None
-    index = ProblemIndex.from_columns(
+    return ProblemIndex.from_columns(
         sections["regions"].columns,
         sections["organizations"].columns,
         sections["needs"].columns,
         score_columns,
         **refs,
     )
-    # The fields given, checked; model_construct fills in the defaults of the others.
-    pending = ("regions", "organizations", "needs", *(("pair_scores",) if pairs else ()))
-    problem = cls.with_pending_rows(
-        TableRows(sections, pairs), pending, **{name: checked[name] for name in given}
-    )
-    problem.__dict__["index"] = index
-    return problem
 
 
 _SCORES = pydantic.TypeAdapter(tuple[PairScore, ...])

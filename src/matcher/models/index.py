@@ -173,51 +173,76 @@ class ProblemIndex:
         >>> index.org_capability[0].tolist(), index.need_category.tolist()
         ([0.0, 0.8, 0.0, 0.0, 0.0, 0.0], [1])
         """
-        tree = Hierarchy.from_columns(
-            ids=regions["id"],
-            levels=regions["level"],
-            parents=regions["parent"],
-            priorities=regions["priority"],
-            lat=regions["lat"],
-            lon=regions["lon"],
-        )
+        tree = _hierarchy(regions)
         need_ids = tuple(needs["id"])
         org_ids = tuple(organizations["id"])
         need_position = {need_id: i for i, need_id in enumerate(need_ids)}
         org_position = {org_id: i for i, org_id in enumerate(org_ids)}
-
-        def pairs(refs: Sequence[tuple[str, str]]) -> tuple[IntArray, IntArray]:
-            need = np.array([need_position[n] for n, _ in refs], np.int64)
-            org = np.array([org_position[o] for _, o in refs], np.int64)
-            return need, org
-
-        def keys(refs: Sequence[tuple[str, str]]) -> IntArray:
-            need, org = pairs(refs)
-            return np.sort(need * len(org_ids) + org)
-
-        pinned_need, pinned_org = pairs(pinned)
-        pair_need = pair_org = pair_score = None
-        if pair_scores is not None:
-            pair_need_ids, pair_org_ids, scores = pair_scores
-            pair_need = _positions(pair_need_ids, need_position)
-            pair_org = _positions(pair_org_ids, org_position)
-            pair_score = np.array(scores, np.float64).reshape(-1)
+        pinned_need, pinned_org = _ref_positions(pinned, need_position, org_position)
         return cls(
             hierarchy=tree,
             need_ids=need_ids,
             org_ids=org_ids,
             **_need_arrays(needs, tree.position, org_position),
             **_organization_arrays(organizations, tree),
-            pair_need=pair_need,
-            pair_org=pair_org,
-            pair_score=pair_score,
+            **_pair_score_arrays(pair_scores, need_position, org_position),
             pinned_need=pinned_need,
             pinned_org=pinned_org,
-            declined_key=keys(declined),
-            pending_key=keys(pending),
+            declined_key=_ref_keys(declined, need_position, org_position, len(org_ids)),
+            pending_key=_ref_keys(pending, need_position, org_position, len(org_ids)),
             need_position=need_position,
             org_position=org_position,
         )
+
+
+def _hierarchy(regions: Columns) -> Hierarchy:
+    """The region tree, from the regions' columns."""
+    return Hierarchy.from_columns(
+        ids=regions["id"],
+        levels=regions["level"],
+        parents=regions["parent"],
+        priorities=regions["priority"],
+        lat=regions["lat"],
+        lon=regions["lon"],
+    )
+
+
+def _ref_positions(
+    refs: Sequence[tuple[str, str]],
+    need_position: Mapping[str, int],
+    org_position: Mapping[str, int],
+) -> tuple[IntArray, IntArray]:
+    """The need and organization positions of pairs given by ids."""
+    need = np.array([need_position[n] for n, _ in refs], np.int64)
+    org = np.array([org_position[o] for _, o in refs], np.int64)
+    return need, org
+
+
+def _ref_keys(
+    refs: Sequence[tuple[str, str]],
+    need_position: Mapping[str, int],
+    org_position: Mapping[str, int],
+    n_orgs: int,
+) -> IntArray:
+    """Pairs given by ids as sorted keys ``need * n_orgs + org``."""
+    need, org = _ref_positions(refs, need_position, org_position)
+    return np.sort(need * n_orgs + org)
+
+
+def _pair_score_arrays(
+    pair_scores: PairColumns | None,
+    need_position: Mapping[str, int],
+    org_position: Mapping[str, int],
+) -> dict[str, Any]:
+    """The ``pair_*`` arrays of :class:`ProblemIndex` (``None`` when no pair scores are given)."""
+    if pair_scores is None:
+        return {"pair_need": None, "pair_org": None, "pair_score": None}
+    pair_need_ids, pair_org_ids, scores = pair_scores
+    return {
+        "pair_need": _positions(pair_need_ids, need_position),
+        "pair_org": _positions(pair_org_ids, org_position),
+        "pair_score": np.array(scores, np.float64).reshape(-1),
+    }
 
 
 def _need_arrays(
@@ -250,36 +275,8 @@ def _organization_arrays(organizations: Columns, tree: Hierarchy) -> dict[str, A
     (service, declined, preferred), from the organizations' columns."""
     where = tree.position
     n_orgs = len(organizations["id"])
-
-    def per_category(name: str, fill: float) -> FloatArray:
-        table = np.full((n_orgs, len(Category)), fill, np.float64)
-        for row, values in enumerate(organizations[name]):
-            for category, value in values.items():
-                table[row, CATEGORY_CODES[category]] = value
-        return table
-
-    def category_mask(name: str) -> BoolArray:
-        mask = np.zeros((n_orgs, len(Category)), bool)
-        for row, listed in enumerate(organizations[name]):
-            for category in listed:
-                mask[row, CATEGORY_CODES[category]] = True
-        return mask
-
-    def region_keys(name: str) -> IntArray:
-        listed = [
-            row * len(tree) + where[region_id]
-            for row, regions_of in enumerate(organizations[name])
-            for region_id in regions_of
-        ]
-        return np.sort(np.array(listed, np.int64))
-
     service_regions = organizations["service_regions"]
-    service = [
-        (row, where[region_id])
-        for row, listed in enumerate(service_regions)
-        for region_id in listed or ()
-    ]
-    service_array = np.array(service, np.int64).reshape(-1, 2)
+    service_org, service_region = _service_pairs(service_regions, where)
     org_type_code = {org_type: code for code, org_type in enumerate(ORG_TYPES)}
     credit_code = {credit: code for code, credit in enumerate(CREDITS)}
     scope_depth = {scope: scope.level.depth for scope in Scope}
@@ -288,25 +285,69 @@ def _organization_arrays(organizations: Columns, tree: Hierarchy) -> dict[str, A
         "org_type": np.array([org_type_code[t] for t in organizations["org_type"]], np.int64),
         "org_scope_depth": np.array([scope_depth[s] for s in organizations["scope"]], np.int64),
         "org_home": np.array([where[h] for h in organizations["home_region"]], np.int64),
-        "org_capability": per_category("capabilities", 0.0),
+        "org_capability": _per_category(organizations["capabilities"], n_orgs, 0.0),
         "org_capacity": np.array(organizations["max_projects"], np.int64).reshape(-1),
         "org_credit": np.array([credit_code[c] for c in organizations["credit"]], np.int64),
         "org_rating_count": np.array([len(r) for r in ratings], np.float64),
         "org_rating_sum": np.array([sum(r) for r in ratings], np.float64),
-        "service_org": service_array[:, 0].copy(),
-        "service_region": service_array[:, 1].copy(),
+        "service_org": service_org,
+        "service_region": service_region,
         "org_has_service": np.array([s is not None for s in service_regions], bool),
-        "org_acceptance": per_category("acceptance", 1.0),
+        "org_acceptance": _per_category(organizations["acceptance"], n_orgs, 1.0),
         "org_budget": np.array(
             [np.inf if b is None else b for b in organizations["budget"]], np.float64
         ),
         "org_inspection": np.array(organizations["inspection_passed"], bool).reshape(-1),
         "org_grade": np.array(organizations["grade"], np.int64).reshape(-1),
-        "org_declines_category": category_mask("declines_categories"),
-        "org_prefers_category": category_mask("prefers_categories"),
-        "declines_region_key": region_keys("declines_regions"),
-        "prefers_region_key": region_keys("prefers_regions"),
+        "org_declines_category": _category_mask(organizations["declines_categories"], n_orgs),
+        "org_prefers_category": _category_mask(organizations["prefers_categories"], n_orgs),
+        "declines_region_key": _region_keys(organizations["declines_regions"], tree),
+        "prefers_region_key": _region_keys(organizations["prefers_regions"], tree),
     }
+
+
+def _per_category(
+    column: Sequence[Mapping[Category, float]], n_orgs: int, fill: float
+) -> FloatArray:
+    """An (organizations, categories) table of per-category values, ``fill`` where not given."""
+    table = np.full((n_orgs, len(Category)), fill, np.float64)
+    for row, values in enumerate(column):
+        for category, value in values.items():
+            table[row, CATEGORY_CODES[category]] = value
+    return table
+
+
+def _category_mask(column: Sequence[Iterable[Category]], n_orgs: int) -> BoolArray:
+    """An (organizations, categories) mask of the categories each organization lists."""
+    mask = np.zeros((n_orgs, len(Category)), bool)
+    for row, listed in enumerate(column):
+        for category in listed:
+            mask[row, CATEGORY_CODES[category]] = True
+    return mask
+
+
+def _region_keys(column: Sequence[Iterable[str]], tree: Hierarchy) -> IntArray:
+    """The regions each organization lists, as sorted keys ``org * n_regions + region``."""
+    where = tree.position
+    listed = [
+        row * len(tree) + where[region_id]
+        for row, regions_of in enumerate(column)
+        for region_id in regions_of
+    ]
+    return np.sort(np.array(listed, np.int64))
+
+
+def _service_pairs(
+    service_regions: Sequence[Iterable[str] | None], where: Mapping[str, int]
+) -> tuple[IntArray, IntArray]:
+    """One (organization, region) row per listed service region, as two arrays."""
+    service = [
+        (row, where[region_id])
+        for row, listed in enumerate(service_regions)
+        for region_id in listed or ()
+    ]
+    service_array = np.array(service, np.int64).reshape(-1, 2)
+    return service_array[:, 0].copy(), service_array[:, 1].copy()
 
 
 #: The fields :meth:`ProblemIndex.from_columns` reads, per kind of row.

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import numpy.typing as npt
 
-from ..models import Level, Priority, Problem, catalog
+from ..models import Level, Priority, Problem, ProblemIndex, catalog
 from ..models.base import Model
 from ..models.rules import Softness
 from ..models.vocab import CATEGORY_CODES
@@ -139,29 +139,11 @@ def compile_rules(problem: Problem, servable: BoolArray) -> RuleSet:
         for more than a region's servable needs.
     """
     rules = problem.policy.rules
-    index = problem.index
-    groups = [
-        *_region_groups(problem, servable),
-        *(
-            _kept(
-                NeedGroup(
-                    f"categories[{i}]",
-                    quota.category.value,
-                    quota.category.label("zh"),
-                    quota.category.label("en"),
-                    np.flatnonzero(index.need_category == CATEGORY_CODES[quota.category]),
-                    quota.min_served,
-                    quota.max_served,
-                    quota,
-                )
-            )
-            for i, quota in enumerate(rules.categories)
-        ),
-    ]
+    groups = [*_region_groups(problem, servable), *_category_groups(problem)]
     program = rules.program
     min_orgs = None
     if program is not None:
-        everything = np.arange(index.n_needs, dtype=np.int64)
+        everything = np.arange(problem.index.n_needs, dtype=np.int64)
         zh, en = catalog.pair("conflict.all_needs")
         groups.append(
             _kept(
@@ -170,15 +152,8 @@ def compile_rules(problem: Problem, servable: BoolArray) -> RuleSet:
         )
         if program.min_organizations:
             min_orgs = (program.min_organizations, program)
-    key = rules.key_projects_served
-    if key is not None:  # a floor on the key needs: all of them
-        known = [index.need_position[n] for n in key.needs if n in index.need_position]
-        key_needs = np.unique(np.array(known, np.int64))
-        zh, en = catalog.pair("conflict.key_projects")
-        floor = int(key_needs.size)
-        groups.append(
-            _kept(NeedGroup("key_projects_served", "key", zh, en, key_needs, floor, None, key))
-        )
+    if rules.key_projects_served is not None:
+        groups.append(_key_projects_group(problem))
 
     money = rules.money
     mix = rules.aid_mix
@@ -189,6 +164,36 @@ def compile_rules(problem: Problem, servable: BoolArray) -> RuleSet:
         total_fund=(money.total_fund, money) if money and money.total_fund is not None else None,
         capacity_building_share=(mix.min_capacity_building_share, mix) if mix else None,
     )
+
+
+def _category_groups(problem: Problem) -> Iterator[NeedGroup | None]:
+    """The groups of the category quotas: the needs of one category each."""
+    index = problem.index
+    for i, quota in enumerate(problem.policy.rules.categories):
+        yield _kept(
+            NeedGroup(
+                f"categories[{i}]",
+                quota.category.value,
+                quota.category.label("zh"),
+                quota.category.label("en"),
+                np.flatnonzero(index.need_category == CATEGORY_CODES[quota.category]),
+                quota.min_served,
+                quota.max_served,
+                quota,
+            )
+        )
+
+
+def _key_projects_group(problem: Problem) -> NeedGroup | None:
+    """The group of the key projects rule: a floor of all of the named needs the problem has."""
+    key = problem.policy.rules.key_projects_served
+    assert key is not None  # called only when the rule is given
+    index = problem.index
+    known = [index.need_position[n] for n in key.needs if n in index.need_position]
+    key_needs = np.unique(np.array(known, np.int64))
+    zh, en = catalog.pair("conflict.key_projects")
+    floor = int(key_needs.size)
+    return _kept(NeedGroup("key_projects_served", "key", zh, en, key_needs, floor, None, key))
 
 
 def _kept(group: NeedGroup, servable: BoolArray | None = None) -> NeedGroup | None:
@@ -278,65 +283,101 @@ def evaluate(
 ) -> Evaluation:
     """Measure the plan made of pairs (``need``, ``org``, ``score``) against ``rules`` and goals."""
     index = problem.index
-    policy = problem.policy
     taken = np.bincount(need, minlength=index.n_needs)
     served = taken >= np.maximum(1, index.need_partners)
-    violations: list[SoftViolation] = []
-    hard: list[str] = []
+    engaged = int((np.bincount(org, minlength=index.n_orgs) > 0).sum())
+    misses = _Misses()
+    misses.count(index, rules, need, org, served, engaged)
+    penalties = sum(v.penalty for v in misses.violations)
+    plan = _PlanFigures(served, engaged, float(score.sum()) - penalties)
+    levels = _goal_levels(problem, plan, servable)
+    return Evaluation(served, misses.violations, misses.hard, levels)
 
-    def check(rule: str, target: str, amount: float, softness: Softness, unit: float) -> None:
+
+@dataclass
+class _Misses:
+    """The rules a plan misses: the soft ones with their penalties, the hard ones by name."""
+
+    violations: list[SoftViolation] = field(default_factory=list)
+    hard: list[str] = field(default_factory=list)
+
+    def check(self, rule: str, target: str, amount: float, softness: Softness, unit: float) -> None:
+        """Record a miss by ``amount`` (none when it is 0 or less), its penalty per ``unit``."""
         if amount <= 1e-9:
             return
         if softness.hard:
-            hard.append(f"{rule}:{target}")
+            self.hard.append(f"{rule}:{target}")
         else:
             penalty = amount * softness.penalty / unit
-            violations.append(
+            self.violations.append(
                 SoftViolation(rule=rule, target=target, amount=float(amount), penalty=penalty)
             )
 
-    for group in rules.groups:
-        count = int(served[group.needs].sum())
-        if group.lower is not None:
-            check(group.rule, group.target + ":min", group.lower - count, group.softness, 1.0)
-        if group.upper is not None:
-            check(group.rule, group.target + ":max", count - group.upper, group.softness, 1.0)
-    engaged = int((np.bincount(org, minlength=index.n_orgs) > 0).sum())
-    if rules.min_organizations is not None:
-        wanted, softness = rules.min_organizations
-        check("program", "min_organizations", wanted - engaged, softness, 1.0)
-    if rules.budgets is not None:
-        share = np.rint(index.need_cost / index.need_partners)
-        spend = np.bincount(org, weights=share[need], minlength=index.n_orgs)
-        over = spend - np.floor(index.org_budget)
-        for o in np.flatnonzero(over > 0).tolist():
-            check("money", f"budget:{index.org_ids[o]}", float(over[o]), rules.budgets, MONEY_UNIT)
-    if rules.total_fund is not None:
-        fund, softness = rules.total_fund
-        spent = float(np.rint(index.need_cost)[served].sum())
-        check("money", "total_fund", spent - float(np.floor(fund)), softness, MONEY_UNIT)
-    if rules.capacity_building_share is not None:
-        share_wanted, softness = rules.capacity_building_share
-        ratio = round(share_wanted * PER_MILLE) / PER_MILLE
-        short = ratio * int(served.sum()) - int((served & index.need_capacity_building).sum())
-        check("aid_mix", "capacity_building", short, softness, 1.0)
+    def count(
+        self,
+        index: ProblemIndex,
+        rules: RuleSet,
+        need: IntArray,
+        org: IntArray,
+        served: BoolArray,
+        engaged: int,
+    ) -> None:
+        """Check every rule of ``rules`` on the plan's pairs, served needs and engaged count."""
+        check = self.check
+        for group in rules.groups:
+            count = int(served[group.needs].sum())
+            if group.lower is not None:
+                check(group.rule, group.target + ":min", group.lower - count, group.softness, 1.0)
+            if group.upper is not None:
+                check(group.rule, group.target + ":max", count - group.upper, group.softness, 1.0)
+        if rules.min_organizations is not None:
+            wanted, softness = rules.min_organizations
+            check("program", "min_organizations", wanted - engaged, softness, 1.0)
+        if rules.budgets is not None:
+            share = np.rint(index.need_cost / index.need_partners)
+            spend = np.bincount(org, weights=share[need], minlength=index.n_orgs)
+            over = spend - np.floor(index.org_budget)
+            for o in np.flatnonzero(over > 0).tolist():
+                target = f"budget:{index.org_ids[o]}"
+                check("money", target, float(over[o]), rules.budgets, MONEY_UNIT)
+        if rules.total_fund is not None:
+            fund, softness = rules.total_fund
+            spent = float(np.rint(index.need_cost)[served].sum())
+            check("money", "total_fund", spent - float(np.floor(fund)), softness, MONEY_UNIT)
+        if rules.capacity_building_share is not None:
+            share_wanted, softness = rules.capacity_building_share
+            ratio = round(share_wanted * PER_MILLE) / PER_MILLE
+            short = ratio * int(served.sum()) - int((served & index.need_capacity_building).sum())
+            check("aid_mix", "capacity_building", short, softness, 1.0)
 
-    penalties = sum(v.penalty for v in violations)
-    tree = index.hierarchy
-    key = tree.tier[index.need_region] == list(Priority).index(Priority.KEY)
+
+@dataclass(frozen=True)
+class _PlanFigures:
+    """What the goals read of a plan: its served needs, engaged organizations, net score."""
+
+    served: BoolArray
+    engaged: int
+    score: float  # the pairs' scores less the soft rules' penalties
+
+
+def _goal_levels(problem: Problem, plan: _PlanFigures, servable: BoolArray) -> dict[str, float]:
+    """The level the plan reaches on each goal of the policy, and always its score."""
+    index = problem.index
+    served = plan.served
+    key = index.hierarchy.tier[index.need_region] == list(Priority).index(Priority.KEY)
     levels: dict[str, float] = {}
-    for goal in policy.goals or ():
+    for goal in problem.policy.goals or ():
         if goal.kind == "score":
-            levels["score"] = float(score.sum()) - penalties
+            levels["score"] = plan.score
         elif goal.kind == "served":
             levels["served"] = float(served.sum())
         elif goal.kind == "key_served":
             levels["key_served"] = float((served & key).sum())
         elif goal.kind == "organizations":
-            levels["organizations"] = float(engaged)
+            levels["organizations"] = float(plan.engaged)
         else:
             groups = fairness_groups(problem, servable, goal.level, goal.tier)
             ratios = [served[g].mean() for g in groups]
             levels[f"fairness:{goal.level.value}"] = float(min(ratios)) if ratios else 1.0
-    levels.setdefault("score", float(score.sum()) - penalties)
-    return Evaluation(served, violations, hard, levels)
+    levels.setdefault("score", plan.score)
+    return levels

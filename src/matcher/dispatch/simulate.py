@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,7 +47,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import OptionError
-from ..models import Category, Priority, Problem
+from ..models import Category, Need, Priority, Problem
 from ..models.vocab import CATEGORY_CODES
 from . import Dispatch, OfferStatus
 from .acceptance import AcceptancePrior
@@ -405,42 +406,45 @@ def next_year_problem(
     rated = [o for o in dispatch.state.offers if o.status is OfferStatus.RATED]
     chosen = [o for o in rated if rng.random() < follow_up_share]
     width = max(4, len(str(len(needs))))
+    count = len(chosen) + max(0, len(needs) - len(chosen))
+    new_ids = [f"Y{year}-N{number:0{width}d}" for number in range(1, count + 1)]
     by_id = {n.id: n for n in needs}
     records: list[dict[str, Any]] = []
     follow_ups: dict[str, str] = {}
-    for offer in chosen:
+    for new_id, offer in zip(new_ids[: len(chosen)], chosen, strict=True):
         earlier = by_id[offer.need_id]
-        new_id = f"Y{year}-N{len(records) + 1:0{width}d}"
         records.append(
             earlier.model_dump(exclude={"id", "continues", "title"})
             | {"id": new_id, "title": f"{earlier.title}（接续）" if earlier.title else "接续项目"}
         )
         follow_ups[new_id] = earlier.id
-    for _ in range(max(0, len(needs) - len(chosen))):
-        template = needs[int(rng.integers(len(needs)))]
-        category = (
-            template.category
-            if rng.random() < 0.7
-            else _CATEGORIES[int(rng.integers(len(_CATEGORIES)))]
-        )
-        beneficiaries = int(
-            np.clip(round(template.beneficiaries * np.exp(rng.normal(0, 0.3))), 10, 20_000)
-        )
-        new_id = f"Y{year}-N{len(records) + 1:0{width}d}"
-        records.append(
-            {
-                "id": new_id,
-                "region": template.region,
-                "category": category,
-                "title": f"{category.label('zh')}项目 {new_id}",
-                "beneficiaries": beneficiaries,
-                "vulnerable_groups": list(template.vulnerable_groups)
-                if category is Category.VULNERABLE or rng.random() < 0.05
-                else [],
-                "cost": template.cost,
-            }
-        )
+    records += [_drawn_need(rng, needs, new_id) for new_id in new_ids[len(chosen) :]]
     return problem.replace(needs=records), follow_ups
+
+
+def _drawn_need(rng: np.random.Generator, needs: Sequence[Need], new_id: str) -> dict[str, Any]:
+    """A new need drawn after one of ``needs``: its region and cost, most often its category,
+    about as many beneficiaries."""
+    template = needs[int(rng.integers(len(needs)))]
+    category = (
+        template.category
+        if rng.random() < 0.7
+        else _CATEGORIES[int(rng.integers(len(_CATEGORIES)))]
+    )
+    beneficiaries = int(
+        np.clip(round(template.beneficiaries * np.exp(rng.normal(0, 0.3))), 10, 20_000)
+    )
+    return {
+        "id": new_id,
+        "region": template.region,
+        "category": category,
+        "title": f"{category.label('zh')}项目 {new_id}",
+        "beneficiaries": beneficiaries,
+        "vulnerable_groups": list(template.vulnerable_groups)
+        if category is Category.VULNERABLE or rng.random() < 0.05
+        else [],
+        "cost": template.cost,
+    }
 
 
 def simulate_program(

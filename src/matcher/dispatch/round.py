@@ -553,7 +553,6 @@ class Dispatch:
         """
         time_limit, seed = check_options(time_limit, seed)
         started = time.perf_counter()
-        table = self._table
         arrays = self._arrays()
         snapshot = self._round_inputs(arrays.acceptance)
         chosen, prices, method, stats = self._solve_round(
@@ -565,11 +564,25 @@ class Dispatch:
         stats.update(arrays.stats)
         stats["propose_seconds"] = time.perf_counter() - started
         stats["record_seconds"] = time.perf_counter() - solved
+        return Proposal(
+            round=round_no,
+            offers=tuple(e for e in recorded if isinstance(e, Proposed)),
+            withdrawn=tuple(e for e in recorded if isinstance(e, Withdrawn)),
+            sums=rows,
+            prices=prices,
+            method=method,
+            stats=stats,
+            later=self._later(rows, snapshot, method),
+        )
 
+    def _later(self, rows: _RoundRows, snapshot: _RoundInputs, method: str) -> _Later:
+        """What the proposal of a round's plan ``rows`` builds when first asked: its kept offers
+        and pairs by ids, its round problem (from ``snapshot``) and its solution."""
+        layout_org = self._table.layout.org
         need_ids, org_ids = self._problem.index.need_ids, self._problem.index.org_ids
 
-        def pairs(rows: IntArray, needs: IntArray) -> tuple[tuple[str, str], ...]:
-            orgs = table.layout.org[rows]
+        def pairs(chosen: IntArray, needs: IntArray) -> tuple[tuple[str, str], ...]:
+            orgs = layout_org[chosen]
             return tuple(
                 (need_ids[n], org_ids[o])
                 for n, o in zip(needs.tolist(), orgs.tolist(), strict=True)
@@ -579,21 +592,12 @@ class Dispatch:
         kept_needs = np.flatnonzero((pending >= 0) & (rows.open == pending))
         plan_needs = np.flatnonzero(rows.plan >= 0)
         plan_chosen = rows.plan[plan_needs]
-        return Proposal(
-            round=round_no,
-            offers=tuple(e for e in recorded if isinstance(e, Proposed)),
-            withdrawn=tuple(e for e in recorded if isinstance(e, Withdrawn)),
-            sums=rows,
-            prices=prices,
-            method=method,
-            stats=stats,
-            later=_Later(
-                kept=lambda: pairs(pending[kept_needs], kept_needs),
-                plan=lambda: pairs(plan_chosen, plan_needs),
-                problem=lambda: self._build_round_problem(snapshot),
-                solution=lambda p: self._plan_solution(p, plan_chosen, method),
-                unplaceable=self.unplaceable,
-            ),
+        return _Later(
+            kept=lambda: pairs(pending[kept_needs], kept_needs),
+            plan=lambda: pairs(plan_chosen, plan_needs),
+            problem=lambda: self._build_round_problem(snapshot),
+            solution=lambda p: self._plan_solution(p, plan_chosen, method),
+            unplaceable=self.unplaceable,
         )
 
     def _solve_round(

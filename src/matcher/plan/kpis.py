@@ -13,7 +13,8 @@ Examples
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -30,6 +31,7 @@ else:
 __all__ = ["Kpis", "Tally", "compute_kpis", "gini"]
 
 IntArray = npt.NDArray[np.int64]
+_Key = TypeVar("_Key", Category, Priority)
 
 #: Key of the ``by_city`` entry for needs that lie in no city.
 NO_CITY = ""
@@ -125,31 +127,8 @@ def compute_kpis(
         Organizations in good standing (their capacity counts towards utilization).
     """
     index = problem.index
-    tree = index.hierarchy
     n_served = int(served.sum())
-
-    categories = list(Category)
-    by_category = {
-        categories[c]: Tally(needs=n, served=s, share=_ratio(s, n))
-        for c, (n, s) in enumerate(_tallies(index.need_category, served, len(categories)))
-        if n
-    }
-    tiers = list(Priority)
-    need_tier = tree.tier[index.need_region]
-    by_tier = {
-        tiers[t]: Tally(needs=n, served=s, share=_ratio(s, n))
-        for t, (n, s) in enumerate(_tallies(need_tier, served, len(tiers)))
-        if n
-    }
-    city = tree.at_level(index.need_region, Level.CITY)
-    city_slot = np.where(city >= 0, city, len(tree))
-    by_city = {}
-    for slot, (n, s) in enumerate(_tallies(city_slot, served, len(tree) + 1)):
-        if n:
-            key = tree.ids[slot] if slot < len(tree) else NO_CITY
-            name = problem.regions[slot].name if slot < len(tree) else ""
-            by_city[key] = Tally(needs=n, served=s, share=_ratio(s, n), name=name)
-
+    by_city = _by_city(problem, served)
     shares = np.array([t.share for key, t in by_city.items() if key != NO_CITY], np.float64)
     taken = np.bincount(org, minlength=index.n_orgs)
     capacity = int(index.org_capacity[usable].sum())
@@ -157,8 +136,8 @@ def compute_kpis(
         needs=index.n_needs,
         served=n_served,
         share=_ratio(n_served, index.n_needs),
-        by_category=by_category,
-        by_tier=by_tier,
+        by_category=_by_code(list(Category), index.need_category, served),
+        by_tier=_by_code(list(Priority), index.hierarchy.tier[index.need_region], served),
         by_city=by_city,
         organizations=index.n_orgs,
         engaged=int((taken > 0).sum()),
@@ -173,6 +152,32 @@ def compute_kpis(
         ),
         cost_served=float(index.need_cost[served].sum()),
     )
+
+
+def _by_code(
+    keys: Sequence[_Key], codes: IntArray, served: npt.NDArray[np.bool_]
+) -> dict[_Key, Tally]:
+    """A :class:`Tally` per key with needs, the needs coded by position in ``keys``."""
+    return {
+        keys[code]: Tally(needs=n, served=s, share=_ratio(s, n))
+        for code, (n, s) in enumerate(_tallies(codes, served, len(keys)))
+        if n
+    }
+
+
+def _by_city(problem: Problem, served: npt.NDArray[np.bool_]) -> dict[str, Tally]:
+    """A :class:`Tally` per city with needs, with its name, then one for needs in no city."""
+    index = problem.index
+    tree = index.hierarchy
+    city = tree.at_level(index.need_region, Level.CITY)
+    city_slot = np.where(city >= 0, city, len(tree))
+    by_city = {}
+    for slot, (n, s) in enumerate(_tallies(city_slot, served, len(tree) + 1)):
+        if n:
+            key = tree.ids[slot] if slot < len(tree) else NO_CITY
+            name = problem.regions[slot].name if slot < len(tree) else ""
+            by_city[key] = Tally(needs=n, served=s, share=_ratio(s, n), name=name)
+    return by_city
 
 
 def gini(values: npt.ArrayLike) -> float:

@@ -96,6 +96,19 @@ def solve_integer_program(
     if seconds <= 0:
         budget.cap(phase)
         return None
+    highs = _configured(seconds, node_limit, gap, presolve)
+    _pass_model(highs, program)
+    highs.run()
+    status = highs.getModelStatus()
+    if status == HighsModelStatus.kTimeLimit:
+        budget.cap(phase)
+    if status not in _PLAN or highs.getInfo().primal_solution_status != 2:
+        return None
+    return np.asarray(highs.getSolution().col_value, np.float64)
+
+
+def _configured(seconds: float, node_limit: int, gap: float, presolve: bool) -> _Highs:
+    """A silent HiGHS with its limits set (see :func:`solve_integer_program`)."""
     highs = _Highs()
     highs.setOptionValue("output_flag", False)
     highs.setOptionValue("time_limit", float(seconds))
@@ -105,6 +118,11 @@ def solve_integer_program(
     # root node in half the time, to the same plan).
     highs.setOptionValue("presolve", "on" if presolve else "off")
     highs.setOptionValue("mip_detect_symmetry", False)
+    return highs
+
+
+def _pass_model(highs: _Highs, program: IntegerProgram) -> None:
+    """Hand ``program`` to ``highs`` column-wise, infinite bounds as HiGHS' infinity."""
     c, lower, upper = program.c, program.lower, program.upper
     matrix = sparse.csc_array(program.a)
     matrix.sort_indices()
@@ -128,10 +146,3 @@ def solve_integer_program(
             program.integral, int(HighsVarType.kInteger), int(HighsVarType.kContinuous)
         ).astype(np.int32),
     )
-    highs.run()
-    status = highs.getModelStatus()
-    if status == HighsModelStatus.kTimeLimit:
-        budget.cap(phase)
-    if status not in _PLAN or highs.getInfo().primal_solution_status != 2:
-        return None
-    return np.asarray(highs.getSolution().col_value, np.float64)

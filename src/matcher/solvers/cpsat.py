@@ -12,7 +12,8 @@ plans to about 1e-6 of their score at that size (``stats["tolerance"]``).
 from __future__ import annotations
 
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
@@ -73,9 +74,7 @@ class CpSatSolver(Solver):
         budget = Budget.start(time_limit) if budget is None else budget
         unconstrained = None
         if hint is None and self.use_hint:
-            plain = FlowSolver().solve(replace(model, side=None, fixed=np.zeros(0, np.int64)))
-            hint = np.union1d(plain.chosen, model.fixed)
-            unconstrained = plain.objective + float(plain.stats["tolerance"])
+            hint, unconstrained = _flow_start(model)
         if model.side is not None:
             return solve_partnered(
                 model,
@@ -86,70 +85,115 @@ class CpSatSolver(Solver):
                 workers=self.workers,
                 unconstrained=unconstrained,
             )
-        positive = np.flatnonzero(model.score > 0)
-        coefficients, scale = integer_scores(
-            model.score[positive], model.n_needs + model.n_orgs + 2, ceiling=COEFFICIENT_CEILING
-        )
-
-        cp = cp_model.CpModel()
-        x = [cp.new_bool_var(f"x{p}") for p in positive.tolist()]
-        for members in _groups(model.need[positive]):
-            if len(members) > 1:
-                cp.add_at_most_one(x[i] for i in members)
-        for members, org in zip(
-            _groups(model.org[positive]), np.unique(model.org[positive]).tolist(), strict=True
-        ):
-            limit = int(model.capacity[org])
-            if len(members) > limit:
-                cp.add(sum(x[i] for i in members) <= limit)
-        cp.maximize(cp_model.LinearExpr.weighted_sum(x, coefficients.tolist()))
-        if hint is not None:
-            hinted = np.isin(positive, hint)
-            for variable, value in zip(x, hinted.tolist(), strict=True):
-                cp.add_hint(variable, value)
+        program = _assignment_program(model, hint)
         built = time.perf_counter()
 
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = self.workers
         solver.parameters.random_seed = seed
         solver.parameters.linearization_level = self.linearization_level
-        code = budget.run_cpsat(solver, cp, "cpsat")
+        code = budget.run_cpsat(solver, program.cp, "cpsat")
         status = CPSAT_STATUS.get(code, Status.UNKNOWN)
         if status in (Status.OPTIMAL, Status.FEASIBLE):
-            values = np.array([solver.boolean_value(v) for v in x], dtype=np.bool_)
-            chosen = positive[values]
+            values = np.array([solver.boolean_value(v) for v in program.x], dtype=np.bool_)
+            chosen = program.positive[values]
         else:
             chosen = np.zeros(0, np.int64)
-        objective = model.objective(chosen)
-        if hint is not None and chosen.size and model.objective(hint) > objective:
-            # Rounded scores may not tell two plans apart; keep the better one in float scores.
-            chosen, objective = np.sort(hint), model.objective(hint)
-        if status is Status.OPTIMAL:
-            bound = objective
-        elif status is Status.FEASIBLE:
-            slack = min(model.n_needs, int(model.capacity.sum())) / scale
-            bound = max(objective, solver.best_objective_bound / scale + slack)
-        elif hint is not None and status is Status.UNKNOWN:
-            # Out of time before the first solution: the hint is still a valid plan.
-            status, chosen = Status.FEASIBLE, np.sort(hint)
-            objective = model.objective(chosen)
-            bound = max(objective, relaxation_bound(model))
-        else:
-            bound = relaxation_bound(model) if status is Status.UNKNOWN else float("-inf")
+        status, chosen, objective, bound = _plan_and_bound(
+            model, hint, status, chosen, solver.best_objective_bound / program.scale, program.scale
+        )
         return SolverResult(
             status=status,
             chosen=np.sort(chosen),
             objective=objective,
             bound=bound,
             stats={
-                "scale": scale,
-                "tolerance": min(model.n_needs, int(model.capacity.sum())) / scale,
+                "scale": program.scale,
+                "tolerance": min(model.n_needs, int(model.capacity.sum())) / program.scale,
                 "build_seconds": built - started,
                 "solve_seconds": time.perf_counter() - built,
                 "cpsat_status": solver.status_name(code),
-                "variables": len(x),
+                "variables": len(program.x),
             },
         )
+
+
+def _flow_start(model: AssignmentModel) -> tuple[IntArray, float]:
+    """The min-cost flow plan of ``model`` without its rules, with its pinned pairs added, and
+    the flow's optimum plus its rounding tolerance (a bound on every plan of the rules)."""
+    plain = FlowSolver().solve(replace(model, side=None, fixed=np.zeros(0, np.int64)))
+    return np.union1d(plain.chosen, model.fixed), plain.objective + float(plain.stats["tolerance"])
+
+
+@dataclass(frozen=True, eq=False)
+class _Program:
+    """The 0-1 program of a plain assignment: one Boolean per pair of positive score."""
+
+    cp: Any  # cp_model.CpModel, imported on first use
+    x: list[Any]
+    #: The pairs the Booleans stand for, and the factor that made their scores integers.
+    positive: IntArray
+    scale: float
+
+
+def _assignment_program(model: AssignmentModel, hint: IntArray | None) -> _Program:
+    """At most one pair per need and ``capacity`` per organization, the scaled score maximized,
+    ``hint`` given as the search's start."""
+    from ortools.sat.python import cp_model
+
+    positive = np.flatnonzero(model.score > 0)
+    coefficients, scale = integer_scores(
+        model.score[positive], model.n_needs + model.n_orgs + 2, ceiling=COEFFICIENT_CEILING
+    )
+    cp = cp_model.CpModel()
+    x = [cp.new_bool_var(f"x{p}") for p in positive.tolist()]
+    for members in _groups(model.need[positive]):
+        if len(members) > 1:
+            cp.add_at_most_one(x[i] for i in members)
+    for members, org in zip(
+        _groups(model.org[positive]), np.unique(model.org[positive]).tolist(), strict=True
+    ):
+        limit = int(model.capacity[org])
+        if len(members) > limit:
+            cp.add(sum(x[i] for i in members) <= limit)
+    cp.maximize(cp_model.LinearExpr.weighted_sum(x, coefficients.tolist()))
+    if hint is not None:
+        hinted = np.isin(positive, hint)
+        for variable, value in zip(x, hinted.tolist(), strict=True):
+            cp.add_hint(variable, value)
+    return _Program(cp, x, positive, scale)
+
+
+def _plan_and_bound(
+    model: AssignmentModel,
+    hint: IntArray | None,
+    status: Status,
+    chosen: IntArray,
+    searched_bound: float,
+    scale: float,
+) -> tuple[Status, IntArray, float, float]:
+    """The status, plan, objective and bound a search ends with.
+
+    ``searched_bound`` is CP-SAT's bound in score points and ``scale`` the scores' integer
+    factor; the hint stands where it scores more or where the search found nothing.
+    """
+    objective = model.objective(chosen)
+    if hint is not None and chosen.size and model.objective(hint) > objective:
+        # Rounded scores may not tell two plans apart; keep the better one in float scores.
+        chosen, objective = np.sort(hint), model.objective(hint)
+    if status is Status.OPTIMAL:
+        bound = objective
+    elif status is Status.FEASIBLE:
+        slack = min(model.n_needs, int(model.capacity.sum())) / scale
+        bound = max(objective, searched_bound + slack)
+    elif hint is not None and status is Status.UNKNOWN:
+        # Out of time before the first solution: the hint is still a valid plan.
+        status, chosen = Status.FEASIBLE, np.sort(hint)
+        objective = model.objective(chosen)
+        bound = max(objective, relaxation_bound(model))
+    else:
+        bound = relaxation_bound(model) if status is Status.UNKNOWN else float("-inf")
+    return status, chosen, objective, bound
 
 
 def _groups(keys: IntArray) -> list[list[int]]:

@@ -34,6 +34,8 @@ Examples
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse
@@ -64,6 +66,15 @@ IMPROVEMENT = 1e-6
 #: Room for HiGHS' tolerances when the rounded plan is checked against the rows, per unit of a
 #: row's bound (rows of whole yuan or whole needs hold exactly once ``x`` is whole).
 ROW_TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True, eq=False)
+class _Rows:
+    """The model, its rules and the relaxation's rows: what every integer program here is cut from."""
+
+    model: AssignmentModel
+    side: SideRules
+    lp: LinearProgram
 
 
 def round_relaxation(
@@ -105,7 +116,7 @@ def round_relaxation(
     held = np.zeros(0, np.int64)
     pairs = np.flatnonzero(use)
     # Presolve finds little to remove from the LP's support (10,000 needs: 4x faster without).
-    return _best_on(model, side, lp, pairs, held, budget, ROUNDING_NODES, presolve=False)
+    return _best_on(_Rows(model, side, lp), pairs, held, budget, ROUNDING_NODES, presolve=False)
 
 
 def improve(
@@ -152,7 +163,7 @@ def improve(
     numpy.ndarray
         Sorted pair indices, score at least that of ``plan``.
     """
-    lp = linear_program(model, side) if lp is None else lp
+    rows = _Rows(model, side, linear_program(model, side) if lp is None else lp)
     plan = np.sort(plan)
     if seeds.size == 0:
         return plan
@@ -166,22 +177,8 @@ def improve(
         if budget.expired():
             budget.cap("neighbourhood search")
             break
-        seed_org = int(order[step % order.size])
-        # The seed's candidate needs, then the organizations that share most of them.
-        near = np.zeros(model.n_needs, bool)
-        near[model.need[model.org == seed_org]] = True
-        shared = np.bincount(model.org[near[model.need]], minlength=model.n_orgs)
-        shared[seed_org] = np.iinfo(np.int64).max
-        inside = np.zeros(model.n_orgs, bool)
-        inside[np.argsort(-shared, kind="stable")[: NEIGHBOURS + 1]] = True
-        inside &= shared > 0
-        holder = np.full(model.n_needs, -1, np.int64)
-        holder[model.need[plan]] = model.org[plan]
-        free_need = (holder < 0) | inside[np.maximum(holder, 0)]
-        free_need &= np.bincount(model.need[inside[model.org]], minlength=model.n_needs) > 0
-        free = np.flatnonzero(free_need[model.need] & (model.score > 0))
-        held = plan[~inside[model.org[plan]]]
-        candidate = _best_on(model, side, lp, np.union1d(free, plan), held, budget, STEP_NODES)
+        free, held = _neighbourhood(model, plan, int(order[step % order.size]))
+        candidate = _best_on(rows, np.union1d(free, plan), held, budget, STEP_NODES)
         if candidate is not None and model.objective(candidate) > value + IMPROVEMENT:
             plan, value, idle = candidate, model.objective(candidate), 0
         else:
@@ -189,10 +186,32 @@ def improve(
     return plan
 
 
+def _neighbourhood(
+    model: AssignmentModel, plan: IntArray, seed_org: int
+) -> tuple[IntArray, IntArray]:
+    """The pairs let free around ``seed_org`` and the pairs of ``plan`` held (see :func:`improve`).
+
+    The seed's candidate needs give the organizations that share most of them; the needs those
+    organizations serve, and the unserved needs one of them could take, are free.
+    """
+    near = np.zeros(model.n_needs, bool)
+    near[model.need[model.org == seed_org]] = True
+    shared = np.bincount(model.org[near[model.need]], minlength=model.n_orgs)
+    shared[seed_org] = np.iinfo(np.int64).max
+    inside = np.zeros(model.n_orgs, bool)
+    inside[np.argsort(-shared, kind="stable")[: NEIGHBOURS + 1]] = True
+    inside &= shared > 0
+    holder = np.full(model.n_needs, -1, np.int64)
+    holder[model.need[plan]] = model.org[plan]
+    free_need = (holder < 0) | inside[np.maximum(holder, 0)]
+    free_need &= np.bincount(model.need[inside[model.org]], minlength=model.n_needs) > 0
+    free = np.flatnonzero(free_need[model.need] & (model.score > 0))
+    held = plan[~inside[model.org[plan]]]
+    return free, held
+
+
 def _best_on(
-    model: AssignmentModel,
-    side: SideRules,
-    lp: LinearProgram,
+    rows: _Rows,
     pairs: IntArray,
     held: IntArray,
     budget: Budget,
@@ -201,15 +220,44 @@ def _best_on(
     presolve: bool = True,
 ) -> IntArray | None:
     """The best plan on ``pairs`` (and the fixed ones) that takes every pair of ``held``."""
-    pairs = np.union1d(np.union1d(pairs, model.fixed), held)
-    n_pairs = lp.n_pairs
-    cols = np.concatenate([pairs, np.arange(n_pairs, lp.c.size)])
+    pairs = np.union1d(np.union1d(pairs, rows.model.fixed), held)
+    program, cols = _integer_program(rows, pairs, held)
+    solution = solve_integer_program(
+        program,
+        budget=budget,
+        node_limit=nodes,
+        gap=MIP_GAP,
+        presolve=presolve,
+        phase="rounding",
+    )
+    if solution is None:
+        return None
+    values = solution[: cols.size].copy()
+    taken = values[: pairs.size] > 0.5
+    values[: pairs.size] = taken
+    chosen = pairs[taken]
+    lp = rows.lp
+    if not _holds(lp.a_ub[:, cols], lp.b_ub, values) or not _all_or_none(
+        rows.model, rows.side, chosen
+    ):
+        return None
+    return chosen
+
+
+def _integer_program(
+    rows: _Rows, pairs: IntArray, held: IntArray
+) -> tuple[IntegerProgram, IntArray]:
+    """The relaxation's rows on the columns of ``pairs`` (every ``held`` pair taken) and its own
+    extra columns, ``x`` whole, and a whole ``y`` per need of several partners; and the columns.
+
+    ``y`` holds such a need to all its partners or none: ``sum x - partners * y = 0``.
+    """
+    model, side, lp = rows.model, rows.side, rows.lp
+    cols = np.concatenate([pairs, np.arange(lp.n_pairs, lp.c.size)])
     a = lp.a_ub[:, cols]
     n_vars = cols.size
     lower = lp.lower[cols].copy()
     lower[np.searchsorted(pairs, held)] = 1.0
-
-    # All partners or none: sum x - partners * y = 0 for each need of several partners.
     need = model.need[pairs]
     shared = np.unique(need[side.partners[need] > 1])
     member = np.flatnonzero(side.partners[need] > 1)
@@ -224,36 +272,20 @@ def _best_on(
         ),
         shape=(shared.size, n_vars + shared.size),
     )
-    rows = sparse.vstack([sparse.hstack([a, sparse.csc_array((a.shape[0], shared.size))]), equal])
+    matrix = sparse.vstack([sparse.hstack([a, sparse.csc_array((a.shape[0], shared.size))]), equal])
     whole = np.zeros(n_vars + shared.size, bool)
     whole[: pairs.size] = True
     whole[n_vars:] = True
     program = IntegerProgram(
         np.concatenate([lp.c[cols], np.zeros(shared.size)]),
-        sparse.csc_array(rows),
+        sparse.csc_array(matrix),
         np.concatenate([np.full(lp.b_ub.size, -np.inf), np.zeros(shared.size)]),
         np.concatenate([lp.b_ub, np.zeros(shared.size)]),
         np.concatenate([lower, np.zeros(shared.size)]),
         np.concatenate([lp.upper[cols], np.ones(shared.size)]),
         whole,
     )
-    solution = solve_integer_program(
-        program,
-        budget=budget,
-        node_limit=nodes,
-        gap=MIP_GAP,
-        presolve=presolve,
-        phase="rounding",
-    )
-    if solution is None:
-        return None
-    values = solution[:n_vars].copy()
-    taken = values[: pairs.size] > 0.5
-    values[: pairs.size] = taken
-    chosen = pairs[taken]
-    if not _holds(lp.a_ub[:, cols], lp.b_ub, values) or not _all_or_none(model, side, chosen):
-        return None
-    return chosen
+    return program, cols
 
 
 def _holds(a: sparse.csc_array, b: FloatArray, values: FloatArray) -> bool:

@@ -51,7 +51,7 @@ from ..base import (
 from ..budget import Budget
 from ..flow import FlowSolver
 from .levels import ModelRelaxation, Row
-from .relaxation import linear_program, solve_relaxation
+from .relaxation import LinearProgram, Relaxation, linear_program, solve_relaxation
 from .repair import PRICE_ROUNDS, rough_plan
 from .rounding import SUPPORT, improve, round_relaxation
 
@@ -433,6 +433,27 @@ def _ceiling(model: AssignmentModel, side: SideRules, unconstrained: float | Non
     return float(sum(goal.weight * most[goal.kind] for goal in side.goals))
 
 
+_Outcome = tuple[Status, IntArray, float, dict[str, float | int | str]]
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What every search of one solve shares: its budget, CP-SAT's seed and workers."""
+
+    budget: Budget
+    seed: int
+    workers: int
+
+
+@dataclass(frozen=True, eq=False)
+class _Relaxed:
+    """The LP relaxation of a large model: its rows, its optimum and the seconds it took."""
+
+    lp: LinearProgram
+    optimum: Relaxation
+    seconds: float
+
+
 def _restricted(
     model: AssignmentModel,
     side: SideRules,
@@ -441,7 +462,7 @@ def _restricted(
     hint: IntArray | None,
     start: IntArray | None,
     workers: int,
-) -> tuple[Status, IntArray, float, dict[str, float | int | str]]:
+) -> _Outcome:
     """A large model: the LP relaxation bounds it, then a plan from the pairs that matter.
 
     When every rule is hard and the score is the goal, the LP's vertex is rounded by a small
@@ -463,59 +484,97 @@ def _restricted(
     # Up to FULL_LP_UP_TO pairs one dual simplex solve of the whole LP beats pricing columns in
     # (10,000 needs: 6 s instead of 16 s, and the LP optimum itself as the bound).
     lp_started = time.perf_counter()
-    relaxed = solve_relaxation(
+    optimum = solve_relaxation(
         model,
         side,
         budget=budget,
         start=None if model.n_pairs <= FULL_LP_UP_TO else _best_pairs(model, hint),
         lp=lp,
     )
-    lp_seconds = time.perf_counter() - lp_started
-    if not relaxed.feasible:
+    relaxed = _Relaxed(lp, optimum, time.perf_counter() - lp_started)
+    if not optimum.feasible:
         return Status.INFEASIBLE, np.zeros(0, np.int64), float("-inf"), {"relaxation": "infeasible"}
-    # The LP bounds the score of every plan; only a weighted sum of other levels escapes it.
-    bound = relaxed.bound * (1 + 1e-9) + 1e-9 if side.goal_mode != "weighted" else np.inf
-    stats: dict[str, float | int | str]
+    run = _Run(budget, seed, workers)
     if _rounds(side):
-        rounding_started = time.perf_counter()
-        columns = _rounding_columns(model, hint)
-        rounded = round_relaxation(model, side, relaxed.x, budget=budget, columns=columns, lp=lp)
+        rounded = _round_and_improve(model, side, relaxed, run, hint, start)
         if rounded is not None:
-            # Neighbourhoods around the organizations the LP splits (every one when it split none
-            # or ran out of time), unless the plan is at the bound already.
-            fractional = (relaxed.x > SUPPORT) & (relaxed.x < 1 - SUPPORT)
-            seeds = np.unique(model.org[fractional] if fractional.any() else model.org)
-            improve_started = time.perf_counter()
-            chosen = rounded
-            if not _reaches(model.objective(rounded), relaxed.bound):
-                chosen = improve(
-                    model, side, rounded, budget=budget, seeds=seeds, lp=lp, random_seed=seed
-                )
-            if start is not None and model.objective(start) > model.objective(chosen):
-                chosen = start
-            reached = _reaches(model.objective(chosen), relaxed.bound)
-            stats = {
-                "start_objective": model.objective(rounded),
-                "variables": int(np.union1d(np.flatnonzero(relaxed.x > SUPPORT), columns).size),
-                "relaxation_bound": relaxed.bound,
-                "restricted_from": model.n_pairs,
-                "lp_seconds": lp_seconds,
-                "rounding_seconds": improve_started - rounding_started,
-                "improve_seconds": time.perf_counter() - improve_started,
-            }
-            return (Status.OPTIMAL if reached else Status.FEASIBLE), chosen, bound, stats
+            return rounded
+    return _search_kept(model, side, relaxed, run, hint, start)
 
+
+def _score_bound(side: SideRules, relaxed: _Relaxed) -> float:
+    """The LP's bound on every plan's score (with room for its tolerance); only a weighted sum
+    of other levels escapes it."""
+    bound = relaxed.optimum.bound
+    return bound * (1 + 1e-9) + 1e-9 if side.goal_mode != "weighted" else np.inf
+
+
+def _round_and_improve(
+    model: AssignmentModel,
+    side: SideRules,
+    relaxed: _Relaxed,
+    run: _Run,
+    hint: IntArray | None,
+    start: IntArray | None,
+) -> _Outcome | None:
+    """The LP's vertex rounded by an integer program and improved by a neighbourhood search
+    (``start`` stands where it scores more); ``None`` when the rounding finds no plan."""
+    budget, optimum = run.budget, relaxed.optimum
+    rounding_started = time.perf_counter()
+    columns = _rounding_columns(model, hint)
+    rounded = round_relaxation(
+        model, side, optimum.x, budget=budget, columns=columns, lp=relaxed.lp
+    )
+    if rounded is None:
+        return None
+    # Neighbourhoods around the organizations the LP splits (every one when it split none
+    # or ran out of time), unless the plan is at the bound already.
+    fractional = (optimum.x > SUPPORT) & (optimum.x < 1 - SUPPORT)
+    seeds = np.unique(model.org[fractional] if fractional.any() else model.org)
+    improve_started = time.perf_counter()
+    chosen = rounded
+    if not _reaches(model.objective(rounded), optimum.bound):
+        chosen = improve(
+            model, side, rounded, budget=budget, seeds=seeds, lp=relaxed.lp, random_seed=run.seed
+        )
+    if start is not None and model.objective(start) > model.objective(chosen):
+        chosen = start
+    reached = _reaches(model.objective(chosen), optimum.bound)
+    stats: dict[str, float | int | str] = {
+        "start_objective": model.objective(rounded),
+        "variables": int(np.union1d(np.flatnonzero(optimum.x > SUPPORT), columns).size),
+        "relaxation_bound": optimum.bound,
+        "restricted_from": model.n_pairs,
+        "lp_seconds": relaxed.seconds,
+        "rounding_seconds": improve_started - rounding_started,
+        "improve_seconds": time.perf_counter() - improve_started,
+    }
+    status = Status.OPTIMAL if reached else Status.FEASIBLE
+    return status, chosen, _score_bound(side, relaxed), stats
+
+
+def _search_kept(
+    model: AssignmentModel,
+    side: SideRules,
+    relaxed: _Relaxed,
+    run: _Run,
+    hint: IntArray | None,
+    start: IntArray | None,
+) -> _Outcome:
+    """CP-SAT on the pairs that matter, hinted with ``start`` or else the LP's near-whole
+    choices; its plan is not proven against the LP bound, only reported with its gap."""
+    budget, optimum = run.budget, relaxed.optimum
     if start is not None and hint is not None:
         # Budgets bind at this size: prices on money give CP-SAT a better start.
         start = rough_plan(model, side, hint, prices=PRICE_ROUNDS, budget=budget)
-    keep = _pairs_that_matter(model, relaxed.x, hint if start is None else start)
+    keep = _pairs_that_matter(model, optimum.x, hint if start is None else start)
     sub, sub_side = _restrict(model, side, keep)
     # Else the LP's near-integral choices make a better start than the flow plan.
     if start is None:
-        sub_hint = np.flatnonzero(relaxed.x[keep] >= 0.5)
+        sub_hint = np.flatnonzero(optimum.x[keep] >= 0.5)
     else:
         sub_hint = np.searchsorted(keep, start)
-    status, sub_chosen, _, stats = _stages(sub, sub_side, budget, seed, sub_hint, workers)
+    status, sub_chosen, _, stats = _stages(sub, sub_side, budget, run.seed, sub_hint, run.workers)
     chosen = keep[sub_chosen]
     if (
         start is not None
@@ -529,12 +588,12 @@ def _restricted(
     stats.update(
         {
             "variables": int(keep.size),
-            "relaxation_bound": relaxed.bound,
+            "relaxation_bound": optimum.bound,
             "restricted_from": model.n_pairs,
-            "lp_seconds": lp_seconds,
+            "lp_seconds": relaxed.seconds,
         }
     )
-    return status, chosen, bound, stats
+    return status, chosen, _score_bound(side, relaxed), stats
 
 
 def _reaches(objective: float, bound: float) -> bool:
@@ -619,28 +678,15 @@ def _stages(
     _add_hint(built, hint)
     build_seconds = time.perf_counter() - started
 
-    if side.goal_mode == "weighted":
-        weights = [g.weight for g in side.goals]
-        combined = sum(
-            _weighted(expr, w, name, built.scale)
-            for (name, expr), w in zip(built.levels, weights, strict=True)
-        )
-        stages: Sequence[tuple[str, Expr]] = [("weighted", combined)]
-    else:
-        stages = built.levels
-    unit = built.scale * (WEIGHT_RESOLUTION if side.goal_mode == "weighted" else 1)
-
+    stages, unit = _objectives(built, side)
     settled = 0
     outcome: tuple[Status, IntArray, float, str] | None = None
     if len(stages) > 1 and side.goal_mode != "weighted":
         held = _level_bounds(built, budget)
         if held is not None:
-            for (_, expr), value in zip(built.levels[:-1], held, strict=True):
-                built.cp.add(expr >= value)
-            outcome = _search(built, stages[-1:], budget, seed, workers, unit, probing=False)
-            if outcome[0] is Status.INFEASIBLE:
+            outcome = _search_held(built, held, budget, seed, workers, unit)
+            if outcome is None:
                 # An LP bound that no plan reaches: search the levels one by one on a fresh model.
-                outcome = None
                 built = _build(model, side, objective=True, with_assumptions=False)
                 _add_hint(built, hint)
                 stages = built.levels
@@ -658,6 +704,32 @@ def _stages(
         "levels_by_lp": settled,
     }
     return status, chosen, float(bound), stats
+
+
+def _objectives(built: _Built, side: SideRules) -> tuple[Sequence[tuple[str, Expr]], float]:
+    """The stages to search (the levels, or their weighted sum as one) and the scaled value of one
+    score point in their objective."""
+    if side.goal_mode == "weighted":
+        weights = [g.weight for g in side.goals]
+        combined = sum(
+            _weighted(expr, w, name, built.scale)
+            for (name, expr), w in zip(built.levels, weights, strict=True)
+        )
+        stages: Sequence[tuple[str, Expr]] = [("weighted", combined)]
+    else:
+        stages = built.levels
+    return stages, built.scale * (WEIGHT_RESOLUTION if side.goal_mode == "weighted" else 1)
+
+
+def _search_held(
+    built: _Built, held: list[int], budget: Budget, seed: int, workers: int, unit: float
+) -> tuple[Status, IntArray, float, str] | None:
+    """The last level searched once with every earlier level held at its LP bound (``held``);
+    ``None`` when no plan meets those bounds (``built`` then holds them: build afresh)."""
+    for (_, expr), value in zip(built.levels[:-1], held, strict=True):
+        built.cp.add(expr >= value)
+    outcome = _search(built, built.levels[-1:], budget, seed, workers, unit, probing=False)
+    return None if outcome[0] is Status.INFEASIBLE else outcome
 
 
 def _add_hint(built: _Built, hint: IntArray | None) -> None:

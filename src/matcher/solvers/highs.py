@@ -22,7 +22,7 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -32,10 +32,11 @@ from scipy import sparse
 
 from .budget import Budget
 
-__all__ = ["IntegerProgram", "solve_integer_program"]
+__all__ = ["IntegerProgram", "LinearSolver", "solve_integer_program"]
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.int64]
 
 #: Statuses under which HiGHS' best plan stands (proven, or stopped by a limit with a plan).
 _PLAN = {
@@ -146,3 +147,88 @@ def _pass_model(highs: _Highs, program: IntegerProgram) -> None:
             program.integral, int(HighsVarType.kInteger), int(HighsVarType.kContinuous)
         ).astype(np.int32),
     )
+
+
+class LinearSolver:
+    """One LP kept in a silent HiGHS, solved again from its last basis after each change.
+
+    Where one relaxation is solved several times (another objective, a row added, a bound moved),
+    the dual simplex from the previous basis takes a fraction of a cold solve. ``program``'s
+    ``integral`` is ignored: every column is continuous.
+
+    Examples
+    --------
+    >>> a = sparse.csc_array(np.array([[1.0, 1.0]]))
+    >>> lp = LinearSolver(IntegerProgram(np.array([-1.0, -2.0]), a, np.array([-np.inf]),
+    ...     np.array([1.5]), np.zeros(2), np.ones(2), np.zeros(2, bool)))
+    >>> lp.solve(Budget.start(5.0), "lp")[0]
+    -2.5
+    >>> row = lp.add_rows(sparse.csr_array(np.array([[0.0, 1.0]])), np.array([-np.inf]), np.array([0.25]))
+    >>> lp.solve(Budget.start(5.0), "lp")[0]
+    -1.5
+    """
+
+    def __init__(self, program: IntegerProgram) -> None:
+        self.n_cols = int(program.c.size)
+        self.highs = _configured(np.inf, 0, 0.0, True)
+        continuous = replace(program, integral=np.zeros(self.n_cols, bool))
+        _pass_model(self.highs, continuous)
+
+    def objective(self, c: FloatArray) -> None:
+        """Minimize ``c @ x`` from now on (columns past ``c``'s end cost nothing)."""
+        cost = np.zeros(self.n_cols)
+        cost[: c.size] = c
+        self.highs.changeColsCost(self.n_cols, np.arange(self.n_cols, dtype=np.int32), cost)
+
+    def add_rows(self, a: sparse.csr_array, lower: FloatArray, upper: FloatArray) -> IntArray:
+        """Rows ``lower <= a @ x <= upper``; their indices, for :meth:`row_bounds`."""
+        first = int(self.highs.getNumRow())
+        matrix = sparse.csr_array(a)
+        matrix.sort_indices()
+        self.highs.addRows(
+            int(matrix.shape[0]),
+            np.asarray(lower, np.float64),
+            np.asarray(upper, np.float64),
+            int(matrix.nnz),
+            matrix.indptr[:-1].astype(np.int32),
+            matrix.indices.astype(np.int32),
+            matrix.data.astype(np.float64),
+        )
+        return np.arange(first, first + matrix.shape[0], dtype=np.int64)
+
+    def row_bounds(self, rows: IntArray, lower: FloatArray, upper: FloatArray) -> None:
+        """Move the bounds of ``rows``."""
+        self.highs.changeRowsBounds(  # type: ignore[attr-defined]
+            int(rows.size),
+            rows.astype(np.int32),
+            np.asarray(lower, np.float64),
+            np.asarray(upper, np.float64),
+        )
+
+    def column_bounds(self, cols: IntArray, lower: FloatArray, upper: FloatArray) -> None:
+        """Move the bounds of ``cols``."""
+        self.highs.changeColsBounds(
+            int(cols.size),
+            cols.astype(np.int32),
+            np.asarray(lower, np.float64),
+            np.asarray(upper, np.float64),
+        )
+
+    def solve(self, budget: Budget, phase: str) -> tuple[float, FloatArray] | None:
+        """The optimum and the values there (a vertex); ``(inf, empty)`` when infeasible,
+        ``None`` when the deadline (recorded as a cap) or anything else stopped HiGHS first."""
+        seconds = budget.seconds_left()
+        if seconds <= 0:
+            budget.cap(phase)
+            return None
+        self.highs.setOptionValue("time_limit", float(seconds))
+        self.highs.run()
+        status = self.highs.getModelStatus()
+        if status == HighsModelStatus.kInfeasible:
+            return np.inf, np.zeros(0)
+        if status != HighsModelStatus.kOptimal:
+            if status == HighsModelStatus.kTimeLimit:
+                budget.cap(phase)
+            return None
+        values = np.asarray(self.highs.getSolution().col_value, np.float64)
+        return float(self.highs.getInfo().objective_function_value), values

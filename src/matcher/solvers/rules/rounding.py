@@ -45,7 +45,7 @@ from ..budget import Budget
 from ..highs import IntegerProgram, solve_integer_program
 from .relaxation import LinearProgram, linear_program
 
-__all__ = ["improve", "round_relaxation"]
+__all__ = ["improve", "plan_value", "round_relaxation"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -75,6 +75,38 @@ class _Rows:
     model: AssignmentModel
     side: SideRules
     lp: LinearProgram
+
+    def value(self, plan: IntArray) -> float:
+        """The plan's score, less its penalties where a rule is soft (see :func:`plan_value`)."""
+        if self.lp.c.size == self.lp.n_pairs + self.model.n_orgs:
+            return self.model.objective(plan)
+        return plan_value(self.model, self.lp, plan)
+
+
+def plan_value(model: AssignmentModel, lp: LinearProgram, plan: IntArray) -> float:
+    """The relaxation's objective at ``plan``: its score less the least penalties its soft limits
+    charge (every organization with a pair counted as engaged); ``-inf`` when no slack in reach
+    keeps every row.
+
+    Each slack column of ``lp`` sits in the rows of its limit: the least slack is the most any of
+    them asks for.
+    """
+    v = np.zeros(lp.c.size)
+    v[plan] = 1.0
+    first_slack = lp.n_pairs + model.n_orgs
+    v[lp.n_pairs + np.unique(model.org[plan])] = 1.0
+    a = sparse.csc_array(lp.a_ub)
+    activity = a[:, :first_slack] @ v[:first_slack]
+    slack_part = a[:, first_slack:].tocoo()
+    need = np.zeros(lp.c.size - first_slack)
+    asks = slack_part.data < 0
+    rows, cols = slack_part.row[asks], slack_part.col[asks]
+    excess = (activity[rows] - lp.b_ub[rows]) / -slack_part.data[asks]
+    np.maximum.at(need, cols, excess)
+    v[first_slack:] = np.minimum(need, lp.upper[first_slack:])
+    if not _holds(a, lp.b_ub, v):
+        return float("-inf")
+    return float(-(lp.c @ v))
 
 
 def round_relaxation(
@@ -137,9 +169,10 @@ def improve(
     needs that could go to one of them, are let free: each may take any of its candidates or none.
     Every other pair of the plan stays, and the integer program on those pairs (every rule's row
     as it stands) is solved by HiGHS, on at most :data:`STEP_NODES` nodes. The plan keeps every
-    hard rule at each step and its score never falls. It stops after ``patience`` neighbourhoods in
-    a row that bring nothing, after ten rounds of the seeds, or at the budget's deadline (then
-    recorded as a cap): the same steps on any machine unless the deadline comes first.
+    hard rule at each step and its score (less the penalties of soft rules: :func:`plan_value`)
+    never falls. It stops after ``patience`` neighbourhoods in a row that bring nothing, after ten
+    rounds of the seeds, or at the budget's deadline (then recorded as a cap): the same steps on
+    any machine unless the deadline comes first.
 
     Parameters
     ----------
@@ -161,14 +194,14 @@ def improve(
     Returns
     -------
     numpy.ndarray
-        Sorted pair indices, score at least that of ``plan``.
+        Sorted pair indices, worth at least ``plan``.
     """
     rows = _Rows(model, side, linear_program(model, side) if lp is None else lp)
     plan = np.sort(plan)
     if seeds.size == 0:
         return plan
     rng = np.random.default_rng(random_seed)
-    value = model.objective(plan)
+    value = rows.value(plan)
     idle = 0
     order = rng.permutation(seeds)
     for step in range(10 * order.size):
@@ -179,8 +212,8 @@ def improve(
             break
         free, held = _neighbourhood(model, plan, int(order[step % order.size]))
         candidate = _best_on(rows, np.union1d(free, plan), held, budget, STEP_NODES)
-        if candidate is not None and model.objective(candidate) > value + IMPROVEMENT:
-            plan, value, idle = candidate, model.objective(candidate), 0
+        if candidate is not None and rows.value(candidate) > value + IMPROVEMENT:
+            plan, value, idle = candidate, rows.value(candidate), 0
         else:
             idle += 1
     return plan

@@ -1,0 +1,211 @@
+"""Lexicographic goals on the LP relaxation of a large model: the earlier levels held as rows.
+
+Past :data:`~matcher.solvers.rules.cpsat.RESTRICT_ABOVE` pairs, a goal such as key areas first,
+then fairness across cities, then score is settled on the relaxation itself (HiGHS, each LP from
+the basis of the one before). The first level's LP maximum, rounded down to a whole count, bounds
+it; held at that bound by a row, the next level is bounded the same way, and so on: a fairness
+level (the smallest served share over regions, in :data:`FAIRNESS_RESOLUTION` steps) by the LP
+maximum of the share, then the largest step at which the LP, every region serving at least its
+whole number of needs, stays feasible. The score's LP under every held row is then rounded into a
+plan and improved like a plan of hard rules (:mod:`matcher.solvers.rules.rounding`).
+
+A plan that keeps the held rows reaches each earlier level's bound, so each is proven at its best,
+and no plan that does scores more than that last LP: it bounds the score.
+
+Examples
+--------
+>>> import numpy as np
+>>> from matcher.models.rules import Goal
+>>> from matcher.rules.compile import RuleSet
+>>> from matcher.solvers.base import AssignmentModel, SideRules
+>>> from matcher.solvers.budget import Budget
+>>> from matcher.solvers.rules.relaxation import linear_program
+>>> model = AssignmentModel(2, 1, need=np.array([0, 1]), org=np.array([0, 0]),
+...                         score=np.array([3.0, 1.0]), capacity=np.array([1]))
+>>> side = SideRules(rules=RuleSet(), partners=np.ones(2, np.int64),
+...     lead_needed=np.zeros(2, bool), pair_primary=np.zeros(2, bool),
+...     need_cost=np.zeros(2), capacity_building=np.zeros(2, bool), org_budget=np.full(1, np.inf),
+...     key_need=np.array([False, True]), goals=(Goal(kind="key_served"), Goal(kind="score")),
+...     goal_mode="lexicographic")
+>>> held = held_relaxation(model, side, linear_program(model, side), Budget.start(5.0))
+>>> held.levels, held.optimum.bound
+((1,), 1.0)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
+
+from ..base import AssignmentModel, IntArray, SideRules
+from ..budget import Budget
+from ..highs import IntegerProgram, LinearSolver
+from .relaxation import LinearProgram, Relaxation
+
+__all__ = ["FAIRNESS_RESOLUTION", "HeldRelaxation", "held_relaxation", "holds_levels"]
+
+FloatArray = npt.NDArray[np.float64]
+
+#: The fairness ratio is counted in millionths (as CP-SAT counts it).
+FAIRNESS_RESOLUTION = 1_000_000
+#: Room left for HiGHS' tolerances when an LP value is rounded down to a whole level value.
+ROUNDING_SLACK = 1e-6
+#: Earlier levels this module can hold as rows of the relaxation.
+HOLDABLE = ("served", "key_served", "fairness")
+
+
+def holds_levels(side: SideRules) -> bool:
+    """Whether the goal is lexicographic, the score last and every earlier level holdable."""
+    kinds = [goal.kind for goal in side.goals]
+    return (
+        side.goal_mode != "weighted"
+        and len(kinds) > 1
+        and kinds[-1] == "score"
+        and all(kind in HOLDABLE for kind in kinds[:-1])
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class HeldRelaxation:
+    """The relaxation with each earlier level held at its bound.
+
+    ``lp`` holds the extra rows (after the relaxation's own), ``levels`` each earlier level's
+    bound, and ``optimum`` the score's LP under them: its bound and its vertex.
+    """
+
+    lp: LinearProgram
+    levels: tuple[int, ...]
+    optimum: Relaxation
+
+
+def held_relaxation(
+    model: AssignmentModel, side: SideRules, lp: LinearProgram, budget: Budget
+) -> HeldRelaxation | None:
+    """Bound each earlier level of ``side``'s goals in turn, each held at its bound by rows while
+    the next is bounded, and solve the score's LP under them all.
+
+    The LPs stop at ``budget``'s deadline only (recorded as a cap, and then ``None``); ``None``
+    too when the relaxation is infeasible.
+    """
+    solver = LinearSolver(
+        IntegerProgram(
+            lp.c,
+            lp.a_ub,
+            np.full(lp.b_ub.size, -np.inf),
+            lp.b_ub,
+            lp.lower,
+            lp.upper,
+            np.zeros(lp.c.size, bool),
+        )
+    )
+    share = 1.0 / side.partners[model.need]
+    held: list[tuple[sparse.csr_array, FloatArray]] = []
+    levels: list[int] = []
+    for i, goal in enumerate(side.goals[:-1]):
+        if goal.kind == "fairness":
+            rows = _region_rows(model, side.fairness_groups[i], share, lp.c.size)
+            sizes = np.array([len(members) for members in side.fairness_groups[i]], np.int64)
+            value = _fairness_bound(solver, rows, sizes, budget)
+            if value is None:
+                return None
+            floors = -(-sizes * value // FAIRNESS_RESOLUTION)
+            held.append((rows, floors.astype(np.float64)))
+        else:
+            wanted = side.key_need if goal.kind == "key_served" else np.ones(model.n_needs, bool)
+            row = np.zeros(lp.c.size)
+            row[: model.n_pairs] = share * wanted[model.need]
+            solver.objective(-row)
+            answer = solver.solve(budget, "level bounds")
+            if answer is None or not np.isfinite(answer[0]):
+                return None
+            value = int(np.floor(-answer[0] + ROUNDING_SLACK * max(1.0, abs(answer[0]))))
+            rows = sparse.csr_array(row.reshape(1, -1))
+            solver.add_rows(rows, np.array([float(value)]), np.array([np.inf]))
+            held.append((rows, np.array([float(value)])))
+        levels.append(value)
+    solver.objective(lp.c)
+    answer = solver.solve(budget, "relaxation")
+    if answer is None or not np.isfinite(answer[0]):
+        return None
+    optimum = Relaxation(True, -answer[0], answer[1][: lp.n_pairs])
+    a = sparse.vstack([lp.a_ub, *(-rows for rows, _ in held)]).tocsc()
+    b = np.concatenate([lp.b_ub, *(-floors for _, floors in held)])
+    return HeldRelaxation(replace(lp, a_ub=a, b_ub=b), tuple(levels), optimum)
+
+
+def _region_rows(
+    model: AssignmentModel, regions: list[IntArray], share: FloatArray, n_cols: int
+) -> sparse.csr_array:
+    """One row per region: the served share of its needs, over the relaxation's columns."""
+    region = np.full(model.n_needs, -1, np.int64)
+    for r, members in enumerate(regions):
+        region[np.asarray(members, np.int64)] = r
+    inside = np.flatnonzero(region[model.need] >= 0)
+    return sparse.csr_array(
+        (share[inside], (region[model.need[inside]], inside)), shape=(len(regions), n_cols)
+    )
+
+
+def _fairness_bound(
+    solver: LinearSolver, rows: sparse.csr_array, sizes: IntArray, budget: Budget
+) -> int | None:
+    """The largest fairness step at which every region can serve its whole share, the region
+    rows (added to ``solver``) held there; ``None`` when an LP gives no answer.
+
+    The LP maximum of the smallest share ``t`` (a column of its own) bounds it; the steps at and
+    below, the values ``floor(FAIRNESS_RESOLUTION * served / size)``, are then probed down from
+    there in doubling strides and bisected, each LP from the basis before.
+    """
+    if sizes.size == 0:
+        return FAIRNESS_RESOLUTION
+    n_cols = solver.n_cols
+    # The smallest share's own column t: served(region) / size - t >= 0 for every region.
+    solver.highs.addCol(0.0, 0.0, 1.0, 0, np.zeros(0, np.int32), np.zeros(0))
+    solver.n_cols = n_cols + 1
+    shares = sparse.diags_array(1.0 / sizes.astype(np.float64)) @ rows
+    scaled = sparse.hstack(
+        [shares, sparse.csr_array((sizes.size, n_cols - rows.shape[1])), -np.ones((sizes.size, 1))]
+    ).tocsr()
+    region_rows = solver.add_rows(scaled, np.zeros(sizes.size), np.full(sizes.size, np.inf))
+    cost = np.zeros(n_cols + 1)
+    cost[n_cols] = -1.0
+    solver.objective(cost)
+    answer = solver.solve(budget, "level bounds")
+    if answer is None or not np.isfinite(answer[0]):
+        return None
+    top = int(np.floor(FAIRNESS_RESOLUTION * (-answer[0]) + ROUNDING_SLACK * FAIRNESS_RESOLUTION))
+    # From here the column t is 0 and each region row a floor on its served count (over size).
+    solver.column_bounds(np.array([n_cols]), np.zeros(1), np.zeros(1))
+    solver.objective(np.zeros(n_cols + 1))
+    candidates = np.unique(
+        np.concatenate(
+            [(FAIRNESS_RESOLUTION * np.arange(size + 1, dtype=np.int64)) // size for size in sizes]
+        )
+    )
+    candidates = candidates[candidates <= top]
+
+    def feasible(value: int) -> bool | None:
+        floors = -(-sizes * value // FAIRNESS_RESOLUTION)
+        solver.row_bounds(region_rows, floors / sizes, np.full(sizes.size, np.inf))
+        found = solver.solve(budget, "level bounds")
+        return None if found is None else bool(np.isfinite(found[0]))
+
+    low, high = 0, candidates.size - 1  # candidates[0] is 0: every floor 0, always feasible
+    step = 0
+    while low < high:
+        probe = max(low + 1, high - step) if step >= 0 else (low + high + 1) // 2
+        answer_at = feasible(int(candidates[probe]))
+        if answer_at is None:
+            return None
+        if answer_at:
+            low, step = probe, -1
+        else:
+            high = probe - 1
+            step = 2 * step + 1 if step >= 0 else step
+    best = int(candidates[low])
+    floors = -(-sizes * best // FAIRNESS_RESOLUTION)
+    solver.row_bounds(region_rows, floors / sizes, np.full(sizes.size, np.inf))
+    return best

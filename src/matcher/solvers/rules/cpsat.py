@@ -17,7 +17,10 @@ three, 6.4 s down to about 2 s).
 Above :data:`RESTRICT_ABOVE` pairs the LP relaxation bounds the score first. With every rule hard
 and the score the goal, CP-SAT then gives way to the LP's vertex rounded by a small integer program
 and a neighbourhood search (:mod:`matcher.solvers.rules.rounding`; 10,000 needs with budgets: 0.2% from
-the LP bound in 25 s, where CP-SAT from the repaired flow plan stayed 1.1% away after 30 s).
+the LP bound in 25 s, where CP-SAT from the repaired flow plan stayed 1.1% away after 30 s). A
+lexicographic goal that ends in the score is settled the same way, each earlier level held at its
+LP bound by rows of the relaxation (:mod:`matcher.solvers.rules.held`); CP-SAT takes over when
+those rows hold no plan on the rounding's pairs.
 
 When hard rules cannot all hold, :func:`find_conflict` asks CP-SAT, on a copy of the model with no
 objective and one assumption literal per hard rule, for a set of rules that cannot hold together,

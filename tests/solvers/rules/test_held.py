@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_rounding import sides
+from test_rounding import RULES, sides, tight
 
 import matcher
 from matcher import synth
@@ -157,3 +157,39 @@ def test_a_warm_lp_answers_again_after_a_row_and_says_when_nothing_holds() -> No
     answer = lp.solve(budget, "lp")
     assert answer is not None and answer[0] == np.inf
     assert lp.solve(Budget(work=1.0, deadline=0.0), "lp") is None
+
+
+@settings(max_examples=4, deadline=None)
+@given(seed=st.integers(0, 1_000))
+def test_levels_held_at_a_plans_values_still_bound_the_independent_optimum(seed: int) -> None:
+    # Budgets the flow breaks, and floors it keeps: the plan made before the search holds.
+    problem = tight(seed, 150, 30, 0.6).with_policy(rules=RULES["rules"], goals=POLICY["goals"])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cpsat_rules, "RESTRICT_ABOVE", 20)
+        patch.setattr(cpsat_rules, "HELD_LEVELS_UP_TO", 20)
+        solution = matcher.solve(problem, time_limit=20)
+    optimum = milp_optimum(problem)
+    if not optimum.feasible:
+        return
+    assert solution.status in ("optimal", "feasible")
+    assert matcher.verify(problem, solution) == []
+    assert optimum.levels["score"] <= solution.bound + 2e-6
+    if "rounding_seconds" in solution.timings:
+        assert solution.status == "feasible"  # the levels are not proven
+        assert solution.stats["levels_by_lp"] == 0
+        assert solution.levels["key_served"] <= optimum.levels["key_served"]
+
+
+def test_a_plans_levels_are_what_it_serves() -> None:
+    problem = province(3)
+    model, side = sides(problem)
+    lp = linear_program(model, side)
+    proven = held_relaxation(model, side, lp, Budget.start(30))
+    assert proven is not None and proven.proven
+    plan = np.flatnonzero(proven.optimum.x > 0.999)
+    held = held_relaxation(model, side, lp, Budget.start(30), plan)
+    assert held is not None and not held.proven
+    key = side.key_need[model.need[plan]].sum()
+    assert held.levels[0] == key <= proven.levels[0]
+    assert held.levels[1] <= proven.levels[1]
+    assert held.optimum.bound >= proven.optimum.bound - 1e-6

@@ -81,6 +81,10 @@ FULL_LP_UP_TO = 500_000
 #: Seconds the LP relaxation takes per candidate pair on a quiet core (10,000 needs and 300,000
 #: pairs: 6 s). With less time than that left, it is not started.
 LP_SECONDS_PER_PAIR = 2e-5
+#: Up to this many candidate pairs a large lexicographic goal's earlier levels are bounded by LPs
+#: of their own (1,000 needs and 7,762 pairs: a second under load; 10,000 needs and 298,088 pairs:
+#: minutes); above, they are held at the values of the plan made before the search.
+HELD_LEVELS_UP_TO = 60_000
 #: How many of each need's best candidates the rounding may use beyond the LP's pairs.
 ROUNDING_TOP_K = 1
 
@@ -487,7 +491,7 @@ def _restricted(
     lp = linear_program(model, side)
     run = _Run(budget, seed, workers)
     if holds_levels(side) and model.n_pairs <= FULL_LP_UP_TO:
-        held_outcome = _round_held(model, side, lp, run, hint)
+        held_outcome = _round_held(model, side, lp, run, (hint, start))
         if held_outcome is not None:
             return held_outcome
     # Up to FULL_LP_UP_TO pairs one dual simplex solve of the whole LP beats pricing columns in
@@ -566,14 +570,24 @@ def _round_held(
     side: SideRules,
     lp: LinearProgram,
     run: _Run,
-    hint: IntArray | None,
+    starts: tuple[IntArray | None, IntArray | None],
 ) -> _Outcome | None:
     """Lexicographic goals on the relaxation (:mod:`matcher.solvers.rules.held`): each earlier
     level held at its LP bound, the score's vertex under them rounded and improved. The plan keeps
     the held rows, so every earlier level is at its best, and the last LP bounds its score.
-    ``None`` when the LPs stop early or the rounding finds no plan on those rows."""
+    ``None`` when the LPs stop early or the rounding finds no plan on those rows.
+
+    ``starts`` holds the flow plan (the hint) and the plan made before the search. Above
+    :data:`HELD_LEVELS_UP_TO` pairs the levels' own LPs cost too much: the earlier levels are held
+    at that plan's values instead, unproven (see :func:`~matcher.solvers.rules.held.held_relaxation`),
+    and it stands where it is worth more.
+    """
+    hint, start = starts
     started = time.perf_counter()
-    held = held_relaxation(model, side, lp, run.budget)
+    if model.n_pairs > HELD_LEVELS_UP_TO and start is None:
+        return None
+    at_least = start if model.n_pairs > HELD_LEVELS_UP_TO else None
+    held = held_relaxation(model, side, lp, run.budget, at_least)
     if held is None:
         return None
     lp_seconds = time.perf_counter() - started
@@ -592,18 +606,22 @@ def _round_held(
         chosen = improve(
             model, side, rounded, budget=run.budget, seeds=seeds, lp=held.lp, random_seed=run.seed
         )
+    if at_least is not None and plan_value(model, held.lp, at_least) > plan_value(
+        model, held.lp, chosen
+    ):
+        chosen = at_least
     stats: dict[str, float | int | str] = {
         "start_objective": plan_value(model, held.lp, rounded),
         "variables": int(np.union1d(np.flatnonzero(optimum.x > SUPPORT), columns).size),
         "relaxation_bound": optimum.bound,
         "restricted_from": model.n_pairs,
         "levels": len(side.goals),
-        "levels_by_lp": len(held.levels),
+        "levels_by_lp": len(held.levels) if held.proven else 0,
         "lp_seconds": lp_seconds,
         "rounding_seconds": improve_started - started - lp_seconds,
         "improve_seconds": time.perf_counter() - improve_started,
     }
-    reached = _reaches(plan_value(model, held.lp, chosen), optimum.bound)
+    reached = held.proven and _reaches(plan_value(model, held.lp, chosen), optimum.bound)
     bound = optimum.bound * (1 + 1e-9) + 1e-9
     return (Status.OPTIMAL if reached else Status.FEASIBLE), chosen, bound, stats
 

@@ -53,6 +53,8 @@ FloatArray = npt.NDArray[np.float64]
 FAIRNESS_RESOLUTION = 1_000_000
 #: Room left for HiGHS' tolerances when an LP value is rounded down to a whole level value.
 ROUNDING_SLACK = 1e-6
+#: Most a level's LP objective may gain from the score that breaks its ties (see :func:`_tie_break`).
+TIE_BREAK = 1e-2
 #: Earlier levels this module can hold as rows of the relaxation.
 HOLDABLE = ("served", "key_served", "fairness")
 
@@ -73,19 +75,32 @@ class HeldRelaxation:
     """The relaxation with each earlier level held at its bound.
 
     ``lp`` holds the extra rows (after the relaxation's own), ``levels`` each earlier level's
-    bound, and ``optimum`` the score's LP under them: its bound and its vertex.
+    bound, and ``optimum`` the score's LP under them: its bound and its vertex. ``proven``: the
+    levels are their LP bounds (else a plan's values, and the bound holds the first alone).
     """
 
     lp: LinearProgram
     levels: tuple[int, ...]
     optimum: Relaxation
+    proven: bool = True
 
 
 def held_relaxation(
-    model: AssignmentModel, side: SideRules, lp: LinearProgram, budget: Budget
+    model: AssignmentModel,
+    side: SideRules,
+    lp: LinearProgram,
+    budget: Budget,
+    plan: IntArray | None = None,
 ) -> HeldRelaxation | None:
     """Bound each earlier level of ``side``'s goals in turn, each held at its bound by rows while
     the next is bounded, and solve the score's LP under them all.
+
+    With a ``plan`` (that keeps every hard rule), each earlier level is held at the plan's value
+    instead, with no LP of its own: a level's own LP can take minutes where the score's takes
+    seconds (10,000 needs: the key areas' count, degenerate, several minutes by the simplex and
+    40 s by the interior point). The levels are then not proven (:attr:`HeldRelaxation.proven`),
+    and the score is bounded by its LP with the first level's row alone: the best plan serves at
+    least the plan's count there, but may trade a later level for it.
 
     The LPs stop at ``budget``'s deadline only (recorded as a cap, and then ``None``); ``None``
     too when the relaxation is infeasible.
@@ -102,13 +117,21 @@ def held_relaxation(
         )
     )
     share = 1.0 / side.partners[model.need]
+    tie = _tie_break(model, side, lp)
     held: list[tuple[sparse.csr_array, FloatArray]] = []
     levels: list[int] = []
+    first: tuple[float, FloatArray] | None = None
     for i, goal in enumerate(side.goals[:-1]):
         if goal.kind == "fairness":
             rows = _region_rows(model, side.fairness_groups[i], share, lp.c.size)
             sizes = np.array([len(members) for members in side.fairness_groups[i]], np.int64)
-            value = _fairness_bound(solver, rows, sizes, budget)
+            value = (
+                _fairness_bound(solver, rows, sizes, (tie, lp.c), budget)
+                if plan is None
+                else int(
+                    np.min((FAIRNESS_RESOLUTION * (rows[:, plan].sum(axis=1) + 1e-9)) // sizes)
+                )
+            )
             if value is None:
                 return None
             floors = -(-sizes * value // FAIRNESS_RESOLUTION)
@@ -117,23 +140,59 @@ def held_relaxation(
             wanted = side.key_need if goal.kind == "key_served" else np.ones(model.n_needs, bool)
             row = np.zeros(lp.c.size)
             row[: model.n_pairs] = share * wanted[model.need]
-            solver.objective(-row)
-            answer = solver.solve(budget, "level bounds")
-            if answer is None or not np.isfinite(answer[0]):
-                return None
-            value = int(np.floor(-answer[0] + ROUNDING_SLACK * max(1.0, abs(answer[0]))))
+            if plan is None:
+                solver.objective(-row - tie)
+                answer = solver.solve(budget, "level bounds")
+                if answer is None or not np.isfinite(answer[0]):
+                    return None
+                value = int(np.floor(-answer[0] + ROUNDING_SLACK * max(1.0, abs(answer[0]))))
+            else:
+                value = int(np.rint(row[plan].sum()))
             rows = sparse.csr_array(row.reshape(1, -1))
             solver.add_rows(rows, np.array([float(value)]), np.array([np.inf]))
             held.append((rows, np.array([float(value)])))
         levels.append(value)
+        if plan is not None and i == 0:
+            first = _score_lp(solver, lp, budget)
+            if first is None:
+                return None
+    last = _score_lp(solver, lp, budget)
+    if last is None:
+        return None
+    bound = last[0] if first is None else first[0]
+    optimum = Relaxation(True, bound, last[1][: lp.n_pairs])
+    a = sparse.vstack([lp.a_ub, *(-rows for rows, _ in held)]).tocsc()
+    b = np.concatenate([lp.b_ub, *(-floors for _, floors in held)])
+    return HeldRelaxation(replace(lp, a_ub=a, b_ub=b), tuple(levels), optimum, plan is None)
+
+
+def _score_lp(
+    solver: LinearSolver, lp: LinearProgram, budget: Budget
+) -> tuple[float, FloatArray] | None:
+    """The score's LP maximum under the rows held so far, and its vertex."""
     solver.objective(lp.c)
     answer = solver.solve(budget, "relaxation")
     if answer is None or not np.isfinite(answer[0]):
         return None
-    optimum = Relaxation(True, -answer[0], answer[1][: lp.n_pairs])
-    a = sparse.vstack([lp.a_ub, *(-rows for rows, _ in held)]).tocsc()
-    b = np.concatenate([lp.b_ub, *(-floors for _, floors in held)])
-    return HeldRelaxation(replace(lp, a_ub=a, b_ub=b), tuple(levels), optimum)
+    return -answer[0], answer[1]
+
+
+def _tie_break(model: AssignmentModel, side: SideRules, lp: LinearProgram) -> FloatArray:
+    """A small share of the score, added to a level's LP objective to break its ties.
+
+    A count of needs as the only objective leaves almost every pair column at zero cost, and the
+    simplex then wanders among equal vertices (10,000 needs: no answer in minutes). The share is
+    :data:`TIE_BREAK` over the most any plan scores (each need its ``partners`` best scores), so
+    the level's LP maximum lies between the objective's optimum less :data:`TIE_BREAK` and that
+    optimum: the optimum, rounded down, still bounds the level.
+    """
+    best = np.zeros(model.n_needs)
+    np.maximum.at(best, model.need, np.maximum(model.score, 0.0))
+    most = float((best * side.partners).sum())
+    tie = np.zeros(lp.c.size)
+    if most > 0:
+        tie[: model.n_pairs] = TIE_BREAK / most * np.maximum(model.score, 0.0)
+    return tie
 
 
 def _region_rows(
@@ -150,15 +209,22 @@ def _region_rows(
 
 
 def _fairness_bound(
-    solver: LinearSolver, rows: sparse.csr_array, sizes: IntArray, budget: Budget
+    solver: LinearSolver,
+    rows: sparse.csr_array,
+    sizes: IntArray,
+    objectives: tuple[FloatArray, FloatArray],
+    budget: Budget,
 ) -> int | None:
     """The largest fairness step at which every region can serve its whole share, the region
     rows (added to ``solver``) held there; ``None`` when an LP gives no answer.
 
     The LP maximum of the smallest share ``t`` (a column of its own) bounds it; the steps at and
     below, the values ``floor(FAIRNESS_RESOLUTION * served / size)``, are then probed down from
-    there in doubling strides and bisected, each LP from the basis before.
+    there in doubling strides and bisected, each LP from the basis before. ``objectives``: the
+    score's tie break (see :func:`_tie_break`) and the score's own objective, which the probes
+    optimize so that the last leaves the score's basis.
     """
+    tie, score = objectives
     if sizes.size == 0:
         return FAIRNESS_RESOLUTION
     n_cols = solver.n_cols
@@ -170,7 +236,9 @@ def _fairness_bound(
         [shares, sparse.csr_array((sizes.size, n_cols - rows.shape[1])), -np.ones((sizes.size, 1))]
     ).tocsr()
     region_rows = solver.add_rows(scaled, np.zeros(sizes.size), np.full(sizes.size, np.inf))
-    cost = np.zeros(n_cols + 1)
+    # The share t counts in whole regions' shares, not needs: a thousandth of the tie break keeps
+    # the bound within a few fairness steps of the LP's.
+    cost = np.append(-tie / 1000, np.zeros(n_cols + 1 - tie.size))
     cost[n_cols] = -1.0
     solver.objective(cost)
     answer = solver.solve(budget, "level bounds")
@@ -179,7 +247,7 @@ def _fairness_bound(
     top = int(np.floor(FAIRNESS_RESOLUTION * (-answer[0]) + ROUNDING_SLACK * FAIRNESS_RESOLUTION))
     # From here the column t is 0 and each region row a floor on its served count (over size).
     solver.column_bounds(np.array([n_cols]), np.zeros(1), np.zeros(1))
-    solver.objective(np.zeros(n_cols + 1))
+    solver.objective(score)
     candidates = np.unique(
         np.concatenate(
             [(FAIRNESS_RESOLUTION * np.arange(size + 1, dtype=np.int64)) // size for size in sizes]

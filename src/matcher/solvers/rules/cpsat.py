@@ -85,6 +85,9 @@ LP_SECONDS_PER_PAIR = 2e-5
 #: of their own (1,000 needs and 7,762 pairs: a second under load; 10,000 needs and 298,088 pairs:
 #: minutes); above, they are held at the values of the plan made before the search.
 HELD_LEVELS_UP_TO = 60_000
+#: Relative gap at which the rounding of held levels stops: their rows make the integer program
+#: slow to close (10,000 needs: 190 s at 1e-5), and the neighbourhood search takes it on.
+HELD_GAP = 1e-3
 #: How many of each need's best candidates the rounding may use beyond the LP's pairs.
 ROUNDING_TOP_K = 1
 
@@ -594,7 +597,7 @@ def _round_held(
     optimum = held.optimum
     columns = _rounding_columns(model, hint)
     rounded = round_relaxation(
-        model, side, optimum.x, budget=run.budget, columns=columns, lp=held.lp
+        model, side, optimum.x, budget=run.budget, columns=columns, lp=held.lp, gap=HELD_GAP
     )
     if rounded is None:
         return None

@@ -117,6 +117,7 @@ def round_relaxation(
     budget: Budget,
     columns: IntArray | None = None,
     lp: LinearProgram | None = None,
+    gap: float = MIP_GAP,
 ) -> IntArray | None:
     """The best plan on the pairs the LP uses, ``columns`` and the fixed pairs.
 
@@ -133,6 +134,8 @@ def round_relaxation(
         More pairs the plan may use (each need's best, the flow plan …).
     lp
         The relaxation's rows, when the caller has them already.
+    gap
+        Relative gap at which HiGHS stops.
 
     Returns
     -------
@@ -148,7 +151,8 @@ def round_relaxation(
     held = np.zeros(0, np.int64)
     pairs = np.flatnonzero(use)
     # Presolve finds little to remove from the LP's support (10,000 needs: 4x faster without).
-    return _best_on(_Rows(model, side, lp), pairs, held, budget, ROUNDING_NODES, presolve=False)
+    rows = _Rows(model, side, lp)
+    return _best_on(rows, pairs, held, budget, ROUNDING_NODES, presolve=False, gap=gap)
 
 
 def improve(
@@ -251,6 +255,7 @@ def _best_on(
     nodes: int,
     *,
     presolve: bool = True,
+    gap: float = MIP_GAP,
 ) -> IntArray | None:
     """The best plan on ``pairs`` (and the fixed ones) that takes every pair of ``held``."""
     pairs = np.union1d(np.union1d(pairs, rows.model.fixed), held)
@@ -259,7 +264,7 @@ def _best_on(
         program,
         budget=budget,
         node_limit=nodes,
-        gap=MIP_GAP,
+        gap=gap,
         presolve=presolve,
         phase="rounding",
     )

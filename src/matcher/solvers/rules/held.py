@@ -12,6 +12,13 @@ plan and improved like a plan of hard rules (:mod:`matcher.solvers.rules.roundin
 A plan that keeps the held rows reaches each earlier level's bound, so each is proven at its best,
 and no plan that does scores more than that last LP: it bounds the score.
 
+A level's own LP can take minutes where the score's takes seconds (10,000 needs: the key areas'
+count, degenerate, several minutes by the simplex and 40 s by the interior point). Given a plan
+made before (one that keeps every hard rule), the earlier levels are then held at that plan's
+values instead, with no LP of their own. They are not proven, and the score is bounded by its LP
+with the first level's row alone: the best plan serves at least the plan's count there, but may
+trade a later level for it.
+
 Examples
 --------
 >>> import numpy as np
@@ -34,6 +41,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -96,26 +104,10 @@ def held_relaxation(
     the next is bounded, and solve the score's LP under them all.
 
     With a ``plan`` (that keeps every hard rule), each earlier level is held at the plan's value
-    instead, with no LP of its own: a level's own LP can take minutes where the score's takes
-    seconds (10,000 needs: the key areas' count, degenerate, several minutes by the simplex and
-    40 s by the interior point). The levels are then not proven (:attr:`HeldRelaxation.proven`),
-    and the score is bounded by its LP with the first level's row alone: the best plan serves at
-    least the plan's count there, but may trade a later level for it.
-
-    The LPs stop at ``budget``'s deadline only (recorded as a cap, and then ``None``); ``None``
+    instead, with no LP of its own, unproven (see the module). The LPs stop at ``budget``'s deadline only (recorded as a cap, and then ``None``); ``None``
     too when the relaxation is infeasible.
     """
-    solver = LinearSolver(
-        IntegerProgram(
-            lp.c,
-            lp.a_ub,
-            np.full(lp.b_ub.size, -np.inf),
-            lp.b_ub,
-            lp.lower,
-            lp.upper,
-            np.zeros(lp.c.size, bool),
-        )
-    )
+    solver = _solver_of(lp)
     share = 1.0 / side.partners[model.need]
     tie = _tie_break(model, side, lp)
     held: list[tuple[sparse.csr_array, FloatArray]] = []
@@ -140,14 +132,13 @@ def held_relaxation(
             wanted = side.key_need if goal.kind == "key_served" else np.ones(model.n_needs, bool)
             row = np.zeros(lp.c.size)
             row[: model.n_pairs] = share * wanted[model.need]
-            if plan is None:
-                solver.objective(-row - tie)
-                answer = solver.solve(budget, "level bounds")
-                if answer is None or not np.isfinite(answer[0]):
-                    return None
-                value = int(np.floor(-answer[0] + ROUNDING_SLACK * max(1.0, abs(answer[0]))))
-            else:
-                value = int(np.rint(row[plan].sum()))
+            value = (
+                _count_bound(solver, row, tie, budget)
+                if plan is None
+                else int(np.rint(row[plan].sum()))
+            )
+            if value is None:
+                return None
             rows = sparse.csr_array(row.reshape(1, -1))
             solver.add_rows(rows, np.array([float(value)]), np.array([np.inf]))
             held.append((rows, np.array([float(value)])))
@@ -164,6 +155,32 @@ def held_relaxation(
     a = sparse.vstack([lp.a_ub, *(-rows for rows, _ in held)]).tocsc()
     b = np.concatenate([lp.b_ub, *(-floors for _, floors in held)])
     return HeldRelaxation(replace(lp, a_ub=a, b_ub=b), tuple(levels), optimum, plan is None)
+
+
+def _solver_of(lp: LinearProgram) -> LinearSolver:
+    """The relaxation in a HiGHS of its own, to be solved again as rows join it."""
+    return LinearSolver(
+        IntegerProgram(
+            lp.c,
+            lp.a_ub,
+            np.full(lp.b_ub.size, -np.inf),
+            lp.b_ub,
+            lp.lower,
+            lp.upper,
+            np.zeros(lp.c.size, bool),
+        )
+    )
+
+
+def _count_bound(
+    solver: LinearSolver, row: FloatArray, tie: FloatArray, budget: Budget
+) -> int | None:
+    """The LP maximum of a count (``row @ x``, ties broken by ``tie``), rounded down."""
+    solver.objective(-row - tie)
+    answer = solver.solve(budget, "level bounds")
+    if answer is None or not np.isfinite(answer[0]):
+        return None
+    return int(np.floor(-answer[0] + ROUNDING_SLACK * max(1.0, abs(answer[0]))))
 
 
 def _score_lp(
@@ -261,19 +278,31 @@ def _fairness_bound(
         found = solver.solve(budget, "level bounds")
         return None if found is None else bool(np.isfinite(found[0]))
 
-    low, high = 0, candidates.size - 1  # candidates[0] is 0: every floor 0, always feasible
-    step = 0
-    while low < high:
-        probe = max(low + 1, high - step) if step >= 0 else (low + high + 1) // 2
-        answer_at = feasible(int(candidates[probe]))
-        if answer_at is None:
-            return None
-        if answer_at:
-            low, step = probe, -1
-        else:
-            high = probe - 1
-            step = 2 * step + 1 if step >= 0 else step
+    low = _largest_feasible(candidates, feasible)
+    if low is None:
+        return None
     best = int(candidates[low])
     floors = -(-sizes * best // FAIRNESS_RESOLUTION)
     solver.row_bounds(region_rows, floors / sizes, np.full(sizes.size, np.inf))
     return best
+
+
+def _largest_feasible(candidates: IntArray, feasible: Callable[[int], bool | None]) -> int | None:
+    """The position of the largest feasible candidate (the first always is; feasibility only
+    shrinks as they grow), ``None`` when a probe gives no answer.
+
+    The answer tends to lie near the top: probe down from it in doubling strides, then bisect.
+    """
+    low, high = 0, candidates.size - 1
+    step = 0
+    while low < high:
+        probe = max(low + 1, high - step) if step >= 0 else (low + high + 1) // 2
+        answer = feasible(int(candidates[probe]))
+        if answer is None:
+            return None
+        if answer:
+            low, step = probe, -1
+        else:
+            high = probe - 1
+            step = 2 * step + 1 if step >= 0 else step
+    return low

@@ -173,10 +173,9 @@ def improve(
     needs that could go to one of them, are let free: each may take any of its candidates or none.
     Every other pair of the plan stays, and the integer program on those pairs (every rule's row
     as it stands) is solved by HiGHS, on at most :data:`STEP_NODES` nodes. The plan keeps every
-    hard rule at each step and its score (less the penalties of soft rules: :func:`plan_value`)
-    never falls. It stops after ``patience`` neighbourhoods in a row that bring nothing, after ten
-    rounds of the seeds, or at the budget's deadline (then recorded as a cap): the same steps on
-    any machine unless the deadline comes first.
+    hard rule and its worth (:func:`plan_value`) never falls. It stops after ``patience`` idle
+    neighbourhoods in a row, ten rounds of the seeds, or at the budget's deadline (then recorded
+    as a cap): the same steps on any machine unless the deadline comes first.
 
     Parameters
     ----------

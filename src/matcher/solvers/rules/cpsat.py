@@ -85,6 +85,10 @@ LP_SECONDS_PER_PAIR = 2e-5
 #: of their own (1,000 needs and 7,762 pairs: a second under load; 10,000 needs and 298,088 pairs:
 #: minutes); above, they are held at the values of the plan made before the search.
 HELD_LEVELS_UP_TO = 60_000
+#: Seconds the held levels' LP and rounding take per candidate pair (10,000 needs and 298,088
+#: pairs: about 45 s of one core, and as long again for the neighbourhood search); with less time
+#: left than that they are not started, and the plan comes from CP-SAT as before.
+HELD_SECONDS_PER_PAIR = 1.5e-4
 #: Relative gap at which the rounding of held levels stops: their rows make the integer program
 #: slow to close (10,000 needs: 190 s at 1e-5), and the neighbourhood search takes it on.
 HELD_GAP = 1e-3
@@ -493,7 +497,12 @@ def _restricted(
         )
     lp = linear_program(model, side)
     run = _Run(budget, seed, workers)
-    if holds_levels(side) and model.n_pairs <= FULL_LP_UP_TO:
+    held_seconds = HELD_SECONDS_PER_PAIR * model.n_pairs
+    if (
+        holds_levels(side)
+        and model.n_pairs <= FULL_LP_UP_TO
+        and budget.seconds_left() >= held_seconds
+    ):
         held_outcome = _round_held(model, side, lp, run, (hint, start))
         if held_outcome is not None:
             return held_outcome

@@ -770,7 +770,7 @@ def render(raw: Record) -> str:
         f"finds them for every need (*unprepared*); a portal prepares the plan when it makes or "
         f"loads it (`explainer_for(problem, solution).prepare()`, *prepare*), and the requests "
         f"after it are timed; a tree without `prepare` is timed from its unprepared first request. "
-        f"is shown on its own. *re-dispatch*: "
+        f"*re-dispatch*: "
         f"`Dispatch(problem, disruption_cost=1.0)`, a first round, {DECLINE_SHARE:.0%} of its "
         f"offers declined, `propose()` (as `benchmarks/redispatch.py` does). Targets: "
         f"a time-limited call returns within the limit plus {TARGET_LIMIT_SLACK[0]:g} s or "

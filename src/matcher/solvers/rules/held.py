@@ -41,7 +41,6 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -51,6 +50,7 @@ from scipy import sparse
 from ..base import AssignmentModel, IntArray, SideRules
 from ..budget import Budget
 from ..highs import IntegerProgram, LinearSolver
+from .levels import largest_feasible
 from .relaxation import LinearProgram, Relaxation
 
 __all__ = ["FAIRNESS_RESOLUTION", "HeldRelaxation", "held_relaxation", "holds_levels"]
@@ -278,31 +278,10 @@ def _fairness_bound(
         found = solver.solve(budget, "level bounds")
         return None if found is None else bool(np.isfinite(found[0]))
 
-    low = _largest_feasible(candidates, feasible)
+    low = largest_feasible(candidates, feasible)
     if low is None:
         return None
     best = int(candidates[low])
     floors = -(-sizes * best // FAIRNESS_RESOLUTION)
     solver.row_bounds(region_rows, floors / sizes, np.full(sizes.size, np.inf))
     return best
-
-
-def _largest_feasible(candidates: IntArray, feasible: Callable[[int], bool | None]) -> int | None:
-    """The position of the largest feasible candidate (the first always is; feasibility only
-    shrinks as they grow), ``None`` when a probe gives no answer.
-
-    The answer tends to lie near the top: probe down from it in doubling strides, then bisect.
-    """
-    low, high = 0, candidates.size - 1
-    step = 0
-    while low < high:
-        probe = max(low + 1, high - step) if step >= 0 else (low + high + 1) // 2
-        answer = feasible(int(candidates[probe]))
-        if answer is None:
-            return None
-        if answer:
-            low, step = probe, -1
-        else:
-            high = probe - 1
-            step = 2 * step + 1 if step >= 0 else step
-    return low

@@ -13,7 +13,7 @@ CP-SAT search (the last level, with the earlier ones held at their bounds) settl
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -21,7 +21,7 @@ from ortools.sat.python import cp_model
 from scipy import sparse
 from scipy.optimize import linprog
 
-__all__ = ["ModelRelaxation", "Row"]
+__all__ = ["ModelRelaxation", "Row", "largest_feasible"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -192,18 +192,27 @@ class ModelRelaxation:
             answer = self.maximize(0, [*at_least, *floors], deadline=deadline)
             return None if answer is None else bool(np.isfinite(answer))
 
-        # The largest feasible candidate: feasibility only shrinks as the value grows, and the
-        # answer tends to lie near the top, so probe down from it in doubling steps, then bisect.
-        low, high = 0, candidates.size - 1  # candidates[0] holds (every floor is 0): no LP
-        step = 0
-        while low < high:
-            probe = max(low + 1, high - step) if step >= 0 else (low + high + 1) // 2
-            answer = feasible(int(candidates[probe]))
-            if answer is None:
-                return None
-            if answer:
-                low, step = probe, -1
-            else:
-                high = probe - 1
-                step = 2 * step + 1 if step >= 0 else step
-        return int(candidates[low])
+        # candidates[0] holds (every floor is 0): no LP for it.
+        low = largest_feasible(candidates, feasible)
+        return None if low is None else int(candidates[low])
+
+
+def largest_feasible(candidates: IntArray, feasible: Callable[[int], bool | None]) -> int | None:
+    """The position of the largest feasible candidate (the first always is; feasibility only
+    shrinks as they grow), ``None`` when a probe gives no answer.
+
+    The answer tends to lie near the top: probe down from it in doubling strides, then bisect.
+    """
+    low, high = 0, candidates.size - 1
+    step = 0
+    while low < high:
+        probe = max(low + 1, high - step) if step >= 0 else (low + high + 1) // 2
+        answer = feasible(int(candidates[probe]))
+        if answer is None:
+            return None
+        if answer:
+            low, step = probe, -1
+        else:
+            high = probe - 1
+            step = 2 * step + 1 if step >= 0 else step
+    return low

@@ -37,6 +37,16 @@ POLICY = {
 }
 
 
+def solved_held(problem: Problem, *, held_up_to: int | None = None) -> matcher.Solution:
+    """``problem`` solved with the large problems' path taken at this size (and, with
+    ``held_up_to``, the earlier levels held at the plan's values above that many pairs)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cpsat_rules, "RESTRICT_ABOVE", 20)
+        if held_up_to is not None:
+            patch.setattr(cpsat_rules, "HELD_LEVELS_UP_TO", held_up_to)
+        return matcher.solve(problem, time_limit=20)
+
+
 def province(seed: int, n_needs: int = 120, n_orgs: int = 24, aid_mix: float = 0.35) -> Problem:
     rules = {
         **POLICY["rules"],
@@ -80,9 +90,7 @@ def test_held_levels_and_score_bound_the_independent_optimum(seed: int) -> None:
 @given(seed=st.integers(0, 1_000))
 def test_large_path_plans_reach_the_held_levels_and_stay_under_the_bound(seed: int) -> None:
     problem = province(seed)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(cpsat_rules, "RESTRICT_ABOVE", 20)
-        solution = matcher.solve(problem, time_limit=20)
+    solution = solved_held(problem)
     optimum = milp_optimum(problem)
     if not optimum.feasible:
         return
@@ -100,9 +108,7 @@ def test_large_path_plans_reach_the_held_levels_and_stay_under_the_bound(seed: i
 
 def test_the_held_path_finds_the_independent_optimum() -> None:
     problem = province(3)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(cpsat_rules, "RESTRICT_ABOVE", 20)
-        solution = matcher.solve(problem, time_limit=20)
+    solution = solved_held(problem)
     optimum = milp_optimum(problem)
     assert "rounding_seconds" in solution.timings
     assert solution.stats["levels_by_lp"] == 2
@@ -164,10 +170,7 @@ def test_a_warm_lp_answers_again_after_a_row_and_says_when_nothing_holds() -> No
 def test_levels_held_at_a_plans_values_still_bound_the_independent_optimum(seed: int) -> None:
     # Budgets the flow breaks, and floors it keeps: the plan made before the search holds.
     problem = tight(seed, 150, 30, 0.6).with_policy(rules=RULES["rules"], goals=POLICY["goals"])
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(cpsat_rules, "RESTRICT_ABOVE", 20)
-        patch.setattr(cpsat_rules, "HELD_LEVELS_UP_TO", 20)
-        solution = matcher.solve(problem, time_limit=20)
+    solution = solved_held(problem, held_up_to=20)
     optimum = milp_optimum(problem)
     if not optimum.feasible:
         return

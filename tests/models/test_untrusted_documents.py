@@ -605,6 +605,81 @@ def test_the_bracket_scan_measures_the_depth_json_gives(
     assert limits.nesting(text.encode()) == _depth(value)
 
 
+def read_by_json_loads(data: bytes) -> tuple[str, str]:
+    """What :func:`limits.parse_json` reads from text within the limits, by ``json.loads`` alone:
+    the value's repr (floats, ints and key order shown exactly) or the issue's message."""
+    try:
+        return "value", repr(json.loads(data))
+    except json.JSONDecodeError as error:
+        return "issue", f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
+    except UnicodeDecodeError as error:
+        return "issue", f"not UTF-8 text: {error.reason}"
+
+
+def read_by_parse_json(data: bytes) -> tuple[str, str]:
+    try:
+        return "value", repr(limits.parse_json(data))
+    except matcher.ProblemError as error:
+        assert [issue.path for issue in error.issues] == [""]
+        return "issue", error.issues[0].message
+
+
+PARSED_ALIKE = [
+    b'{"a": 1, "b": 2, "a": [3]}',  # a repeated key: the last value, at the first place
+    b"[NaN, Infinity, -Infinity, -NaN]",
+    b"[1e400, -1e400, 1e-400, -0, -0.0, 0e0, 5e-324, 2.4703282292062327e-324]",
+    b"[123456789012345678901234567890, -18446744073709551617, 1.5e308, 0.30000000000000004]",
+    b"[1" + b"0" * 400 + b", 1." + b"3" * 800 + b", 12345678901234567890e-10]",
+    b'["\\ud800", "\\udc00x", "\\ud83d\\ude00", "\\u0000", "\\/", "\xc3\xa9"]',
+    b'\xef\xbb\xbf{"a": 1}',  # a UTF-8 byte-order mark
+    b' \t\n\r{"a" : {"b": [[], {}]}}  ',
+    b'["\xff"]',
+    b'["a\x01b"]',
+    b"[1.] ",
+    b"[01]",
+    b"[+1, .5]",
+    b'{"a": 1,}',
+    b"{} x",
+    b"\x0c{}",
+    b"[nan]",
+    b"",
+]
+
+
+@pytest.mark.parametrize("data", PARSED_ALIKE)
+def test_parsing_reads_what_json_loads_reads_and_words_its_errors(data: bytes) -> None:
+    assert read_by_parse_json(data) == read_by_json_loads(data)
+
+
+JSON_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**40), max_value=10**40)
+    | st.floats()
+    | st.text(st.characters(codec=None) | st.sampled_from(["\ud800", "\udfff", "\x00", '"']))
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.recursive(
+        JSON_SCALARS,
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+        max_leaves=30,
+    ),
+    st.booleans(),
+    st.integers(min_value=0, max_value=10**6),
+    st.binary(max_size=3),
+)
+def test_parsing_agrees_with_json_loads_on_any_text(
+    value: Any, ascii_only: bool, cut: int, spliced: bytes
+) -> None:
+    data = json.dumps(value, ensure_ascii=ascii_only).encode("utf-8", "surrogatepass")
+    assert read_by_parse_json(data) == read_by_json_loads(data)
+    spoilt = data[: cut % (len(data) + 1)] + spliced + data[cut % (len(data) + 1) :]
+    assert read_by_parse_json(spoilt) == read_by_json_loads(spoilt)
+
+
 def test_a_ten_megabyte_id_is_not_echoed_whole() -> None:
     document = simple_document()
     document["needs"][0]["region"] = "x" * 10_000_000

@@ -47,6 +47,7 @@ import json
 from typing import Annotated, Any
 
 import numpy as np
+import pydantic_core
 from pydantic import Field
 
 from ..errors import Issue, ProblemError
@@ -128,6 +129,14 @@ def parse_json(text: str | bytes) -> Any:
     if depth > MAX_NESTING:
         message = f"the JSON is nested {depth} levels deep; at most {MAX_NESTING} are allowed"
         raise ProblemError([Issue("", message)])
+    try:
+        # pydantic's parser, about twice as fast, gives what json.loads gives (the same values,
+        # numbers and key order); the few documents it refuses that json.loads reads (a lone
+        # surrogate escape, a byte-order mark) and the text that is not JSON go to json.loads,
+        # which reads them or words the error.
+        return pydantic_core.from_json(data)
+    except ValueError:
+        pass
     try:
         return json.loads(data)
     except json.JSONDecodeError as error:

@@ -605,6 +605,18 @@ def test_the_bracket_scan_measures_the_depth_json_gives(
     assert limits.nesting(text.encode()) == _depth(value)
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"": "", "[": [[""]], "a": ["]", "", "{{"]},  # empty strings next to brackets in strings
+        ['"[', "", "", '"', "]]]", ['""', ["\\", "[\\"]]],
+        [[[[]]], "", "[[[[[[", {"": {"": ""}}],
+    ],
+)
+def test_the_bracket_scan_skips_strings_empty_or_next_to_each_other(value: Any) -> None:
+    assert limits.nesting(json.dumps(value, separators=(",", ":")).encode()) == _depth(value)
+
+
 def read_by_json_loads(data: bytes) -> tuple[str, str]:
     """What :func:`limits.parse_json` reads from text within the limits, by ``json.loads`` alone:
     the value's repr (floats, ints and key order shown exactly) or the issue's message."""

@@ -104,6 +104,10 @@ Distance = Annotated[float, Field(gt=0.0, le=MAX_DISTANCE_KM)]
 
 #: Every byte but quotes and brackets, deleted before the brackets are counted.
 _OTHER_BYTES = bytes(sorted(set(range(256)) - set(b'"[]{}')))
+#: What each kept byte adds to the depth: an opening bracket 1, a closing one -1, a quote 0.
+_DEPTH_STEPS = np.zeros(256, np.int8)
+_DEPTH_STEPS[list(b"[{")] = 1
+_DEPTH_STEPS[list(b"]}")] = -1
 
 
 def parse_json(text: str | bytes) -> Any:
@@ -160,9 +164,12 @@ def nesting(data: bytes) -> int:
     # stays a quote), keep only quotes and brackets, and count the brackets outside strings.
     if b"\\" in data:
         data = data.replace(b"\\\\", b"__").replace(b'\\"', b"__")
-    codes = np.frombuffer(data.translate(None, _OTHER_BYTES), np.uint8)
-    inside = np.bitwise_xor.accumulate((codes == ord('"')).view(np.uint8)).view(bool)
-    steps = (codes == ord("[")).view(np.int8) + (codes == ord("{")).view(np.int8)
-    steps -= (codes == ord("]")).view(np.int8) + (codes == ord("}")).view(np.int8)
-    steps[inside] = 0
+    # Two quotes in a row go: every byte after them keeps its side of the quotes, and the
+    # strings without brackets inside (nearly all) vanish.
+    kept = data.translate(None, _OTHER_BYTES).replace(b'""', b"")
+    codes = np.frombuffer(kept, np.uint8)
+    steps = _DEPTH_STEPS[codes]
+    if b'"' in kept:
+        inside = np.bitwise_xor.accumulate((codes == ord('"')).view(np.uint8)).view(bool)
+        steps[inside] = 0
     return int(np.cumsum(steps, dtype=np.int32).max(initial=0))

@@ -82,6 +82,18 @@ class Budget:
         """Whether the deadline has passed."""
         return time.perf_counter() >= self.deadline
 
+    def part(self, share: float) -> Budget:
+        """A budget for one phase: ``share`` of the seconds left, the work left, and the caps
+        recorded here too.
+
+        >>> whole = Budget.start(10.0)
+        >>> half = whole.part(0.5)
+        >>> half.seconds_left() <= 5.0 and half.capped is whole.capped
+        True
+        """
+        deadline = min(self.deadline, time.perf_counter() + share * self.seconds_left())
+        return Budget(work=self.work, deadline=deadline, capped=self.capped)
+
     def spend(self, work: float) -> None:
         """Take ``work`` units off what is left."""
         self.work = max(0.0, self.work - work)

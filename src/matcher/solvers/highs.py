@@ -47,6 +47,9 @@ _PLAN = {
     HighsModelStatus.kInterrupt,
 }
 
+#: HiGHS' ``simplex_strategy`` for the primal simplex.
+_PRIMAL_SIMPLEX = 4
+
 
 @dataclass(frozen=True, eq=False)
 class IntegerProgram:
@@ -213,6 +216,44 @@ class LinearSolver:
             np.asarray(lower, np.float64),
             np.asarray(upper, np.float64),
         )
+
+    def add_columns(
+        self, c: FloatArray, a: sparse.csc_array, lower: FloatArray, upper: FloatArray
+    ) -> None:
+        """Columns ``a`` (one per entry of ``c``) costing ``c``, bounded by ``lower`` and
+        ``upper``, after the existing ones; the next solves run the primal simplex from the last
+        basis, which stays primal feasible when columns join at a bound.
+
+        Examples
+        --------
+        >>> one = sparse.csc_array(np.array([[1.0]]))  # one row: at most one unit in all
+        >>> lp = LinearSolver(IntegerProgram(np.array([-1.0]), one, np.array([-np.inf]),
+        ...     np.array([1.0]), np.zeros(1), np.full(1, 2.0), np.zeros(1, bool)))
+        >>> lp.solve(Budget.start(5.0), "lp")[0]
+        -1.0
+        >>> lp.add_columns(np.array([-3.0]), one, np.zeros(1), np.full(1, 2.0))
+        >>> lp.solve(Budget.start(5.0), "lp")[0], lp.row_duals().tolist()
+        (-3.0, [-3.0])
+        """
+        matrix = sparse.csc_array(a)
+        matrix.sort_indices()
+        self.highs.addCols(
+            int(c.size),
+            np.asarray(c, np.float64),
+            np.asarray(lower, np.float64),
+            np.asarray(upper, np.float64),
+            int(matrix.nnz),
+            matrix.indptr[:-1].astype(np.int32),
+            matrix.indices.astype(np.int32),
+            matrix.data.astype(np.float64),
+        )
+        self.n_cols += int(c.size)
+        self.highs.setOptionValue("simplex_strategy", _PRIMAL_SIMPLEX)
+
+    def row_duals(self) -> FloatArray:
+        """The rows' dual values at the last solve (HiGHS' sign: the reduced costs are
+        ``c - a.T @ duals``)."""
+        return np.asarray(self.highs.getSolution().row_dual, np.float64)
 
     def solve(self, budget: Budget, phase: str) -> tuple[float, FloatArray] | None:
         """The optimum and the values there (a vertex); ``(inf, empty)`` when infeasible,

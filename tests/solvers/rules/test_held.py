@@ -196,3 +196,7 @@ def test_a_plans_levels_are_what_it_serves() -> None:
     assert held.levels[0] == key <= proven.levels[0]
     assert held.levels[1] <= proven.levels[1]
     assert held.optimum.bound >= proven.optimum.bound - 1e-6
+    # Its LPs priced in from the plan's pairs reach the same bound as on every pair.
+    priced = held_relaxation(model, side, lp, Budget.start(30), plan, columns=plan[:1])
+    assert priced is not None and priced.levels == held.levels
+    assert priced.optimum.bound == pytest.approx(held.optimum.bound, rel=1e-7)

@@ -20,6 +20,7 @@ from matcher.solvers import FlowSolver
 from matcher.solvers.base import AssignmentModel, SideRules
 from matcher.solvers.budget import Budget
 from matcher.solvers.rules import cpsat as cpsat_rules
+from matcher.solvers.rules import relaxation
 from matcher.solvers.rules.relaxation import linear_program, solve_relaxation
 from matcher.solvers.rules.rounding import improve, round_relaxation
 from milp_oracle import milp_optimum, random_document
@@ -117,10 +118,32 @@ def test_the_lp_is_a_vertex_with_few_fractional_pairs() -> None:
     # A basic solution: no more values strictly between bounds than rows, most of the support whole.
     assert fractional.sum() <= linear_program(model, side).b_ub.size
     assert 0 < fractional.sum() < 0.5 * (relaxed.x > 1e-6).sum()
-    # Column generation from a subset prices its way to a bound no better than the whole LP's.
+    # Column generation from a subset prices its way to the whole LP's optimum.
     start = FlowSolver().solve(replace(model, side=None)).chosen
     priced = solve_relaxation(model, side, budget=Budget.start(10), start=start)
-    assert priced.bound >= relaxed.bound - 1e-6 * abs(relaxed.bound)
+    assert priced.bound == pytest.approx(relaxed.bound, rel=1e-7)
+
+
+@settings(max_examples=8, deadline=None)
+@given(seed=st.integers(0, 1_000), rounds=st.integers(1, 3))
+def test_column_generation_bounds_the_lp_at_every_round(seed: int, rounds: int) -> None:
+    """Stopped after any round, the priced LP's bound still holds the whole LP's optimum; left
+    to close, it is that optimum, from the flow's near-tight pairs or from a single pair."""
+    problem = tight(seed, 80, 16)
+    model, side = sides(problem)
+    whole = solve_relaxation(model, side, budget=Budget.start(10))
+    if not whole.feasible:
+        return
+    hint = FlowSolver().solve(replace(model, side=None)).chosen
+    near = cpsat_rules._pricing_start(model, hint)
+    assert np.isin(hint, near).all()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(relaxation, "MAX_ROUNDS", rounds)
+        stopped = solve_relaxation(model, side, budget=Budget.start(10), start=hint[:1])
+    assert stopped.bound >= whole.bound - 1e-7 * abs(whole.bound)
+    for start in (near, hint[:1]):
+        closed = solve_relaxation(model, side, budget=Budget.start(10), start=start)
+        assert closed.bound == pytest.approx(whole.bound, rel=1e-7)
 
 
 @settings(max_examples=6, deadline=None)

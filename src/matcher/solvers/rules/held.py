@@ -51,7 +51,7 @@ from ..base import AssignmentModel, IntArray, SideRules
 from ..budget import Budget
 from ..highs import IntegerProgram, LinearSolver
 from .levels import largest_feasible
-from .relaxation import LinearProgram, Relaxation
+from .relaxation import LinearProgram, Relaxation, solve_program
 
 __all__ = ["FAIRNESS_RESOLUTION", "HeldRelaxation", "held_relaxation", "holds_levels"]
 
@@ -99,14 +99,22 @@ def held_relaxation(
     lp: LinearProgram,
     budget: Budget,
     plan: IntArray | None = None,
+    columns: IntArray | None = None,
 ) -> HeldRelaxation | None:
     """Bound each earlier level of ``side``'s goals in turn, each held at its bound by rows while
     the next is bounded, and solve the score's LP under them all.
 
     With a ``plan`` (that keeps every hard rule), each earlier level is held at the plan's value
-    instead, with no LP of its own, unproven (see the module). The LPs stop at ``budget``'s deadline only (recorded as a cap, and then ``None``); ``None``
-    too when the relaxation is infeasible.
+    instead, with no LP of its own, unproven (see the module), and the score's LPs price their
+    columns in from the plan's pairs and ``columns`` (see
+    :func:`~matcher.solvers.rules.relaxation.solve_program`). The LPs stop at ``budget``'s
+    deadline only (recorded as a cap, and then ``None``); ``None`` too when the relaxation is
+    infeasible.
     """
+    if plan is not None:
+        return _held_at_plan(
+            model, side, lp, budget, (plan, None if columns is None else np.union1d(columns, plan))
+        )
     solver = _solver_of(lp)
     share = 1.0 / side.partners[model.need]
     tie = _tie_break(model, side, lp)
@@ -152,9 +160,61 @@ def held_relaxation(
         return None
     bound = last[0] if first is None else first[0]
     optimum = Relaxation(True, bound, last[1][: lp.n_pairs])
+    return HeldRelaxation(_holding(lp, held), tuple(levels), optimum)
+
+
+def _held_at_plan(
+    model: AssignmentModel,
+    side: SideRules,
+    lp: LinearProgram,
+    budget: Budget,
+    plans: tuple[IntArray, IntArray | None],
+) -> HeldRelaxation | None:
+    """:func:`held_relaxation` with each earlier level held at the value of the plan
+    ``plans[0]``, the score's LPs priced in from the pairs ``plans[1]`` (every pair: ``None``).
+
+    A count's row is held in the score's LPs; the fairness floors only in the plan's rows, for
+    the rounding. The first level's row alone bounds the score; every count's row gives the
+    vertex.
+    """
+    plan, start = plans
+    share = 1.0 / side.partners[model.need]
+    held: list[tuple[sparse.csr_array, FloatArray]] = []
+    counts: list[int] = []  # positions in ``held`` of the counts' rows
+    levels: list[int] = []
+    for i, goal in enumerate(side.goals[:-1]):
+        if goal.kind == "fairness":
+            rows = _region_rows(model, side.fairness_groups[i], share, lp.c.size)
+            sizes = np.array([len(members) for members in side.fairness_groups[i]], np.int64)
+            value = int(np.min((FAIRNESS_RESOLUTION * (rows[:, plan].sum(axis=1) + 1e-9)) // sizes))
+            floors = -(-sizes * value // FAIRNESS_RESOLUTION)
+            held.append((rows, floors.astype(np.float64)))
+        else:
+            wanted = side.key_need if goal.kind == "key_served" else np.ones(model.n_needs, bool)
+            row = np.zeros(lp.c.size)
+            row[: model.n_pairs] = share * wanted[model.need]
+            value = int(np.rint(row[plan].sum()))
+            held.append((sparse.csr_array(row.reshape(1, -1)), np.array([float(value)])))
+            counts.append(i)
+        levels.append(value)
+    first_rows = [held[i] for i in counts[:1] if i == 0]
+    first = solve_program(_holding(lp, first_rows), model.need, start, budget)
+    last = first
+    if len(counts) > 1 or (counts and counts[0] != 0):
+        last = solve_program(_holding(lp, [held[i] for i in counts]), model.need, start, budget)
+    if not (first.feasible and last.feasible and np.isfinite(first.bound)):
+        return None
+    optimum = Relaxation(True, first.bound, last.x)
+    return HeldRelaxation(_holding(lp, held), tuple(levels), optimum, False)
+
+
+def _holding(lp: LinearProgram, held: list[tuple[sparse.csr_array, FloatArray]]) -> LinearProgram:
+    """``lp`` with each held ``rows @ v >= floors`` as rows of its own."""
+    if not held:
+        return lp
     a = sparse.vstack([lp.a_ub, *(-rows for rows, _ in held)]).tocsc()
     b = np.concatenate([lp.b_ub, *(-floors for _, floors in held)])
-    return HeldRelaxation(replace(lp, a_ub=a, b_ub=b), tuple(levels), optimum, plan is None)
+    return replace(lp, a_ub=a, b_ub=b)
 
 
 def _solver_of(lp: LinearProgram) -> LinearSolver:

@@ -14,21 +14,21 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse
-from scipy.optimize import linprog
 
 from ...models.rules import Softness
 from ...rules.compile import MONEY_UNIT, PER_MILLE
 from ..base import AssignmentModel, IntArray, SideRules
 from ..budget import Budget
+from ..highs import IntegerProgram, LinearSolver
 
-__all__ = ["LinearProgram", "Relaxation", "linear_program", "solve_relaxation"]
+__all__ = ["LinearProgram", "Relaxation", "linear_program", "solve_program", "solve_relaxation"]
 
 FloatArray = npt.NDArray[np.float64]
 
 #: Most rounds of pricing before the bound is taken as it stands.
 MAX_ROUNDS = 12
 #: Left-out pairs that join the LP per need and round: those that would improve it most.
-ENTERING_PER_NEED = 2
+ENTERING_PER_NEED = 10
 
 
 @dataclass(frozen=True, eq=False)
@@ -102,7 +102,7 @@ def solve_relaxation(
     cap); the bound then stands as far as the pricing got.
     """
     lp = linear_program(model, side) if lp is None else lp
-    return _column_generation(lp.a_ub, lp.b_ub, lp.c, lp.lower, lp.upper, model.need, start, budget)
+    return solve_program(lp, model.need, start, budget)
 
 
 class _Limits:
@@ -259,61 +259,61 @@ def _aid_mix_limit(limits: _Limits, model: AssignmentModel, side: SideRules) -> 
     limits.add(np.arange(model.n_pairs), weight, (0.0, None), softness, reach=reach)
 
 
-def _column_generation(
-    a_ub: sparse.csc_array,
-    b_ub: FloatArray,
-    c: FloatArray,
-    lower: FloatArray,
-    upper: FloatArray,
-    pair_need: IntArray,
-    start: IntArray | None,
-    budget: Budget,
+def solve_program(
+    lp: LinearProgram, pair_need: IntArray, start: IntArray | None, budget: Budget
 ) -> Relaxation:
-    """Solve the LP on a subset of the pair columns, pricing the rest with the duals.
+    """Solve ``lp`` (its first columns the pairs, of needs ``pair_need``) on a subset of the pair
+    columns, ``start`` (every pair when ``None``), pricing the rest with the duals.
 
-    After each solve, a left-out pair whose reduced cost would improve the objective joins the
-    subset. Whatever the subset, the restricted optimum plus the improvement every left-out pair
-    could bring at most (its reduced cost times its upper bound) is a valid bound on the full LP,
-    so the bound holds even when time runs out before the pricing closes.
+    After each solve, left-out pairs whose reduced cost would improve the objective join the
+    subset, and the primal simplex goes on from the last basis. Whatever the subset and however
+    far the simplex got, the duals give a valid bound on the full LP (its Lagrangian: each column
+    at the bound its reduced cost prefers), so the bound holds even when time runs out before the
+    pricing closes.
     """
+    a_ub, b_ub, c, lower, upper = lp.a_ub, lp.b_ub, lp.c, lp.lower, lp.upper
     n_vars, n_pairs = c.size, pair_need.size
     included = np.ones(n_vars, bool)
     if start is not None:
         included[:n_pairs] = False
         included[start] = True
+    columns = np.flatnonzero(included)
+    solver = LinearSolver(
+        IntegerProgram(
+            c[columns],
+            a_ub[:, columns],
+            np.full(b_ub.size, -np.inf),
+            b_ub,
+            lower[columns],
+            upper[columns],
+            np.zeros(columns.size, bool),
+        )
+    )
     best = np.inf
     x = np.zeros(n_vars)
     for _ in range(MAX_ROUNDS):
-        if budget.expired():
-            budget.cap("relaxation")
+        solved = solver.solve(budget, "relaxation")
+        if solved is None:
             break
-        columns = np.flatnonzero(included)
-        result = linprog(
-            c[columns],
-            A_ub=a_ub[:, columns],
-            b_ub=b_ub,
-            bounds=np.column_stack([lower[columns], upper[columns]]),
-            method="highs-ds",  # simplex: the optimum is a vertex, few fractional pairs
-            options={"time_limit": max(1e-3, budget.seconds_left())},
-        )
-        if result.status == 2:
+        if solved[0] == np.inf:  # the subset may lack pairs a floor needs: take every pair
             if included.all():
                 return Relaxation(False, float("-inf"), np.zeros(n_pairs))
-            included[:] = True  # the subset may lack pairs a floor needs: price nothing, take all
-            continue
-        if result.status != 0 or result.x is None:
-            if result.status == 1:
-                budget.cap("relaxation")
-            break
-        x[:] = 0.0
-        x[columns] = result.x
-        reduced = c - a_ub.T @ result.ineqlin.marginals
-        gain = np.where(~included & (reduced < 0), -reduced * upper, 0.0)
-        best = min(best, -float(result.fun) + float(gain.sum()))
-        entering = _best_per_need(gain, pair_need, ENTERING_PER_NEED)
-        if not entering.any():
-            break
-        included |= entering
+            entering = ~included
+        else:
+            x[:] = 0.0
+            x[columns] = solved[1]
+            duals = np.minimum(solver.row_duals(), 0.0)  # every row is ``a_ub @ x <= b_ub``
+            reduced = c - a_ub.T @ duals
+            lowest = b_ub @ duals + np.minimum(reduced * lower, reduced * upper).sum()
+            best = min(best, -float(lowest))
+            gain = np.where(~included & (reduced < 0), -reduced * upper, 0.0)
+            entering = _best_per_need(gain, pair_need, ENTERING_PER_NEED)
+            if not entering.any():
+                break
+        joining = np.flatnonzero(entering)
+        solver.add_columns(c[joining], a_ub[:, joining], lower[joining], upper[joining])
+        columns = np.concatenate([columns, joining])
+        included[joining] = True
     return Relaxation(True, best, x[:n_pairs].copy())
 
 

@@ -60,38 +60,58 @@ def _close(a: float, b: float) -> bool:
 
 
 class _Tree:
-    """Parent walks over the problem's regions."""
+    """Parent walks over the problem's regions, each walked once and remembered."""
 
     def __init__(self, problem: Problem) -> None:
         self.regions = {r.id: r for r in problem.regions}
+        self._chains: dict[str, tuple[str, ...]] = {}
+        self._at: dict[tuple[str, Level], str | None] = {}
+        self._tiers: dict[str, Priority] = {}
+        self._coordinates: dict[str, tuple[float, float] | None] = {}
 
-    def chain(self, region_id: str) -> list[str]:
+    def chain(self, region_id: str) -> tuple[str, ...]:
         """The region and its ancestors, innermost first."""
-        found = []
-        current: str | None = region_id
-        while current is not None and current not in found:
-            found.append(current)
-            current = self.regions[current].parent
-        return found
+        if region_id not in self._chains:
+            found: list[str] = []
+            current: str | None = region_id
+            while current is not None and current not in found:
+                found.append(current)
+                current = self.regions[current].parent
+            self._chains[region_id] = tuple(found)
+        return self._chains[region_id]
 
     def at_level(self, region_id: str, level: Level) -> str | None:
-        for r in self.chain(region_id):
-            if self.regions[r].level is level:
-                return r
-        return None
+        """The region's ancestor (or itself) at ``level``; None when the chain has none."""
+        key = (region_id, level)
+        if key not in self._at:
+            self._at[key] = next(
+                (r for r in self.chain(region_id) if self.regions[r].level is level), None
+            )
+        return self._at[key]
 
     def tier(self, region_id: str) -> Priority:
-        for r in self.chain(region_id):
-            if self.regions[r].priority is not None:
-                return self.regions[r].priority  # type: ignore[return-value]
-        return Priority.NORMAL
+        if region_id not in self._tiers:
+            self._tiers[region_id] = next(
+                (
+                    priority
+                    for r in self.chain(region_id)
+                    if (priority := self.regions[r].priority) is not None
+                ),
+                Priority.NORMAL,
+            )
+        return self._tiers[region_id]
 
     def coordinates(self, region_id: str) -> tuple[float, float] | None:
-        for r in self.chain(region_id):
-            region = self.regions[r]
-            if region.lat is not None and region.lon is not None:
-                return region.lat, region.lon
-        return None
+        if region_id not in self._coordinates:
+            self._coordinates[region_id] = next(
+                (
+                    (region.lat, region.lon)
+                    for r in self.chain(region_id)
+                    if (region := self.regions[r]).lat is not None and region.lon is not None
+                ),
+                None,
+            )
+        return self._coordinates[region_id]
 
 
 def _km(a: tuple[float, float], b: tuple[float, float]) -> float:

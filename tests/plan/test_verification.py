@@ -13,6 +13,7 @@ import matcher
 from conftest import build
 from matcher.models import COMPONENTS
 from matcher.pairs.scoring import components, weighted
+from matcher.plan.verification import _Plan, _Rules
 from strategies import SMALL, problems
 
 
@@ -339,3 +340,39 @@ def test_verify_judges_an_added_pair_like_the_rules_say(
     assert math.isclose(
         plan.objective, solution.objective + added.score, rel_tol=1e-12, abs_tol=1e-12
     )
+
+
+# --- the shortlist of organizations a need may take is never short -----------------------------
+
+
+@st.composite
+def _judged(draw: Any) -> matcher.Problem:
+    """A problem with random eligibility switches, declined pairs and partnership sizes (and
+    pair scores half of the time)."""
+    problem = draw(problems(SMALL, pair_scores=None, min_orgs=1))
+    switches = {
+        "require_inspection": draw(st.booleans()),
+        "min_grade": draw(st.integers(0, 5)),
+        "respect_scope": draw(st.booleans()),
+        "max_distance_km": draw(st.sampled_from([None, 30.0, 300.0])),
+        "primary_types_only": draw(st.booleans()),
+    }
+    pairs = [(n.id, o.id) for n in problem.needs for o in problem.organizations]
+    declined = draw(st.lists(st.sampled_from(pairs), unique=True, max_size=20)) if pairs else []
+    needs = [n.model_copy(update={"partners": draw(st.integers(1, 3))}) for n in problem.needs]
+    return problem.with_policy(eligibility=switches).replace(
+        needs=needs, declined=[{"need_id": n, "org_id": o} for n, o in declined]
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(_judged())
+def test_servable_matches_the_scan_of_every_organization(problem: matcher.Problem) -> None:
+    plan = _Plan.read(problem)
+    judge = _Rules(plan)
+    for need in problem.needs:
+        eligible = [o.id for o in problem.organizations if not plan.ineligible(need, o)]
+        listed = [o.id for o in judge.shortlist.of(need)]
+        assert len(listed) == len(set(listed))
+        assert set(eligible) <= set(listed)
+        assert judge.servable(need) is (len(eligible) >= need.partners)

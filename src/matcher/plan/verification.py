@@ -30,9 +30,19 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from ..models import PRIMARY_TYPES, Level, Need, Organization, Priority, Problem, VulnerableGroup
+from ..models import (
+    PRIMARY_TYPES,
+    Category,
+    Level,
+    Need,
+    Organization,
+    Priority,
+    Problem,
+    VulnerableGroup,
+)
 from ..models.rules import Goal
 from ..solvers.base import Status
 from .solution import Solution
@@ -401,6 +411,47 @@ def _goal_name(goal: Goal) -> str:
     return f"fairness:{goal.level.value}" if goal.kind == "fairness" else goal.kind
 
 
+class _Shortlist:
+    """The organizations that may be eligible for each need: all the eligible ones, few others.
+
+    With pair scores they are the organizations given for the need. Without them an eligible
+    organization has a capability in the need's category and, when its scope applies, a home
+    whose region at the scope's level holds the need: each organization is filed under (that
+    region, category) for every category it has a capability in, under (None, category) when its
+    scope does not apply, and a need reads the files of its region's chain and of None.
+    :func:`_ineligible` still judges each organization listed.
+    """
+
+    def __init__(self, plan: _Plan) -> None:
+        self.tree = plan.tree
+        self.filed: dict[tuple[str | None, Category], list[Organization]] = {}
+        self.given: dict[str, list[Organization]] | None = None
+        if plan.given is not None:
+            self.given = {}
+            for need_id, org_id in plan.given:
+                if org_id in plan.orgs:
+                    self.given.setdefault(need_id, []).append(plan.orgs[org_id])
+            return
+        scoped = plan.problem.policy.eligibility.respect_scope
+        for org in plan.problem.organizations:
+            area = None
+            if scoped and org.scope.level is not Level.NATION:
+                area = self.tree.at_level(org.home_region, org.scope.level)
+                if area is None:
+                    continue  # outside its own scope: eligible nowhere
+            for category, capability in org.capabilities.items():
+                if capability > 0:
+                    self.filed.setdefault((area, category), []).append(org)
+
+    def of(self, need: Need) -> Iterator[Organization]:
+        """The organizations that may be eligible for the need, each once."""
+        if self.given is not None:
+            yield from self.given.get(need.id, ())
+            return
+        for area in (*self.tree.chain(need.region), None):
+            yield from self.filed.get((area, need.category), ())
+
+
 @dataclass(frozen=True)
 class _Soft:
     rule: str
@@ -420,6 +471,7 @@ class _Rules:
         self.engaged = len({o.id for partners in plan.taken.values() for o in partners})
         self.soft: list[_Soft] = []
         self._servable: dict[str, bool] = {}
+        self.shortlist = _Shortlist(plan)
 
     def check(self) -> tuple[list[_Soft], dict[str, float]]:
         """Check every counting rule; return the soft violations and the count levels."""
@@ -434,9 +486,12 @@ class _Rules:
     def servable(self, need: Need) -> bool:
         """Whether the need has enough eligible organizations to be served at all."""
         if need.id not in self._servable:
-            eligible = sum(
-                1 for org in self.plan.problem.organizations if not self.plan.ineligible(need, org)
-            )
+            eligible = 0
+            for org in self.shortlist.of(need):
+                if eligible >= need.partners:
+                    break
+                if not self.plan.ineligible(need, org):
+                    eligible += 1
             self._servable[need.id] = eligible >= need.partners
         return self._servable[need.id]
 

@@ -22,7 +22,7 @@ from matcher.solvers import (
     GreedySolver,
     Status,
 )
-from matcher.solvers.base import integer_scores
+from matcher.solvers.base import CPSAT_STATUS, integer_scores
 from matcher.solvers.greedy import relaxation_bound
 from strategies import SMALL, documents, problems
 
@@ -88,6 +88,19 @@ def test_registry() -> None:
     assert set(SOLVERS) == {"flow", "cpsat", "greedy"}
     assert FlowSolver.exact and CpSatSolver.exact and not GreedySolver.exact
     assert {s.name for s in SOLVERS.values()} == set(SOLVERS)
+
+
+def test_cpsat_status_has_the_status_codes_of_cp_sat() -> None:
+    # Written out so that ``import matcher`` does not load CP-SAT: the proto's own codes.
+    from ortools.sat import cp_model_pb2
+    from ortools.sat.python import cp_model
+
+    assert CPSAT_STATUS == {
+        cp_model_pb2.OPTIMAL: Status.OPTIMAL,
+        cp_model_pb2.FEASIBLE: Status.FEASIBLE,
+        cp_model_pb2.INFEASIBLE: Status.INFEASIBLE,
+    }
+    assert CPSAT_STATUS[cp_model.OPTIMAL] is Status.OPTIMAL  # the solver's own answers
 
 
 @pytest.mark.parametrize("backend", [FlowSolver(), CpSatSolver(), GreedySolver()])

@@ -9,7 +9,6 @@ from typing import ClassVar
 
 import numpy as np
 import numpy.typing as npt
-from ortools.sat import cp_model_pb2
 
 from ..models.rules import Goal
 from ..rules.compile import RuleSet
@@ -40,12 +39,14 @@ class Status(StrEnum):
     UNKNOWN = "unknown"  #: no plan was found in time
 
 
-#: Each CP-SAT answer as a :class:`Status`, by the status codes of CP-SAT's proto (which the
-#: solver's answers equal and hash as); every CP-SAT model of the package reads its answer here.
+#: Each CP-SAT answer as a :class:`Status`, by the status codes of CP-SAT's proto
+#: (``CpSolverStatus`` in ``ortools.sat.cp_model_pb2``, which the solver's answers equal and hash
+#: as; written out so that ``import matcher`` does not load CP-SAT); every CP-SAT model of the
+#: package reads its answer here.
 CPSAT_STATUS: dict[object, Status] = {
-    cp_model_pb2.OPTIMAL: Status.OPTIMAL,
-    cp_model_pb2.FEASIBLE: Status.FEASIBLE,
-    cp_model_pb2.INFEASIBLE: Status.INFEASIBLE,
+    4: Status.OPTIMAL,  # cp_model_pb2.OPTIMAL
+    2: Status.FEASIBLE,  # cp_model_pb2.FEASIBLE
+    3: Status.INFEASIBLE,  # cp_model_pb2.INFEASIBLE
 }
 
 #: Largest integer objective coefficient handed to CP-SAT: its LP stalls on larger ones (see

@@ -9,13 +9,19 @@ assignments that add score: it never maximizes the number of assignments first.
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
-from ortools.graph.python import min_cost_flow
 
+from .._lazy import lazy_module
 from ..errors import SolverError
 from .base import AssignmentModel, IntArray, Solver, SolverResult, Status, integer_scores
 from .budget import Budget
+
+if TYPE_CHECKING:
+    from ortools.graph.python import min_cost_flow
+else:  # imported on the first network: ``import matcher`` stays fast
+    min_cost_flow = lazy_module("ortools.graph.python.min_cost_flow")
 
 __all__ = ["FlowSolver", "build_network", "chosen_pairs", "flow_scale", "scaled"]
 

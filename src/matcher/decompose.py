@@ -32,16 +32,23 @@ import heapq
 from collections.abc import Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 
+from ._lazy import lazy_module
 from .rules.compile import RuleSet
 from .solvers.base import AssignmentModel, SideRules, Solver, SolverResult, Status
 from .solvers.budget import Budget
 from .solvers.flow import flow_scale
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+    from scipy.sparse import csgraph
+else:  # imported on first split: ``import matcher`` stays fast
+    sp = lazy_module("scipy.sparse")
+    csgraph = lazy_module("scipy.sparse.csgraph")
 
 __all__ = [
     "BLOCK_SHARE",
@@ -151,7 +158,7 @@ def split(model: AssignmentModel, *, min_task_pairs: int | None = None) -> list[
     graph = sp.coo_matrix(
         (np.ones(model.n_pairs, np.int8), (model.need, model.org + n)), shape=(n + m, n + m)
     )
-    _, label = connected_components(graph, directed=False)
+    _, label = csgraph.connected_components(graph, directed=False)
     label = _join_coupled(model, label[:n], label)
     need_label = label[:n]
     pair_label = need_label[model.need]
@@ -288,7 +295,7 @@ def _join_coupled(model: AssignmentModel, need_label: IntArray, label: IntArray)
     tail, head = np.concatenate(tails), np.concatenate(heads)
     # Many links repeat; their weights add up, so they must not be able to wrap around to 0.
     links = sp.coo_matrix((np.ones(tail.size, np.int64), (tail, head)), shape=(size, size))
-    _, joined = connected_components(links, directed=False)
+    _, joined = csgraph.connected_components(links, directed=False)
     return np.asarray(joined[label], np.int64)
 
 

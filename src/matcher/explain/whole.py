@@ -16,9 +16,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import connected_components
 
+from .._lazy import lazy_module
 from ..models import COMPONENTS, Category, Level, Problem
 from ..models.index import in_sorted
 from ..pairs.eligibility import RULES, barred_organizations, ineligibility
@@ -26,7 +25,13 @@ from ..pairs.table import CandidateJoin, CandidateTable, build_candidates
 from .records import Bottleneck, Verdict
 
 if TYPE_CHECKING:
+    import scipy.sparse as sp
+    from scipy.sparse import csgraph
+
     from .explainer import Explainer
+else:  # imported on the first explanation that needs them: ``import matcher`` stays fast
+    sp = lazy_module("scipy.sparse")
+    csgraph = lazy_module("scipy.sparse.csgraph")
 
 __all__: list[str] = []
 
@@ -145,16 +150,16 @@ class _Whole:
         # Organizations -> the candidates of the needs they take.
         rows = _ranges(self.start[ex._plan_need], self.start[ex._plan_need + 1])
         src = np.repeat(ex._plan_org, self.start[ex._plan_need + 1] - self.start[ex._plan_need])
-        graph = csr_matrix(
+        graph = sp.csr_matrix(
             (np.ones(rows.size, np.int8), (src, table.org[rows])), shape=(n_orgs, n_orgs)
         )
-        n_parts, part = connected_components(graph, directed=True, connection="strong")
+        n_parts, part = csgraph.connected_components(graph, directed=True, connection="strong")
         self._part = np.asarray(part, np.int64)
         # The parts' own graph: a part points to every other part its organizations point to.
         edges = graph.tocoo()
         tail, head = self._part[edges.row], self._part[edges.col]
         other = tail != head
-        parts = csr_matrix(
+        parts = sp.csr_matrix(
             (np.ones(int(other.sum()), np.int8), (tail[other], head[other])),
             shape=(n_parts, n_parts),
         )

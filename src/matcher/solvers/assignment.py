@@ -41,8 +41,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from .._lazy import lazy_module
 from .base import AssignmentModel, IntArray, Solver, SolverResult, Status
@@ -58,8 +56,12 @@ from .prices import (
 
 if TYPE_CHECKING:
     import scipy.optimize as _optimize
+    import scipy.sparse as _scipy_sparse
+    from scipy.sparse import csgraph as _csgraph
 else:
     _optimize = lazy_module("scipy.optimize")
+    _scipy_sparse = lazy_module("scipy.sparse")
+    _csgraph = lazy_module("scipy.sparse.csgraph")
 
 __all__ = [
     "DENSE_CELLS",
@@ -265,8 +267,8 @@ def _sparse(n: int, m: int, need: IntArray, org: IntArray, w: IntArray) -> tuple
     weights = np.concatenate([w + lift, np.full(n, lift)])
     rows = np.concatenate([need, np.arange(n)])
     columns = np.concatenate([org, m + np.arange(n)])
-    graph = csr_matrix((weights, (rows, columns)), shape=(n, m + n))
-    _, matched = min_weight_full_bipartite_matching(graph, maximize=True)
+    graph = _scipy_sparse.csr_matrix((weights, (rows, columns)), shape=(n, m + n))
+    _, matched = _csgraph.min_weight_full_bipartite_matching(graph, maximize=True)
     real = np.flatnonzero(matched < m)
     return _locate(need, org, m, real, matched[real]), None
 

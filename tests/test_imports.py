@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,6 +30,12 @@ HEAVY = (
     "matcher.dispatch",
 )
 
+#: Not loaded by ``import matcher`` (nor by importing its packages), though a plain solve or its
+#: explanation may load them: scipy (its sparse graphs: the first explanation, the split of a
+#: large model) and OR-Tools (its min-cost flow: the first solve; CP-SAT's protos: the first plan
+#: with rules).
+NOT_AT_IMPORT = ("scipy", "ortools", "google.protobuf")
+
 #: Never imported by the core, whatever it does: executors come from the caller.
 NEVER = ("dask", "distributed")
 
@@ -35,7 +43,7 @@ NEVER = ("dask", "distributed")
 #: Run first: ``loaded(names)`` lists those of ``names`` that are imported.
 PRELUDE = f"""
 import json, sys, threading
-HEAVY, NEVER = {HEAVY!r}, {NEVER!r}
+HEAVY, NOT_AT_IMPORT, NEVER = {HEAVY!r}, {NOT_AT_IMPORT!r}, {NEVER!r}
 def loaded(names):
     return [name for name in names if name in sys.modules]
 """
@@ -58,14 +66,21 @@ def run(code: str) -> dict[str, Any]:
 def test_import_matcher_loads_no_heavy_module_and_starts_no_thread() -> None:
     out = run(
         """
-        import matcher, matcher.models, matcher.solvers, matcher.decompose, matcher.io
+        import matcher
+        alone = loaded(HEAVY + NOT_AT_IMPORT + NEVER)
+        lent = [hasattr(matcher.Solution, name) for name in ("explain", "explanations", "why_not")]
+        import matcher.models, matcher.solvers, matcher.decompose, matcher.io
         import matcher.explain, matcher.analysis, matcher.pairs, matcher.plan, matcher.rules, matcher.cli
         print(json.dumps({
-            "loaded": loaded(HEAVY + NEVER),
+            "alone": alone,
+            "lent": lent,
+            "loaded": loaded(HEAVY + NOT_AT_IMPORT + NEVER),
             "threads": [t.name for t in threading.enumerate()],
         }))
         """
     )
+    assert out["alone"] == []
+    assert out["lent"] == [True, True, True]  # the plan's old methods, with their warnings
     assert out["loaded"] == []
     assert out["threads"] == ["MainThread"]
 
@@ -104,8 +119,20 @@ def test_lazy_names_are_the_modules_own() -> None:
     from matcher import dispatch
 
     assert matcher.dispatch is dispatch
+    from matcher.analysis import comparison, sweeps, variants
+    from matcher.explain import explainer
+
+    assert matcher.variants is variants and matcher.Variant is variants.Variant
+    assert (matcher.compare, matcher.Comparison) == (comparison.compare, comparison.Comparison)
+    assert (matcher.sweep, matcher.frontier) == (sweeps.sweep, sweeps.frontier)
+    assert matcher.Explainer is matcher.explain.Explainer is explainer.Explainer
+    assert matcher.explain.FULL_TABLE_BELOW == explainer.FULL_TABLE_BELOW
+    assert matcher.io is sys.modules["matcher.io"] and matcher.synth is sys.modules["matcher.synth"]
+    assert matcher.analysis is sys.modules["matcher.analysis"]
     with pytest.raises(AttributeError, match="no attribute 'nonexistent'"):
         getattr(matcher, "nonexistent")  # noqa: B009
+    with pytest.raises(AttributeError, match="no attribute 'nonexistent'"):
+        getattr(matcher.explain, "nonexistent")  # noqa: B009
 
 
 def test_the_generator_does_not_reach_the_simulation() -> None:
@@ -140,6 +167,25 @@ def test_a_plain_solve_and_its_explanations_need_no_heavy_module() -> None:
         """
     )
     assert out["loaded"] == []
+
+
+def test_the_portal_guides_warm_up_loads_what_a_first_request_needs() -> None:
+    # docs/portals.md: a worker solves and explains a small problem when it starts; its first
+    # request then imports nothing a solve and its explanations need.
+    guide = (Path(__file__).parents[1] / "docs" / "portals.md").read_text(encoding="utf-8")
+    warm = next(b for b in re.findall(r"```python\n(.*?)```", guide, re.S) if "warm" in b)
+    request = """
+        before = set(sys.modules)
+        problem = matcher.synth.shanxi(seed=1, n_needs=200, n_orgs=40)
+        solution = matcher.solve(problem)
+        matcher.explanations(problem, solution)
+        unmet = [u.need_id for u in solution.unmet][:1]
+        for need_id in [solution.assignments[0].need_id, *unmet]:
+            matcher.explain.explain(problem, solution, need_id)
+        print(json.dumps({"new": sorted(set(sys.modules) - before)}))
+        """
+    out = run("import matcher\n" + warm + textwrap.dedent(request))
+    assert out["new"] == []
 
 
 def test_heavy_modules_load_where_first_needed_and_never_dask() -> None:

@@ -10,28 +10,22 @@ optimal
 >>> matcher.verify(problem, solution)
 []
 
-``import matcher`` loads none of pandas, CP-SAT, HiGHS, scipy's optimizers and numba: the first
-table imports pandas, the first plan with rules the solvers. It loads scipy's sparse graphs, which
-the first explanation and the split of a large model need. :mod:`matcher.dispatch` is imported
-when first used (``matcher.dispatch``, ``from matcher.dispatch import Dispatch``) and loads its
-compiled kernel then, so that no re-dispatch waits for it.
+``import matcher`` loads none of pandas, scipy, OR-Tools, HiGHS and numba: the first table
+imports pandas, the first solve OR-Tools' min-cost flow, the first plan with rules the solvers,
+the first explanation (and the split of a large model) scipy's sparse graphs. The rooms a plain
+solve does not need, :mod:`matcher.io`, :mod:`matcher.synth`, :mod:`matcher.analysis` and the
+explainer itself, are imported when first used (``matcher.synth``, ``matcher.sweep``,
+``from matcher import io``), as is :mod:`matcher.dispatch`, which loads its compiled kernel then,
+so that no re-dispatch waits for it.
 """
 
 import sys as _sys
 from typing import TYPE_CHECKING
 
-import numpy.ma as _numpy_ma  # noqa: F401 - np.unique imports it on its first call: pay it here
-
 from . import (
     _moved,  # noqa: F401 - old module paths (matcher.scoring, ...), with a warning
     decompose,
-    io,
-    synth,
 )
-from .analysis import variants
-from .analysis.comparison import Comparison, compare
-from .analysis.sweeps import frontier, sweep
-from .analysis.variants import Variant
 from .errors import (
     Issue,
     MatcherError,
@@ -40,7 +34,7 @@ from .errors import (
     SolverError,
     UnknownSolverError,
 )
-from .explain import Explainer, Explanation, explanations, why_not
+from .explain import Explanation, explanations, why_not
 from .models import (
     PRIMARY_TYPES,
     Category,
@@ -113,21 +107,48 @@ __all__ = [
 ]
 
 
+#: Names imported when first read, each as (module, attribute; "" for the module itself): the rooms
+#: a plain solve does not need, so that ``import matcher`` stays fast.
+_ON_FIRST_USE: dict[str, tuple[str, str]] = {
+    "analysis": (f"{__name__}.analysis", ""),
+    "dispatch": (f"{__name__}.dispatch", ""),
+    "io": (f"{__name__}.io", ""),
+    "synth": (f"{__name__}.synth", ""),
+    "variants": (f"{__name__}.analysis.variants", ""),
+    "Comparison": (f"{__name__}.analysis.comparison", "Comparison"),
+    "compare": (f"{__name__}.analysis.comparison", "compare"),
+    "frontier": (f"{__name__}.analysis.sweeps", "frontier"),
+    "sweep": (f"{__name__}.analysis.sweeps", "sweep"),
+    "Variant": (f"{__name__}.analysis.variants", "Variant"),
+    "Explainer": (f"{__name__}.explain", "Explainer"),
+}
+
 if TYPE_CHECKING:
-    from . import dispatch
+    from . import analysis, dispatch, io, synth  # noqa: F401 - analysis: not in __all__
+    from .analysis import variants
+    from .analysis.comparison import Comparison, compare
+    from .analysis.sweeps import frontier, sweep
+    from .analysis.variants import Variant
+    from .explain import Explainer
 else:  # hidden from the type checker, which would take any name __getattr__ may answer
 
     def __getattr__(name: str) -> object:
-        """``matcher.dispatch``: imported when first read (PEP 562), with its compiled kernel; an
-        old module path (``matcher.scoring`` ...): its stand-in, which warns when read."""
-        if name == "dispatch":
+        """A name of :data:`_ON_FIRST_USE`: imported when first read (PEP 562), then bound here
+        (``matcher.dispatch`` with its compiled kernel); an old module path (``matcher.scoring``
+        ...): its stand-in, which warns when read."""
+        found = _ON_FIRST_USE.get(name)
+        if found is not None:
             import importlib
 
-            return importlib.import_module(f"{__name__}.dispatch")
+            module_name, attribute = found
+            module = importlib.import_module(module_name)
+            value = getattr(module, attribute) if attribute else module
+            globals()[name] = value
+            return value
         moved = _sys.modules.get(f"{__name__}.{name}")
         if moved is not None:
             return moved
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
     def __dir__() -> list[str]:
-        return sorted([*globals(), "dispatch"])
+        return sorted({*globals(), *_ON_FIRST_USE})

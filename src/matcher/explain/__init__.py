@@ -69,14 +69,31 @@ from ..models import Problem
 from ..models.vocab import Language
 from ..plan.solution import Solution
 from .deprecated import lend
-from .explainer import FULL_TABLE_BELOW, Explainer
 from .records import Alternative, Bottleneck, BreakdownRow, Explanation, Verdict
 from .wording import TEXT_LINES
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from . import explainer as _explainer
+    from .explainer import FULL_TABLE_BELOW, Explainer
 else:
     pd = lazy_module("pandas")
+    # The explainer, with scipy's sparse graphs, is imported with the first explanation.
+    _explainer = lazy_module("matcher.explain.explainer")
+
+    def __getattr__(name: str) -> object:
+        """``Explainer`` and ``FULL_TABLE_BELOW``: read from :mod:`.explainer`, imported when
+        first read (PEP 562), then bound here."""
+        if name in ("Explainer", "FULL_TABLE_BELOW"):
+            value = getattr(_explainer, name)
+            globals()[name] = value
+            return value
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+    def __dir__() -> list[str]:
+        return sorted({*globals(), "Explainer", "FULL_TABLE_BELOW"})
+
 
 __all__ = [
     "FULL_TABLE_BELOW",
@@ -257,7 +274,7 @@ def explainer_for(problem: Problem, solution: Solution) -> Explainer:
         found = _EXPLAINERS.get(key)
         if found is not None and found[0]() is solution and found[1] is problem:
             return found[2]
-    explainer = Explainer(problem, solution)
+    explainer = _explainer.Explainer(problem, solution)
     with _EXPLAINERS_LOCK:
         found = _EXPLAINERS.get(key)
         if found is not None and found[0]() is solution and found[1] is problem:

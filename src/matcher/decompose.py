@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Sequence
-from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -44,6 +43,8 @@ from .solvers.budget import Budget
 from .solvers.flow import flow_scale
 
 if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
     import scipy.sparse as sp
     from scipy.sparse import csgraph
 else:  # imported on first split: ``import matcher`` stays fast

@@ -37,8 +37,8 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -59,6 +59,9 @@ from .solvers.assignment import NetworkSolver
 from .solvers.base import SideRules
 from .solvers.budget import Budget
 from .solvers.rules.conflicts import explain_conflict
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 __all__ = ["AUTO_DECOMPOSE_PAIRS", "assemble", "check_options", "needs_rules", "solve"]
 

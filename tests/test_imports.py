@@ -135,6 +135,30 @@ def test_lazy_names_are_the_modules_own() -> None:
         getattr(matcher.explain, "nonexistent")  # noqa: B009
 
 
+def test_the_plans_old_methods_answer_before_their_package_is_imported() -> None:
+    # import matcher leaves matcher.explain until first read, and the plan's deprecated methods
+    # with it: the first read imports it, and the warning still names the caller's line.
+    out = run(
+        """
+        import warnings
+        import matcher
+        problem = matcher.synth.shanxi(seed=0, n_needs=40, n_orgs=12)
+        solution = matcher.solve(problem)
+        before = "matcher.explain" in sys.modules
+        need_id = solution.assignments[0].need_id
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            text = solution.explain(need_id).text
+        print(json.dumps({
+            "before": [before],
+            "files": [w.filename for w in caught],
+            "same": [text == matcher.explain.explain(problem, solution, need_id).text],
+        }))
+        """
+    )
+    assert out == {"before": [False], "files": ["<string>"], "same": [True]}
+
+
 def test_the_generator_does_not_reach_the_simulation() -> None:
     """synth builds problems only: the program-year simulation is dispatch's own, the review's
     generators the review's."""

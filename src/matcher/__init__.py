@@ -12,11 +12,11 @@ optimal
 
 ``import matcher`` loads none of pandas, scipy, OR-Tools, HiGHS and numba: the first table
 imports pandas, the first solve OR-Tools' min-cost flow, the first plan with rules the solvers,
-the first explanation (and the split of a large model) scipy's sparse graphs. The rooms a plain
-solve does not need, :mod:`matcher.io`, :mod:`matcher.synth`, :mod:`matcher.analysis` and the
-explainer itself, are imported when first used (``matcher.synth``, ``matcher.sweep``,
-``from matcher import io``), as is :mod:`matcher.dispatch`, which loads its compiled kernel then,
-so that no re-dispatch waits for it.
+the first explanation (and the split of a large model) scipy's sparse graphs. What a plain solve
+does not need, :mod:`matcher.io`, :mod:`matcher.synth`, :mod:`matcher.analysis`,
+:mod:`matcher.explain` and :func:`verify`, is imported when first used (``matcher.synth``,
+``matcher.sweep``, ``from matcher import io``), as is :mod:`matcher.dispatch`, which loads its
+compiled kernel then, so that no re-dispatch waits for it.
 """
 
 import sys as _sys
@@ -34,7 +34,6 @@ from .errors import (
     SolverError,
     UnknownSolverError,
 )
-from .explain import Explanation, explanations, why_not
 from .models import (
     PRIMARY_TYPES,
     Category,
@@ -55,7 +54,6 @@ from .models import (
 from .pairs.table import candidates
 from .plan.kpis import Kpis
 from .plan.solution import Assignment, Solution, Unmet
-from .plan.verification import Violation, verify
 from .solvers import Status
 from .solving import solve
 
@@ -120,16 +118,53 @@ _ON_FIRST_USE: dict[str, tuple[str, str]] = {
     "frontier": (f"{__name__}.analysis.sweeps", "frontier"),
     "sweep": (f"{__name__}.analysis.sweeps", "sweep"),
     "Variant": (f"{__name__}.analysis.variants", "Variant"),
+    "explain": (f"{__name__}.explain", ""),
     "Explainer": (f"{__name__}.explain", "Explainer"),
+    "Explanation": (f"{__name__}.explain", "Explanation"),
+    "explanations": (f"{__name__}.explain", "explanations"),
+    "why_not": (f"{__name__}.explain", "why_not"),
+    "Violation": (f"{__name__}.plan.verification", "Violation"),
+    "verify": (f"{__name__}.plan.verification", "verify"),
 }
 
+
+class _LentMethod:
+    """Stands in for a method :mod:`matcher.explain` lends :class:`Solution` (``explain``,
+    ``explanations``, ``why_not``, deprecated) until that package is imported: the first read
+    imports it, which puts the method in this one's place, and answers with the method."""
+
+    __slots__ = ("_name",)
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __get__(self, instance: object, owner: type | None = None) -> object:
+        import importlib
+
+        importlib.import_module(f"{__name__}.explain")
+        method = Solution.__dict__[self._name]
+        if method is self:  # the package lends nothing in this one's place
+            raise AttributeError(self._name)
+        return method.__get__(instance, owner)
+
+
+def _stand_in_for_lent_methods() -> None:
+    """Give :class:`Solution` its deprecated methods' stand-ins, unless they are lent already."""
+    if f"{__name__}.explain" not in _sys.modules:
+        for name in ("explain", "explanations", "why_not"):
+            setattr(Solution, name, _LentMethod(name))
+
+
+_stand_in_for_lent_methods()
+
 if TYPE_CHECKING:
-    from . import analysis, dispatch, io, synth  # noqa: F401 - analysis: not in __all__
+    from . import analysis, dispatch, explain, io, synth  # noqa: F401 - not all in __all__
     from .analysis import variants
     from .analysis.comparison import Comparison, compare
     from .analysis.sweeps import frontier, sweep
     from .analysis.variants import Variant
-    from .explain import Explainer
+    from .explain import Explainer, Explanation, explanations, why_not
+    from .plan.verification import Violation, verify
 else:  # hidden from the type checker, which would take any name __getattr__ may answer
 
     def __getattr__(name: str) -> object:

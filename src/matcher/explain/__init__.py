@@ -68,31 +68,19 @@ from .._lazy import lazy_module
 from ..models import Problem
 from ..models.vocab import Language
 from ..plan.solution import Solution
+
+# The explainer, with scipy's sparse graphs, comes with this subpackage (``import matcher`` leaves
+# it until first read): a plan's first explanation takes what the later ones take.
+from . import explainer as _explainer
 from .deprecated import lend
+from .explainer import FULL_TABLE_BELOW, Explainer
 from .records import Alternative, Bottleneck, BreakdownRow, Explanation, Verdict
 from .wording import TEXT_LINES
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from . import explainer as _explainer
-    from .explainer import FULL_TABLE_BELOW, Explainer
 else:
     pd = lazy_module("pandas")
-    # The explainer, with scipy's sparse graphs, is imported with the first explanation.
-    _explainer = lazy_module("matcher.explain.explainer")
-
-    def __getattr__(name: str) -> object:
-        """``Explainer`` and ``FULL_TABLE_BELOW``: read from :mod:`.explainer`, imported when
-        first read (PEP 562), then bound here."""
-        if name in ("Explainer", "FULL_TABLE_BELOW"):
-            value = getattr(_explainer, name)
-            globals()[name] = value
-            return value
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-    def __dir__() -> list[str]:
-        return sorted({*globals(), "Explainer", "FULL_TABLE_BELOW"})
 
 
 __all__ = [

@@ -17,7 +17,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from .._lazy import lazy_module
+# Loaded with ``matcher.explain`` (``import matcher`` defers it): a plan's first explanation
+# takes what the later ones take.
+import scipy.sparse as sp
+from scipy.sparse import csgraph
+
 from ..models import COMPONENTS, Category, Level, Problem
 from ..models.index import in_sorted
 from ..pairs.eligibility import RULES, barred_organizations, ineligibility
@@ -25,13 +29,7 @@ from ..pairs.table import CandidateJoin, CandidateTable, build_candidates
 from .records import Bottleneck, Verdict
 
 if TYPE_CHECKING:
-    import scipy.sparse as sp
-    from scipy.sparse import csgraph
-
     from .explainer import Explainer
-else:  # imported on the first explanation that needs them: ``import matcher`` stays fast
-    sp = lazy_module("scipy.sparse")
-    csgraph = lazy_module("scipy.sparse.csgraph")
 
 __all__: list[str] = []
 

@@ -9,19 +9,15 @@ assignments that add score: it never maximizes the number of assignments first.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .._lazy import lazy_module
+# Loaded with the package (a tenth of a second): the first solve takes what the later ones take.
+from ortools.graph.python import min_cost_flow
+
 from ..errors import SolverError
 from .base import AssignmentModel, IntArray, Solver, SolverResult, Status, integer_scores
 from .budget import Budget
-
-if TYPE_CHECKING:
-    from ortools.graph.python import min_cost_flow
-else:  # imported on the first network: ``import matcher`` stays fast
-    min_cost_flow = lazy_module("ortools.graph.python.min_cost_flow")
 
 __all__ = ["FlowSolver", "build_network", "chosen_pairs", "flow_scale", "scaled"]
 

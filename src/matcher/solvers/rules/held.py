@@ -120,18 +120,11 @@ def held_relaxation(
     tie = _tie_break(model, side, lp)
     held: list[tuple[sparse.csr_array, FloatArray]] = []
     levels: list[int] = []
-    first: tuple[float, FloatArray] | None = None
     for i, goal in enumerate(side.goals[:-1]):
         if goal.kind == "fairness":
             rows = _region_rows(model, side.fairness_groups[i], share, lp.c.size)
             sizes = np.array([len(members) for members in side.fairness_groups[i]], np.int64)
-            value = (
-                _fairness_bound(solver, rows, sizes, (tie, lp.c), budget)
-                if plan is None
-                else int(
-                    np.min((FAIRNESS_RESOLUTION * (rows[:, plan].sum(axis=1) + 1e-9)) // sizes)
-                )
-            )
+            value = _fairness_bound(solver, rows, sizes, (tie, lp.c), budget)
             if value is None:
                 return None
             floors = -(-sizes * value // FAIRNESS_RESOLUTION)
@@ -140,26 +133,17 @@ def held_relaxation(
             wanted = side.key_need if goal.kind == "key_served" else np.ones(model.n_needs, bool)
             row = np.zeros(lp.c.size)
             row[: model.n_pairs] = share * wanted[model.need]
-            value = (
-                _count_bound(solver, row, tie, budget)
-                if plan is None
-                else int(np.rint(row[plan].sum()))
-            )
+            value = _count_bound(solver, row, tie, budget)
             if value is None:
                 return None
             rows = sparse.csr_array(row.reshape(1, -1))
             solver.add_rows(rows, np.array([float(value)]), np.array([np.inf]))
             held.append((rows, np.array([float(value)])))
         levels.append(value)
-        if plan is not None and i == 0:
-            first = _score_lp(solver, lp, budget)
-            if first is None:
-                return None
     last = _score_lp(solver, lp, budget)
     if last is None:
         return None
-    bound = last[0] if first is None else first[0]
-    optimum = Relaxation(True, bound, last[1][: lp.n_pairs])
+    optimum = Relaxation(True, last[0], last[1][: lp.n_pairs])
     return HeldRelaxation(_holding(lp, held), tuple(levels), optimum)
 
 

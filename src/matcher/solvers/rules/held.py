@@ -120,23 +120,18 @@ def held_relaxation(
     tie = _tie_break(model, side, lp)
     held: list[tuple[sparse.csr_array, FloatArray]] = []
     levels: list[int] = []
-    for i, goal in enumerate(side.goals[:-1]):
-        if goal.kind == "fairness":
-            rows = _region_rows(model, side.fairness_groups[i], share, lp.c.size)
-            sizes = np.array([len(members) for members in side.fairness_groups[i]], np.int64)
+    for i in range(len(side.goals) - 1):
+        rows, sizes = _level_rows(model, side, i, share, lp.c.size)
+        if sizes is not None:
             value = _fairness_bound(solver, rows, sizes, (tie, lp.c), budget)
             if value is None:
                 return None
             floors = -(-sizes * value // FAIRNESS_RESOLUTION)
             held.append((rows, floors.astype(np.float64)))
         else:
-            wanted = side.key_need if goal.kind == "key_served" else np.ones(model.n_needs, bool)
-            row = np.zeros(lp.c.size)
-            row[: model.n_pairs] = share * wanted[model.need]
-            value = _count_bound(solver, row, tie, budget)
+            value = _count_bound(solver, rows.toarray()[0], tie, budget)
             if value is None:
                 return None
-            rows = sparse.csr_array(row.reshape(1, -1))
             solver.add_rows(rows, np.array([float(value)]), np.array([np.inf]))
             held.append((rows, np.array([float(value)])))
         levels.append(value)
@@ -166,19 +161,16 @@ def _held_at_plan(
     held: list[tuple[sparse.csr_array, FloatArray]] = []
     counts: list[int] = []  # positions in ``held`` of the counts' rows
     levels: list[int] = []
-    for i, goal in enumerate(side.goals[:-1]):
-        if goal.kind == "fairness":
-            rows = _region_rows(model, side.fairness_groups[i], share, lp.c.size)
-            sizes = np.array([len(members) for members in side.fairness_groups[i]], np.int64)
-            value = int(np.min((FAIRNESS_RESOLUTION * (rows[:, plan].sum(axis=1) + 1e-9)) // sizes))
+    for i in range(len(side.goals) - 1):
+        rows, sizes = _level_rows(model, side, i, share, lp.c.size)
+        served = rows[:, plan].sum(axis=1)
+        if sizes is not None:
+            value = int(np.min((FAIRNESS_RESOLUTION * (served + 1e-9)) // sizes))
             floors = -(-sizes * value // FAIRNESS_RESOLUTION)
             held.append((rows, floors.astype(np.float64)))
         else:
-            wanted = side.key_need if goal.kind == "key_served" else np.ones(model.n_needs, bool)
-            row = np.zeros(lp.c.size)
-            row[: model.n_pairs] = share * wanted[model.need]
-            value = int(np.rint(row[plan].sum()))
-            held.append((sparse.csr_array(row.reshape(1, -1)), np.array([float(value)])))
+            value = int(np.rint(served[0]))
+            held.append((rows, np.array([float(value)])))
             counts.append(i)
         levels.append(value)
     first_rows = [held[i] for i in counts[:1] if i == 0]
@@ -190,6 +182,22 @@ def _held_at_plan(
         return None
     optimum = Relaxation(True, first.bound, last.x)
     return HeldRelaxation(_holding(lp, held), tuple(levels), optimum, False)
+
+
+def _level_rows(
+    model: AssignmentModel, side: SideRules, i: int, share: FloatArray, n_cols: int
+) -> tuple[sparse.csr_array, IntArray | None]:
+    """The rows of the ``i``-th goal over the relaxation's columns, and for a fairness level the
+    sizes of its regions (one row per region: its served share); for a count, its one row and
+    ``None``."""
+    goal = side.goals[i]
+    if goal.kind == "fairness":
+        rows = _region_rows(model, side.fairness_groups[i], share, n_cols)
+        return rows, np.array([len(members) for members in side.fairness_groups[i]], np.int64)
+    wanted = side.key_need if goal.kind == "key_served" else np.ones(model.n_needs, bool)
+    row = np.zeros(n_cols)
+    row[: model.n_pairs] = share * wanted[model.need]
+    return sparse.csr_array(row.reshape(1, -1)), None
 
 
 def _holding(lp: LinearProgram, held: list[tuple[sparse.csr_array, FloatArray]]) -> LinearProgram:

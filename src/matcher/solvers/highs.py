@@ -152,6 +152,19 @@ def _pass_model(highs: _Highs, program: IntegerProgram) -> None:
     )
 
 
+def _entries(
+    matrix: sparse.csr_array | sparse.csc_array,
+) -> tuple[int, IntArray, IntArray, FloatArray]:
+    """A compressed matrix's entries as HiGHS reads new rows or columns: their count, where each
+    row (column) starts, their indices and their values."""
+    return (
+        int(matrix.nnz),
+        matrix.indptr[:-1].astype(np.int32),
+        matrix.indices.astype(np.int32),
+        matrix.data.astype(np.float64),
+    )
+
+
 class LinearSolver:
     """One LP kept in a silent HiGHS, solved again from its last basis after each change.
 
@@ -192,10 +205,7 @@ class LinearSolver:
             int(matrix.shape[0]),
             np.asarray(lower, np.float64),
             np.asarray(upper, np.float64),
-            int(matrix.nnz),
-            matrix.indptr[:-1].astype(np.int32),
-            matrix.indices.astype(np.int32),
-            matrix.data.astype(np.float64),
+            *_entries(matrix),
         )
         return np.arange(first, first + matrix.shape[0], dtype=np.int64)
 
@@ -242,10 +252,7 @@ class LinearSolver:
             np.asarray(c, np.float64),
             np.asarray(lower, np.float64),
             np.asarray(upper, np.float64),
-            int(matrix.nnz),
-            matrix.indptr[:-1].astype(np.int32),
-            matrix.indices.astype(np.int32),
-            matrix.data.astype(np.float64),
+            *_entries(matrix),
         )
         self.n_cols += int(c.size)
         self.highs.setOptionValue("simplex_strategy", _PRIMAL_SIMPLEX)

@@ -347,7 +347,10 @@ def test_cpsat_without_hint_and_with_a_short_clock(problem: matcher.Problem) -> 
     tolerance = 1e-9 * max(1.0, abs(exact.objective))
     cold = matcher.solve(problem, solver=CpSatSolver(use_hint=False, workers=2))
     assert cold.status == "optimal"
-    assert math.isclose(cold.objective, exact.objective, rel_tol=1e-9, abs_tol=1e-9)
+    # Without the flow's hint CP-SAT proves optimality on its integer scale (2**22 at the top
+    # score): plans closer than the scale's rounding, reported as the tolerance, tie there.
+    assert cold.objective <= exact.objective + tolerance
+    assert cold.objective >= exact.objective - float(cold.stats["tolerance"])
     rushed = matcher.solve(problem, solver="cpsat", time_limit=1e-6)
     assert matcher.verify(problem, rushed) == []
     assert rushed.status in ("optimal", "feasible")

@@ -20,6 +20,7 @@ __all__ = [
     "Issue",
     "MatcherError",
     "OptionError",
+    "PlanError",
     "ProblemError",
     "SolverError",
     "UnknownSolverError",
@@ -158,6 +159,9 @@ class Issue:
 class ProblemError(MatcherError):
     """A problem document is invalid; :attr:`issues` lists every problem found, not just the first."""
 
+    #: The catalog's head line for one issue and for several.
+    _heads = ("error.problem", "error.problems")
+
     def __init__(self, issues: Iterable[Issue]) -> None:
         self.issues: list[Issue] = list(issues)
         super().__init__(self.text(_speaking()))
@@ -176,10 +180,15 @@ class ProblemError(MatcherError):
         from .models import catalog
 
         count = len(self.issues)
-        head = catalog.text(
-            "error.problem" if count == 1 else "error.problems", language, count=count
-        )
+        head = catalog.text(self._heads[count != 1], language, count=count)
         return "\n  ".join([head, *(issue.text(language) for issue in self.issues)])
+
+
+class PlanError(ProblemError):
+    """A plan document (:meth:`matcher.Solution.from_json`) is invalid; :attr:`issues` lists
+    what is wrong."""
+
+    _heads = ("error.plan_problem", "error.plan_problems")
 
 
 class OptionError(MatcherError, ValueError):

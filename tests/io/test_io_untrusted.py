@@ -245,6 +245,19 @@ def test_cells_of_the_wrong_kind(synth: matcher.Problem) -> None:
     ]
 
 
+def test_a_policy_cell_with_a_number_longer_than_python_reads_is_placed() -> None:
+    problem = matcher.synth.shanxi(seed=0, n_needs=30, n_orgs=8).with_policy(
+        **matcher.synth.PLAN_POLICY
+    )
+    tables = frames(problem, "en")
+    policy = tables["policy"].copy()
+    row = policy.index[policy["key"] == "rules.program.min_served"][0]
+    for value in ("1" + "0" * 5000, '[{"min_served": 1' + "0" * 5000 + "}]"):
+        policy.loc[row, "value"] = value
+        (issue,) = issues_of({**tables, "policy": policy})
+        assert issue.startswith("policy.rules.program.min_served: ")
+
+
 def test_continues_must_name_an_organization(synth: matcher.Problem) -> None:
     tables = frames(synth, "en")
     needs = with_column(tables["needs"], "continues_org_id", ["O1", "O99", *[None] * 28])

@@ -713,3 +713,23 @@ def test_validate_reports_the_pinned_pairs_solve_would_refuse(
         matcher.solve(problem)
     assert main(["validate", str(path)]) == 2
     assert str(error.value.issues[0]) in capsys.readouterr().err
+
+
+def test_a_number_longer_than_python_reads_is_an_issue_at_its_place() -> None:
+    """json.loads refuses an integer of more than ``sys.get_int_max_str_digits()`` digits with
+    a bare ValueError; the document's reader names the place instead (a string of digits before
+    it, or a long fraction, is not the number)."""
+    limit = sys.get_int_max_str_digits()
+    text = (
+        '{"a": "' + "7" * (limit + 5) + '", "b": 1.' + "5" * (limit + 5) + ",\n"
+        ' "c": -' + "9" * (limit + 1) + "}"
+    )
+    with pytest.raises(matcher.ProblemError) as error:
+        matcher.Problem.from_json(text)
+    (issue,) = error.value.issues
+    assert issue.path == ""
+    assert (
+        issue.text("en")
+        == f"the number at line 2 column 7 has {limit + 1:,} digits; at most {limit:,}"
+    )
+    assert issue.text("zh") == f"第 2 行第 7 列的数字有 {limit + 1:,} 位;最多 {limit:,} 位"

@@ -282,3 +282,36 @@ def test_gap(kpi_solution: matcher.Solution) -> None:
         assert kpi_solution.gap == 0.0
     loose = kpi_solution.model_copy(update={"bound": kpi_solution.objective * 2})
     assert loose.gap == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize(
+    ("text", "issues"),
+    [
+        ("nope", ["not valid JSON: expected ident at line 1 column 2"]),
+        (
+            '{"status": "optimal", "objective": ' + "9" * 5000 + "}",
+            ["not valid JSON: number out of range at line 1 column 4337"],
+        ),
+        ("[1]", ["input should be an object"]),
+    ],
+)
+def test_a_bad_plan_is_matchers_own_error(text: str, issues: list[str]) -> None:
+    with pytest.raises(matcher.PlanError) as error:
+        matcher.Solution.from_json(text)
+    assert [str(issue) for issue in error.value.issues] == issues
+    assert isinstance(error.value, matcher.ProblemError)  # one handler takes every bad document
+
+
+def test_a_plan_with_bad_fields_names_each_in_both_languages(
+    kpi_solution: matcher.Solution,
+) -> None:
+    document = json.loads(kpi_solution.to_json())
+    document["status"] = "done"
+    document["assignments"][0]["org_id"] = 3
+    del document["objective"]
+    with pytest.raises(matcher.PlanError) as error:
+        matcher.Solution.from_json(json.dumps(document))
+    paths = [issue.path for issue in error.value.issues]
+    assert paths == ["assignments[0].org_id", "objective", "status"]
+    assert error.value.text("zh").splitlines()[0] == "计划中有 3 处问题"
+    assert "objective: 缺少必填字段" in error.value.text("zh")

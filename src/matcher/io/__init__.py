@@ -73,8 +73,9 @@ Examples
 
 from typing import TYPE_CHECKING, Any
 
+from ..errors import PlanError
 from .files import read_table, write_tables
-from .plans import PlanError, parse_plan, plan_frames, read_plan, write_plan
+from .plans import parse_plan, plan_frames, read_plan, write_plan
 from .problems import (
     problem_frames,
     problem_from_frames,

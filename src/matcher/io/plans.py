@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import pydantic
 
 from .._lazy import lazy_module
-from ..errors import Issue, MatcherError
+from ..errors import Issue, PlanError
 from ..models import (
     COMPONENTS,
     Category,
@@ -30,15 +28,6 @@ else:
     pd = lazy_module("pandas")
 from .files import _path, _require, _write_workbook
 from .headers import _COLUMN_LABELS, _SHEET_LABELS, _checked_language, _expect
-
-
-class PlanError(MatcherError):
-    """A plan file is missing or not a plan; :attr:`issues` lists what is wrong."""
-
-    def __init__(self, issues: Iterable[Issue]) -> None:
-        self.issues: list[Issue] = list(issues)
-        head = f"{len(self.issues)} problem{'s' if len(self.issues) != 1 else ''} in the plan"
-        super().__init__("\n  ".join([head, *(str(issue) for issue in self.issues)]))
 
 
 def read_plan(source: str | Path) -> Solution:
@@ -71,16 +60,11 @@ def parse_plan(data: str | bytes, where: str = "") -> Solution:
         When the text is not a plan, with every issue found.
     """
     try:
-        return Solution.model_validate_json(data)
-    except pydantic.ValidationError as error:
-        issues = []
-        for detail in error.errors(include_url=False):
-            location = "".join(
-                f"[{part}]" if isinstance(part, int) else f".{part}" for part in detail["loc"]
-            ).lstrip(".")
-            message = detail["msg"][:1].lower() + detail["msg"][1:]
-            prefix = f"{where}: " if where and location else where
-            issues.append(Issue(f"{prefix}{location}", message))
+        return Solution.from_json(data)
+    except PlanError as error:
+        if not where:
+            raise
+        issues = [replace(i, path=f"{where}: {i.path}" if i.path else where) for i in error.issues]
         raise PlanError(issues) from None
 
 

@@ -338,7 +338,7 @@ def _json(text: str) -> Any:
     """The JSON value in ``text``, or ``text`` itself when it holds none."""
     try:
         return json.loads(text)
-    except (json.JSONDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # not JSON, or an integer longer than Python converts
         return text
 
 

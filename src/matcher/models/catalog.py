@@ -561,7 +561,26 @@ _ENTRIES: dict[str, tuple[str, str]] = {
 
     # --- errors -----------------------------------------------------------------------------------
     "error.problems": ("输入中有 {count} 处问题", "{count} problems in the input"),
+    "error.document_size": (
+        "文档有 {size:,} 字节;最多 {limit:,} 字节",
+        "the document has {size:,} bytes; at most {limit:,}",
+    ),
+    "error.document_depth": (
+        "JSON 嵌套 {depth} 层;最多允许 {limit} 层",
+        "the JSON is nested {depth} levels deep; at most {limit} are allowed",
+    ),
+    "error.not_json": (
+        "不是有效的 JSON:{reason},位于第 {line} 行第 {column} 列",
+        "not valid JSON: {reason} at line {line} column {column}",
+    ),
+    "error.not_utf8": ("不是 UTF-8 文本:{reason}", "not UTF-8 text: {reason}"),
+    "error.long_number": (
+        "第 {line} 行第 {column} 列的数字有 {digits:,} 位;最多 {limit:,} 位",
+        "the number at line {line} column {column} has {digits:,} digits; at most {limit:,}",
+    ),
     "error.problem": ("输入中有 1 处问题", "1 problem in the input"),
+    "error.plan_problems": ("计划中有 {count} 处问题", "{count} problems in the plan"),
+    "error.plan_problem": ("计划中有 1 处问题", "1 problem in the plan"),
     "error.unknown_field": ("未知字段", "unknown field"),
     "error.missing": ("缺少必填字段", "required field is missing"),
     "error.not_one_of": ("不是以下之一:{expected}", "not one of {expected}"),

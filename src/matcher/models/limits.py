@@ -44,6 +44,8 @@ the JSON is nested 100 levels deep; at most 64 are allowed
 from __future__ import annotations
 
 import json
+import re
+import sys
 from typing import Annotated, Any
 
 import numpy as np
@@ -127,12 +129,11 @@ def parse_json(text: str | bytes) -> Any:
     data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else bytes(text)
     if len(data) > MAX_DOCUMENT_BYTES:
         raise ProblemError(
-            [Issue("", f"the document has {len(data):,} bytes; at most {MAX_DOCUMENT_BYTES:,}")]
+            [Issue.of("", "error.document_size", size=len(data), limit=MAX_DOCUMENT_BYTES)]
         )
     depth = nesting(data)
     if depth > MAX_NESTING:
-        message = f"the JSON is nested {depth} levels deep; at most {MAX_NESTING} are allowed"
-        raise ProblemError([Issue("", message)])
+        raise ProblemError([Issue.of("", "error.document_depth", depth=depth, limit=MAX_NESTING)])
     try:
         # pydantic's parser, about twice as fast, gives what json.loads gives (the same values,
         # numbers and key order); the few documents it refuses that json.loads reads (a lone
@@ -144,10 +145,28 @@ def parse_json(text: str | bytes) -> Any:
     try:
         return json.loads(data)
     except json.JSONDecodeError as error:
-        message = f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
-        raise ProblemError([Issue("", message)]) from None
+        issue = Issue.of(
+            "", "error.not_json", reason=error.msg, line=error.lineno, column=error.colno
+        )
+        raise ProblemError([issue]) from None
     except UnicodeDecodeError as error:
-        raise ProblemError([Issue("", f"not UTF-8 text: {error.reason}")]) from None
+        raise ProblemError([Issue.of("", "error.not_utf8", reason=error.reason)]) from None
+    except ValueError:  # an integer longer than Python converts (sys.get_int_max_str_digits())
+        raise ProblemError([_long_number(data)]) from None
+
+
+def _long_number(data: bytes) -> Issue:
+    """The issue of the first integer in ``data`` longer than Python converts, with its place."""
+    limit = sys.get_int_max_str_digits()
+    start, digits = 0, limit + 1
+    for found in re.finditer(rb"(?<![\d.])-?\d{%d,}(?![\d.eE])" % (limit + 1), data):
+        before = data[: found.start()].replace(b"\\\\", b"").replace(b'\\"', b"")
+        if before.count(b'"') % 2 == 0:  # outside every string
+            start, digits = found.start(), len(found.group().lstrip(b"-"))
+            break
+    line = data.count(b"\n", 0, start) + 1
+    column = start - (data.rfind(b"\n", 0, start) + 1) + 1
+    return Issue.of("", "error.long_number", line=line, column=column, digits=digits, limit=limit)
 
 
 def nesting(data: bytes) -> int:

@@ -15,17 +15,21 @@ True
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections import Counter
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, runtime_checkable
 
+import pydantic
 from pydantic import ConfigDict, Field, PrivateAttr
 
 from .._lazy import lazy_module
+from ..errors import Issue, PlanError
 from ..models import COMPONENTS, Category, Priority, Problem, catalog
 from ..models.base import Model
 from ..models.deferred import Deferred, PendingRows
+from ..models.document import _field_issues, _issue_order
 from ..models.html import escape, table_row
 from ..models.vocab import Language
 from ..rules.compile import SoftViolation
@@ -283,8 +287,27 @@ class Solution(Deferred):
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Solution:
-        """Read a plan written by :meth:`to_json`."""
-        return cls.model_validate_json(text)
+        """Read a plan written by :meth:`to_json`.
+
+        Raises
+        ------
+        PlanError
+            When the text is not JSON or not a plan, with every issue found and its path.
+
+        Examples
+        --------
+        >>> import matcher
+        >>> try:
+        ...     matcher.Solution.from_json("nope")
+        ... except matcher.PlanError as error:
+        ...     print(error.text("zh"))
+        计划中有 1 处问题
+          不是有效的 JSON:expected ident,位于第 1 行第 2 列
+        """
+        try:
+            return cls.model_validate_json(text)
+        except pydantic.ValidationError as error:
+            raise PlanError(sorted(set(_plan_issues(error)), key=_issue_order)) from None
 
     def summary(self, language: Language = "zh") -> str:
         """A readable report of the plan, with labels in Chinese (``"zh"``) or English (``"en"``)."""
@@ -412,3 +435,20 @@ def problem_then_plan(first: Any, second: Any, name: str) -> tuple[Any, Any]:
         )
         return second, first
     return first, second
+
+
+def _plan_issues(error: pydantic.ValidationError) -> list[Issue]:
+    """The issues of a plan's validation error; pydantic's words for JSON it cannot read become
+    the catalog's, in both languages."""
+    issues = []
+    for issue in _field_issues(error):
+        unreadable = _UNREADABLE.fullmatch(issue.message)
+        if unreadable:
+            reason, line, column = unreadable.groups()
+            issue = Issue.of("", "error.not_json", reason=reason, line=line, column=column)
+        issues.append(issue)
+    return issues
+
+
+#: pydantic's message for text it cannot read as JSON.
+_UNREADABLE = re.compile(r"invalid JSON: (.*) at line (\d+) column (\d+)", re.S)

@@ -19,7 +19,9 @@ import numpy as np
 import numpy.typing as npt
 from ortools.sat.python import cp_model
 from scipy import sparse
-from scipy.optimize import linprog
+
+from ..budget import Budget
+from ..highs import IntegerProgram, LinearSolver
 
 __all__ = ["ModelRelaxation", "Row", "largest_feasible"]
 
@@ -38,7 +40,10 @@ class ModelRelaxation:
     """The LP relaxation of a CP-SAT model whose constraints are all linear and unconditional.
 
     Constraints are read from the model's proto when a bound is asked for, so constraints added
-    to the model in between (an earlier level held at its value) are part of the next LP.
+    to the model in between (an earlier level held at its value) are part of the next LP. The LP
+    stays in one HiGHS (:class:`~matcher.solvers.highs.LinearSolver`): each bound after the first
+    is solved again from the last basis, its extra rows added once and switched on and off by
+    their bounds.
 
     Parameters
     ----------
@@ -56,6 +61,10 @@ class ModelRelaxation:
         self._lower: list[float] = []
         self._upper: list[float] = []
         self._bounds = np.zeros((0, 2))
+        self._lp: LinearSolver | None = None
+        self._shape = (0, 0)
+        #: The HiGHS row of each extra row ``(variables, coefficients)`` asked for so far.
+        self._extra: dict[tuple[tuple[int, ...], tuple[int, ...]], int] = {}
 
     def _sync(self) -> None:
         variables = self.cp.proto.variables
@@ -85,6 +94,61 @@ class ModelRelaxation:
         self._lower.append(-np.inf if low <= -_INFINITE else float(low))
         self._upper.append(np.inf if high >= _INFINITE else float(high))
 
+    def _linear(self) -> LinearSolver | None:
+        """The model's LP in HiGHS, built again only when the model has grown."""
+        self._sync()
+        if not self.usable or self._bounds.shape[0] == 0:
+            return None
+        shape = (len(self._lower), self._bounds.shape[0])
+        if self._lp is None or shape != self._shape:
+            empty = np.zeros(0, np.int64)
+            matrix = sparse.csc_array(
+                (
+                    np.concatenate([np.zeros(0), *self._vals]),
+                    (np.concatenate([empty, *self._rows]), np.concatenate([empty, *self._cols])),
+                ),
+                shape=shape,
+            )
+            self._lp = LinearSolver(
+                IntegerProgram(
+                    np.zeros(shape[1]),
+                    matrix,
+                    np.array(self._lower),
+                    np.array(self._upper),
+                    self._bounds[:, 0].copy(),
+                    self._bounds[:, 1].copy(),
+                    np.zeros(shape[1], bool),
+                )
+            )
+            self._shape, self._extra = shape, {}
+        return self._lp
+
+    def _at_least(self, lp: LinearSolver, at_least: Sequence[Row]) -> None:
+        """Switch the extra rows ``at_least`` on at their values and every other one off."""
+        wanted: dict[tuple[tuple[int, ...], tuple[int, ...]], float] = {}
+        for members, weights, value in at_least:
+            key = (tuple(int(m) for m in members), tuple(int(w) for w in weights))
+            wanted[key] = max(wanted.get(key, -np.inf), float(value))
+        new = [key for key in wanted if key not in self._extra]
+        if new:
+            rows = np.concatenate([np.full(len(m), i, np.int64) for i, (m, _) in enumerate(new)])
+            matrix = sparse.csr_array(
+                (
+                    np.concatenate([np.asarray(w, np.float64) for _, w in new]),
+                    (rows, np.concatenate([np.asarray(m, np.int64) for m, _ in new])),
+                ),
+                shape=(len(new), self._shape[1]),
+            )
+            added = lp.add_rows(matrix, np.full(len(new), -np.inf), np.full(len(new), np.inf))
+            self._extra.update(zip(new, added.tolist(), strict=True))
+        if self._extra:
+            keys = list(self._extra)
+            lp.row_bounds(
+                np.array([self._extra[k] for k in keys], np.int64),
+                np.array([wanted.get(k, -np.inf) for k in keys]),
+                np.full(len(keys), np.inf),
+            )
+
     def terms(self, expr: cp_model.LinearExprT) -> tuple[list[int], list[int], int]:
         """Variables, coefficients and constant of a linear expression of the model."""
         self.cp.maximize(expr)
@@ -105,43 +169,18 @@ class ModelRelaxation:
         ``at_least`` adds rows ``sum of coefficient * variable >= value`` to this LP only.
         """
         variables, coefficients, constant = self.terms(expr)
-        self._sync()
-        remaining = deadline - time.perf_counter()
-        if not self.usable or remaining <= 0 or self._bounds.shape[0] == 0:
+        lp = self._linear()
+        if lp is None or deadline <= time.perf_counter():
             return None
-        n_rows = len(self._lower)
-        empty = np.zeros(0, np.int64)
-        rows, cols = [empty, *self._rows], [empty, *self._cols]
-        vals = [np.zeros(0), *self._vals]
-        lower, upper = list(self._lower), list(self._upper)
-        for i, (members, weights, value) in enumerate(at_least):
-            rows.append(np.full(len(members), n_rows + i, np.int64))
-            cols.append(np.asarray(members, np.int64))
-            vals.append(np.asarray(weights, np.float64))
-            lower.append(float(value))
-            upper.append(np.inf)
-        bounds = self._bounds
-        n_vars = bounds.shape[0]
-        matrix = sparse.csr_array(
-            (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-            shape=(len(lower), n_vars),
-        )
-        low, high = np.array(lower), np.array(upper)
-        cost = np.zeros(n_vars)
+        self._at_least(lp, at_least)
+        cost = np.zeros(self._shape[1])
         np.add.at(cost, np.asarray(variables, np.int64), -np.asarray(coefficients, np.float64))
-        result = linprog(
-            cost,
-            A_ub=sparse.vstack([matrix[np.isfinite(high)], -matrix[np.isfinite(low)]]).tocsc(),
-            b_ub=np.concatenate([high[np.isfinite(high)], -low[np.isfinite(low)]]),
-            bounds=bounds,
-            method="highs",
-            options={"time_limit": remaining},
-        )
-        if result.status == 2:
-            return float("-inf")
-        if result.status != 0 or result.fun is None:
+        lp.objective(cost)
+        answer = lp.solve(Budget(work=0.0, deadline=deadline), "level bounds")
+        if answer is None:
             return None
-        return -float(result.fun) + constant
+        value = answer[0]
+        return float("-inf") if value == np.inf else -value + constant
 
     def count_bound(
         self, expr: cp_model.LinearExprT, at_least: Sequence[Row] = (), *, deadline: float

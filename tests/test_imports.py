@@ -15,8 +15,9 @@ import pytest
 import matcher
 
 #: Loaded on first use only: tables (pandas, and pyarrow and openpyxl behind it), rules (CP-SAT,
-#: HiGHS, scipy's optimizers), plots (matplotlib), the re-dispatch kernel (numba). scipy's sparse
-#: graphs are not among them: the first explanation, and the split of a large model, need them.
+#: HiGHS), scipy's assignment algorithms (single-slot shapes), plots (matplotlib), the re-dispatch
+#: kernel (numba). scipy's sparse graphs are not among them: the first explanation, and the split
+#: of a large model, need them.
 HEAVY = (
     "pandas",
     "pyarrow",
@@ -232,7 +233,7 @@ def test_heavy_modules_load_where_first_needed_and_never_dask() -> None:
         """
     )
     assert set(out["table"]) == {"pandas", "pyarrow"}
-    assert {"scipy.optimize", "ortools.sat.python.cp_model", "highspy"} <= set(out["rules"])
+    assert {"ortools.sat.python.cp_model", "highspy"} <= set(out["rules"])
     assert "numba" not in out["rules"]
     assert {"numba", "matcher.dispatch"} <= set(out["dispatch"])
     assert out["never"] == []

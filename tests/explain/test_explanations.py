@@ -252,7 +252,7 @@ def test_cli_bad_input_exits_2(
     other.write_text(matcher.synth.shanxi(seed=9, n_needs=10, n_orgs=40).to_json(), "utf-8")
     cases = [
         ([str(problem_path), str(plan_path), "--need", "nowhere"], "unknown need 'nowhere'"),
-        ([str(problem_path), str(problem_path)], "field required"),
+        ([str(problem_path), str(problem_path)], "unmet: required field is missing"),
         ([str(problem_path), str(tmp_path / "missing.json")], "missing.json"),
         ([str(other), str(plan_path)], "problem it was made for"),
         ([str(problem_path), str(plan_path), "-o", str(tmp_path / "x.txt")], ".xlsx, .csv"),

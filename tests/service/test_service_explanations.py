@@ -11,7 +11,8 @@ import asyncio
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -57,8 +58,8 @@ def solves(monkeypatch: pytest.MonkeyPatch) -> Solves:
 class Local:
     """The application in this process, called over ASGI (one event loop) from this thread."""
 
-    def __init__(self, config: Config) -> None:
-        self.app = create_app(config)
+    def __init__(self, config: Config, clock: Callable[[], datetime] | None = None) -> None:
+        self.app = create_app(config, clock=clock)
         self._runner = asyncio.Runner()
         transport = httpx.ASGITransport(app=self.app)
         self._client = httpx.AsyncClient(transport=transport, base_url="http://matcher")
@@ -207,4 +208,19 @@ def test_plans_are_kept_for_the_most_recently_explained_dispatches(
     explained(client, "b", need_id)  # made again
     assert solves.count == 4
     assert client.plans.held() == ["a", "b"]
+    client.close()
+
+
+def test_with_no_plans_kept_every_explanation_solves_its_round(
+    problem: matcher.Problem, solves: Solves
+) -> None:
+    client = Local(Config(database="sqlite://", plans=0))
+    start(client, problem, "d")
+    local = Dispatch(problem)
+    local.propose()
+    need_id = problem.needs[0].id
+    for language in ("zh", "en", "zh"):
+        assert explained(client, "d", need_id, language) == fresh(local, need_id, language)
+    assert solves.count == 3
+    assert client.plans.held() == []
     client.close()

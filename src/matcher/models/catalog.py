@@ -33,6 +33,7 @@ section         what it names
 ``status``      where a need or an offer stands in a dispatch
 ``action``      what a dispatch event does, as the verb of a refusal
 ``service``     what each error code of the service's answers means
+``serve``       the settings of the service (``matcher serve``) it refuses
 ``cli``         what the command line prints
 ``error``       error messages (:class:`~matcher.errors.ProblemError`, ``OptionError``)
 =============== ================================================================================
@@ -518,6 +519,18 @@ _ENTRIES: dict[str, tuple[str, str]] = {
     "service.timeout": ("请求超出时间限制", "the request ran over its time limit"),
     "service.busy": ("服务繁忙,请稍后重试", "the service is busy; retry later"),
     "service.solver": ("求解失败", "the solver failed"),
+
+    # --- the service's settings (matcher serve, matcher.service.app.Config) -----------------------
+    "serve.kept_plans": (
+        "保留用于解释的轮次方案数(--kept-plans)须为不小于 0 的整数,而不是 {value}",
+        "--kept-plans, the round plans kept for explanations, must be a whole number, 0 or more, "
+        "not {value}",
+    ),
+    "serve.idempotency_hours": (
+        "幂等记录的保留时长(--idempotency-hours)须为大于 0 的小时数,而不是 {value}",
+        "--idempotency-hours, how long idempotency records are kept, must be a number of hours "
+        "above 0, not {value}",
+    ),
 
     # --- the command line -------------------------------------------------------------------------
     "cli.demo": (

@@ -20,7 +20,8 @@ endpoint                                                   what
 
 Writes to a dispatch take ``expected_seq`` (409 with ``current_seq`` when stale) and an
 ``Idempotency-Key`` header: the same key with the same request gives the first answer and records
-nothing; with another request, 422. Every refusal is a JSON :class:`~.schemas.ErrorBody`, titled
+nothing; with another request, 422. A key is kept ``Config.idempotency_hours`` (a day): a retry
+after that is a new request. Every refusal is a JSON :class:`~.schemas.ErrorBody`, titled
 in the language of ``Accept-Language`` (zh or en). Solves run in a bounded pool off the event loop;
 a body over the size limit gets 413, work over the time limit 503.
 
@@ -64,7 +65,9 @@ from .guards import BodyLimit, Pool, ServiceError, Ticket
 from .language import negotiate, status_label, title
 from .registry import PLANS, Registry
 from .store import (
+    IDEMPOTENCY_HOURS,
     MAX_ID,
+    Clock,
     DispatchExistsError,
     DuplicateRequestError,
     EventStore,
@@ -72,6 +75,7 @@ from .store import (
     StaleSequenceError,
     UnknownDispatchError,
     open_store,
+    retention,
 )
 
 if TYPE_CHECKING:
@@ -99,7 +103,17 @@ class Config:
         Solves that run at once, and that may wait; one more gets 503 ``busy``.
     plans
         Dispatches whose round plan, with its prepared explainer, is kept for explanations
-        until their next event; the least recently explained is dropped first.
+        until their next event; the least recently explained is dropped first. 0 keeps none:
+        every explanation solves its round.
+    idempotency_hours
+        How long a write's idempotency record is kept: a retry within it gets the first answer,
+        one after it is a new request (infinity: for ever).
+
+    Raises
+    ------
+    OptionError
+        When ``plans`` is not a whole number, 0 or more, or ``idempotency_hours`` not a number
+        above 0.
     """
 
     database: str = "matcher-service.sqlite"
@@ -108,17 +122,29 @@ class Config:
     threads: int = 2
     queue: int = 16
     plans: int = PLANS
+    idempotency_hours: float = IDEMPOTENCY_HOURS
+
+    def __post_init__(self) -> None:
+        plans, hours = self.plans, self.idempotency_hours
+        if isinstance(plans, bool) or not isinstance(plans, int) or plans < 0:
+            raise OptionError.of("serve.kept_plans", value=echo(plans))
+        if hours is None:  # the store's "for ever" is infinity here
+            raise OptionError.of("serve.idempotency_hours", value=echo(hours))
+        retention(hours)
 
 
-def create_app(config: Config) -> FastAPI:
-    """The application over the store ``config.database`` (opened when it starts serving)."""
+def create_app(config: Config, *, clock: Clock | None = None) -> FastAPI:
+    """The application over the store ``config.database`` (opened when it starts serving).
+
+    ``clock`` is the store's (see :class:`~matcher.service.EventStore`): the system's by default.
+    """
     app = FastAPI(
         title="matcher",
         version=_version(),
         summary="Match social organizations to rural-revitalization needs, and run the dispatch.",
         lifespan=_lifespan,
     )
-    app.state.matcher = _Shared(config)
+    app.state.matcher = _Shared(config, clock)
     _errors(app)
     app.include_router(_routes)
     app.openapi = functools.partial(_openapi, app)  # type: ignore[method-assign]
@@ -139,12 +165,15 @@ class _Shared:
     """
 
     config: Config
+    clock: Clock | None = None
     opened: tuple[Registry, Pool] | None = None
 
     def open(self) -> EventStore:
         """Open the store, and the registry and pool over it; the store is returned to close."""
         config = self.config
-        store = open_store(config.database)
+        store = open_store(
+            config.database, idempotency_hours=config.idempotency_hours, clock=self.clock
+        )
         self.opened = (
             Registry(store, config.plans),
             Pool(config.threads, config.queue, config.seconds),

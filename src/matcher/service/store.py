@@ -11,14 +11,29 @@ table                    rows
 ``matcher_events``       one per event: dispatch id, sequence number (unique per dispatch, the
                          primary key with the id), kind, the event as JSON, when it was recorded
 ``matcher_requests``     one per write that carried an idempotency key: the key, a digest of
-                         the request and the answer given, written in the same transaction
+                         the request and the answer given, written in the same transaction,
+                         when (indexed, for expiry)
 ======================== =====================================================================
 
-Rows are only ever inserted. A write says where it expects the log to stand (the sequence
-number of its first event): the database's unique key lets exactly one of two writers that
-expect the same number through, and the other gets :class:`StaleSequenceError` with the current
-number (optimistic concurrency). A transaction holds a write's events and its request row, so a
-write is recorded whole or not at all, and a committed one survives the process being killed.
+Dispatches and events are only ever inserted. A write says where it expects the log to stand
+(the sequence number of its first event): the database's unique key lets exactly one of two
+writers that expect the same number through, and the other gets :class:`StaleSequenceError` with
+the current number (optimistic concurrency). A transaction holds a write's events and its
+request row, so a write is recorded whole or not at all, and a committed one survives the process
+being killed.
+
+Idempotency records expire when the store is given a retention (``idempotency_hours``; the
+service keeps them a day): a record as old as that is no longer found, so a retry after it is a
+new request, and the store deletes it in the transaction of a later write. Each write deletes
+the expired record under its own key, if any; and at most every :data:`SWEEP_EVERY` per store, a
+write deletes up to :data:`SWEEP_ROWS` expired records, oldest first, through the index on their
+time (another batch at the next write while a full one was found). Rows another transaction holds
+are skipped (PostgreSQL's ``SKIP LOCKED``), so that two writers sweeping at once never wait for
+each other; SQLite's writers take turns. The time comes from the store's clock: bookkeeping only,
+it never changes a plan.
+
+A database made before the index existed is given it when opened
+(``CREATE INDEX IF NOT EXISTS``); the tables are unchanged, so an earlier version still reads it.
 
 SQLite is the embedded default (a file path; WAL mode, ``synchronous=FULL``, writers take the
 lock when they begin); PostgreSQL comes by URL (``postgresql://user@host/db``, driven by psycopg 3).
@@ -48,10 +63,12 @@ True
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+import math
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
@@ -61,19 +78,24 @@ from sqlalchemy import (
     DateTime,
     Engine,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
     Table,
     Text,
     create_engine,
+    delete,
     event,
     func,
     insert,
+    inspect,
     select,
+    tuple_,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.schema import CreateIndex
 
 from ..dispatch.events import Event, parse_event
 from ..errors import MatcherError, OptionError, echo
@@ -90,10 +112,22 @@ __all__ = [
     "StoreError",
     "UnknownDispatchError",
     "open_store",
+    "retention",
 ]
 
 #: Longest dispatch id and idempotency key the store keeps.
 MAX_ID = 200
+
+#: Hours a server keeps an idempotency record by default: a day, as payment APIs keep their keys.
+IDEMPOTENCY_HOURS = 24.0
+
+#: How often a store deletes expired idempotency records (in the transaction of a write) ...
+SWEEP_EVERY = timedelta(minutes=5)
+#: ... and how many at most at a time.
+SWEEP_ROWS = 1000
+
+#: The clock a store reads: an aware :class:`~datetime.datetime` (any zone; kept in UTC).
+Clock = Callable[[], datetime]
 
 _metadata = MetaData()
 _dispatches = Table(
@@ -122,6 +156,7 @@ _requests = Table(
     Column("answer", Text, nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
+_requests_by_age = Index("matcher_requests_recorded_at", _requests.c.recorded_at)
 
 
 class StoreError(MatcherError):
@@ -172,11 +207,32 @@ class EventStore:
     """Dispatch logs in a database (see the module notes); open one with :func:`open_store`.
 
     Every method is safe to call from many threads, and from many processes on one database.
+
+    Parameters
+    ----------
+    engine
+        The database.
+    idempotency_hours
+        How long an idempotency record is kept (see the module notes); ``None`` or infinity:
+        for ever.
+    clock
+        The time of a write and of an expiry (default: the system's clock, in UTC).
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        idempotency_hours: float | None = None,
+        clock: Clock | None = None,
+    ) -> None:
         self.engine = engine
+        self.kept = retention(idempotency_hours)
+        self._clock = clock or _system_clock
+        self._sweep_guard = threading.Lock()
+        self._next_sweep: datetime | None = None  # None: the next write sweeps
         _metadata.create_all(engine)
+        _add_index(engine, _requests_by_age)
 
     @property
     def url(self) -> str:
@@ -218,9 +274,10 @@ class EventStore:
             document = json.loads(dispatch.to_json())
             document.pop("events")
             header, events = json.dumps(document, ensure_ascii=False), dispatch.events
-        now = datetime.now(UTC)
+        now = self._now()
         try:
             with self._writing() as connection:
+                self._expire(connection, request, now)
                 connection.execute(
                     insert(_dispatches).values(id=dispatch_id, header=header, created_at=now)
                 )
@@ -272,9 +329,10 @@ class EventStore:
         events = [e for e in events if e.seq >= expected]
         if any(e.seq != expected + i for i, e in enumerate(events)):
             raise StoreError("the events to append must be numbered without a gap")
-        now = datetime.now(UTC)
+        now = self._now()
         try:
             with self._writing() as connection:
+                self._expire(connection, request, now)
                 current = self._next_seq(connection, dispatch_id)
                 if current != expected:
                     raise StaleSequenceError(dispatch_id, expected, current)
@@ -338,15 +396,89 @@ class EventStore:
             return [str(i) for i in ids.scalars()]
 
     def remembered(self, scope: str, key: str) -> Remembered | None:
-        """The write recorded under an idempotency key, if any."""
+        """The write recorded under an idempotency key, if any and not expired."""
         columns = (_requests.c.digest, _requests.c.status, _requests.c.answer)
+        query = select(*columns).where(_requests.c.scope == scope, _requests.c.key == key)
+        cutoff = self._cutoff(self._now())
+        if cutoff is not None:
+            query = query.where(_requests.c.recorded_at > cutoff)
         with self.engine.connect() as connection:
-            row = connection.execute(
-                select(*columns).where(_requests.c.scope == scope, _requests.c.key == key)
-            ).first()
+            row = connection.execute(query).first()
         return None if row is None else Remembered(scope, key, row[0], int(row[1]), row[2])
 
+    def expire(self) -> int:
+        """Delete the expired idempotency records now, every one; how many there were.
+
+        Writes delete them in batches as they go (see the module notes): this is for a store
+        that is not written to, or a maintenance job.
+        """
+        deleted = 0
+        cutoff = self._cutoff(self._now())
+        while cutoff is not None:
+            with self._writing() as connection:
+                found = self._sweep(connection, cutoff)
+            deleted += found
+            if found < SWEEP_ROWS:
+                break
+        return deleted
+
     # --- internals ----------------------------------------------------------------------------
+
+    def _now(self) -> datetime:
+        return self._clock().astimezone(UTC)
+
+    def _cutoff(self, now: datetime) -> datetime | None:
+        """The time at and before which idempotency records have expired (``None``: never)."""
+        if self.kept is None:
+            return None
+        try:
+            return now - self.kept
+        except OverflowError:  # a retention that reaches before the year 1
+            return None
+
+    def _expire(self, connection: Connection, request: Remembered | None, now: datetime) -> None:
+        """In a write's transaction, before it writes: delete the expired record under the
+        request's key, so that the key can be recorded again, and sweep when it is time."""
+        cutoff = self._cutoff(now)
+        if cutoff is None:
+            return
+        if request is not None:
+            connection.execute(
+                delete(_requests).where(
+                    _requests.c.scope == request.scope,
+                    _requests.c.key == request.key,
+                    _requests.c.recorded_at <= cutoff,
+                )
+            )
+        if self._sweep_due(now) and self._sweep(connection, cutoff) == SWEEP_ROWS:
+            with self._sweep_guard:
+                self._next_sweep = None  # more are left: the next write sweeps again
+
+    def _sweep_due(self, now: datetime) -> bool:
+        """Whether this write sweeps (then the next sweep is due :data:`SWEEP_EVERY` later).
+
+        A clock set back by more than that makes a sweep due at once.
+        """
+        with self._sweep_guard:
+            due = self._next_sweep
+            if due is not None and now < due <= now + SWEEP_EVERY:
+                return False
+            self._next_sweep = now + SWEEP_EVERY
+            return True
+
+    @staticmethod
+    def _sweep(connection: Connection, cutoff: datetime) -> int:
+        """Delete up to :data:`SWEEP_ROWS` records made at ``cutoff`` or before, oldest first,
+        skipping rows another transaction holds; how many were deleted."""
+        key = tuple_(_requests.c.scope, _requests.c.key)
+        oldest = (
+            select(_requests.c.scope, _requests.c.key)
+            .where(_requests.c.recorded_at <= cutoff)
+            .order_by(_requests.c.recorded_at)
+            .limit(SWEEP_ROWS)
+            .with_for_update(skip_locked=True)
+        )
+        return int(connection.execute(delete(_requests).where(key.in_(oldest))).rowcount)
 
     @contextmanager
     def _writing(self) -> Iterator[Connection]:
@@ -403,7 +535,9 @@ class EventStore:
             )
 
 
-def open_store(url: str) -> EventStore:
+def open_store(
+    url: str, *, idempotency_hours: float | None = None, clock: Clock | None = None
+) -> EventStore:
     """Open (and create when new) the event store at a file path or a database URL.
 
     Parameters
@@ -411,11 +545,17 @@ def open_store(url: str) -> EventStore:
     url
         A file path (SQLite), ``sqlite:///path``, ``sqlite://`` (in memory, for tests) or
         ``postgresql://user:password@host:port/db`` (psycopg 3).
+    idempotency_hours
+        How long idempotency records are kept (default: for ever; the service gives its
+        ``--idempotency-hours``, a day unless told).
+    clock
+        The time of writes and expiries (default: the system's clock).
 
     Raises
     ------
     OptionError
-        When the URL names a database the store does not speak.
+        When the URL names a database the store does not speak, or the retention is not a
+        number of hours above 0.
     """
     if "://" not in url:
         url = f"sqlite:///{url}"
@@ -434,7 +574,46 @@ def open_store(url: str) -> EventStore:
         engine = create_engine(url, pool_pre_ping=True, pool_size=8, max_overflow=8)
     else:
         raise OptionError(f"{echo(url)}: give a file path, sqlite:// or postgresql:// URL")
-    return EventStore(engine)
+    return EventStore(engine, idempotency_hours=idempotency_hours, clock=clock)
+
+
+def retention(hours: float | None) -> timedelta | None:
+    """How long idempotency records are kept, from a number of hours (``None``: for ever).
+
+    Raises
+    ------
+    OptionError
+        When ``hours`` is not a number above 0.
+
+    Examples
+    --------
+    >>> retention(24), retention(float("inf")), retention(None)
+    (datetime.timedelta(days=1), None, None)
+    """
+    if hours is None:
+        return None
+    if isinstance(hours, bool) or not isinstance(hours, int | float) or not hours > 0:
+        raise OptionError.of("serve.idempotency_hours", value=echo(hours))
+    try:
+        return None if math.isinf(hours) else timedelta(hours=hours)
+    except OverflowError:  # longer than dates reach: for ever
+        return None
+
+
+def _system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def _add_index(engine: Engine, index: Index) -> None:
+    """Create ``index`` unless the database has it (a database made before it existed)."""
+    try:
+        with engine.begin() as connection:
+            connection.execute(CreateIndex(index, if_not_exists=True))
+    except DBAPIError:  # pragma: no cover - another process created it at the same moment
+        table = index.table
+        assert table is not None
+        if index.name not in {found["name"] for found in inspect(engine).get_indexes(table.name)}:
+            raise
 
 
 def _sqlite_settings(engine: Engine) -> None:

@@ -35,7 +35,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeAlias
 
-from ..errors import MatcherError, OptionError, ProblemError, SolverError
+from ..errors import MatcherError, OptionError, ProblemError, SolverError, echo
 from ..models import catalog, speaking
 from ..models.catalog import display_width
 from ..solvers import SOLVERS
@@ -285,6 +285,19 @@ def _add_serve(commands: Commands) -> None:
     serve.add_argument("--workers", type=non_negative_int, default=1, help="processes (default: 1)")
     serve.add_argument("--max-bytes", type=non_negative_int, default=32 * 2**20, metavar="N")
     serve.add_argument("--timeout", type=_positive_seconds, default=60.0, metavar="S")
+    serve.add_argument(
+        "--kept-plans",
+        default="8",
+        metavar="N",
+        help="round plans kept for explanations, 0 for none (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--idempotency-hours",
+        default="24",
+        metavar="H",
+        help="how long a write's Idempotency-Key is kept; a retry after it is a new request "
+        "(default: %(default)s; inf: for ever)",
+    )
     serve.add_argument("--demo", action="store_true", help="store the demo problem as 'demo'")
     add_language(serve)
     serve.set_defaults(handler=_serve)
@@ -466,7 +479,13 @@ def _serve(args: argparse.Namespace) -> int:
     except ImportError as error:
         _error(f"{error}; install matcher[service]", speaking.language(args.language, default="en"))
         return EXIT_FAILURE
-    config = Config(database=args.db, max_bytes=args.max_bytes, seconds=args.timeout)
+    config = Config(
+        database=args.db,
+        max_bytes=args.max_bytes,
+        seconds=args.timeout,
+        plans=_number(args.kept_plans, "serve.kept_plans", whole=True),
+        idempotency_hours=_number(args.idempotency_hours, "serve.idempotency_hours"),
+    )
     if args.demo:
         load_demo(args.db)
     serve(config, host=args.host, port=args.port, workers=max(1, args.workers))
@@ -584,6 +603,23 @@ def _positive_seconds(text: str) -> float:
     if not math.isfinite(value) or value <= 0:
         raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text}")
     return value
+
+
+def _number(text: str, key: str, *, whole: bool = False) -> Any:
+    """``text`` as an integer, or (unless ``whole``) a float; its range is checked where it is used.
+
+    Raises
+    ------
+    OptionError
+        With the catalog's message ``key`` when ``text`` is not such a number.
+    """
+    kinds: tuple[Callable[[str], float], ...] = (int,) if whole else (int, float)
+    for kind in kinds:
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    raise OptionError.of(key, value=echo(text))
 
 
 def _language(args: argparse.Namespace) -> Language:

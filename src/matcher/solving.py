@@ -165,12 +165,12 @@ def _call(
 ) -> _Call:
     """The options of :func:`solve`, checked in the order its errors are documented."""
     if not isinstance(problem, Problem):
-        raise OptionError(f"problem must be a matcher.Problem, not {type(problem).__name__}")
+        raise OptionError.of("error.not_problem", kind=type(problem).__name__)
     backend = _backend(solver, problem)
     seconds, seed = check_options(time_limit, seed)
     work = None if work_limit is None else _positive("work_limit", work_limit)
     if decompose is False and executor is not None:
-        raise OptionError("an executor runs the parts of a decomposed solve: drop decompose=False")
+        raise OptionError.of("error.executor_decompose")
     return _Call(backend, seconds, seed, work, decompose, executor)
 
 
@@ -253,17 +253,17 @@ def check_options(time_limit: object, seed: object) -> tuple[float, int]:
     matcher.errors.OptionError: seed must be a whole number, not None
     """
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
-        raise OptionError(f"seed must be a whole number, not {seed!r}")
+        raise OptionError.of("error.seed", value=repr(seed))
     return _positive("time_limit", time_limit), int(seed) % SEED_RANGE
 
 
 def _positive(name: str, value: object) -> float:
     """``value`` as a positive, finite number of seconds or work units, or an :class:`OptionError`."""
     if isinstance(value, bool) or not isinstance(value, int | float | np.number):
-        raise OptionError(f"{name} must be a positive number, not {value!r}")
+        raise OptionError.of("error.positive", name=name, value=repr(value))
     number = float(value)
     if not math.isfinite(number) or number <= 0:
-        raise OptionError(f"{name} must be a positive number, not {value!r}")
+        raise OptionError.of("error.positive", name=name, value=repr(value))
     return number
 
 

@@ -129,7 +129,7 @@ def compare(
     (0, 0, 0, True)
     """
     if not (isinstance(plan_a, Solution) and isinstance(plan_b, Solution)):
-        raise OptionError("compare takes two matcher.Solution objects")
+        raise OptionError.of("error.compare_plans")
     problems: tuple[Problem, ...]
     if problem is None:
         problems = ()
@@ -138,7 +138,7 @@ def compare(
     else:
         problems = tuple(problem)
     if not all(isinstance(p, Problem) for p in problems) or len(problems) > 2:
-        raise OptionError("problem must be a matcher.Problem, or one per plan")
+        raise OptionError.of("error.compare_problem")
     comparison = Comparison(plan_a, plan_b, (str(names[0]), str(names[1])), problems)
     for plan, name, own in zip(
         (plan_a, plan_b), comparison.names, comparison.plan_problems, strict=True
@@ -284,7 +284,7 @@ class Comparison:
             that one plan lacks has 0 needs there.
         """
         if by not in ("category", "tier", "city"):
-            raise OptionError(f"by must be 'category', 'tier' or 'city', not {by!r}")
+            raise OptionError.of("error.group_by", value=repr(by))
         a, b = _groups(self.plan_a, by), _groups(self.plan_b, by)
         keys = list(a) + [key for key in b if key not in a]
         if by == "category":

@@ -317,8 +317,8 @@ def frontier(
     from ..models import COMPONENTS
 
     if weight not in COMPONENTS:
-        raise OptionError(
-            f"unknown score component {weight!r}; choose one of {', '.join(COMPONENTS)}"
+        raise OptionError.of(
+            "error.unknown_component", weight=repr(weight), names=", ".join(COMPONENTS)
         )
     if values is None:
         current = float(getattr(problem.policy.weights, weight))
@@ -328,7 +328,7 @@ def frontier(
     table = sweep(problem, variants, **options)
     for column in (x, y):
         if column not in table.columns:
-            raise OptionError(f"{column!r} is not a column of the sweep table")
+            raise OptionError.of("error.not_sweep_column", column=repr(column))
     table["efficient"] = pareto_efficient(table, x, y)
     return table
 
@@ -401,7 +401,7 @@ def _tasks(variants: Iterable[VariantLike] | Mapping[str, VariantLike]) -> list[
     if isinstance(variants, Problem | Variant) or (
         isinstance(variants, Mapping) and not all(isinstance(k, str) for k in variants)
     ):
-        raise OptionError("variants must be a list of variants or a mapping of name to variant")
+        raise OptionError.of("error.variants_kind")
     named: list[tuple[str | None, Any]]
     if isinstance(variants, Mapping):
         named = [(str(name), item) for name, item in variants.items()]
@@ -417,14 +417,11 @@ def _tasks(variants: Iterable[VariantLike] | Mapping[str, VariantLike]) -> list[
             recipe = Variant.from_policy(item)
             tasks.append(_Task(name or recipe.name, dict(recipe.params), recipe))
         else:
-            raise OptionError(
-                f"variant {position} is a {type(item).__name__}; give a Variant, a Problem or "
-                "a mapping of policy changes"
-            )
+            raise OptionError.of("error.variant_kind", position=position, kind=type(item).__name__)
     seen: set[str] = set()
     for task in tasks:
         if task.name in seen:
-            raise OptionError(f"two variants are named {task.name!r}; names must be unique")
+            raise OptionError.of("error.variant_names", name=repr(task.name))
         seen.add(task.name)
     return tasks
 
@@ -447,7 +444,7 @@ def _solve_task(base: Problem | _Shared, item: Variant | Problem, options: _Opti
             extra = dict(options.metrics(problem, solution))
             clash = sorted(set(extra) & {*row, "variant", "seconds", "error", "solution"})
             if clash:
-                raise OptionError(f"custom metrics may not replace columns {clash}")
+                raise OptionError.of("error.metric_clash", columns=clash)
             row.update(extra)
     except Exception as error:  # reported in the row, the sweep goes on
         return _Outcome({}, None, _describe(error), time.perf_counter() - started)
@@ -564,10 +561,7 @@ def _executor(executor: Executor | Any | None) -> Executor | None:
         runner = get_executor()
         if isinstance(runner, Executor):
             return runner
-    raise OptionError(
-        f"executor must be a concurrent.futures.Executor or a Dask client, not "
-        f"{type(executor).__name__}"
-    )
+    raise OptionError.of("error.executor_kind", kind=type(executor).__name__)
 
 
 def _workers(runner: Executor) -> int:

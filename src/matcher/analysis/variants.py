@@ -399,11 +399,11 @@ def scale_capacity(
     (6, 4)
     """
     if isinstance(factor, bool) or not isinstance(factor, int | float):
-        raise OptionError(f"factor must be a number, not {factor!r}")
+        raise OptionError.of("error.factor_number", value=repr(factor))
     if not math.isfinite(factor) or factor < 0:
-        raise OptionError(f"factor must be a finite number >= 0, not {factor!r}")
+        raise OptionError.of("error.factor_range", value=repr(factor))
     if rounding not in ("round", "floor", "ceil"):
-        raise OptionError(f"rounding must be 'round', 'floor' or 'ceil', not {rounding!r}")
+        raise OptionError.of("error.rounding", value=repr(rounding))
     if organizations is None:
         chosen = [o.id for o in problem.organizations]
     elif callable(organizations):
@@ -487,7 +487,7 @@ class Variant:
     def then(self, function: Callable[..., Problem], /, *args: Any, **kwargs: Any) -> Variant:
         """This variant with one more step: ``function(problem, *args, **kwargs)``."""
         if not callable(function):
-            raise OptionError(f"a variant step must be callable, not {function!r}")
+            raise OptionError.of("error.step_not_callable", value=repr(function))
         return Variant(self.name, (*self.steps, (function, args, dict(kwargs))), dict(self.params))
 
     def apply(self, problem: Problem) -> Problem:
@@ -495,9 +495,11 @@ class Variant:
         for function, args, kwargs in self.steps:
             problem = function(problem, *args, **kwargs)
             if not isinstance(problem, Problem):
-                raise OptionError(
-                    f"variant {self.name!r}: step {getattr(function, '__name__', function)!r} "
-                    f"returned {type(problem).__name__}, not a Problem"
+                raise OptionError.of(
+                    "error.step_result",
+                    name=repr(self.name),
+                    step=repr(getattr(function, "__name__", function)),
+                    kind=type(problem).__name__,
                 )
         return problem
 
@@ -545,7 +547,7 @@ def policy_grid(axes: Mapping[str, Iterable[Any]]) -> list[Variant]:
     paths = [f"weights.{key}" if key in COMPONENTS else key for key in axes]
     values = [list(v) for v in axes.values()]
     if any(not v for v in values):
-        raise OptionError("every axis of a policy grid needs at least one value")
+        raise OptionError.of("error.empty_axis")
     variants = []
     for combination in itertools.product(*values):
         changes: dict[str, Any] = {}
@@ -569,8 +571,13 @@ def _known(ids: Ids, existing: Sequence[str], kind: str) -> set[str]:
     unknown = sorted(set(wanted) - set(existing))
     if unknown:
         shown = ", ".join(repr(i) for i in unknown[:10])
-        more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
-        raise OptionError(f"unknown {kind} id{'s' if len(unknown) > 1 else ''}: {shown}{more}")
+        said = {"kind": f"error.kind_{kind}"}
+        if len(unknown) > 10:
+            raise OptionError.of(
+                "error.unknown_ids_more", shown=shown, more=len(unknown) - 10, said=said
+            )
+        key = "error.unknown_ids" if len(unknown) > 1 else "error.unknown_id"
+        raise OptionError.of(key, shown=shown, said=said)
     return set(wanted)
 
 

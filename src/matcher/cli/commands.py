@@ -404,7 +404,9 @@ def _explain(args: argparse.Namespace) -> int:
         try:
             write_tables({sheet: table}, args.output)
         except ImportError as error:
-            raise OptionError(f"-o {args.output}: {error}") from None
+            raise OptionError.of(
+                "error.output_import", path=args.output, reason=str(error)
+            ) from None
     else:
         text = table.to_json(orient="records", force_ascii=False, indent=2)
         _write(args.output, text + "\n")

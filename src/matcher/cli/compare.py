@@ -181,7 +181,7 @@ def _plot(result: Comparison, args: argparse.Namespace, language: Language) -> N
     try:
         ax = plots.comparison(result, by=args.by, language=language)
     except ImportError as error:
-        raise OptionError(f"--plot: {error}") from None
+        raise OptionError.of("error.plot_import", reason=str(error)) from None
     plots.save(ax, args.plot)
     plots.close(ax)
     print(

@@ -72,14 +72,14 @@ def stars(value: int | str) -> int:
         When the value is not on the scale.
     """
     if isinstance(value, bool):
-        raise OptionError(f"not a rating: {echo(value)}")
+        raise OptionError.of("error.not_rating", value=echo(value))
     if isinstance(value, int):
         if value in RATING_SCALE:
             return value
     elif isinstance(value, str) and value.strip().casefold() in _BY_LABEL:
         return _BY_LABEL[value.strip().casefold()]
     labels = ", ".join(f"{v} {zh}" for v, (zh, _) in RATING_SCALE.items())
-    raise OptionError(f"not a rating: {echo(value)}; use 1-5 stars or a label ({labels})")
+    raise OptionError.of("error.not_rating_scale", value=echo(value), labels=labels)
 
 
 def label(value: int, language: Language = "zh") -> str:

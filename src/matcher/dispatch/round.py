@@ -337,9 +337,7 @@ class Dispatch:
         history: Iterable[AcceptanceCount] = (),
     ) -> None:
         if not isinstance(problem, Problem):
-            raise OptionError(
-                f"a dispatch runs over a matcher.Problem, not {type(problem).__name__}"
-            )
+            raise OptionError.of("error.dispatch_problem", kind=type(problem).__name__)
         events = _sequence("events", events)
         history = _sequence("history", history)
         changes: dict[str, Any] = {}
@@ -839,13 +837,13 @@ class Dispatch:
             When an event is not allowed where it stands (``events[3]: cannot accept ...``).
         """
         if not isinstance(text, str | bytes | bytearray):
-            raise ProblemError([Issue("", f"not JSON text: {type(text).__name__}")])
+            raise ProblemError([Issue.of("", "error.not_json_text", kind=type(text).__name__)])
         document = parse_json(text)
         if not isinstance(document, dict):
-            raise ProblemError([Issue("", "a dispatch document is a JSON object")])
+            raise ProblemError([Issue.of("", "error.dispatch_object")])
         if document.get("version") != FORMAT_VERSION:
-            message = f"not a dispatch document of version {FORMAT_VERSION}"
-            raise ProblemError([Issue("version", message)])
+            issue = Issue.of("version", "error.dispatch_version", version=FORMAT_VERSION)
+            raise ProblemError([issue])
         known = {"version", *_SECTIONS}
         issues = [
             Issue.of(shorten(key), "error.unknown_field") for key in document if key not in known
@@ -856,7 +854,11 @@ class Dispatch:
                 parts[name] = read(document.get(name, default))
             except ProblemError as error:
                 issues.extend(
-                    Issue(f"{name}.{issue.path}" if issue.path else name, issue.message)
+                    Issue(
+                        f"{name}.{issue.path}" if issue.path else name,
+                        issue.message,
+                        issue.message_zh,
+                    )
                     if name == "problem"
                     else issue
                     for issue in error.issues
@@ -889,7 +891,7 @@ class Dispatch:
         given = index.pair_score is not None
         values = table.components
         if values.shape[0] and bool(values[:, _INCUMBENT].any()):  # pragma: no cover - no pending
-            raise OptionError("the dispatch's problem must not carry pending offers")
+            raise OptionError.of("error.dispatch_pending")
         base = weighted(problem.policy, values) if not given else table.score
         incumbent = 0.0 if given else float(problem.policy.weights.incumbent)
         top = float(np.abs(base).max()) + incumbent if base.size else 1.0
@@ -1085,7 +1087,7 @@ class _RoundInputs:
 def _sequence(name: str, values: Any) -> Sequence[Any]:
     """``values`` as a list, or an :class:`OptionError` when it is not a list-like of items."""
     if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
-        raise OptionError(f"{name} must be a list, not {type(values).__name__}")
+        raise OptionError.of("error.not_list", name=name, kind=type(values).__name__)
     return list(values)
 
 
@@ -1104,7 +1106,7 @@ def _read_list(model: type[_M], name: str) -> Callable[[Any], list[_M]]:
 
     def read(data: Any) -> list[_M]:
         if not isinstance(data, list):
-            raise ProblemError([Issue(name, f"must be a list, not {type(data).__name__}")])
+            raise ProblemError([Issue.of(name, "error.must_be_list", kind=type(data).__name__)])
         issues, items = [], []
         for i, item in enumerate(data):
             try:
@@ -1140,14 +1142,13 @@ def _check_ids(kind: type[Model] | None, need_id: Any, org_id: Any) -> None:
 def _check_problem(problem: Problem) -> None:
     carried = [name for name in ("pinned", "declined", "pending") if getattr(problem, name)]
     if carried:
-        raise OptionError(
-            f"a dispatch keeps its own round state; give it a problem without {', '.join(carried)}"
-        )
+        raise OptionError.of("error.dispatch_round_state", fields=", ".join(carried))
     partners = [n.id for n in problem.needs if getattr(n, "partners", 1) > 1]
     if partners:
-        raise OptionError(
-            f"a dispatch offers each need to one organization; {partners[0]} asks for "
-            f"{problem.need(partners[0]).partners} partners"
+        raise OptionError.of(
+            "error.dispatch_partners",
+            need=partners[0],
+            partners=problem.need(partners[0]).partners,
         )
 
 

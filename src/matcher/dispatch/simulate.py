@@ -141,7 +141,7 @@ def simulate_behaviour(problem: Problem, seed: int = 0, *, mean: float = 0.75) -
     ((30, 6), 0.72)
     """
     if not 0.0 < mean < 1.0:
-        raise OptionError(f"mean must be in (0, 1), got {mean}")
+        raise OptionError.of("error.mean_range", value=mean)
     rng = np.random.default_rng(seed)
     index = problem.index
     n_orgs = index.n_orgs
@@ -306,7 +306,7 @@ def simulate_year(
             break  # nothing left to answer: settled (the report says whether it is)
         rounds += 1
         if rounds > max_rounds:
-            raise OptionError(f"the year did not settle in {max_rounds} rounds")
+            raise OptionError.of("error.year_unsettled", rounds=max_rounds)
         accepted, _ = simulate_answers(dispatch, behaviour, rng)
         if rounds == 1:
             expected_first, accepted_first = proposal.expected_acceptances, accepted
@@ -400,7 +400,7 @@ def next_year_problem(
         map (new need id -> this year's need id) for :meth:`Dispatch.next_year`.
     """
     if not 0.0 <= follow_up_share <= 1.0:
-        raise OptionError(f"follow_up_share must be in [0, 1], got {follow_up_share}")
+        raise OptionError.of("error.follow_up_share", value=follow_up_share)
     rng = np.random.default_rng(seed)
     needs = problem.needs
     rated = [o for o in dispatch.state.offers if o.status is OfferStatus.RATED]
@@ -486,7 +486,7 @@ def simulate_program(
         One report and one dispatch per year.
     """
     if years < 1:
-        raise OptionError(f"years must be >= 1, got {years}")
+        raise OptionError.of("error.years", value=years)
     behaviour = behaviour or simulate_behaviour(problem, seed)
     dispatch = Dispatch(
         problem, disruption_cost=disruption_cost, acceptance_aware=acceptance_aware, prior=prior

@@ -91,5 +91,5 @@ def _problem_of(solution: Solution, problem: Problem | None) -> Problem:
     """The problem given, else the one a plan fresh from :func:`matcher.solve` remembers."""
     found = problem if problem is not None else getattr(solution, "_problem", None)
     if found is None:
-        raise OptionError("this plan was read from JSON: pass problem=... to explain it")
+        raise OptionError.of("error.plan_from_json")
     return found

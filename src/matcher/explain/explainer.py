@@ -212,7 +212,7 @@ class Explainer:
         """Why ``need_id`` went where it went, or why it went nowhere; see :func:`explain`."""
         _check_language(language)
         if not isinstance(limit, int) or limit < 0:
-            raise OptionError(f"limit must be a whole number >= 0, not {limit!r}")
+            raise OptionError.of("error.limit", value=repr(limit))
         n = self._need(need_id)
         view = self._view(n)
         chosen = self._chosen(n)

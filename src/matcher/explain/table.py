@@ -70,7 +70,7 @@ def explanation_table(
     for language in wanted:
         _check_language(language)
     if not isinstance(limit, int) or limit < 0:
-        raise OptionError(f"limit must be a whole number >= 0, not {limit!r}")
+        raise OptionError.of("error.limit", value=repr(limit))
     facts = _Facts.of(ex, limit, wanted[0] if wanted else "zh")
     texts = {language: _texts(ex, facts, language) for language in wanted}
     return _frame(ex, facts, texts)

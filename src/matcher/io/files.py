@@ -68,10 +68,9 @@ def read_table(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFr
     path = _path(path, "path")
     suffix = path.suffix.lower()
     if suffix not in _TABLE_SUFFIXES and suffix != ".txt":
-        raise OptionError(
-            f"{path}: cannot read {suffix or 'a file without a suffix'}; use .csv, .tsv, .xlsx "
-            "or .parquet"
-        )
+        if not suffix:
+            raise OptionError.of("error.read_no_suffix", path=path)
+        raise OptionError.of("error.read_suffix", path=path, suffix=suffix)
     (table,) = _read_file(path, sheet)
     issues = _file_issues(table)
     if issues:
@@ -125,7 +124,7 @@ def write_tables(tables: Mapping[str, pd.DataFrame], destination: str | Path) ->
         return
     if suffix == ".csv":
         if len(tables) != 1:
-            raise OptionError(f"{destination}: a CSV file holds one table, not {len(tables)}")
+            raise OptionError.of("error.csv_one_table", path=destination, count=len(tables))
         _write_csv(next(iter(tables.values())), destination)
         return
     with _file_errors(destination, "write"):
@@ -676,4 +675,4 @@ def _path(value: Any, name: str) -> Path:
     """``value`` as a path, or an :class:`OptionError` naming the argument."""
     if isinstance(value, str | PathLike):
         return Path(value)
-    raise OptionError(f"{name} must be a path, not {type(value).__name__}")
+    raise OptionError.of("error.not_path", name=name, kind=type(value).__name__)

@@ -285,4 +285,6 @@ def _checked_language(language: Any) -> Language:
 
 def _expect(value: Any, kind: type, name: str) -> None:
     if not isinstance(value, kind):
-        raise OptionError(f"{name} must be a {kind.__name__}, not {type(value).__name__}")
+        raise OptionError.of(
+            "error.argument_kind", name=name, kind=kind.__name__, given=type(value).__name__
+        )

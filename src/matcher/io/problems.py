@@ -300,7 +300,7 @@ def write_problem(
         ``parquet``.
     """
     if format not in ("csv", "parquet"):
-        raise OptionError(f"format must be 'csv' or 'parquet', not {format!r}")
+        raise OptionError.of("error.table_format", value=repr(format))
     frames = problem_frames(problem, _checked_language(language))
     destination = _path(destination, "destination")
     if destination.suffix.lower() in (".xlsx", ".xlsm"):

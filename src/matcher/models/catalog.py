@@ -705,6 +705,165 @@ _ENTRIES: dict[str, tuple[str, str]] = {
     "error.language": (
         "语言须为 'zh' 或 'en',而不是 {value}", "language must be 'zh' or 'en', not {value}"
     ),
+    # options: arguments out of range or of the wrong kind (OptionError)
+    "error.not_problem": (
+        "problem 须为 matcher.Problem,而不是 {kind}", "problem must be a matcher.Problem, not {kind}"
+    ),
+    "error.executor_decompose": (
+        "executor 用来并行求解分解后的各部分:请去掉 decompose=False",
+        "an executor runs the parts of a decomposed solve: drop decompose=False",
+    ),
+    "error.seed": ("seed 须为整数,而不是 {value}", "seed must be a whole number, not {value}"),
+    "error.positive": ("{name} 须为正数,而不是 {value}", "{name} must be a positive number, not {value}"),
+    "error.limit": (
+        "limit 须为大于等于 0 的整数,而不是 {value}", "limit must be a whole number >= 0, not {value}"
+    ),
+    "error.plan_from_json": (
+        "该方案读自 JSON:请传入 problem=... 再解释它",
+        "this plan was read from JSON: pass problem=... to explain it",
+    ),
+    "error.no_font_file": ("没有字体文件 {path}", "no font file {path}"),
+    "error.no_font_family": ("matplotlib 中没有字体族 {family}", "matplotlib knows no font family {family}"),
+    "error.font_lacks": (
+        "字体 {family} 缺少 {count} 个图中要用的字符,例如 {sample}",
+        "font {family} lacks {count} label characters, such as {sample}",
+    ),
+    "error.no_city": ("问题中没有市 {city}", "no city {city} in the problem"),
+    "error.comparison_or_plans": ("请给出一个 Comparison,或两个方案", "give a Comparison, or two plans"),
+    "error.plan_regions_unknown": (
+        "方案中有该问题没有的地区", "the plan names regions that the problem does not have"
+    ),
+    "error.plot_import": ("--plot:缺少所需的软件包:{reason}", "--plot: {reason}"),
+    "error.output_import": ("-o {path}:缺少所需的软件包:{reason}", "-o {path}: {reason}"),
+    "error.compare_plans": (
+        "compare 需要两个 matcher.Solution 对象", "compare takes two matcher.Solution objects"
+    ),
+    "error.compare_problem": (
+        "problem 须为一个 matcher.Problem,或每个方案各一个",
+        "problem must be a matcher.Problem, or one per plan",
+    ),
+    "error.group_by": (
+        "by 须为 'category'、'tier' 或 'city',而不是 {value}",
+        "by must be 'category', 'tier' or 'city', not {value}",
+    ),
+    "error.factor_number": ("factor 须为数字,而不是 {value}", "factor must be a number, not {value}"),
+    "error.factor_range": (
+        "factor 须为大于等于 0 的有限数,而不是 {value}",
+        "factor must be a finite number >= 0, not {value}",
+    ),
+    "error.rounding": (
+        "rounding 须为 'round'、'floor' 或 'ceil',而不是 {value}",
+        "rounding must be 'round', 'floor' or 'ceil', not {value}",
+    ),
+    "error.step_not_callable": (
+        "变体的步骤须为可调用对象,而不是 {value}", "a variant step must be callable, not {value}"
+    ),
+    "error.step_result": (
+        "变体 {name}:步骤 {step} 返回了 {kind},而不是 Problem",
+        "variant {name}: step {step} returned {kind}, not a Problem",
+    ),
+    "error.empty_axis": (
+        "政策网格的每个维度至少需要一个取值", "every axis of a policy grid needs at least one value"
+    ),
+    "error.unknown_id": ("未知的{kind}编号:{shown}", "unknown {kind} id: {shown}"),
+    "error.unknown_ids": ("未知的{kind}编号:{shown}", "unknown {kind} ids: {shown}"),
+    "error.unknown_ids_more": (
+        "未知的{kind}编号:{shown} 等,另有 {more} 个", "unknown {kind} ids: {shown} and {more} more"
+    ),
+    "error.kind_need": ("需求", "need"),
+    "error.kind_organization": ("组织", "organization"),
+    "error.kind_region": ("地区", "region"),
+    "error.unknown_component": (
+        "未知的得分项 {weight};可选:{names}", "unknown score component {weight}; choose one of {names}"
+    ),
+    "error.not_sweep_column": ("{column} 不是扫描结果表中的列", "{column} is not a column of the sweep table"),
+    "error.variants_kind": (
+        "variants 须为变体列表,或名称到变体的映射",
+        "variants must be a list of variants or a mapping of name to variant",
+    ),
+    "error.variant_kind": (
+        "变体 {position} 是 {kind};请给出 Variant、Problem 或政策改动的映射",
+        "variant {position} is a {kind}; give a Variant, a Problem or a mapping of policy changes",
+    ),
+    "error.variant_names": (
+        "有两个变体都叫 {name};名称须唯一", "two variants are named {name}; names must be unique"
+    ),
+    "error.metric_clash": (
+        "自定义指标不能替换已有的列 {columns}", "custom metrics may not replace columns {columns}"
+    ),
+    "error.executor_kind": (
+        "executor 须为 concurrent.futures.Executor 或 Dask 客户端,而不是 {kind}",
+        "executor must be a concurrent.futures.Executor or a Dask client, not {kind}",
+    ),
+    "error.mean_range": ("mean 须在 (0, 1) 之内,而不是 {value}", "mean must be in (0, 1), got {value}"),
+    "error.year_unsettled": (
+        "这一年的派单在 {rounds} 轮内没有结束", "the year did not settle in {rounds} rounds"
+    ),
+    "error.follow_up_share": (
+        "follow_up_share 须在 [0, 1] 之内,而不是 {value}",
+        "follow_up_share must be in [0, 1], got {value}",
+    ),
+    "error.years": ("years 须大于等于 1,而不是 {value}", "years must be >= 1, got {value}"),
+    "error.dispatch_problem": (
+        "派单须基于 matcher.Problem,而不是 {kind}", "a dispatch runs over a matcher.Problem, not {kind}"
+    ),
+    "error.dispatch_pending": (
+        "派单所用的问题不能带有待答复的派单", "the dispatch's problem must not carry pending offers"
+    ),
+    "error.dispatch_round_state": (
+        "派单自己记录每一轮的状态;请给出不含 {fields} 的问题",
+        "a dispatch keeps its own round state; give it a problem without {fields}",
+    ),
+    "error.dispatch_partners": (
+        "派单把每项需求派给一个组织;{need} 要求 {partners} 个合作组织",
+        "a dispatch offers each need to one organization; {need} asks for {partners} partners",
+    ),
+    "error.not_list": ("{name} 须为列表,而不是 {kind}", "{name} must be a list, not {kind}"),
+    "error.not_rating": ("不是有效的评价:{value}", "not a rating: {value}"),
+    "error.not_rating_scale": (
+        "不是有效的评价:{value};请用 1-5 星或评价等级({labels})",
+        "not a rating: {value}; use 1-5 stars or a label ({labels})",
+    ),
+    "error.store_url": (
+        "{url}:请给出文件路径,或 sqlite://、postgresql:// 网址",
+        "{url}: give a file path, sqlite:// or postgresql:// URL",
+    ),
+    "error.argument_kind": ("{name} 须为 {kind},而不是 {given}", "{name} must be a {kind}, not {given}"),
+    "error.not_path": ("{name} 须为路径,而不是 {kind}", "{name} must be a path, not {kind}"),
+    "error.table_format": (
+        "format 须为 'csv' 或 'parquet',而不是 {value}", "format must be 'csv' or 'parquet', not {value}"
+    ),
+    "error.read_suffix": (
+        "{path}:无法读取 {suffix} 文件;请用 .csv、.tsv、.xlsx 或 .parquet",
+        "{path}: cannot read {suffix}; use .csv, .tsv, .xlsx or .parquet",
+    ),
+    "error.read_no_suffix": (
+        "{path}:无法读取没有后缀的文件;请用 .csv、.tsv、.xlsx 或 .parquet",
+        "{path}: cannot read a file without a suffix; use .csv, .tsv, .xlsx or .parquet",
+    ),
+    "error.csv_one_table": (
+        "{path}:一个 CSV 文件只能存一张表,而不是 {count} 张",
+        "{path}: a CSV file holds one table, not {count}",
+    ),
+    "error.national_share": (
+        "national_share 须在 [0, 0.5] 之内,而不是 {value}",
+        "national_share must be in [0, 0.5], got {value}",
+    ),
+    "error.counts": (
+        "数量须大于等于 0,而不是 n_needs={n_needs}, n_orgs={n_orgs}",
+        "counts must be >= 0, got n_needs={n_needs}, n_orgs={n_orgs}",
+    ),
+    "error.synth_seed": ("seed 须大于等于 0,而不是 {value}", "seed must be >= 0, got {value}"),
+    "error.provinces": (
+        "n_provinces 须在 1..{limit} 之内,而不是 {value}", "n_provinces must be in 1..{limit}, got {value}"
+    ),
+    # dispatch documents (ProblemError issues)
+    "error.not_json_text": ("不是 JSON 文本:{kind}", "not JSON text: {kind}"),
+    "error.dispatch_object": ("派单文档须为 JSON 对象", "a dispatch document is a JSON object"),
+    "error.dispatch_version": (
+        "不是版本 {version} 的派单文档", "not a dispatch document of version {version}"
+    ),
+    "error.must_be_list": ("须为列表,而不是 {kind}", "must be a list, not {kind}"),
 }
 # fmt: on
 

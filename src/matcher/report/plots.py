@@ -200,16 +200,16 @@ def use_font(font: str | Path | None) -> str | None:
     if isinstance(font, Path) or Path(str(font)).suffix.lower() in (".ttf", ".otf", ".ttc"):
         path = Path(font)
         if not path.is_file():
-            raise OptionError(f"no font file {path}")
+            raise OptionError.of("error.no_font_file", path=path)
         family = _register(path)
     else:
         family = str(font)
         if family not in {f.name for f in manager.fontManager.ttflist}:
-            raise OptionError(f"matplotlib knows no font family {family!r}")
+            raise OptionError.of("error.no_font_family", family=repr(family))
     missing = _uncovered(family, _label_characters())
     if missing:
-        raise OptionError(
-            f"font {family!r} lacks {len(missing)} label characters, such as {missing[:10]!r}"
+        raise OptionError.of(
+            "error.font_lacks", family=repr(family), count=len(missing), sample=repr(missing[:10])
         )
     _choice = family
     return family
@@ -581,7 +581,7 @@ def _cities_named(problem: Problem, city: str) -> list[Region]:
     if not matched:
         from ..errors import OptionError
 
-        raise OptionError(f"no city {city!r} in the problem")
+        raise OptionError.of("error.no_city", city=repr(city))
     return matched
 
 
@@ -873,7 +873,7 @@ def _comparison_of(
     if plan_b is None:
         from ..errors import OptionError
 
-        raise OptionError("give a Comparison, or two plans")
+        raise OptionError.of("error.comparison_or_plans")
     return compare(plans, plan_b, names=names or ("A", "B"))
 
 
@@ -1072,7 +1072,7 @@ def _county_table(solution: Solution, problem: Problem) -> pd.DataFrame:
     if not all(known):
         from ..errors import OptionError
 
-        raise OptionError("the plan names regions that the problem does not have")
+        raise OptionError.of("error.plan_regions_unknown")
     index = np.array([tree.position[r] for r in regions], dtype=np.int64)
     county = tree.at_level(index, Level.COUNTY) if len(index) else index
     county = np.where(county >= 0, county, index)

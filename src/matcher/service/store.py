@@ -573,7 +573,7 @@ def open_store(
     elif url.startswith(("postgresql", "mysql")):
         engine = create_engine(url, pool_pre_ping=True, pool_size=8, max_overflow=8)
     else:
-        raise OptionError(f"{echo(url)}: give a file path, sqlite:// or postgresql:// URL")
+        raise OptionError.of("error.store_url", url=echo(url))
     return EventStore(engine, idempotency_hours=idempotency_hours, clock=clock)
 
 

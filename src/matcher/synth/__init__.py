@@ -263,7 +263,7 @@ def generate(
     if n_provinces is None:
         n_provinces = min(MAX_PROVINCES, max(1, round(n_needs / _NEEDS_PER_PROVINCE)))
     if not 0.0 <= national_share <= 0.5:
-        raise OptionError(f"national_share must be in [0, 0.5], got {national_share}")
+        raise OptionError.of("error.national_share", value=national_share)
     return _build(
         n_needs,
         n_orgs,
@@ -353,11 +353,11 @@ def _build(
     national_share: float,
 ) -> Problem:
     if n_needs < 0 or n_orgs < 0:
-        raise OptionError(f"counts must be >= 0, got n_needs={n_needs}, n_orgs={n_orgs}")
+        raise OptionError.of("error.counts", n_needs=n_needs, n_orgs=n_orgs)
     if seed < 0:
-        raise OptionError(f"seed must be >= 0, got {seed}")
+        raise OptionError.of("error.synth_seed", value=seed)
     if not 1 <= n_provinces <= MAX_PROVINCES:
-        raise OptionError(f"n_provinces must be in 1..{MAX_PROVINCES}, got {n_provinces}")
+        raise OptionError.of("error.provinces", limit=MAX_PROVINCES, value=n_provinces)
     if townships is None:
         townships = n_needs >= _TOWNSHIP_THRESHOLD
     geo = _geography(n_provinces, townships)

@@ -850,7 +850,7 @@ _ENTRIES: dict[str, tuple[str, str]] = {
         "national_share must be in [0, 0.5], got {value}",
     ),
     "error.counts": (
-        "数量须大于等于 0,而不是 n_needs={n_needs}, n_orgs={n_orgs}",
+        "数量不能为负:n_needs={n_needs}, n_orgs={n_orgs}",
         "counts must be >= 0, got n_needs={n_needs}, n_orgs={n_orgs}",
     ),
     "error.synth_seed": ("seed 须大于等于 0,而不是 {value}", "seed must be >= 0, got {value}"),

@@ -25,12 +25,7 @@ def database_url(kind: str, folder: Path) -> str:
     """A fresh database of ``kind``: a new SQLite file, or the test PostgreSQL emptied."""
     if kind == "sqlite":
         return str(folder / "events.sqlite")
-    url = os.environ.get("MATCHER_TEST_PG_URL")
-    if not url:
-        reason = "PostgreSQL tests need MATCHER_TEST_PG_URL (.ci/run starts a server and sets it)"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+    url = pg_url()
     store = open_store(url)
     with store.engine.begin() as connection:
         connection.exec_driver_sql(
@@ -52,3 +47,15 @@ class Server(ServerProcess):
 
     def store(self) -> EventStore:
         return open_store(self.database)
+
+
+def pg_url() -> str:
+    """The test PostgreSQL's URL (``MATCHER_TEST_PG_URL``); the test is skipped without one (it
+    fails in CI, which always starts a server)."""
+    url = os.environ.get("MATCHER_TEST_PG_URL")
+    if not url:
+        reason = "PostgreSQL tests need MATCHER_TEST_PG_URL (.ci/run starts a server and sets it)"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return url

@@ -7,7 +7,6 @@ schema, dropped after it), with a clock the test moves instead of sleeping.
 from __future__ import annotations
 
 import json
-import os
 import threading
 import uuid
 from collections.abc import Iterator
@@ -38,7 +37,7 @@ from matcher.dispatch import Dispatch
 from matcher.service import DuplicateRequestError, EventStore, Remembered, open_store, store
 from matcher.service.app import Config
 
-from .servers import DATABASES
+from .servers import DATABASES, pg_url
 from .test_service_explanations import Local
 
 HOUR = timedelta(hours=1)
@@ -62,12 +61,7 @@ class Clock:
 
 def _postgres() -> str:
     """A new schema of the test PostgreSQL (``MATCHER_TEST_PG_URL``), as a URL that uses it."""
-    url = os.environ.get("MATCHER_TEST_PG_URL")
-    if not url:
-        reason = "PostgreSQL tests need MATCHER_TEST_PG_URL (.ci/run starts a server and sets it)"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+    url = pg_url()
     schema = "expiry_" + uuid.uuid4().hex[:12]
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     with engine.begin() as connection:

@@ -105,6 +105,7 @@ def test_plan(run: ModuleType) -> None:
     assert "highs" in big and "profile" in big
     assert "cpsat" not in big and "naive_cpsat" not in big
     assert "naive_cpsat" in run.plan("national", _args(run, "--naive-cpsat-national"))
+    assert "matcher_workers" in big and "matcher_workers" not in small
     assert "highs" not in run.plan("shanxi", _args(run, "--skip", "highs"))
     assert run.child_timeout("highs", OPTIONS, args) == 30.0 + args.child_slack
     assert run.child_timeout("matcher", OPTIONS, args) == args.child_timeout
@@ -117,6 +118,16 @@ def test_exact_methods_agree(run: ModuleType, problem: Problem, optimum: float) 
     assert {"candidates_seconds", "solve_seconds", "assemble_seconds"} <= set(exact["timings"])
     whole = run.measure_matcher(problem, decompose=False)
     assert whole["objective"] == pytest.approx(optimum, rel=run.OBJECTIVE_RTOL)
+
+
+def test_a_pool_of_spawned_workers_solves_the_parts_to_the_same_optimum(
+    run: ModuleType, optimum: float
+) -> None:
+    # In a child, as the runner measures it: the workers re-import the script as their main.
+    record = run._child("matcher_workers", SIZE, OPTIONS, timeout=300.0)
+    assert "error" not in record, record.get("error")
+    assert record["objective"] == pytest.approx(optimum, rel=run.OBJECTIVE_RTOL)
+    assert record["parts"] >= 1 and record["pool_start_seconds"] > 0
 
 
 def test_baselines(run: ModuleType, problem: Problem, optimum: float) -> None:

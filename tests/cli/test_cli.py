@@ -8,6 +8,7 @@ import subprocess
 import sys
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -136,6 +137,7 @@ def test_solve_with_each_solver(
         (["--solver", "simplex"], "invalid choice: 'simplex'"),
         (["--time-limit", "0"], "--time-limit: must be a positive number"),
         (["--language", "fr"], "invalid choice: 'fr'"),
+        (["--workers", "0"], "--workers: must be 1 or more"),
     ],
 )
 def test_solve_rejects_bad_options(
@@ -145,6 +147,37 @@ def test_solve_rejects_bad_options(
     out, err = capsys.readouterr()
     assert out == ""
     assert message in err
+
+
+def test_solve_on_two_worker_processes_gives_the_plan_of_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from concurrent.futures import ProcessPoolExecutor
+
+    # Six provinces, with enough candidate pairs for two tasks of at least MIN_TASK_PAIRS.
+    problem = matcher.synth.generate(6000, 1200, seed=5, n_provinces=6, national_share=0.0)
+    path = tmp_path / "problem.json"
+    path.write_text(problem.to_json(), encoding="utf-8")
+    sent: list[object] = []
+    submit = ProcessPoolExecutor.submit
+
+    def counted(self: ProcessPoolExecutor, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+        sent.append(fn)
+        return submit(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(ProcessPoolExecutor, "submit", counted)
+    target = tmp_path / "plan.json"
+    assert main(["solve", str(path), "-o", str(target), "--workers", "2", "-q"]) == 0
+    assert len(sent) >= 2  # the parts went to the workers
+    plan = matcher.Solution.from_json(target.read_bytes())
+    assert matcher.verify(problem, plan) == []
+    # Pair for pair the plan of the parts solved here; as good as the whole solve.
+    here = matcher.solve(problem, decompose=True)
+    assert [(a.need_id, a.org_id) for a in plan.assignments] == [
+        (a.need_id, a.org_id) for a in here.assignments
+    ]
+    whole = matcher.solve(problem, decompose=False)
+    assert plan.objective == pytest.approx(whole.objective, rel=1e-12)
 
 
 def test_solve_reports_an_unwritable_output(

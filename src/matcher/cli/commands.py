@@ -26,11 +26,12 @@ From a shell::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeAlias
@@ -43,6 +44,8 @@ from ..synth import SCALES
 from .compare import add_compare_parser, add_language, non_negative_int
 
 if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
     from ..models import Problem
     from ..models.vocab import Language
     from ..plan.solution import Assignment, Solution
@@ -185,6 +188,14 @@ def _add_solve(commands: Commands) -> None:
         default=10.0,
         metavar="S",
         help="seconds a back end with a clock may search (default: %(default)s)",
+    )
+    solve.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="processes that solve the independent parts of a large problem side by side, "
+        "started for this command (default: %(default)s, this process alone)",
     )
     _add_seed(solve)
     add_language(solve)
@@ -344,8 +355,12 @@ def _solve(args: argparse.Namespace) -> int:
     from ..solving import solve
 
     language = _language(args)
-    problem = _read_problem(Problem, args.problem)
-    solution = solve(problem, args.solver, time_limit=args.time_limit, seed=args.seed)
+    # The workers start (and import what the parts need) while the problem is read.
+    with _worker_pool(args.workers) as executor:
+        problem = _read_problem(Problem, args.problem)
+        solution = solve(
+            problem, args.solver, time_limit=args.time_limit, seed=args.seed, executor=executor
+        )
     plan = solution.to_json(indent=2)
     to_stdout = args.output == "-"
     if to_stdout:
@@ -595,6 +610,38 @@ def _add_output(parser: argparse.ArgumentParser, *, required: bool) -> None:
         metavar="FILE",
         help='file to write ("-": stdout' + (")" if required else ", the default)"),
     )
+
+
+@contextlib.contextmanager
+def _worker_pool(workers: int) -> Iterator[Executor | None]:
+    """``workers`` spawned processes for the parts of a solve, or ``None`` (this process) for 1.
+
+    The command owns its process, so it may start workers where the library never does; spawned
+    ones, because forking a process that may hold threads is not safe.
+    """
+    if workers <= 1:
+        yield None
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        for _ in range(workers):  # one task each, sent at once: every worker starts now
+            pool.submit(_start_worker)
+        yield pool
+
+
+def _start_worker() -> None:
+    """A worker's first task: import what solving a part runs."""
+    from .. import decompose  # noqa: F401
+    from ..solvers import flow  # noqa: F401
+
+
+def _positive_int(text: str) -> int:
+    value = non_negative_int(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be 1 or more, not 0")
+    return value
 
 
 def _positive_seconds(text: str) -> float:

@@ -6,7 +6,9 @@ from __future__ import annotations
 import math
 from collections import Counter
 
+import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import matcher
 from matcher.models import COMPONENTS
@@ -59,7 +61,42 @@ def test_fresh_records_equal_the_records_read_back(problem: matcher.Problem) -> 
     solution = matcher.solve(problem, solver="flow")
     fresh = solution.to_frame()  # laid out from the arrays, the records still unbuilt
     assert solution.rows_pending
-    read = matcher.Solution.from_json(solution.to_json())  # to_json builds the records
+    read = matcher.Solution.from_json(solution.to_json())  # written from the arrays too
     assert read.assignments == solution.assignments
     assert read.unmet == solution.unmet
     assert read.to_frame().equals(fresh)
+
+
+def _same_json_before_and_after_the_records_are_built(
+    solution: matcher.Solution, indent: int | None
+) -> None:
+    text = solution.to_json(indent=indent)
+    values = solution.model_dump(mode="json")
+    assert solution.rows_pending  # both written from the arrays
+    python = solution.model_dump()  # Python values keep the enums: that builds the records
+    assert not solution.rows_pending
+    assert python["assignments"] == tuple(a.model_dump() for a in solution.assignments)
+    assert solution.to_json(indent=indent) == text
+    assert solution.model_dump(mode="json") == values
+
+
+@settings(max_examples=40, deadline=None)
+@given(problems(SMALL, pair_scores=None), st.sampled_from([None, 2]))
+def test_json_from_the_arrays_is_the_json_of_the_records(
+    problem: matcher.Problem, indent: int | None
+) -> None:
+    _same_json_before_and_after_the_records_are_built(matcher.solve(problem, "flow"), indent)
+
+
+@pytest.mark.parametrize("policy", ["rules", "infeasible"])
+def test_json_from_the_arrays_under_rules(policy: str) -> None:
+    problem = matcher.synth.shanxi(seed=1)
+    if policy == "rules":
+        problem = problem.with_policy(**matcher.synth.PLAN_POLICY)
+    else:  # more needs served in every key county than it has
+        regions = [{"level": "county", "tier": "key", "min_served": 10_000}]
+        problem = problem.with_policy(rules={"regions": regions})
+    solution = matcher.solve(problem, time_limit=5)
+    reasons = {u.reason for u in solution.unmet}
+    assert ("rules" if policy == "rules" else "infeasible") in reasons
+    _same_json_before_and_after_the_records_are_built(matcher.solve(problem, time_limit=5), 2)

@@ -5,22 +5,27 @@ hold their rows as arrays: building a pydantic model per row costs more than the
 scale. Such a model starts without those fields: its ``__dict__`` holds, under ``_PENDING``, an
 object that builds them (:class:`PendingRows`). The first read of a missing field builds its
 models (without validation: the values were checked where they came from); everything that reads
-``__dict__`` wholesale (serialization, equality, iteration, repr, hashing, pickling) builds them
-all first. ``__dict__`` is swapped for a complete one, in field order (the order serialization
-follows), so that a reader never sees it half-done.
+``__dict__`` wholesale (equality, iteration, repr, hashing, pickling) builds them all first.
+``__dict__`` is swapped for a complete one, in field order (the order serialization follows), so
+that a reader never sees it half-done.
+
+Serialization to JSON (``model_dump_json``, ``model_dump(mode="json")``) builds no models where
+the builder also gives the rows as JSON values (:class:`PendingJson`): what it returns is what
+the models would have been serialized to, and the same serializer writes it, so the text is the
+same byte for byte.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Collection, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self, cast, runtime_checkable
 
-from pydantic import SerializerFunctionWrapHandler, model_serializer
+from pydantic import SerializationInfo, SerializerFunctionWrapHandler, model_serializer
 
 from .base import Model
 
-__all__ = ["Deferred", "PendingRows"]
+__all__ = ["Deferred", "PendingJson", "PendingRows"]
 
 #: Key, in a model's ``__dict__``, of the rows it has yet to build.
 _PENDING = "_pending_rows"
@@ -33,6 +38,15 @@ class PendingRows(Protocol):
 
     def rows(self, field: str) -> tuple[Model, ...]:
         """The models of ``field``."""
+        ...
+
+
+@runtime_checkable
+class PendingJson(PendingRows, Protocol):
+    """Rows that can also be given as JSON values, without their models."""
+
+    def json_rows(self, field: str) -> list[dict[str, Any]]:
+        """``[row.model_dump(mode="json") for row in self.rows(field)]``, built without models."""
         ...
 
 
@@ -113,9 +127,24 @@ class Deferred(Model):
             object.__setattr__(self, "__dict__", complete)
 
     @model_serializer(mode="wrap")
-    def _serialize(self, handler: SerializerFunctionWrapHandler) -> Any:
-        self._build_rows()
-        return handler(self)
+    def _serialize(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> Any:
+        builder = self.__dict__.get(_PENDING)
+        if not isinstance(builder, PendingJson) or not _whole_json(info):
+            self._build_rows()
+            return handler(self)
+        # The fields at hand as pydantic serializes them (it skips the missing ones), the pending
+        # ones from the builder, in field order.
+        present = handler(self)
+        pending = {
+            name: builder.json_rows(name)
+            for name in type(self).deferred_fields
+            if name not in self.__dict__
+        }
+        return {
+            name: pending[name] if name in pending else present[name]
+            for name in type(self).model_fields
+            if name in pending or name in present
+        }
 
     def __eq__(self, other: object) -> bool:
         self._build_rows()
@@ -138,3 +167,13 @@ class Deferred(Model):
     def __getstate__(self) -> dict[Any, Any]:
         self._build_rows()
         return super().__getstate__()
+
+
+def _whole_json(info: SerializationInfo) -> bool:
+    """Whether a serialization is to JSON values, of every field, with no field left out."""
+    return bool(
+        info.mode_is_json()
+        and info.include is None
+        and info.exclude is None
+        and not (info.exclude_defaults or info.exclude_unset or info.exclude_none)
+    )

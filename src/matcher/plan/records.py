@@ -4,7 +4,9 @@ A solve ends with arrays: the chosen pairs, their scores and components, and per
 is served. :class:`PlanRows` keeps those (and the few per-need facts the reasons need, so that it
 holds no candidate table) and builds the :class:`~matcher.plan.solution.Assignment` and
 :class:`~matcher.plan.solution.Unmet` records when the plan's ``assignments`` or ``unmet`` is first read
-(see :mod:`matcher.models.deferred`). Reading the plan's arrays, KPIs and levels never builds them.
+(see :mod:`matcher.models.deferred`). Reading the plan's arrays, KPIs and levels never builds them,
+and neither does writing the plan as JSON: :meth:`PlanRows.json_rows` gives the same records as
+JSON values straight from the arrays.
 
 Examples
 --------
@@ -16,11 +18,16 @@ True
 40
 >>> solution.rows_pending
 False
+>>> fresh = matcher.solve(matcher.synth.shanxi(seed=0, n_needs=40, n_orgs=12))
+>>> text = fresh.to_json()
+>>> fresh.rows_pending, text == solution.to_json()
+(True, True)
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -47,6 +54,11 @@ _CATEGORIES = list(Category)
 _TIERS = list(Priority)
 _CATEGORY_VALUES = np.array([c.value for c in _CATEGORIES], dtype=object)
 _TIER_VALUES = np.array([t.value for t in _TIERS], dtype=object)
+# The members themselves (``np.array(members)`` would turn them into strings).
+_CATEGORY_MEMBERS = np.empty(len(_CATEGORIES), dtype=object)
+_CATEGORY_MEMBERS[:] = _CATEGORIES
+_TIER_MEMBERS = np.empty(len(_TIERS), dtype=object)
+_TIER_MEMBERS[:] = _TIERS
 
 
 class PlanRows:
@@ -100,6 +112,13 @@ class PlanRows:
         """The records of ``field``: ``assignments`` or ``unmet``."""
         return self.assignments() if field == "assignments" else self.unmet()
 
+    def json_rows(self, field: str) -> list[dict[str, Any]]:
+        """The records of ``field`` as JSON values (``record.model_dump(mode="json")``), built
+        without their models."""
+        if field == "assignments":
+            return list(self._assignment_fields(json=True))
+        return list(self._unmet_fields(self._unserved, json=True))
+
     @property
     def problem(self) -> Problem:
         """The problem the plan was made for."""
@@ -134,40 +153,52 @@ class PlanRows:
 
     def assignments(self) -> tuple[Assignment, ...]:
         """One record per chosen pair (built without validation: the arrays are checked data)."""
+        return tuple(Assignment.model_construct(**f) for f in self._assignment_fields(json=False))
+
+    def _assignment_fields(self, *, json: bool) -> Iterator[dict[str, Any]]:
+        """Each assignment's fields, in field order; enums as their values where ``json``."""
         index = self._problem.index
-        need_tier = index.hierarchy.tier[index.need_region]
-        region_ids = index.hierarchy.ids
-        return tuple(
-            Assignment.model_construct(
-                need_id=index.need_ids[n],
-                org_id=index.org_ids[o],
-                score=s,
-                category=_CATEGORIES[index.need_category[n]],
-                region=region_ids[index.need_region[n]],
-                tier=_TIERS[need_tier[n]],
-                components=dict(zip(COMPONENTS, values, strict=True)),
-            )
-            for n, o, s, values in zip(
-                self._need.tolist(),
-                self._org.tolist(),
-                self._score.tolist(),
-                self._components.tolist(),
-                strict=True,
-            )
+        need = self._need
+        tier = index.hierarchy.tier[index.need_region[need]]
+        columns = zip(
+            np.asarray(index.need_ids, dtype=object)[need].tolist(),
+            np.asarray(index.org_ids, dtype=object)[self._org].tolist(),
+            self._score.tolist(),
+            (_CATEGORY_VALUES if json else _CATEGORY_MEMBERS)[index.need_category[need]].tolist(),
+            np.asarray(index.hierarchy.ids, dtype=object)[index.need_region[need]].tolist(),
+            (_TIER_VALUES if json else _TIER_MEMBERS)[tier].tolist(),
+            self._components.tolist(),
+            strict=True,
         )
+        for need_id, org_id, score, category, region, tier_, values in columns:
+            yield {
+                "need_id": need_id,
+                "org_id": org_id,
+                "score": score,
+                "category": category,
+                "region": region,
+                "tier": tier_,
+                "components": dict(zip(COMPONENTS, values, strict=True)),
+            }
 
     def unmet(self, needs: IntArray | None = None) -> tuple[Unmet, ...]:
         """One record per unserved need (or per need of ``needs``, unserved ones), with the reason
         it is not served."""
+        unserved = self._unserved if needs is None else needs
+        return tuple(Unmet.model_construct(**f) for f in self._unmet_fields(unserved, json=False))
+
+    def _unmet_fields(self, unserved: IntArray, *, json: bool) -> Iterator[dict[str, Any]]:
+        """Each unserved need's record fields, in field order; enums as values where ``json``."""
         problem = self._problem
         index = problem.index
         n_candidates = self._candidates
         need_tier = index.hierarchy.tier[index.need_region]
         region_ids = index.hierarchy.ids
-        unserved = self._unserved if needs is None else needs
+        categories = _CATEGORY_VALUES if json else _CATEGORY_MEMBERS
+        tiers = _TIER_VALUES if json else _TIER_MEMBERS
         exclusions = _exclusions(problem, unserved[n_candidates[unserved] == 0])
         ruled = self._ruled
-        unmet = []
+        details: dict[tuple[Any, ...], str] = {}  # many needs share a sentence
         reason: UnmetReason
         for n in unserved.tolist():
             count = int(n_candidates[n])
@@ -186,20 +217,22 @@ class PlanRows:
                 reason = "rules" if ruled else "not_chosen"
             else:
                 reason = "capacity"
-            detail = unmet_detail(reason, count, excluded=excluded, partners=partners)
-            unmet.append(
-                Unmet.model_construct(
-                    need_id=index.need_ids[n],
-                    reason=reason,
-                    detail=detail,
-                    category=_CATEGORIES[index.need_category[n]],
-                    region=region_ids[index.need_region[n]],
-                    tier=_TIERS[need_tier[n]],
-                    candidates=count,
-                    excluded=excluded,
+            key = (reason, count, partners, *excluded.items())
+            detail = details.get(key)
+            if detail is None:
+                detail = details[key] = unmet_detail(
+                    reason, count, excluded=excluded, partners=partners
                 )
-            )
-        return tuple(unmet)
+            yield {
+                "need_id": index.need_ids[n],
+                "reason": reason,
+                "detail": detail,
+                "category": categories[index.need_category[n]],
+                "region": region_ids[index.need_region[n]],
+                "tier": tiers[need_tier[n]],
+                "candidates": count,
+                "excluded": excluded,
+            }
 
 
 def _exclusions(problem: Problem, needs: IntArray) -> dict[int, dict[str, int]]:

@@ -180,6 +180,32 @@ def test_solve_on_two_worker_processes_gives_the_plan_of_one(
     assert plan.objective == pytest.approx(whole.objective, rel=1e-12)
 
 
+def test_a_worker_that_dies_is_reported_in_a_sentence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    from matcher.decompose import _solve_part
+
+    problem = matcher.synth.generate(6000, 1200, seed=5, n_provinces=6, national_share=0.0)
+    path = tmp_path / "problem.json"
+    path.write_text(problem.to_json(), encoding="utf-8")
+    submit = ProcessPoolExecutor.submit
+
+    def dying(self: ProcessPoolExecutor, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+        # The parts' tasks end their worker at once, as the kernel's OOM killer would.
+        return submit(self, os._exit, 9) if fn is _solve_part else submit(self, fn, *args)
+
+    monkeypatch.setattr(ProcessPoolExecutor, "submit", dying)
+    target = tmp_path / "plan.json"
+    args = ["solve", str(path), "-o", str(target), "--workers", "2", "--language", "en"]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "a worker process ended unexpectedly" in err and "Traceback" not in err
+    assert not target.exists()
+
+
 def test_solve_reports_an_unwritable_output(
     problem_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

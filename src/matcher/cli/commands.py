@@ -617,18 +617,23 @@ def _worker_pool(workers: int) -> Iterator[Executor | None]:
     """``workers`` spawned processes for the parts of a solve, or ``None`` (this process) for 1.
 
     The command owns its process, so it may start workers where the library never does; spawned
-    ones, because forking a process that may hold threads is not safe.
+    ones, because forking a process that may hold threads is not safe. A worker that dies (out of
+    memory, say) is a :class:`~matcher.errors.SolverError`: exit status 1 and a sentence.
     """
     if workers <= 1:
         yield None
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        for _ in range(workers):  # one task each, sent at once: every worker starts now
-            pool.submit(_start_worker)
-        yield pool
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            for _ in range(workers):  # one task each, sent at once: every worker starts now
+                pool.submit(_start_worker)
+            yield pool
+    except BrokenProcessPool:
+        raise SolverError.of("cli.worker_lost") from None
 
 
 def _start_worker() -> None:

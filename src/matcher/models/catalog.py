@@ -539,6 +539,10 @@ _ENTRIES: dict[str, tuple[str, str]] = {
         "{needs} needs",
     ),
     "cli.plan_written": ("方案已写入 {path}", "plan written to {path}"),
+    "cli.worker_lost": (
+        "求解子进程意外退出(可能是内存不足);去掉 --workers 或减少进程数后重试",
+        "a worker process ended unexpectedly (out of memory?); try again with fewer --workers",
+    ),
     "cli.explanations_written": (
         "{count} 项需求的解释已写入 {path}", "explanations of {count} needs written to {path}"
     ),

@@ -9,6 +9,7 @@ process** so that its first call is really the first of the process:
 * ``validate``      ``Problem.from_json(text)`` on the document;
 * ``solve``         ``matcher.solve(problem, time_limit=...)`` on that problem (index build included),
                     with the default policy and with ``synth.PLAN_POLICY`` (rules, budgets, goals);
+                    then, timed apart, ``solution.to_json()``: the plan as the request's answer;
 * ``explain all``   every need of the plan (read back from its JSON): ``matcher.explanations(problem, solution)``
                     where the tree has that bulk form, else one :class:`matcher.Explainer` and
                     ``explain(need_id)`` need by need (zh). Above ``--sample-above`` needs the
@@ -137,16 +138,21 @@ def child_solve(spec: Record) -> Record:
 
     text = Path(spec["problem"]).read_text(encoding="utf-8")
     validate: list[float] = []
+    answer: list[float] = []
     solutions: list[Any] = []
 
     def request() -> float:
         started = perf()
         problem = matcher.Problem.from_json(text)
         validated = perf()
-        solutions.append(matcher.solve(problem, time_limit=spec["time_limit"]))
+        solution = matcher.solve(problem, time_limit=spec["time_limit"])
+        solved = perf()
+        solution.to_json()  # the plan, as the request's answer
+        answer.append(perf() - solved)
+        solutions.append(solution)
         validate.append(validated - started)
         del solutions[:-1]
-        return perf() - validated
+        return solved - validated
 
     first = request()
     steady = _steady(request, spec["repeat"], spec["steady_seconds"])
@@ -158,6 +164,7 @@ def child_solve(spec: Record) -> Record:
         "steady": steady,
         "validate_first": validate[0],
         "validate_steady": validate[1:],
+        "answer_steady": answer[1:],
         "status": str(solution.status),
         "objective": float(solution.objective),
         "bound": float(solution.bound),
@@ -614,6 +621,15 @@ def rows(results: Record, labels: Sequence[str], args: argparse.Namespace) -> li
         add(size, "solve, first call", first_target, pick("solve"), _first)
         add(
             size,
+            "answer with the plan: `solution.to_json()`",
+            "–",
+            pick("solve"),
+            lambda r, c: (
+                (_s(_median(r["answer_steady"])), None) if "answer_steady" in r else ("–", None)
+            ),
+        )
+        add(
+            size,
             f"solve with `synth.PLAN_POLICY`, `time_limit={args.time_limit:g}`",
             f"≤ {deadline:g}, an answer",
             pick("rules"),
@@ -763,7 +779,9 @@ def render(raw: Record) -> str:
         f"*steady* state: the median of up to {args.repeat} calls that follow it (more than one "
         f"only while they take at most {args.steady_seconds:g} s in all); for the import and the "
         f"pair scores, the fastest run. *validate*: each request parses its document again, so "
-        f"every solve pays the index build. *explain every need*: `bulk` is "
+        f"every solve pays the index build. *answer with the plan*: the plan's JSON, written "
+        f"after each solve (the steady ones' median), as the request's answer. "
+        f"*explain every need*: `bulk` is "
         f"`matcher.explanations(problem, solution, languages)`, in Chinese, as a portal answers "
         f"a request in its user's language (the table's default, both languages, on its own "
         f"row); `loop` one `matcher.Explainer` and `explain(need_id)` need by need (zh). **≈**: "

@@ -292,12 +292,13 @@ def test_portal_benchmark_measures_both_trees_in_fresh_processes(tmp_path: Path)
     assert text.count("<!-- portal:start -->") == 1 and "<!-- portal:end -->" in text
     assert "| size | request | target (s) | before | now |" in text
     table = [line for line in text.splitlines() if line.startswith("| 300 needs |")]
-    assert len(table) == 14 and all(line.count(" | ") == 4 for line in table)
+    assert len(table) == 15 and all(line.count(" | ") == 4 for line in table)
     assert "failed" not in text and "300x60: before and now solve to the same objective" in text
     results = json.loads(raw.read_text(encoding="utf-8"))["results"]
     for label in ("before", "now"):
         sizes = results[label]["sizes"]["300x60"]
         assert sizes["solve"]["status"] == "optimal" and len(sizes["solve"]["steady"]) >= 1
+        assert len(sizes["solve"]["answer_steady"]) == len(sizes["solve"]["steady"])
         assert sizes["explain"]["rows"] == 300 and len(sizes["explain"]["one"]) == 6
         assert sizes["explain"]["prepare"] > 0 and len(sizes["explain"]["both"]) >= 1
         assert sizes["explain"]["import"] > 0

@@ -18,7 +18,7 @@ same byte for byte.
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self, cast, runtime_checkable
 
 from pydantic import SerializationInfo, SerializerFunctionWrapHandler, model_serializer
@@ -45,8 +45,8 @@ class PendingRows(Protocol):
 class PendingJson(PendingRows, Protocol):
     """Rows that can also be given as JSON values, without their models."""
 
-    def json_rows(self, field: str) -> list[dict[str, Any]]:
-        """``[row.model_dump(mode="json") for row in self.rows(field)]``, built without models."""
+    def json_rows(self, field: str) -> Iterable[dict[str, Any]]:
+        """``row.model_dump(mode="json")`` for each row of ``field``, built without models."""
         ...
 
 

@@ -112,12 +112,12 @@ class PlanRows:
         """The records of ``field``: ``assignments`` or ``unmet``."""
         return self.assignments() if field == "assignments" else self.unmet()
 
-    def json_rows(self, field: str) -> list[dict[str, Any]]:
+    def json_rows(self, field: str) -> Iterator[dict[str, Any]]:
         """The records of ``field`` as JSON values (``record.model_dump(mode="json")``), built
-        without their models."""
+        without their models, one at a time as the serializer reads them."""
         if field == "assignments":
-            return list(self._assignment_fields(json=True))
-        return list(self._unmet_fields(self._unserved, json=True))
+            return self._assignment_fields(json=True)
+        return self._unmet_fields(self._unserved, json=True)
 
     @property
     def problem(self) -> Problem:
@@ -167,7 +167,7 @@ class PlanRows:
             (_CATEGORY_VALUES if json else _CATEGORY_MEMBERS)[index.need_category[need]].tolist(),
             np.asarray(index.hierarchy.ids, dtype=object)[index.need_region[need]].tolist(),
             (_TIER_VALUES if json else _TIER_MEMBERS)[tier].tolist(),
-            self._components.tolist(),
+            self._components,  # a row at a time: a record's lists do not outlive it
             strict=True,
         )
         for need_id, org_id, score, category, region, tier_, values in columns:
@@ -178,7 +178,7 @@ class PlanRows:
                 "category": category,
                 "region": region,
                 "tier": tier_,
-                "components": dict(zip(COMPONENTS, values, strict=True)),
+                "components": dict(zip(COMPONENTS, values.tolist(), strict=True)),
             }
 
     def unmet(self, needs: IntArray | None = None) -> tuple[Unmet, ...]:

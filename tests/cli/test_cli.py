@@ -149,15 +149,22 @@ def test_solve_rejects_bad_options(
     assert message in err
 
 
+@pytest.fixture(scope="module")
+def six_provinces(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Six provinces, with enough candidate pairs for two tasks of at least MIN_TASK_PAIRS."""
+    problem = matcher.synth.generate(6000, 1200, seed=5, n_provinces=6, national_share=0.0)
+    path = tmp_path_factory.mktemp("parts") / "problem.json"
+    path.write_text(problem.to_json(), encoding="utf-8")
+    return path
+
+
 def test_solve_on_two_worker_processes_gives_the_plan_of_one(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    six_provinces: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from concurrent.futures import ProcessPoolExecutor
 
-    # Six provinces, with enough candidate pairs for two tasks of at least MIN_TASK_PAIRS.
-    problem = matcher.synth.generate(6000, 1200, seed=5, n_provinces=6, national_share=0.0)
-    path = tmp_path / "problem.json"
-    path.write_text(problem.to_json(), encoding="utf-8")
+    path = six_provinces
+    problem = matcher.Problem.from_json(path)
     sent: list[object] = []
     submit = ProcessPoolExecutor.submit
 
@@ -181,16 +188,17 @@ def test_solve_on_two_worker_processes_gives_the_plan_of_one(
 
 
 def test_a_worker_that_dies_is_reported_in_a_sentence(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    six_provinces: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     import os
     from concurrent.futures import ProcessPoolExecutor
 
     from matcher.decompose import _solve_part
 
-    problem = matcher.synth.generate(6000, 1200, seed=5, n_provinces=6, national_share=0.0)
-    path = tmp_path / "problem.json"
-    path.write_text(problem.to_json(), encoding="utf-8")
+    path = six_provinces
     submit = ProcessPoolExecutor.submit
 
     def dying(self: ProcessPoolExecutor, fn: Any, /, *args: Any, **kwargs: Any) -> Any:

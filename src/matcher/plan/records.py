@@ -136,16 +136,14 @@ class PlanRows:
 
     def assignment_frame(self) -> pd.DataFrame:
         """:meth:`Solution.to_frame <matcher.Solution.to_frame>`, laid out from the arrays."""
-        index = self._problem.index
-        need = self._need
-        tier = index.hierarchy.tier[index.need_region[need]]
+        need_id, org_id, category, region, tier = self._labels(json=True)
         columns: dict[str, Any] = {
-            "need_id": np.asarray(index.need_ids, dtype=object)[need],
-            "org_id": np.asarray(index.org_ids, dtype=object)[self._org],
+            "need_id": need_id,
+            "org_id": org_id,
             "score": self._score,
-            "category": _CATEGORY_VALUES[index.need_category[need]],
-            "region": np.asarray(index.hierarchy.ids, dtype=object)[index.need_region[need]],
-            "tier": _TIER_VALUES[tier],
+            "category": category,
+            "region": region,
+            "tier": tier,
         }
         for k, name in enumerate(COMPONENTS):
             columns[name] = self._components[:, k]
@@ -157,16 +155,14 @@ class PlanRows:
 
     def _assignment_fields(self, *, json: bool) -> Iterator[dict[str, Any]]:
         """Each assignment's fields, in field order; enums as their values where ``json``."""
-        index = self._problem.index
-        need = self._need
-        tier = index.hierarchy.tier[index.need_region[need]]
+        need_id, org_id, category, region, tier = self._labels(json=json)
         columns = zip(
-            np.asarray(index.need_ids, dtype=object)[need].tolist(),
-            np.asarray(index.org_ids, dtype=object)[self._org].tolist(),
+            need_id.tolist(),
+            org_id.tolist(),
             self._score.tolist(),
-            (_CATEGORY_VALUES if json else _CATEGORY_MEMBERS)[index.need_category[need]].tolist(),
-            np.asarray(index.hierarchy.ids, dtype=object)[index.need_region[need]].tolist(),
-            (_TIER_VALUES if json else _TIER_MEMBERS)[tier].tolist(),
+            category.tolist(),
+            region.tolist(),
+            tier.tolist(),
             self._components,  # a row at a time: a record's lists do not outlive it
             strict=True,
         )
@@ -180,6 +176,20 @@ class PlanRows:
                 "tier": tier_,
                 "components": dict(zip(COMPONENTS, values.tolist(), strict=True)),
             }
+
+    def _labels(self, *, json: bool) -> tuple[npt.NDArray[np.object_], ...]:
+        """Per chosen pair: need id, organization id, category, region id and tier (object
+        arrays); the category and tier as their values where ``json``, else as members."""
+        index = self._problem.index
+        need = self._need
+        region = index.need_region[need]
+        return (
+            np.asarray(index.need_ids, dtype=object)[need],
+            np.asarray(index.org_ids, dtype=object)[self._org],
+            (_CATEGORY_VALUES if json else _CATEGORY_MEMBERS)[index.need_category[need]],
+            np.asarray(index.hierarchy.ids, dtype=object)[region],
+            (_TIER_VALUES if json else _TIER_MEMBERS)[index.hierarchy.tier[region]],
+        )
 
     def unmet(self, needs: IntArray | None = None) -> tuple[Unmet, ...]:
         """One record per unserved need (or per need of ``needs``, unserved ones), with the reason
